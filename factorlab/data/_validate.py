@@ -1,0 +1,235 @@
+"""Validation of prices, factors and groups at the edge of the library.
+
+Every public entry point calls these once; the computing code behind them
+assumes clean, aligned, float64 wide (date x asset) frames.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from factorlab.errors import (
+    DuplicateDatesError,
+    DuplicateEntriesError,
+    EmptyDataError,
+    InvalidIndexError,
+    InvalidPriceError,
+    NonNumericDataError,
+    TimezoneMismatchError,
+    UnsortedDatesError,
+)
+
+__all__ = [
+    "validate_prices",
+    "validate_time_index",
+    "factor_to_wide",
+    "groups_to_wide",
+    "check_same_timezone",
+]
+
+_MAX_LISTED = 5
+
+
+def _listing(items: Any) -> str:
+    items = list(items)
+    shown = ", ".join(str(i) for i in items[:_MAX_LISTED])
+    more = len(items) - _MAX_LISTED
+    return shown + (f" (and {more} more)" if more > 0 else "")
+
+
+def validate_time_index(index: pd.Index, what: str) -> pd.DatetimeIndex:
+    """Check that ``index`` is a sorted, unique DatetimeIndex.
+
+    Parameters
+    ----------
+    index : pd.Index
+        The index to check.
+    what : str
+        Name of the input used in error messages (e.g. ``"prices"``).
+
+    Returns
+    -------
+    pd.DatetimeIndex
+        The same index.
+
+    Raises
+    ------
+    InvalidIndexError, DuplicateDatesError, UnsortedDatesError
+    """
+    if not isinstance(index, pd.DatetimeIndex):
+        raise InvalidIndexError(
+            f"{what} must be indexed by timestamps (a DatetimeIndex), got "
+            f"{type(index).__name__} of dtype {index.dtype}; convert it with "
+            "pd.to_datetime or read it with factorlab.read_prices"
+        )
+    if index.hasnans:
+        pos = np.flatnonzero(index.isna())
+        raise InvalidIndexError(f"{what} index has missing timestamps (NaT) at positions {_listing(pos)}")
+    if not index.is_unique:
+        dup = index[index.duplicated()].unique()
+        raise DuplicateDatesError(f"{what} has duplicate dates: {_listing(dup)}")
+    if not index.is_monotonic_increasing:
+        values = index.asi8
+        bad = np.flatnonzero(np.diff(values) < 0)
+        first = bad[0]
+        raise UnsortedDatesError(
+            f"{what} dates are not sorted: {index[first]} is followed by "
+            f"{index[first + 1]} (position {first + 1}); call .sort_index() first"
+        )
+    return index
+
+
+def validate_prices(prices: pd.DataFrame, what: str = "prices") -> pd.DataFrame:
+    """Validate a wide price frame and return it as float64.
+
+    Parameters
+    ----------
+    prices : pd.DataFrame, shape (bars, assets)
+        Index: sorted unique timestamps. Columns: assets. Values: prices >= 0
+        (0 is a valid last price after a bankruptcy), NaN = no price.
+
+    Returns
+    -------
+    pd.DataFrame
+        A float64 copy (the input is never modified).
+
+    Raises
+    ------
+    EmptyDataError, NonNumericDataError, InvalidPriceError, and the index
+    errors of :func:`validate_time_index`.
+    """
+    if isinstance(prices, pd.Series):
+        prices = prices.to_frame()
+    if not isinstance(prices, pd.DataFrame):
+        raise InvalidIndexError(f"{what} must be a wide DataFrame (dates x assets), got {type(prices).__name__}")
+    if prices.shape[0] == 0 or prices.shape[1] == 0:
+        raise EmptyDataError(f"{what} is empty (shape {prices.shape})")
+    validate_time_index(prices.index, what)
+    if not prices.columns.is_unique:
+        dup = prices.columns[prices.columns.duplicated()].unique()
+        raise DuplicateEntriesError(f"{what} has duplicate asset columns: {_listing(dup)}")
+    non_numeric = [c for c in prices.columns if not pd.api.types.is_numeric_dtype(prices[c].dtype)
+                   or pd.api.types.is_bool_dtype(prices[c].dtype)]
+    if non_numeric:
+        raise NonNumericDataError(
+            f"{what} has non-numeric columns: {_listing(non_numeric)}; "
+            "keep only price columns (one per asset)"
+        )
+    out = prices.astype("float64", copy=True)
+    values = out.to_numpy()
+    if np.isinf(values).any():
+        r, c = np.nonzero(np.isinf(values))
+        where = [f"{out.columns[j]} on {out.index[i]}" for i, j in zip(r, c)]
+        raise InvalidPriceError(f"{what} has infinite values: {_listing(where)}")
+    with np.errstate(invalid="ignore"):
+        neg = values < 0
+    if neg.any():
+        r, c = np.nonzero(neg)
+        where = [f"{out.columns[j]} on {out.index[i]} ({values[i, j]})" for i, j in zip(r, c)]
+        raise InvalidPriceError(
+            f"{what} has negative values: {_listing(where)}; prices must be >= 0"
+        )
+    if np.isnan(values).all():
+        raise EmptyDataError(f"{what} has no values: every entry is NaN")
+    return out
+
+
+def check_same_timezone(a: pd.DatetimeIndex, b: pd.DatetimeIndex, a_name: str, b_name: str) -> None:
+    """Raise :class:`TimezoneMismatchError` unless both indexes share a time zone."""
+    if str(a.tz) != str(b.tz):
+        raise TimezoneMismatchError(
+            f"{a_name} dates are in time zone {a.tz} but {b_name} dates are in {b.tz}; "
+            "use tz_localize/tz_convert so both agree"
+        )
+
+
+def factor_to_wide(factor: pd.Series | pd.DataFrame, what: str = "factor") -> tuple[pd.DataFrame, int]:
+    """Turn a factor into a wide float64 frame.
+
+    Parameters
+    ----------
+    factor : pd.Series with a (date, asset) MultiIndex, or pd.DataFrame (dates x assets)
+        A long Series (the Alphalens layout) or a wide frame shaped like prices.
+
+    Returns
+    -------
+    wide : pd.DataFrame, shape (dates, assets)
+        Factor values, NaN where there is no value, index sorted.
+    n_entries : int
+        Number of input entries: the Series' length (NaN values included, as
+        Alphalens counts them) or the number of non-NaN cells of a wide frame.
+    """
+    if isinstance(factor, pd.Series):
+        if not isinstance(factor.index, pd.MultiIndex) or factor.index.nlevels != 2:
+            raise InvalidIndexError(
+                f"{what} Series must have a 2-level (date, asset) MultiIndex, got "
+                f"{factor.index.nlevels} level(s); pass a wide DataFrame or set_index(['date', 'asset'])"
+            )
+        if len(factor) == 0:
+            raise EmptyDataError(f"{what} is empty")
+        if not pd.api.types.is_numeric_dtype(factor.dtype) or pd.api.types.is_bool_dtype(factor.dtype):
+            raise NonNumericDataError(f"{what} values must be numbers, got dtype {factor.dtype}")
+        if not factor.index.is_unique:
+            dup = factor.index[factor.index.duplicated()].unique()
+            raise DuplicateEntriesError(f"{what} has duplicate (date, asset) entries: {_listing(dup)}")
+        dates = factor.index.get_level_values(0)
+        if not isinstance(dates, pd.DatetimeIndex):
+            raise InvalidIndexError(
+                f"{what} index level 0 must hold timestamps, got dtype {dates.dtype}"
+            )
+        n_entries = len(factor)
+        wide = factor.astype("float64").unstack(level=1, sort=True)
+        wide = wide.sort_index()
+        wide.index.name = "date"
+        wide.columns.name = "asset"
+        return wide, n_entries
+    if isinstance(factor, pd.DataFrame):
+        if factor.shape[0] == 0 or factor.shape[1] == 0:
+            raise EmptyDataError(f"{what} is empty (shape {factor.shape})")
+        validate_time_index(factor.index, what)
+        non_numeric = [c for c in factor.columns if not pd.api.types.is_numeric_dtype(factor[c].dtype)
+                       or pd.api.types.is_bool_dtype(factor[c].dtype)]
+        if non_numeric:
+            raise NonNumericDataError(f"{what} has non-numeric columns: {_listing(non_numeric)}")
+        if not factor.columns.is_unique:
+            dup = factor.columns[factor.columns.duplicated()].unique()
+            raise DuplicateEntriesError(f"{what} has duplicate asset columns: {_listing(dup)}")
+        wide = factor.astype("float64", copy=True)
+        n_entries = int(wide.notna().to_numpy().sum())
+        return wide, n_entries
+    raise InvalidIndexError(
+        f"{what} must be a (date, asset) Series or a wide DataFrame, got {type(factor).__name__}"
+    )
+
+
+def groups_to_wide(groupby: Any, dates: pd.DatetimeIndex, assets: pd.Index) -> pd.DataFrame:
+    """Map groups (asset -> label dict/Series, or (date, asset) Series) onto a wide frame.
+
+    Returns an object frame of labels aligned to ``dates`` x ``assets`` (NaN where
+    an asset has no group). Missing groups are not an error here: the caller
+    counts them as dropped entries.
+    """
+    if isinstance(groupby, dict):
+        groupby = pd.Series(groupby)
+    if not isinstance(groupby, pd.Series):
+        raise InvalidIndexError(
+            "groupby must be a dict or Series asset -> group, or a (date, asset) Series, "
+            f"got {type(groupby).__name__}"
+        )
+    if isinstance(groupby.index, pd.MultiIndex):
+        if groupby.index.nlevels != 2:
+            raise InvalidIndexError("a dated groupby Series needs a (date, asset) MultiIndex")
+        if not groupby.index.is_unique:
+            dup = groupby.index[groupby.index.duplicated()].unique()
+            raise DuplicateEntriesError(f"groupby has duplicate (date, asset) entries: {_listing(dup)}")
+        wide = groupby.unstack(level=1)
+        return wide.reindex(index=dates, columns=assets)
+    if not groupby.index.is_unique:
+        dup = groupby.index[groupby.index.duplicated()].unique()
+        raise DuplicateEntriesError(f"groupby maps some assets twice: {_listing(dup)}")
+    row = groupby.reindex(assets)
+    values = np.broadcast_to(row.to_numpy(dtype=object), (len(dates), len(assets)))
+    return pd.DataFrame(values.copy(), index=dates, columns=assets)

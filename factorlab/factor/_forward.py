@@ -1,0 +1,144 @@
+"""Forward returns on wide price arrays, computed once and reusable."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from factorlab.data._validate import validate_prices
+from factorlab.errors import ParameterError
+
+__all__ = ["ForwardReturns", "forward_returns", "period_label", "bar_unit", "check_periods"]
+
+
+def bar_unit(index: pd.DatetimeIndex) -> tuple[str, float]:
+    """The bar's unit for naming periods: ('D', 1) for daily bars, else ('h'|'m'|'s', size).
+
+    Daily, business-daily and other calendars of one bar per day give 'D'.
+    Intraday bars give the bar length in the largest whole unit, e.g. hourly
+    bars -> ('h', 1.0), 5-minute bars -> ('m', 5.0).
+    """
+    if len(index) < 2:
+        return "D", 1.0
+    step = pd.Series(index[1:] - index[:-1]).median()
+    seconds = step.total_seconds()
+    if seconds >= 20 * 3600:
+        return "D", 1.0
+    for unit, size in (("h", 3600.0), ("m", 60.0), ("s", 1.0)):
+        if seconds % size == 0 or unit == "s":
+            return unit, seconds / size
+    return "s", seconds  # pragma: no cover
+
+
+def period_label(period: int, index: pd.DatetimeIndex) -> str:
+    """Column name of a period: '5D' for 5 daily bars, '4h' for 4 hourly bars."""
+    unit, size = bar_unit(index)
+    n = period * size
+    n_txt = str(int(n)) if float(n).is_integer() else f"{n:g}"
+    return f"{n_txt}{unit}"
+
+
+def check_periods(periods: Sequence[int], n_bars: int | None = None) -> tuple[int, ...]:
+    """Validate periods (positive ints, unique) and return them sorted."""
+    if isinstance(periods, (int, np.integer)):
+        periods = (periods,)
+    bad = [p for p in periods if isinstance(p, bool) or not isinstance(p, (int, np.integer)) or p < 1]
+    if bad or len(periods) == 0:
+        raise ParameterError(f"periods must be positive integers (bars), got {periods!r}")
+    out = tuple(sorted({int(p) for p in periods}))
+    if n_bars is not None and out[-1] >= n_bars:
+        raise ParameterError(f"period {out[-1]} is not shorter than the {n_bars} bars of prices")
+    return out
+
+
+@dataclass(frozen=True)
+class ForwardReturns:
+    """Forward returns of every asset for several periods.
+
+    Attributes
+    ----------
+    prices : pd.DataFrame, shape (bars, assets)
+        The validated prices.
+    periods : tuple of int
+        Horizons in bars, sorted.
+    labels : tuple of str
+        Column names ('1D', '5D', ... or '4h' for intraday bars).
+    delay : int
+        Execution delay in bars: returns run from P[t+delay] to P[t+delay+N].
+    returns : dict label -> pd.DataFrame, shape (bars, assets)
+        ``P[t+d+N] / P[t+d] - 1`` at row t; NaN when a price is missing, the
+        horizon runs past the data, or ``P[t+d]`` is 0 (no return out of a
+        bankrupt price).
+    zero_start : dict label -> ndarray of bool, shape (bars, assets)
+        Where the return is undefined because ``P[t+d] == 0``.
+    """
+
+    prices: pd.DataFrame
+    periods: tuple[int, ...]
+    labels: tuple[str, ...]
+    delay: int
+    returns: dict[str, pd.DataFrame] = field(repr=False)
+    zero_start: dict[str, np.ndarray] = field(repr=False)
+
+    def __getitem__(self, label: str) -> pd.DataFrame:
+        return self.returns[label]
+
+
+def _shifted_ratio(values: np.ndarray, start: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+    T = values.shape[0]
+    out = np.full(values.shape, np.nan)
+    zero = np.zeros(values.shape, dtype=bool)
+    m = T - start - n
+    if m > 0:
+        p0 = values[start:start + m]
+        p1 = values[start + n:start + n + m]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = p1 / p0 - 1
+        z = p0 == 0
+        r[z] = np.nan
+        out[:m] = r
+        zero[:m] = z
+    return out, zero
+
+
+def forward_returns(prices: pd.DataFrame | ForwardReturns, periods: Sequence[int] = (1, 5, 10),
+                    delay: int = 0) -> ForwardReturns:
+    """Compute forward returns for several periods, once, for reuse by many factors.
+
+    Parameters
+    ----------
+    prices : pd.DataFrame, shape (bars, assets)
+        Adjusted prices (validated here).
+    periods : sequence of int
+        Horizons N in bars.
+    delay : int, default 0
+        Execution delay d in bars: the return at t is ``P[t+d+N] / P[t+d] - 1``.
+
+    Returns
+    -------
+    ForwardReturns
+
+    Notes
+    -----
+    Prices are not forward-filled: a return whose start or end price is
+    missing is NaN (Alphalens forward-fills; on gap-free data both agree).
+    """
+    if isinstance(prices, ForwardReturns):
+        prices = prices.prices
+    if isinstance(delay, bool) or not isinstance(delay, (int, np.integer)) or delay < 0:
+        raise ParameterError(f"delay must be an integer number of bars >= 0, got {delay!r}")
+    prices = validate_prices(prices)
+    periods = check_periods(periods, len(prices.index) - delay)
+    values = prices.to_numpy()
+    labels, rets, zeros = [], {}, {}
+    for n in periods:
+        label = period_label(n, prices.index)
+        out, zero = _shifted_ratio(values, int(delay), n)
+        rets[label] = pd.DataFrame(out, index=prices.index, columns=prices.columns)
+        zeros[label] = zero
+        labels.append(label)
+    return ForwardReturns(prices=prices, periods=periods, labels=tuple(labels), delay=int(delay),
+                          returns=rets, zero_start=zeros)

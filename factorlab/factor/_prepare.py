@@ -1,0 +1,357 @@
+"""prepare_factor_data: align a factor with forward returns, bin it, report losses."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from factorlab.data._validate import check_same_timezone, factor_to_wide, groups_to_wide
+from factorlab.errors import (
+    BinningError,
+    DataQualityWarning,
+    DroppedDataWarning,
+    MaxLossExceededError,
+    ParameterError,
+)
+from factorlab.factor._forward import ForwardReturns, forward_returns
+from factorlab.factor._quality import DROP_REASONS, DataQualityReport, stale_runs
+from factorlab.factor._quantize import check_binning_args, quantize_rows
+
+__all__ = ["FactorData", "prepare_factor_data", "forward_return_columns"]
+
+_PERIOD_RE = re.compile(r"^(\d+(\.\d+)?)(D|h|m|s|W|ms|us|ns)$")
+
+
+def forward_return_columns(columns: Sequence[str]) -> list[str]:
+    """The forward-return columns of an Alphalens-layout frame ('1D', '5D', '4h', ...)."""
+    return [c for c in columns if isinstance(c, str) and _PERIOD_RE.match(c)]
+
+
+@dataclass(frozen=True, eq=False)
+class FactorData:
+    """A factor aligned with forward returns and binned, ready for analysis.
+
+    The primary store is wide (dates x assets) arrays restricted to the kept
+    entries (NaN elsewhere); :attr:`frame` gives the Alphalens long layout.
+
+    Attributes
+    ----------
+    factor : pd.DataFrame, shape (dates, assets)
+        Factor values of kept entries.
+    quantile : pd.DataFrame, shape (dates, assets)
+        1-based quantile (or bin) of kept entries, float with NaN elsewhere.
+    returns : dict label -> pd.DataFrame, shape (dates, assets)
+        Forward returns of kept entries, one frame per period label.
+    group : pd.DataFrame or None, shape (dates, assets)
+        Group labels of kept entries (object), when groups were given.
+    periods : tuple of int
+        Periods in bars, matching ``labels``.
+    labels : tuple of str
+        Forward-return column names.
+    prices : pd.DataFrame or None
+        The validated prices (None when built from a frame without prices).
+    quality : DataQualityReport or None
+        What was dropped and why.
+    n_quantiles : int
+        Number of buckets (quantiles or bins).
+    """
+
+    factor: pd.DataFrame
+    quantile: pd.DataFrame
+    returns: dict[str, pd.DataFrame] = field(repr=False)
+    group: pd.DataFrame | None = field(repr=False)
+    periods: tuple[int, ...]
+    labels: tuple[str, ...]
+    prices: pd.DataFrame | None = field(default=None, repr=False)
+    quality: DataQualityReport | None = field(default=None, repr=False)
+    n_quantiles: int = 0
+    delay: int = 0
+    binning_by_group: bool = False
+    zero_aware: bool = False
+
+    @property
+    def dates(self) -> pd.DatetimeIndex:
+        return self.factor.index
+
+    @property
+    def assets(self) -> pd.Index:
+        return self.factor.columns
+
+    @cached_property
+    def mask(self) -> np.ndarray:
+        """Kept entries, shape (dates, assets)."""
+        return ~np.isnan(self.factor.to_numpy())
+
+    @cached_property
+    def frame(self) -> pd.DataFrame:
+        """The Alphalens layout: (date, asset) index; forward returns, 'factor',
+        ['group',] 'factor_quantile' (int) columns."""
+        r, c = np.nonzero(self.mask)
+        index = pd.MultiIndex(levels=[self.dates, self.assets], codes=[r, c],
+                              names=["date", "asset"], verify_integrity=False)
+        data = {label: self.returns[label].to_numpy()[r, c] for label in self.labels}
+        data["factor"] = self.factor.to_numpy()[r, c]
+        if self.group is not None:
+            data["group"] = pd.Categorical(self.group.to_numpy()[r, c])
+        data["factor_quantile"] = self.quantile.to_numpy()[r, c].astype(np.int64)
+        return pd.DataFrame(data, index=index)
+
+    def __repr__(self) -> str:
+        return (f"FactorData({len(self.dates)} dates x {len(self.assets)} assets, "
+                f"{int(self.mask.sum())} entries, periods {list(self.labels)}, "
+                f"{self.n_quantiles} quantiles{', grouped' if self.group is not None else ''})")
+
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame, prices: pd.DataFrame | None = None) -> FactorData:
+        """Build FactorData from an Alphalens-layout frame.
+
+        Parameters
+        ----------
+        frame : pd.DataFrame
+            (date, asset) index with forward-return columns ('1D', ...),
+            'factor', 'factor_quantile' and optionally 'group'.
+        prices : pd.DataFrame, optional
+            Prices, needed only by event studies and interleaved portfolios.
+        """
+        missing = [c for c in ("factor", "factor_quantile") if c not in frame.columns]
+        if missing:
+            raise ParameterError(f"factor data frame lacks column(s) {missing}; "
+                                 "build it with prepare_factor_data or get_clean_factor_and_forward_returns")
+        labels = tuple(forward_return_columns(frame.columns))
+        periods = tuple(_label_bars(label) for label in labels)
+        idx = frame.index.remove_unused_levels()
+        dates, assets = idx.levels[0], idx.levels[1]
+
+        def wide(col: str, dtype="float64") -> pd.DataFrame:
+            arr = np.full((len(dates), len(assets)), np.nan, dtype=dtype)
+            arr[idx.codes[0], idx.codes[1]] = frame[col].to_numpy()
+            return pd.DataFrame(arr, index=dates, columns=assets)
+
+        group = wide("group", dtype=object) if "group" in frame.columns else None
+        if group is not None:
+            group = group.where(pd.notna(group), None)
+        quant = wide("factor_quantile")
+        n_q = int(np.nanmax(quant.to_numpy())) if len(frame) else 0
+        return cls(factor=wide("factor"), quantile=quant, returns={lab: wide(lab) for lab in labels},
+                   group=group, periods=periods, labels=labels, prices=prices, n_quantiles=n_q)
+
+
+def _label_bars(label: str) -> int:
+    m = _PERIOD_RE.match(label)
+    return int(float(m.group(1))) if m else 0
+
+
+def _check_prepare_args(quantiles, bins, zero_aware, max_loss, filter_zscore, binning_by_group, groupby):
+    check_binning_args(quantiles, bins, zero_aware)
+    if not (isinstance(max_loss, (int, float)) and 0 <= max_loss <= 1):
+        raise ParameterError(f"max_loss must be a fraction in [0, 1], got {max_loss!r}")
+    if filter_zscore is not None and not (isinstance(filter_zscore, (int, float)) and filter_zscore > 0):
+        raise ParameterError(f"filter_zscore must be a positive number or None, got {filter_zscore!r}")
+    if binning_by_group and groupby is None:
+        raise ParameterError("binning_by_group=True needs groupby=")
+
+
+def _n_buckets(quantiles, bins) -> int:
+    spec = quantiles if quantiles is not None else bins
+    return int(spec) if isinstance(spec, (int, np.integer)) else len(spec) - 1
+
+
+def prepare_factor_data(
+    factor: pd.Series | pd.DataFrame,
+    prices: pd.DataFrame | ForwardReturns,
+    periods: Sequence[int] = (1, 5, 10),
+    quantiles: int | Sequence[float] | None = 5,
+    bins: int | Sequence[float] | None = None,
+    groupby: pd.Series | dict | None = None,
+    binning_by_group: bool = False,
+    zero_aware: bool = False,
+    max_loss: float = 0.35,
+    filter_zscore: float | None = None,
+    delay: int = 0,
+    stale_bars: int = 10,
+) -> FactorData:
+    """Align a factor with forward returns, assign quantiles, and account for losses.
+
+    Parameters
+    ----------
+    factor : pd.Series with (date, asset) MultiIndex, or pd.DataFrame (dates x assets)
+        Factor value known at date t, tradeable at the price of bar t (+ delay).
+    prices : pd.DataFrame (bars x assets) or ForwardReturns
+        Adjusted prices, or forward returns computed once by
+        :func:`forward_returns` (then ``periods`` and ``delay`` must be among
+        / equal to those it was computed with).
+    periods : sequence of int
+        Forward-return horizons in bars.
+    quantiles, bins : int or sequence
+        Exactly one: equal-count quantiles (or quantile edges in [0, 1]) or
+        equal-width bins (or bin edges).
+    groupby : dict or pd.Series (asset -> group) or (date, asset) Series, optional
+        Group (e.g. sector) of each asset.
+    binning_by_group : bool
+        Compute quantiles within each group.
+    zero_aware : bool
+        Quantiles separately for factor >= 0 and < 0.
+    max_loss : float
+        Largest fraction of input entries that may be dropped (0.35 = 35%);
+        more raises :class:`MaxLossExceededError`. With 0, a date whose
+        binning fails raises :class:`BinningError`.
+    filter_zscore : float, optional
+        Drop forward returns more than this many standard deviations from
+        the asset's mean (Alphalens' outlier filter; off by default).
+    delay : int
+        Execution delay in bars (forward returns from P[t+delay]).
+    stale_bars : int
+        Report runs of at least this many bars with an unchanged price.
+
+    Returns
+    -------
+    FactorData
+        Its ``quality`` attribute lists dropped entries per reason; a
+        :class:`DroppedDataWarning` says the same when anything was dropped
+        and a :class:`DataQualityWarning` flags stale runs and zero prices.
+    """
+    _check_prepare_args(quantiles, bins, zero_aware, max_loss, filter_zscore, binning_by_group, groupby)
+    if isinstance(prices, ForwardReturns):
+        fwd = prices
+        want = tuple(sorted(set(int(p) for p in periods)))
+        if not set(want) <= set(fwd.periods) or fwd.delay != delay:
+            raise ParameterError(
+                f"the ForwardReturns given were computed for periods {fwd.periods} with delay {fwd.delay}; "
+                f"asked for periods {want} with delay {delay}")
+        labels = tuple(lab for p, lab in zip(fwd.periods, fwd.labels) if p in want)
+        periods = want
+    else:
+        fwd = forward_returns(prices, periods, delay=delay)
+        labels, periods = fwd.labels, fwd.periods
+    px = fwd.prices
+    wide, present, n_entries = _factor_grid(factor)
+    check_same_timezone(wide.index, px.index, "factor", "prices")
+
+    counts = dict.fromkeys(DROP_REASONS, 0)
+    in_dates = wide.index.isin(px.index)
+    in_assets = wide.columns.isin(px.columns)
+    counts["date_not_in_prices"] = int(present[~in_dates].sum())
+    counts["asset_not_in_prices"] = int(present[in_dates][:, ~in_assets].sum())
+    dates, assets = wide.index[in_dates], wide.columns[in_assets]
+    present = present[np.ix_(in_dates, in_assets)]
+    fvals = wide.to_numpy()[np.ix_(in_dates, in_assets)]
+    alive = present.copy()
+
+    def drop(reason: str, bad: np.ndarray) -> None:
+        hit = alive & bad
+        counts[reason] += int(hit.sum())
+        alive[hit] = False
+
+    drop("non_finite_factor", ~np.isfinite(fvals))
+    gvals = None
+    if groupby is not None:
+        gwide = groups_to_wide(groupby, dates, assets)
+        gvals = gwide.to_numpy(dtype=object)
+        drop("no_group", pd.isna(gwide).to_numpy())
+
+    rows = px.index.get_indexer(dates)
+    cols = px.columns.get_indexer(assets)
+    n_bars = len(px.index)
+    pvals = px.to_numpy()[:, cols]
+    rets = {}
+    for p, label in zip(periods, labels):
+        r = fwd.returns[label].to_numpy()[np.ix_(rows, cols)]
+        horizon = (rows + fwd.delay + p >= n_bars)[:, None]
+        drop("forward_horizon", np.broadcast_to(horizon, r.shape))
+        zero = fwd.zero_start[label][np.ix_(rows, cols)]
+        drop("missing_price", np.isnan(r) & ~zero)
+        drop("zero_price", zero)
+        if filter_zscore is not None:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                mean = np.nanmean(r, axis=0)
+                std = np.nanstd(r, axis=0, ddof=1)
+            with np.errstate(invalid="ignore"):
+                out = np.abs(r - mean) > filter_zscore * std
+            drop("zscore_outlier", out)
+            r = np.where(out, np.nan, r)
+        rets[label] = r
+
+    x = np.where(alive, fvals, np.nan)
+    labels_q, failed = _bin(x, gvals, quantiles, bins, zero_aware, binning_by_group)
+    has_entries = alive.any(axis=1)
+    failed_dates = dates[failed & has_entries]
+    if max_loss == 0 and len(failed_dates):
+        raise BinningError(
+            f"could not assign {quantiles or bins} quantiles/bins on {len(failed_dates)} date(s), "
+            f"first {failed_dates[0]}: too few distinct factor values (bin edges not unique). "
+            "Use fewer quantiles, bins= for discrete factors, or allow losses with max_loss > 0")
+    drop("binning", np.isnan(labels_q))
+
+    n_kept = int(alive.sum())
+    zero_rows, zero_cols = np.nonzero(pvals == 0)
+    first_zero = pd.DataFrame({"asset": assets[zero_cols], "date": px.index[zero_rows]}).drop_duplicates("asset")
+    quality = DataQualityReport(
+        n_entries=n_entries, n_kept=n_kept, dropped=pd.Series(counts, dtype=np.int64),
+        binning_failed_dates=pd.DatetimeIndex(failed_dates), stale=stale_runs(px[assets], stale_bars),
+        zero_prices=first_zero.reset_index(drop=True), max_loss=float(max_loss))
+    if n_entries and quality.loss > max_loss:
+        raise MaxLossExceededError(
+            f"max_loss ({max_loss:.1%}) exceeded: {quality.message()}; see DROP_REASONS, "
+            "fix the inputs or raise max_loss")
+    if n_entries - n_kept:
+        warnings.warn(quality.message(), DroppedDataWarning, stacklevel=2)
+    if len(quality.stale) or len(quality.zero_prices):
+        warnings.warn("price data quality: " + str(quality).split("\n", 1)[-1], DataQualityWarning, stacklevel=2)
+    return _build(x, labels_q, rets, gvals, alive, dates, assets, periods, labels, px, quality,
+                  _n_buckets(quantiles, bins), delay, binning_by_group, zero_aware)
+
+
+def _factor_grid(factor) -> tuple[pd.DataFrame, np.ndarray, int]:
+    """Wide factor values plus the mask of cells that were input entries."""
+    wide, n_entries = factor_to_wide(factor)
+    if isinstance(factor, pd.Series):
+        present = pd.Series(True, index=factor.index).unstack(level=1, sort=True)
+        present = present.reindex(index=wide.index, columns=wide.columns)
+        present = present.fillna(False).to_numpy(dtype=bool)
+    else:
+        present = wide.notna().to_numpy()
+    return wide, present, n_entries
+
+
+def _bin(x, gvals, quantiles, bins, zero_aware, by_group):
+    if not by_group:
+        return quantize_rows(x, quantiles=quantiles, bins=bins, zero_aware=zero_aware)
+    labels = np.full(x.shape, np.nan)
+    failed = np.zeros(x.shape[0], dtype=bool)
+    valid = ~np.isnan(x)
+    for g in pd.unique(gvals[valid]):
+        in_g = valid & (gvals == g)
+        lab, fail = quantize_rows(np.where(in_g, x, np.nan), quantiles=quantiles, bins=bins,
+                                  zero_aware=zero_aware)
+        labels = np.where(in_g, lab, labels)
+        failed |= fail & in_g.any(axis=1)
+    return labels, failed
+
+
+def _build(x, labels_q, rets, gvals, alive, dates, assets, periods, labels, px, quality,
+           n_q, delay, by_group, zero_aware) -> FactorData:
+    keep_rows = alive.any(axis=1)
+    keep_cols = alive.any(axis=0)
+    sub = np.ix_(keep_rows, keep_cols)
+    d, a = dates[keep_rows], assets[keep_cols]
+    d = pd.DatetimeIndex(d, name="date")
+    a = pd.Index(a, name="asset")
+    m = alive[sub]
+
+    def frame(arr, dtype="float64"):
+        arr = np.where(m, arr[sub], np.nan if dtype == "float64" else None)
+        return pd.DataFrame(arr.astype(dtype), index=d, columns=a)
+
+    return FactorData(
+        factor=frame(x), quantile=frame(labels_q),
+        returns={lab: frame(rets[lab]) for lab in labels},
+        group=None if gvals is None else frame(gvals, dtype=object),
+        periods=tuple(periods), labels=tuple(labels), prices=px, quality=quality,
+        n_quantiles=n_q, delay=int(delay), binning_by_group=by_group, zero_aware=zero_aware)
