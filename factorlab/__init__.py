@@ -7,26 +7,18 @@ The public names live here::
     fd = fl.prepare_factor_data(factor, sample.prices, periods=(1, 5, 10))
 """
 
-from factorlab import errors
+from factorlab import errors, factor, portfolio
 from factorlab.data import load_sample, read_factor, read_prices
-from factorlab.factor import (
-    DataQualityReport,
-    FactorData,
-    ForwardReturns,
-    forward_returns,
-    prepare_factor_data,
-)
+from factorlab.factor import *  # noqa: F403
+from factorlab.portfolio import *  # noqa: F403
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "DataQualityReport",
-    "FactorData",
-    "ForwardReturns",
     "errors",
-    "forward_returns",
     "load_sample",
-    "prepare_factor_data",
     "read_factor",
     "read_prices",
+    *factor.__all__,
+    *portfolio.__all__,
 ]

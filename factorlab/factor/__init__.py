@@ -1,9 +1,14 @@
 """Factor analytics: forward returns, binning, and the statistics of a factor."""
 
+from factorlab.factor import _events, _information, _returns, _turnover
+from factorlab.factor._events import *  # noqa: F403
 from factorlab.factor._forward import ForwardReturns, forward_returns, period_label
+from factorlab.factor._information import *  # noqa: F403
 from factorlab.factor._prepare import FactorData, forward_return_columns, prepare_factor_data
 from factorlab.factor._quality import DROP_REASONS, DataQualityReport, stale_runs
 from factorlab.factor._quantize import quantize_rows
+from factorlab.factor._returns import *  # noqa: F403
+from factorlab.factor._turnover import *  # noqa: F403
 
 __all__ = [
     "DROP_REASONS",
@@ -16,4 +21,8 @@ __all__ = [
     "prepare_factor_data",
     "quantize_rows",
     "stale_runs",
+    *_information.__all__,
+    *_returns.__all__,
+    *_turnover.__all__,
+    *_events.__all__,
 ]

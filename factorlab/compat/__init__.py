@@ -1,0 +1,1 @@
+"""Compatibility layers for users of other tools (``factorlab.compat.alphalens``)."""

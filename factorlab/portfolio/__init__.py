@@ -1,0 +1,5 @@
+"""Portfolios from factors: target weights and N-interleaved sleeve returns."""
+
+from factorlab.portfolio._weights import factor_weights, row_weights
+
+__all__ = ["factor_weights", "row_weights"]

@@ -1,0 +1,165 @@
+"""Target portfolio weights from factor values (Alphalens' ``factor_weights`` and more).
+
+All functions work on wide (dates x assets) arrays: one row is one date's
+cross-section, NaN marks assets that are not in it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from factorlab.data._validate import factor_to_wide, groups_to_wide
+from factorlab.errors import ParameterError
+from factorlab.factor._prepare import FactorData
+
+__all__ = ["factor_weights", "row_weights"]
+
+
+def _row_sum(a: np.ndarray) -> np.ndarray:
+    return np.nansum(a, axis=1, keepdims=True)
+
+
+def row_weights(x: np.ndarray, demeaned: bool = True, equal_weight: bool = False) -> np.ndarray:
+    """Alphalens' ``to_weights`` applied to every row of ``x`` at once.
+
+    Parameters
+    ----------
+    x : ndarray, shape (dates, assets)
+        Factor values, NaN = not in the cross-section.
+    demeaned : bool
+        Subtract the row mean (or, with ``equal_weight``, the row median) so
+        that longs and shorts balance.
+    equal_weight : bool
+        Every name gets the same absolute weight on its side.
+
+    Returns
+    -------
+    ndarray, shape (dates, assets)
+        Weights with ``sum(|w|) == 1`` on every row that has a non-zero
+        entry; NaN outside the cross-section; a row that is all zero after
+        demeaning gives NaN (0/0), as in Alphalens.
+    """
+    x = np.asarray(x, dtype="float64")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if equal_weight:
+            w = x.copy()
+            if demeaned:
+                empty = np.all(np.isnan(x), axis=1, keepdims=True)
+                med = np.nanmedian(np.where(empty, 0.0, x), axis=1, keepdims=True)
+                w = w - med
+            neg, pos = w < 0, w > 0
+            w = np.where(neg, -1.0, np.where(pos, 1.0, w))
+            if demeaned:
+                n_neg = neg.sum(axis=1, keepdims=True)
+                n_pos = pos.sum(axis=1, keepdims=True)
+                w = np.where(neg, w / np.maximum(n_neg, 1), w)
+                w = np.where(pos, w / np.maximum(n_pos, 1), w)
+        elif demeaned:
+            count = np.sum(~np.isnan(x), axis=1, keepdims=True)
+            w = x - _row_sum(x) / count
+        else:
+            w = x
+        return w / _row_sum(np.abs(w))
+
+
+def _grouped_weights(x: np.ndarray, groups: np.ndarray, demeaned: bool, equal_weight: bool) -> np.ndarray:
+    out = np.full(x.shape, np.nan)
+    valid = ~np.isnan(x)
+    for g in pd.unique(groups[valid]):
+        in_g = valid & (groups == g)
+        w = row_weights(np.where(in_g, x, np.nan), demeaned, equal_weight)
+        out = np.where(in_g, w, out)
+    return row_weights(out, demeaned=False, equal_weight=False)
+
+
+def _select_quantiles(x: np.ndarray, q: np.ndarray, quantiles, n_quantiles: int, long_short: bool,
+                      equal_weight: bool) -> tuple[np.ndarray, bool]:
+    """Apply a quantile selection; return the values to weight and whether to demean."""
+    if isinstance(quantiles, (int, np.integer)) and not isinstance(quantiles, bool):
+        if not 1 <= quantiles <= n_quantiles:
+            raise ParameterError(f"quantile {quantiles} is outside 1..{n_quantiles}")
+        basket = np.where(q == quantiles, 1.0, np.nan)
+        return basket, False
+    sel = [int(v) for v in quantiles]
+    bad = [v for v in sel if not 1 <= v <= n_quantiles]
+    if bad or not sel:
+        raise ParameterError(f"quantiles {list(quantiles)} must be numbers in 1..{n_quantiles}")
+    chosen = np.isin(q, sel)
+    if long_short and equal_weight:
+        mid = (n_quantiles + 1) / 2.0
+        side = np.where(q > mid, 1.0, np.where(q < mid, -1.0, 0.0))
+        return np.where(chosen, side, np.nan), False
+    return np.where(chosen, x, np.nan), long_short
+
+
+def factor_weights(
+    fd_or_factor: FactorData | pd.Series | pd.DataFrame,
+    long_short: bool = True,
+    group_neutral: bool = False,
+    equal_weight: bool = False,
+    quantiles: int | Sequence[int] | None = None,
+    groups: pd.Series | dict | None = None,
+) -> pd.DataFrame:
+    """Target weights per date from factor values.
+
+    Parameters
+    ----------
+    fd_or_factor : FactorData, (date, asset) Series, or wide DataFrame
+        The factor. A FactorData also supplies quantiles and groups.
+    long_short : bool, default True
+        Demean the factor each date (a dollar-neutral long-short portfolio);
+        False weights the raw values (long-only for a positive factor).
+    group_neutral : bool, default False
+        Demean within each group, then scale the date to gross 1 (needs
+        groups: from the FactorData or ``groups=``).
+    equal_weight : bool, default False
+        Same absolute weight for every name on its side (the side is the sign
+        after subtracting the median when ``long_short``).
+    quantiles : int or sequence of int, optional
+        An int ``q`` gives the long-only, equal-weighted basket of quantile q.
+        A sequence keeps only those quantiles; with ``long_short`` and
+        ``equal_weight``, quantiles above the middle are bought and those
+        below sold, each side equal-weighted (e.g. ``[1, 5]``: long top
+        quintile, short bottom, 0.5 gross each). Needs a FactorData.
+    groups : dict or Series, optional
+        asset -> group (or (date, asset) -> group) when a raw factor is given.
+
+    Returns
+    -------
+    pd.DataFrame, shape (dates, assets)
+        Weights, ``sum(|w|) == 1`` per date, NaN where the asset is not in that
+        date's cross-section. Same values as Alphalens'
+        ``factor_weights(demeaned=long_short, group_adjust=group_neutral,
+        equal_weight=equal_weight)``.
+    """
+    if isinstance(fd_or_factor, FactorData):
+        x = fd_or_factor.factor.to_numpy()
+        index, columns = fd_or_factor.dates, fd_or_factor.assets
+        g = None if fd_or_factor.group is None else fd_or_factor.group.to_numpy(dtype=object)
+        q = fd_or_factor.quantile.to_numpy()
+        n_q = fd_or_factor.n_quantiles
+    else:
+        wide, _ = factor_to_wide(fd_or_factor)
+        x = np.where(np.isfinite(wide.to_numpy()), wide.to_numpy(), np.nan)
+        index, columns = wide.index, wide.columns
+        g, q, n_q = None, None, 0
+        if quantiles is not None:
+            raise ParameterError("quantiles= needs a FactorData (prepare_factor_data) to know the quantiles")
+    if groups is not None:
+        g = groups_to_wide(groups, index, columns).to_numpy(dtype=object)
+    if group_neutral and g is None:
+        raise ParameterError("group_neutral=True needs groups: prepare the factor with groupby= or pass groups=")
+    demeaned = long_short
+    if quantiles is not None:
+        x, demeaned = _select_quantiles(x, q, quantiles, n_q, long_short, equal_weight)
+        if isinstance(quantiles, (int, np.integer)) or (long_short and equal_weight):
+            w = row_weights(x, demeaned=False, equal_weight=False)
+            return pd.DataFrame(w, index=index, columns=columns)
+    if group_neutral:
+        w = _grouped_weights(x, g, demeaned, equal_weight)
+    else:
+        w = row_weights(x, demeaned, equal_weight)
+    return pd.DataFrame(w, index=index, columns=columns)
