@@ -40,6 +40,14 @@ def _listing(items: Any) -> str:
     return shown + (f" (and {more} more)" if more > 0 else "")
 
 
+def _non_numeric_columns(frame: pd.DataFrame) -> list:
+    dtypes = frame.dtypes
+    if all(dt.kind in "fiu" for dt in dtypes.unique()):
+        return []
+    return [c for c, dt in dtypes.items()
+            if not pd.api.types.is_numeric_dtype(dt) or pd.api.types.is_bool_dtype(dt)]
+
+
 def validate_time_index(index: pd.Index, what: str) -> pd.DatetimeIndex:
     """Check that ``index`` is a sorted, unique DatetimeIndex.
 
@@ -111,14 +119,13 @@ def validate_prices(prices: pd.DataFrame, what: str = "prices") -> pd.DataFrame:
     if not prices.columns.is_unique:
         dup = prices.columns[prices.columns.duplicated()].unique()
         raise DuplicateEntriesError(f"{what} has duplicate asset columns: {_listing(dup)}")
-    non_numeric = [c for c in prices.columns if not pd.api.types.is_numeric_dtype(prices[c].dtype)
-                   or pd.api.types.is_bool_dtype(prices[c].dtype)]
+    non_numeric = _non_numeric_columns(prices)
     if non_numeric:
         raise NonNumericDataError(
             f"{what} has non-numeric columns: {_listing(non_numeric)}; "
             "keep only price columns (one per asset)"
         )
-    out = prices.astype("float64", copy=True)
+    out = prices.astype("float64")
     values = out.to_numpy()
     if np.isinf(values).any():
         r, c = np.nonzero(np.isinf(values))
@@ -190,14 +197,13 @@ def factor_to_wide(factor: pd.Series | pd.DataFrame, what: str = "factor") -> tu
         if factor.shape[0] == 0 or factor.shape[1] == 0:
             raise EmptyDataError(f"{what} is empty (shape {factor.shape})")
         validate_time_index(factor.index, what)
-        non_numeric = [c for c in factor.columns if not pd.api.types.is_numeric_dtype(factor[c].dtype)
-                       or pd.api.types.is_bool_dtype(factor[c].dtype)]
+        non_numeric = _non_numeric_columns(factor)
         if non_numeric:
             raise NonNumericDataError(f"{what} has non-numeric columns: {_listing(non_numeric)}")
         if not factor.columns.is_unique:
             dup = factor.columns[factor.columns.duplicated()].unique()
             raise DuplicateEntriesError(f"{what} has duplicate asset columns: {_listing(dup)}")
-        wide = factor.astype("float64", copy=True)
+        wide = factor.astype("float64")
         n_entries = int(wide.notna().to_numpy().sum())
         return wide, n_entries
     raise InvalidIndexError(
@@ -225,11 +231,11 @@ def groups_to_wide(groupby: Any, dates: pd.DatetimeIndex, assets: pd.Index) -> p
         if not groupby.index.is_unique:
             dup = groupby.index[groupby.index.duplicated()].unique()
             raise DuplicateEntriesError(f"groupby has duplicate (date, asset) entries: {_listing(dup)}")
-        wide = groupby.unstack(level=1)
-        return wide.reindex(index=dates, columns=assets)
+        wide = groupby.astype(object).unstack(level=1)
+        return wide.reindex(index=dates, columns=assets).astype(object)
     if not groupby.index.is_unique:
         dup = groupby.index[groupby.index.duplicated()].unique()
         raise DuplicateEntriesError(f"groupby maps some assets twice: {_listing(dup)}")
     row = groupby.reindex(assets)
     values = np.broadcast_to(row.to_numpy(dtype=object), (len(dates), len(assets)))
-    return pd.DataFrame(values.copy(), index=dates, columns=assets)
+    return pd.DataFrame(values.copy(), index=dates, columns=assets, dtype=object)

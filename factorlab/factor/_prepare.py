@@ -347,7 +347,7 @@ def _build(x, labels_q, rets, gvals, alive, dates, assets, periods, labels, px, 
 
     def frame(arr, dtype="float64"):
         arr = np.where(m, arr[sub], np.nan if dtype == "float64" else None)
-        return pd.DataFrame(arr.astype(dtype), index=d, columns=a)
+        return pd.DataFrame(arr.astype(dtype), index=d, columns=a, dtype=dtype)
 
     return FactorData(
         factor=frame(x), quantile=frame(labels_q),

@@ -123,7 +123,7 @@ class DataQualityReport:
         text = (f"dropped {self.n_entries - self.n_kept} of {self.n_entries} factor entries "
                 f"({self.loss:.1%}; max_loss {self.max_loss:.0%}): " + (", ".join(parts) or "none"))
         if len(self.binning_failed_dates):
-            dates = ", ".join(str(d.date()) for d in self.binning_failed_dates[:3])
+            dates = ", ".join(str(d) for d in self.binning_failed_dates[:3])
             text += f"; binning impossible on {len(self.binning_failed_dates)} date(s), e.g. {dates}"
         return text
 

@@ -165,6 +165,10 @@ def quantize_rows(x: np.ndarray, quantiles=5, bins=None, zero_aware: bool = Fals
     """
     check_binning_args(quantiles, bins, zero_aware)
     x = np.asarray(x, dtype="float64")
+    if x.ndim != 2:
+        raise ParameterError(f"quantize_rows needs a 2-d (dates x assets) array, got {x.ndim}-d")
+    if x.shape[1] == 0:
+        return np.full(x.shape, np.nan), np.ones(x.shape[0], dtype=bool)
     cut = (lambda v, s: _qcut_rows(v, s)) if quantiles is not None else (lambda v, s: _cut_rows(v, s))
     spec = quantiles if quantiles is not None else bins
     if not zero_aware:

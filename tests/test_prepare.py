@@ -1,0 +1,334 @@
+"""prepare_factor_data: parity with Alphalens, hand cases, losses and bad input."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import factorlab as fl
+from factorlab import errors
+from factorlab.compat.alphalens import utils as fl_utils
+
+al = pytest.importorskip("alphalens")
+
+
+def _dates(n: int) -> pd.DatetimeIndex:
+    return pd.bdate_range("2020-01-01", periods=n, name="date")
+
+
+def _tiny_prices() -> pd.DataFrame:
+    # 4 assets x 4 bars, returns chosen by hand
+    return pd.DataFrame(
+        {"A": [10.0, 11.0, 12.1, 12.1], "B": [20.0, 19.0, 19.0, 20.9],
+         "C": [5.0, 5.0, 5.5, 5.5], "D": [8.0, 8.8, 8.8, 8.8]},
+        index=_dates(4)).rename_axis(columns="asset")
+
+
+def _tiny_factor() -> pd.Series:
+    wide = pd.DataFrame({"A": [1.0, 4.0, 2.0], "B": [2.0, 3.0, 1.0],
+                         "C": [3.0, 2.0, 4.0], "D": [4.0, 1.0, 3.0]}, index=_dates(3))
+    s = wide.stack()
+    s.index.names = ["date", "asset"]
+    return s
+
+
+# ---------------------------------------------------------------- hand cases
+def test_hand_case_quantiles_and_forward_returns():
+    fd = fl.prepare_factor_data(_tiny_factor(), _tiny_prices(), periods=(1,), quantiles=2)
+    frame = fd.frame
+    # date 1: factor A..D = 1,2,3,4 -> edges [1, 2.5, 4] -> quantiles 1,1,2,2
+    d0 = frame.xs(_dates(4)[0], level="date")
+    assert d0["factor_quantile"].tolist() == [1, 1, 2, 2]
+    # 1-bar forward returns at date 1: A 11/10-1, B 19/20-1, C 0, D 8.8/8-1
+    np.testing.assert_allclose(d0["1D"].to_numpy(), [0.1, -0.05, 0.0, 0.1], rtol=1e-12)
+    # date 2: factor 4,3,2,1 -> quantiles 2,2,1,1
+    d1 = frame.xs(_dates(4)[1], level="date")
+    assert d1["factor_quantile"].tolist() == [2, 2, 1, 1]
+    assert fd.quality.n_entries == 12 and fd.quality.n_kept == 12
+
+
+def test_hand_case_period_beyond_data_is_counted_as_horizon_loss():
+    with pytest.warns(errors.DroppedDataWarning, match="forward_horizon"):
+        fd = fl.prepare_factor_data(_tiny_factor(), _tiny_prices(), periods=(2,), quantiles=2)
+    # 2-bar returns exist for the first 2 dates only: 4 of 12 entries dropped
+    assert fd.quality.dropped["forward_horizon"] == 4
+    assert fd.quality.n_kept == 8
+    assert fd.quality.loss == pytest.approx(4 / 12)
+
+
+def test_zero_price_is_a_valid_last_price():
+    prices = _tiny_prices()
+    prices.loc[prices.index[2], "D"] = 0.0   # bankrupt on bar 3
+    prices.loc[prices.index[3], "D"] = 0.0
+    with pytest.warns(errors.DataQualityWarning, match="zero price"):
+        fd = fl.prepare_factor_data(_tiny_factor(), prices, periods=(1,), quantiles=2, max_loss=0.5)
+    # a return into 0 is -100% ...
+    assert fd.returns["1D"].loc[prices.index[1], "D"] == -1.0
+    # ... a return out of 0 is undefined: dropped and counted
+    assert fd.quality.dropped["zero_price"] == 1
+    assert np.isnan(fd.returns["1D"].loc[prices.index[2], "D"])
+    assert fd.quality.zero_prices["asset"].tolist() == ["D"]
+
+
+def test_stale_price_runs_are_reported(sp500_prices):
+    prices = sp500_prices.iloc[:300, :20].copy()
+    prices.iloc[200:, 3] = prices.iloc[199, 3]  # delisted: last price repeated for 100 bars
+    fac = -(prices.pct_change(5)).stack().dropna()
+    with pytest.warns(errors.DataQualityWarning, match="stale"):
+        fd = fl.prepare_factor_data(fac, prices, periods=(1,))
+    stale = fd.quality.stale
+    assert prices.columns[3] in set(stale["asset"])
+    row = stale[stale["asset"] == prices.columns[3]].iloc[0]
+    assert row["bars"] == 101 and row["start"] == prices.index[199]
+
+
+def test_forward_returns_reused_for_many_factors(sp500_prices):
+    prices = sp500_prices.iloc[:, :50]
+    fwd = fl.forward_returns(prices, periods=(1, 5))
+    f1 = -(prices.pct_change(5)).stack().dropna()
+    f2 = (prices.pct_change(20)).stack().dropna()
+    a = fl.prepare_factor_data(f1, fwd, periods=(1, 5))
+    b = fl.prepare_factor_data(f1, prices, periods=(1, 5))
+    pd.testing.assert_frame_equal(a.frame, b.frame)
+    c = fl.prepare_factor_data(f2, fwd, periods=(5,))
+    assert c.labels == ("5D",)
+    with pytest.raises(errors.ParameterError, match="periods"):
+        fl.prepare_factor_data(f1, fwd, periods=(10,))
+
+
+def test_delay_shifts_forward_returns():
+    fd = fl.prepare_factor_data(_tiny_factor(), _tiny_prices(), periods=(1,), quantiles=2, delay=1, max_loss=0.5)
+    # with delay 1, the return at date 1 runs from bar 2 to bar 3: A 12.1/11 - 1
+    assert fd.returns["1D"].iloc[0]["A"] == pytest.approx(12.1 / 11 - 1, rel=1e-12)
+
+
+def test_intraday_period_labels():
+    idx = pd.date_range("2024-01-02 09:30", periods=30, freq="h")
+    steps = np.random.default_rng(1).normal(0, 0.01, size=(30, 4))
+    prices = pd.DataFrame(100 * np.exp(np.cumsum(steps, axis=0)), index=idx, columns=list("ABCD"))
+    fac = prices.pct_change(2).stack().dropna()
+    fd = fl.prepare_factor_data(fac, prices, periods=(1, 4), quantiles=2)
+    assert fd.labels == ("1h", "4h")
+    assert list(fd.frame.columns[:2]) == ["1h", "4h"]
+
+
+def test_inputs_not_mutated(sp500_prices, reversal_factor):
+    prices = sp500_prices.iloc[:200, :30].copy()
+    fac = reversal_factor.loc[(slice(None), list(prices.columns))].copy()
+    fac = fac[fac.index.get_level_values(0) <= prices.index[-1]]
+    p0, f0 = prices.copy(), fac.copy()
+    fl.prepare_factor_data(fac, prices, periods=(1, 5))
+    pd.testing.assert_frame_equal(prices, p0)
+    pd.testing.assert_series_equal(fac, f0)
+
+
+# ---------------------------------------------------------------- parity
+def _alphalens(factor, prices, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import contextlib
+        import io
+        with contextlib.redirect_stdout(io.StringIO()):
+            return al.utils.get_clean_factor_and_forward_returns(factor, prices, **kw)
+
+
+def _assert_same_frame(ours: pd.DataFrame, ref: pd.DataFrame) -> None:
+    ours, ref = ours.sort_index(), ref.sort_index()
+    assert list(ours.columns) == list(ref.columns)
+    assert ours.index.equals(ref.index)
+    for col in ref.columns:
+        if col == "group":
+            assert (ours[col].astype(str).to_numpy() == ref[col].astype(str).to_numpy()).all()
+        else:
+            np.testing.assert_allclose(ours[col].to_numpy(dtype=float), ref[col].to_numpy(dtype=float),
+                                       rtol=1e-9, atol=0)
+
+
+@pytest.mark.parametrize("which, grouped", [("reversal", False), ("momentum", True)])
+def test_parity_with_alphalens_real_data(which, grouped, sp500_prices, sp500_sectors, reversal_factor,
+                                         momentum_factor):
+    fac = reversal_factor if which == "reversal" else momentum_factor
+    groups = sp500_sectors if grouped else None
+    ref = _alphalens(fac, sp500_prices, periods=(1, 5, 10), quantiles=5, filter_zscore=None,
+                     groupby=None if groups is None else groups.to_dict())
+    fd = fl.prepare_factor_data(fac, sp500_prices, periods=(1, 5, 10), quantiles=5, groupby=groups)
+    _assert_same_frame(fd.frame, ref)
+
+
+def test_parity_binning_by_group(sp500_prices, sp500_sectors, momentum_factor):
+    # Alphalens' per-(date, group) binning is slow: compare on 80 assets over 500 bars
+    prices = sp500_prices.iloc[:500, :80]
+    fac = momentum_factor.loc[(slice(None), list(prices.columns))]
+    fac = fac[fac.index.get_level_values(0) <= prices.index[-1]]
+    ref = _alphalens(fac, prices, periods=(1, 5), quantiles=3, filter_zscore=None,
+                     groupby=sp500_sectors.to_dict(), binning_by_group=True, max_loss=0.9)
+    fd = fl.prepare_factor_data(fac, prices, periods=(1, 5), quantiles=3, groupby=sp500_sectors,
+                                binning_by_group=True, max_loss=0.9)
+    _assert_same_frame(fd.frame, ref)
+
+
+@pytest.mark.parametrize("kw", [
+    dict(quantiles=None, bins=5),
+    dict(quantiles=4, zero_aware=True),
+    dict(quantiles=[0, 0.1, 0.5, 0.9, 1.0]),
+    dict(quantiles=None, bins=[-1.0, -0.02, 0.0, 0.02, 1.0]),
+    dict(quantiles=10),
+])
+def test_parity_binning_options(kw, sp500_prices, reversal_factor):
+    prices = sp500_prices.iloc[:400, :120]
+    fac = reversal_factor.loc[(slice(None), list(prices.columns))]
+    fac = fac[fac.index.get_level_values(0) <= prices.index[-1]]
+    ref = _alphalens(fac, prices, periods=(1, 5), filter_zscore=None, max_loss=0.9, **kw)
+    fd = fl.prepare_factor_data(fac, prices, periods=(1, 5), max_loss=0.9, **kw)
+    _assert_same_frame(fd.frame, ref)
+
+
+def test_compat_default_zscore_filter_matches(sp500_prices, reversal_factor):
+    prices = sp500_prices.iloc[:500, :100]
+    fac = reversal_factor.loc[(slice(None), list(prices.columns))]
+    fac = fac[fac.index.get_level_values(0) <= prices.index[-1]]
+    # a few absurd returns so that the default filter_zscore=20 removes something
+    prices = prices.copy()
+    prices.iloc[300, 5] *= 40
+    ref = _alphalens(fac, prices, periods=(1, 5))
+    ours = fl_utils.get_clean_factor_and_forward_returns(fac, prices, periods=(1, 5))
+    _assert_same_frame(ours, ref)
+    assert len(ours) < len(fac)
+
+
+# ---------------------------------------------------------------- bad input
+def test_negative_price_raises_naming_asset_and_date():
+    prices = _tiny_prices()
+    prices.iloc[2, 1] = -1.0
+    with pytest.raises(errors.InvalidPriceError, match=r"B on 2020-01-03"):
+        fl.prepare_factor_data(_tiny_factor(), prices, periods=(1,), quantiles=2)
+
+
+def test_infinite_price_raises():
+    prices = _tiny_prices()
+    prices.iloc[1, 0] = np.inf
+    with pytest.raises(errors.InvalidPriceError, match="infinite"):
+        fl.prepare_factor_data(_tiny_factor(), prices, periods=(1,), quantiles=2)
+
+
+def test_duplicate_dates_raise():
+    prices = _tiny_prices()
+    prices.index = prices.index[[0, 1, 1, 3]]
+    with pytest.raises(errors.DuplicateDatesError, match="2020-01-02"):
+        fl.prepare_factor_data(_tiny_factor(), prices, periods=(1,), quantiles=2)
+
+
+def test_unsorted_dates_raise():
+    prices = _tiny_prices().iloc[[0, 2, 1, 3]]
+    with pytest.raises(errors.UnsortedDatesError, match="not sorted"):
+        fl.prepare_factor_data(_tiny_factor(), prices, periods=(1,), quantiles=2)
+
+
+def test_duplicate_factor_entries_raise():
+    fac = _tiny_factor()
+    fac = pd.concat([fac, fac.iloc[:1]])
+    with pytest.raises(errors.DuplicateEntriesError, match="duplicate"):
+        fl.prepare_factor_data(fac, _tiny_prices(), periods=(1,), quantiles=2)
+
+
+def test_factor_dates_and_assets_absent_from_prices_are_counted():
+    fac = _tiny_factor()
+    extra = pd.Series([1.0, 2.0], index=pd.MultiIndex.from_tuples(
+        [(pd.Timestamp("2019-06-03"), "A"), (pd.Timestamp("2020-01-01"), "ZZZ")], names=["date", "asset"]))
+    fd = fl.prepare_factor_data(pd.concat([fac, extra]).sort_index(), _tiny_prices(), periods=(1,),
+                                quantiles=2)
+    assert fd.quality.dropped["date_not_in_prices"] == 1
+    assert fd.quality.dropped["asset_not_in_prices"] == 1
+    assert fd.quality.n_entries == 14
+
+
+def test_all_assets_absent_exceeds_max_loss():
+    fac = _tiny_factor().rename(lambda a: a + "_X", level=1)
+    with pytest.raises(errors.MaxLossExceededError, match="asset_not_in_prices"):
+        fl.prepare_factor_data(fac, _tiny_prices(), periods=(1,), quantiles=2)
+
+
+def test_timezone_mismatch_raises():
+    prices = _tiny_prices()
+    prices.index = prices.index.tz_localize("America/New_York")
+    with pytest.raises(errors.TimezoneMismatchError, match="time zone"):
+        fl.prepare_factor_data(_tiny_factor(), prices, periods=(1,), quantiles=2)
+
+
+def test_non_numeric_column_raises():
+    prices = _tiny_prices()
+    prices["name"] = "x"
+    with pytest.raises(errors.NonNumericDataError, match="name"):
+        fl.prepare_factor_data(_tiny_factor(), prices, periods=(1,), quantiles=2)
+
+
+@pytest.mark.parametrize("empty", ["prices", "factor"])
+def test_empty_input_raises(empty):
+    prices, fac = _tiny_prices(), _tiny_factor()
+    if empty == "prices":
+        prices = prices.iloc[:0]
+    else:
+        fac = fac.iloc[:0]
+    with pytest.raises(errors.EmptyDataError):
+        fl.prepare_factor_data(fac, prices, periods=(1,), quantiles=2)
+
+
+def test_all_equal_factor_on_a_date_is_a_counted_binning_loss():
+    fac = _tiny_factor().copy()
+    fac.loc[_dates(4)[1]] = 7.0
+    fd = fl.prepare_factor_data(fac, _tiny_prices(), periods=(1,), quantiles=2, max_loss=0.5)
+    assert list(fd.quality.binning_failed_dates) == [_dates(4)[1]]
+    assert fd.quality.dropped["binning"] == 4
+
+
+def test_all_equal_factor_with_max_loss_zero_raises_binning_error():
+    fac = _tiny_factor().copy()
+    fac.loc[_dates(4)[1]] = 7.0
+    with pytest.raises(errors.BinningError, match="2020-01-02"):
+        fl.prepare_factor_data(fac, _tiny_prices(), periods=(1,), quantiles=2, max_loss=0)
+
+
+def test_fewer_assets_than_quantiles_is_handled_like_pandas():
+    # 4 distinct values and 10 quantiles: the interpolated edges are still unique, so (as pd.qcut
+    # does) each asset lands in its own quantile and the other quantiles are empty on that date
+    fd = fl.prepare_factor_data(_tiny_factor(), _tiny_prices(), periods=(1,), quantiles=10)
+    d0 = fd.frame.xs(_dates(4)[0], level="date")["factor_quantile"]
+    expected = pd.qcut(pd.Series([1.0, 2.0, 3.0, 4.0]), 10, labels=False) + 1
+    assert d0.tolist() == expected.tolist()
+    # with ties the edges repeat: binning is impossible on that date, a counted loss
+    fac = _tiny_factor().copy()
+    fac.loc[_dates(4)[0]] = [1.0, 1.0, 1.0, 2.0]
+    fd = fl.prepare_factor_data(fac, _tiny_prices(), periods=(1,), quantiles=10, max_loss=0.5)
+    assert list(fd.quality.binning_failed_dates) == [_dates(4)[0]]
+
+
+def test_discrete_factor_with_bins_works():
+    fac = _tiny_factor().round() % 2  # values 0/1 only
+    fd = fl.prepare_factor_data(fac, _tiny_prices(), periods=(1,), quantiles=None, bins=[-0.5, 0.5, 1.5])
+    assert set(fd.frame["factor_quantile"]) == {1, 2}
+
+
+@pytest.mark.parametrize("kw, match", [
+    (dict(quantiles=5, bins=5), "exactly one"),
+    (dict(quantiles=0), "positive"),
+    (dict(periods=(0,)), "periods"),
+    (dict(periods=(1.5,)), "periods"),
+    (dict(max_loss=2), "max_loss"),
+    (dict(delay=-1), "delay"),
+    (dict(binning_by_group=True), "groupby"),
+    (dict(quantiles=[0.5, 0.2, 1.0]), "increase"),
+])
+def test_bad_parameters_raise(kw, match):
+    kw = {"periods": (1,), "quantiles": 2, **kw}
+    with pytest.raises(errors.ParameterError, match=match):
+        fl.prepare_factor_data(_tiny_factor(), _tiny_prices(), **kw)
+
+
+def test_max_loss_message_lists_reasons():
+    fac = _tiny_factor().copy()
+    fac.iloc[:6] = np.nan
+    with pytest.raises(errors.MaxLossExceededError, match="non_finite_factor"):
+        fl.prepare_factor_data(fac, _tiny_prices(), periods=(1,), quantiles=2)
