@@ -143,16 +143,25 @@ def price_panel(prices: pd.DataFrame, assets: pd.Index | None = None) -> PricePa
         values = values[:, px.columns.get_indexer(assets)]
     else:
         assets = px.columns
-    has_nan = np.isnan(values).any()
-    marks = pd.DataFrame(values).ffill().to_numpy() if has_nan else values
-    if has_nan:
-        marks[np.isnan(marks)] = 0.0
+    marks = _last_price(values)
     with np.errstate(invalid="ignore"):
         tradeable = values > 0
     inv = np.divide(1.0, values, out=np.zeros_like(values), where=tradeable)
     blocked = ~tradeable
     return PricePanel(index=px.index, assets=pd.Index(assets), marks=marks, inv_price=inv,
                       blocked=blocked, any_blocked=blocked.any(axis=1))
+
+
+def _last_price(values: np.ndarray) -> np.ndarray:
+    """Forward-fill NaN down each column; 0 before a column's first price."""
+    missing = np.isnan(values)
+    if not missing.any():
+        return values
+    rows = np.where(missing, 0, np.arange(len(values))[:, None])
+    np.maximum.accumulate(rows, axis=0, out=rows)
+    marks = np.take_along_axis(values, rows, axis=0)
+    marks[np.isnan(marks)] = 0.0
+    return marks
 
 
 def align_weights(weights: pd.DataFrame | pd.Series, prices: pd.DataFrame) -> pd.DataFrame:
@@ -307,21 +316,20 @@ def _keep_untradeable(panel: PricePanel, sig: Signals, out: SleeveLedger, lo: in
 def _total_holdings(hold: np.ndarray, N: int) -> np.ndarray:
     """Shares of all sleeves per row: the sum of the last N ledger rows, shape (rows, assets).
 
-    Exact block sums at the end of every cycle plus a running sum of the
-    trades inside the next cycle (at most N additions of rounding error).
+    Row ``bN + k`` holds sleeves ``0..k`` from cycle ``b`` and ``k+1..N-1``
+    from cycle ``b-1``: a prefix sum inside the cycle plus a suffix sum of the
+    previous one (plain sums of at most N positions, no cancellation).
     """
     rows, A = hold.shape
-    trades = np.empty_like(hold)
-    trades[:N] = hold[:N]
-    np.subtract(hold[N:], hold[:-N], out=trades[N:])
-    blocks = trades.reshape(rows // N, N, A)
-    raw = hold.reshape(rows // N, N, A)
-    ends = raw[:, 0].copy()
+    total = hold.copy()
+    prefix = total.reshape(rows // N, N, A)
+    suffix = hold.reshape(rows // N, N, A)[:, 1:].copy()
     for k in range(1, N):
-        blocks[:, k] += blocks[:, k - 1]
-        ends += raw[:, k]
-    blocks[1:] += ends[:-1, None, :]
-    return trades
+        prefix[:, k] += prefix[:, k - 1]
+    for k in range(N - 3, -1, -1):
+        suffix[:, k] += suffix[:, k + 1]
+    prefix[1:, :N - 1] += suffix[:-1]
+    return total
 
 
 def _rolling_cash(cash: np.ndarray, N: int, capital: float) -> np.ndarray:
