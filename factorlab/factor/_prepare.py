@@ -312,9 +312,10 @@ def _factor_grid(factor) -> tuple[pd.DataFrame, np.ndarray, int]:
     """Wide factor values plus the mask of cells that were input entries."""
     wide, n_entries = factor_to_wide(factor)
     if isinstance(factor, pd.Series):
-        present = pd.Series(True, index=factor.index).unstack(level=1, sort=True)
-        present = present.reindex(index=wide.index, columns=wide.columns)
-        present = present.fillna(False).to_numpy(dtype=bool)
+        rows = wide.index.get_indexer(factor.index.get_level_values(0))
+        cols = wide.columns.get_indexer(factor.index.get_level_values(1))
+        present = np.zeros(wide.shape, dtype=bool)
+        present[rows, cols] = True
     else:
         present = wide.notna().to_numpy()
     return wide, present, n_entries
