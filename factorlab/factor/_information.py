@@ -1,3 +1,292 @@
-"""Placeholder: filled in by the factor statistics work."""
+"""Information coefficient: the rank correlation of a factor with forward returns.
 
-__all__: list[str] = []
+Everything is computed on the wide (dates x assets) arrays of a
+:class:`~factorlab.factor.FactorData`: a date is a row, ranks are taken along
+rows and the Pearson correlation of the ranks (Spearman's rho) is a row-wise
+vector operation. Groups are handled by a loop over the (few) group labels,
+never over dates or assets.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from pandas.tseries.frequencies import to_offset
+from scipy import stats
+
+from factorlab.errors import ParameterError
+from factorlab.factor._prepare import FactorData
+
+__all__ = [
+    "information_coefficient",
+    "mean_information_coefficient",
+    "ic_summary",
+    "ic_by_group",
+    "mean_monthly_ic",
+]
+
+IC_SUMMARY_COLUMNS = ("IC Mean", "IC Std.", "Risk-Adjusted IC", "t-stat(IC)", "p-value(IC)",
+                      "IC Skew", "IC Kurtosis")
+
+# Offset aliases removed in pandas 3 (and deprecated in 2.2) -> their new names.
+_OLD_ALIASES = {"M": "ME", "BM": "BME", "SM": "SME", "CBM": "CBME", "Q": "QE", "BQ": "BQE",
+                "A": "YE", "Y": "YE", "BA": "BYE", "BY": "BYE", "H": "h", "T": "min", "S": "s",
+                "L": "ms", "U": "us", "N": "ns"}
+
+
+# --------------------------------------------------------------------------- helpers
+def group_codes(fd: FactorData) -> tuple[np.ndarray, pd.Index]:
+    """Integer group code of every cell, and the sorted group labels.
+
+    Returns
+    -------
+    codes : ndarray of int, shape (dates, assets)
+        Index into ``labels``; -1 where there is no group (not kept).
+    labels : pd.Index, shape (groups,)
+        Sorted unique group labels, named 'group'.
+    """
+    if fd.group is None:
+        raise ParameterError("this option needs groups: prepare the factor with groupby= "
+                             "(or a frame with a 'group' column)")
+    values = fd.group.to_numpy(dtype=object)
+    flat = np.where(fd.mask, values, None).ravel()
+    codes, uniques = pd.factorize(flat, sort=True)
+    return codes.reshape(values.shape), pd.Index(uniques, name="group")
+
+
+def demean_rows(r: np.ndarray, codes: np.ndarray | None = None, n_groups: int = 0) -> np.ndarray:
+    """Subtract the per-row (or per-row-and-group) mean of the non-NaN entries.
+
+    Parameters
+    ----------
+    r : ndarray, shape (dates, assets)
+        Values (e.g. forward returns), NaN = absent.
+    codes : ndarray of int, shape (dates, assets), optional
+        Group codes (-1 = none); demean within each (row, group) cell.
+    n_groups : int
+        Number of groups in ``codes``.
+
+    Returns
+    -------
+    ndarray, shape (dates, assets)
+        Demeaned copy; NaN stays NaN (also where the code is -1 with groups).
+    """
+    valid = ~np.isnan(r)
+    if codes is None:
+        count = valid.sum(axis=1, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return r - np.where(valid, r, 0.0).sum(axis=1, keepdims=True) / count
+    out = np.full(r.shape, np.nan)
+    for g in range(n_groups):
+        in_g = valid & (codes == g)
+        count = in_g.sum(axis=1, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.where(in_g, r, 0.0).sum(axis=1, keepdims=True) / count
+        out = np.where(in_g, r - mean, out)
+    return out
+
+
+def _row_spearman(x: np.ndarray, y: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Spearman's rho of ``x`` and ``y`` along each row, over the ``valid`` cells.
+
+    Average ranks for ties; NaN for rows with fewer than two valid pairs or
+    with a constant rank vector (all-equal factor or returns).
+    """
+    rx = stats.rankdata(np.where(valid, x, np.nan), axis=1, nan_policy="omit")
+    ry = stats.rankdata(np.where(valid, y, np.nan), axis=1, nan_policy="omit")
+    n = valid.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # the mean rank of n items is (n + 1) / 2 whatever the ties
+        mid = ((n + 1) / 2.0)[:, None]
+        dx = np.where(valid, rx - mid, 0.0)
+        dy = np.where(valid, ry - mid, 0.0)
+        sxy = (dx * dy).sum(axis=1)
+        sxx = (dx * dx).sum(axis=1)
+        syy = (dy * dy).sum(axis=1)
+        rho = sxy / np.sqrt(sxx * syy)
+    rho[(n < 2) | (sxx == 0) | (syy == 0)] = np.nan
+    return np.clip(rho, -1.0, 1.0)
+
+
+def _adjusted_returns(fd: FactorData, label: str, group_adjust: bool, codes, n_groups) -> np.ndarray:
+    r = np.where(fd.mask, fd.returns[label].to_numpy(dtype="float64"), np.nan)
+    return demean_rows(r, codes, n_groups) if group_adjust else r
+
+
+def time_rule(by_time) -> pd.DateOffset:
+    """A pandas offset from a time rule, accepting pre-pandas-3 aliases ('M', 'Y', 'Q', ...)."""
+    if isinstance(by_time, pd.DateOffset):
+        return by_time
+    if not isinstance(by_time, str):
+        raise ParameterError(f"by_time must be a pandas offset or alias such as 'ME', 'YE', 'W', got {by_time!r}")
+    try:
+        return to_offset(by_time)
+    except ValueError:
+        pass
+    head = by_time.lstrip("0123456789")
+    number = by_time[: len(by_time) - len(head)]
+    base, _, suffix = head.partition("-")
+    if base in _OLD_ALIASES:
+        return to_offset(number + _OLD_ALIASES[base] + ("-" + suffix if suffix else ""))
+    raise ParameterError(f"by_time {by_time!r} is not a pandas offset alias; use e.g. 'ME' (or 'M') "
+                         "for months, 'QE' (or 'Q') for quarters, 'YE' (or 'Y') for years, 'W' for weeks")
+
+
+# --------------------------------------------------------------------------- public
+def information_coefficient(fd: FactorData, group_adjust: bool = False, by_group: bool = False) -> pd.DataFrame:
+    """Spearman rank information coefficient per date (and group).
+
+    Parameters
+    ----------
+    fd : FactorData
+        Factor aligned with forward returns.
+    group_adjust : bool, default False
+        Subtract the (date, group) mean from the forward returns first
+        (Alphalens' ``group_adjust``); needs groups.
+    by_group : bool, default False
+        One IC per (date, group), ranking within the group; needs groups.
+
+    Returns
+    -------
+    pd.DataFrame
+        Index 'date' (dates,) or, with ``by_group``, a ('date', 'group')
+        MultiIndex of the (date, group) pairs that have entries, sorted;
+        columns = period labels ('1D', ...); values in [-1, 1].
+        NaN where fewer than two assets are present or where the factor (or
+        the returns) has a single rank on that date, e.g. all factor values
+        equal (as ``scipy.stats.spearmanr`` gives for constant input).
+        Equals Alphalens' ``factor_information_coefficient`` (up to rounding);
+        a NaN forward return only drops that pair (Alphalens would give NaN,
+        its cleaned frames never contain one).
+    """
+    codes, groups = (group_codes(fd) if (group_adjust or by_group) else (None, None))
+    n_groups = 0 if groups is None else len(groups)
+    x = fd.factor.to_numpy(dtype="float64")
+    labels = list(fd.labels)
+    if not by_group:
+        data = {}
+        for label in labels:
+            r = _adjusted_returns(fd, label, group_adjust, codes, n_groups)
+            data[label] = _row_spearman(x, r, fd.mask & ~np.isnan(r))
+        return pd.DataFrame(data, index=fd.dates.rename("date"), columns=pd.Index(labels))
+    present = np.stack([(fd.mask & (codes == g)).any(axis=1) for g in range(n_groups)], axis=1)
+    rows, cols = np.nonzero(present)  # row-major: sorted by date, then group
+    data = {}
+    for label in labels:
+        r = _adjusted_returns(fd, label, group_adjust, codes, n_groups)
+        per_group = np.stack([_row_spearman(x, r, (codes == g) & ~np.isnan(r)) for g in range(n_groups)],
+                             axis=1)
+        data[label] = per_group[rows, cols]
+    index = pd.MultiIndex.from_arrays([fd.dates[rows].rename("date"), groups[cols]], names=["date", "group"])
+    return pd.DataFrame(data, index=index, columns=pd.Index(labels))
+
+
+def mean_ic_table(ic: pd.DataFrame, by_group: bool = False, by_time=None) -> pd.DataFrame | pd.Series:
+    """Average an IC table over all dates, per time bucket and/or per group.
+
+    Parameters
+    ----------
+    ic : pd.DataFrame
+        Output of :func:`information_coefficient` (with a 'group' level when
+        ``by_group``).
+    by_group : bool
+        Mean per group.
+    by_time : str or DateOffset, optional
+        Mean per time bucket ('ME'/'M' month, 'YE'/'Y' year, 'W', ...);
+        buckets are labelled by their end and empty ones give NaN rows.
+
+    Returns
+    -------
+    pd.Series (labels,) when neither option is set, else pd.DataFrame.
+    """
+    grouper = []
+    if by_time is not None:
+        grouper.append(pd.Grouper(freq=time_rule(by_time)))
+    if by_group:
+        grouper.append("group")
+    if not grouper:
+        return ic.mean()
+    return ic.reset_index().set_index("date").groupby(grouper, observed=False).mean()
+
+
+def mean_information_coefficient(fd: FactorData, group_adjust: bool = False, by_group: bool = False,
+                                 by_time=None) -> pd.DataFrame | pd.Series:
+    """Mean information coefficient, overall, per group and/or per time bucket.
+
+    Parameters
+    ----------
+    fd : FactorData
+    group_adjust, by_group : bool
+        As in :func:`information_coefficient`.
+    by_time : str or DateOffset, optional
+        Time bucket: 'ME' (or the pre-pandas-3 'M') for months, 'YE' (or
+        'Y') for years, 'QE'/'Q', 'W', or any pandas offset.
+
+    Returns
+    -------
+    pd.Series indexed by period label (no options), or pd.DataFrame indexed
+    by 'group', by bucket end 'date', or by ('date', 'group'); columns =
+    period labels. Same as Alphalens' ``mean_information_coefficient``.
+    """
+    rule = None if by_time is None else time_rule(by_time)  # validate before the work
+    return mean_ic_table(information_coefficient(fd, group_adjust, by_group), by_group, rule)
+
+
+def ic_by_group(fd: FactorData, group_adjust: bool = False) -> pd.DataFrame:
+    """Mean IC of each group, ranking within the group.
+
+    Returns
+    -------
+    pd.DataFrame, shape (groups, labels)
+        Index 'group'; NaN for a group whose every date has fewer than two
+        assets.
+    """
+    return mean_information_coefficient(fd, group_adjust=group_adjust, by_group=True)
+
+
+def mean_monthly_ic(ic: pd.DataFrame) -> pd.DataFrame:
+    """Mean IC per calendar month (for the monthly IC heatmap).
+
+    Parameters
+    ----------
+    ic : pd.DataFrame, shape (dates, labels)
+        Output of :func:`information_coefficient` (without ``by_group``).
+
+    Returns
+    -------
+    pd.DataFrame, shape (months, labels)
+        Index = month-end timestamps named 'date', every month between the
+        first and the last date (NaN for a month without IC values).
+    """
+    return mean_ic_table(ic, by_time="ME")
+
+
+def ic_summary(ic: pd.DataFrame | pd.Series) -> pd.DataFrame:
+    """The 'Information Analysis' table of the Alphalens tear sheet.
+
+    Parameters
+    ----------
+    ic : pd.DataFrame (dates, labels) or pd.Series (dates,)
+        Information coefficients; NaN days are ignored.
+
+    Returns
+    -------
+    pd.DataFrame, shape (labels, 7)
+        Columns 'IC Mean', 'IC Std.' (ddof=1), 'Risk-Adjusted IC' (mean /
+        std), 't-stat(IC)' and 'p-value(IC)' (two-sided one-sample t-test
+        against 0; NaN with fewer than 2 values), 'IC Skew' (biased sample
+        skewness) and 'IC Kurtosis' (biased excess kurtosis), as
+        ``scipy.stats`` computes them. Index = the IC columns.
+    """
+    frame = ic.to_frame() if isinstance(ic, pd.Series) else ic
+    mean, std = frame.mean(), frame.std()
+    rows = []
+    for column in frame.columns:
+        clean = frame[column].dropna().to_numpy(dtype="float64")
+        t, p = stats.ttest_1samp(clean, 0.0) if len(clean) >= 2 else (np.nan, np.nan)
+        skew = stats.skew(clean) if len(clean) else np.nan
+        kurt = stats.kurtosis(clean) if len(clean) else np.nan
+        with np.errstate(invalid="ignore", divide="ignore"):
+            risk_adjusted = np.float64(mean[column]) / np.float64(std[column])
+        rows.append((mean[column], std[column], risk_adjusted, t, p, skew, kurt))
+    return pd.DataFrame(rows, index=frame.columns, columns=list(IC_SUMMARY_COLUMNS), dtype="float64")
