@@ -1,0 +1,103 @@
+"""Tests of fl.quantile_interleaved_returns: per-quantile interleaved returns for every period."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import factorlab as fl
+from factorlab.errors import ParameterError
+
+
+def _prepare(factor, prices, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return fl.prepare_factor_data(factor, prices, **kw)
+
+
+@pytest.fixture(scope="module")
+def fd(reversal_factor, sp500_prices):
+    return _prepare(reversal_factor, sp500_prices, periods=(1, 5, 10), quantiles=5)
+
+
+@pytest.fixture(scope="module")
+def qr(fd):
+    return fl.quantile_interleaved_returns(fd)
+
+
+def test_layout(qr, fd):
+    assert qr.labels == ("1D", "5D", "10D") and qr.periods == (1, 5, 10)
+    for label in qr.labels:
+        r = qr[label]
+        assert list(r.columns) == [1, 2, 3, 4, 5, "long_short"]
+        assert r.index[0] == fd.dates[0]
+        assert r.notna().all().all()
+    # each period stops at the end of the last signal's holding period
+    pos = fd.prices.index.get_loc(fd.dates[-1])
+    for n, label in zip(qr.periods, qr.labels):
+        assert qr[label].index[-1] == fd.prices.index[min(pos + n, len(fd.prices) - 1)]
+    assert (qr.gap_events.to_numpy() == 0).all()
+
+
+def test_one_bar_basket_is_the_quantile_mean_forward_return(qr, fd):
+    """N=1, delay 0: the basket bought at t earns the mean 1D forward return of its names at t."""
+    fwd = fd.returns["1D"].to_numpy()
+    q = fd.quantile.to_numpy()
+    r = qr["1D"]
+    for k in (1, 3, 5):
+        expected = np.nanmean(np.where(q == k, fwd, np.nan), axis=1)   # per factor date t
+        np.testing.assert_allclose(r[k].to_numpy()[1:], expected, rtol=0, atol=1e-12)
+    w = fl.factor_weights(fd).to_numpy()
+    np.testing.assert_allclose(r["long_short"].to_numpy()[1:], np.nansum(w * fwd, axis=1), rtol=0, atol=1e-12)
+
+
+def test_equals_single_runs(qr, fd):
+    end = fd.prices.index.get_loc(fd.dates[-1]) + 5 + 1
+    for col, w in ((2, fl.factor_weights(fd, quantiles=2, long_short=False)), ("long_short", fl.factor_weights(fd))):
+        single = fl.interleaved_returns(w, fd.prices.iloc[:end], 5)
+        np.testing.assert_array_equal(qr["5D"][col].to_numpy(), single.returns.to_numpy())
+    tq = qr.turnover["5D"]
+    assert tq.shape == qr["5D"].shape and (tq.iloc[5:-5] > 0).all().all()
+    assert (tq.iloc[-5:] == 0).all().all()  # after the last signal nothing trades
+
+
+def test_cumulative_and_summary(qr):
+    cum = qr.cumulative("10D")
+    np.testing.assert_allclose(cum.to_numpy(), (1 + qr["10D"]).cumprod().to_numpy() - 1, atol=1e-12)
+    s = qr.summary()
+    assert list(s.index) == ["1D", "5D", "10D"]
+    assert s.loc["5D", 5] == pytest.approx(cum_last := qr.cumulative("5D")[5].iloc[-1]) and np.isfinite(cum_last)
+    # short-term reversal on these data: the top quintile beats the bottom one
+    assert (s[5] > s[1]).all()
+    np.testing.assert_allclose(qr.spread("1D"), qr["1D"][5] - qr["1D"][1])
+    assert "Interleaved quantile returns" in qr._repr_html_() and "5D" in repr(qr)
+    with pytest.raises(ParameterError, match="available"):
+        qr.cumulative("3D")
+
+
+def test_delay_and_costs(reversal_factor, sp500_prices):
+    p = sp500_prices.iloc[:400, :80]
+    f = reversal_factor[reversal_factor.index.get_level_values(1).isin(p.columns)]
+    f = f[f.index.get_level_values(0) <= p.index[-1]]
+    fd1 = _prepare(f, p, periods=(1, 3), quantiles=4, delay=1)
+    free = fl.quantile_interleaved_returns(fd1)
+    paid = fl.quantile_interleaved_returns(fd1, cost_bps=25)
+    assert free["3D"].index[0] == p.index[p.index.get_loc(fd1.dates[0]) + 1]
+    assert (paid.summary() < free.summary()).all().all()
+    w = fl.factor_weights(fd1, quantiles=4, long_short=False)
+    end = p.index.get_loc(fd1.dates[-1]) + 1 + 3 + 1
+    single = fl.interleaved_returns(w, p.iloc[:end], 3, delay=1, cost_bps=25)
+    np.testing.assert_array_equal(paid["3D"][4].to_numpy(), single.returns.to_numpy())
+
+
+def test_bad_input(fd):
+    with pytest.raises(ParameterError, match="FactorData"):
+        fl.quantile_interleaved_returns(fd.frame)
+    no_prices = fl.FactorData.from_frame(fd.frame.iloc[:2000])
+    with pytest.raises(ParameterError, match="prices"):
+        fl.quantile_interleaved_returns(no_prices)
+    with pytest.raises(ParameterError, match="cost_bps"):
+        fl.quantile_interleaved_returns(fd, cost_bps=-5)
