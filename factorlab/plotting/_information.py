@@ -1,0 +1,329 @@
+"""Information coefficient charts: time series, histogram, Q-Q, monthly heatmap, by group, decay.
+
+The IC is a rank correlation (unitless, -1..1); none of these charts uses bps.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.axes import Axes
+from scipy import stats
+
+from factorlab.errors import ParameterError
+from factorlab.plotting._checks import (
+    as_frame,
+    as_series,
+    check_option,
+    check_same_index,
+    finite_values,
+)
+from factorlab.plotting._style import (
+    PALETTE,
+    get_axes,
+    grouped_bars,
+    period_colors,
+    stats_box,
+    zero_line,
+)
+
+__all__ = [
+    "plot_ic_ts",
+    "plot_ic_hist",
+    "plot_ic_qq",
+    "plot_monthly_ic_heatmap",
+    "plot_ic_by_group",
+    "plot_ic_decay",
+]
+
+_QQ_DISTRIBUTIONS = {"norm": (stats.norm, "Normal"), "t": (stats.t, "T")}
+
+
+def _period_suffix(period: object) -> str:
+    return "" if period is None else f"{period} Period "
+
+
+def _mean_std(ic: pd.Series, mean: float | None, std: float | None) -> tuple[float, float]:
+    """The mean and (ddof=1) standard deviation to display, read off ``ic`` unless given."""
+    values = finite_values(ic)
+    if mean is None:
+        mean = float(values.mean()) if values.size else float("nan")
+    if std is None:
+        std = float(values.std(ddof=1)) if values.size > 1 else float("nan")
+    return mean, std
+
+
+def plot_ic_ts(ic: pd.Series, *, moving_average: pd.Series | None = None, mean: float | None = None,
+               std: float | None = None, title: str | None = None, ax: Axes | None = None,
+               **style) -> Axes:
+    """Information coefficient per date, with an optional precomputed moving average.
+
+    Parameters
+    ----------
+    ic : pd.Series, shape (dates,)
+        IC per date for one forward period; its name ('1D', ...) goes in the
+        title.
+    moving_average : pd.Series, optional
+        Precomputed moving average of the IC (e.g. the 22-bar mean), drawn
+        as is.
+    mean, std : float, optional
+        Values for the text box; by default the mean and the sample standard
+        deviation (ddof=1) of the non-NaN IC values are read off ``ic``.
+    title : str, optional
+        Axes title.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on.
+    **style
+        Passed to the ``plot`` call of the IC line.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Lines labelled 'IC' and (if given) '1 month moving avg'.
+    """
+    ic = as_series(ic, "ic")
+    ax = get_axes(ax)
+    kwargs = {"color": PALETTE["main"], "lw": 0.7, "alpha": 0.7, **style}
+    ax.plot(ic.index.to_numpy(), ic.to_numpy(dtype="float64", na_value=np.nan), label="IC", **kwargs)
+    if moving_average is not None:
+        ma = as_series(moving_average, "moving_average")
+        ax.plot(ma.index.to_numpy(), ma.to_numpy(dtype="float64", na_value=np.nan),
+                color=PALETTE["moving_average"], lw=2.0, alpha=0.8, label="1 month moving avg")
+    zero_line(ax)
+    mean, std = _mean_std(ic, mean, std)
+    stats_box(ax, [f"Mean {mean:.3f}", f"Std. {std:.3f}"])
+    ax.set(xlabel="", ylabel="IC (rank correlation)",
+           title=title if title is not None
+           else f"{_period_suffix(ic.name)}Forward Return Information Coefficient (IC)")
+    ax.legend(loc="upper right")
+    return ax
+
+
+def plot_ic_hist(ic: pd.Series, *, bins: int | str = "auto", mean: float | None = None,
+                 std: float | None = None, title: str | None = None, ax: Axes | None = None,
+                 **style) -> Axes:
+    """Histogram of the daily IC with a dashed line at its mean.
+
+    Parameters
+    ----------
+    ic : pd.Series, shape (dates,)
+        IC per date for one period; NaN values are left out (not zero).
+    bins : int or str
+        Passed to ``Axes.hist`` (number of bins or a numpy rule name).
+    mean, std : float, optional
+        Values for the mean line and the text box; by default read off
+        ``ic`` (mean and ddof=1 standard deviation of the non-NaN values).
+    title : str, optional
+        Axes title.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on.
+    **style
+        Passed to ``Axes.hist``.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Bar heights are counts of dates; x limits are [-1, 1].
+    """
+    ic = as_series(ic, "ic")
+    ax = get_axes(ax)
+    values = finite_values(ic)
+    kwargs = {"color": PALETTE["main"], "alpha": 0.8, "edgecolor": "white", **style}
+    ax.hist(values, bins=bins, label="IC", **kwargs)
+    mean, std = _mean_std(ic, mean, std)
+    ax.axvline(mean, color=PALETTE["mean"], linestyle="--", lw=2, label="mean")
+    stats_box(ax, [f"Mean {mean:.3f}", f"Std. {std:.3f}"])
+    ax.set_xlim(-1.0, 1.0)
+    ax.set(xlabel="IC (rank correlation)", ylabel="Number of dates",
+           title=title if title is not None else f"{_period_suffix(ic.name)}IC Distribution")
+    return ax
+
+
+def plot_ic_qq(ic: pd.Series, *, dist: str = "norm", title: str | None = None, ax: Axes | None = None,
+               **style) -> Axes:
+    """Q-Q plot of the daily IC against a fitted normal (or Student t) distribution.
+
+    The theoretical quantiles are plot geometry: the distribution is fitted
+    to the IC values by maximum likelihood (``scipy.stats.<dist>.fit``) and
+    ``scipy.stats.probplot`` gives its quantiles at the plotting positions,
+    so both axes are in IC units and a good fit lies on the 45-degree line.
+
+    Parameters
+    ----------
+    ic : pd.Series, shape (dates,)
+        IC per date for one period; NaN values are left out. Needs at least
+        3 values.
+    dist : {'norm', 't'}
+        Theoretical distribution.
+    title : str, optional
+        Axes title.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on.
+    **style
+        Passed to the ``plot`` call of the points.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        First line = points (x theoretical, y the sorted IC values), second
+        line = the 45-degree reference.
+    """
+    ic = as_series(ic, "ic")
+    check_option(dist, "dist", tuple(_QQ_DISTRIBUTIONS))
+    values = finite_values(ic)
+    if values.size < 3:
+        raise ParameterError(f"ic needs at least 3 finite values for a Q-Q plot, got {values.size}")
+    distribution, dist_name = _QQ_DISTRIBUTIONS[dist]
+    *shape, loc, scale = distribution.fit(values)
+    (standard_q, ordered), _fit = stats.probplot(values, sparams=tuple(shape), dist=distribution)
+    theoretical = loc + scale * standard_q
+    ax = get_axes(ax, figsize=(6.0, 6.0))
+    kwargs = {"color": PALETTE["main"], "marker": "o", "linestyle": "none", "markersize": 3, **style}
+    ax.plot(theoretical, ordered, label="IC quantiles", **kwargs)
+    low = float(min(theoretical.min(), ordered.min()))
+    high = float(max(theoretical.max(), ordered.max()))
+    ax.plot([low, high], [low, high], color=PALETTE["bottom"], lw=1.2, label="45-degree line")
+    ax.set(xlabel=f"{dist_name} Distribution Quantile", ylabel="Observed Quantile",
+           title=title if title is not None else f"{_period_suffix(ic.name)}IC {dist_name} Dist. Q-Q")
+    return ax
+
+
+def _monthly_grid(monthly_ic: pd.DataFrame | pd.Series) -> pd.DataFrame:
+    """Check a year x month table, or lay out a monthly Series as one."""
+    if isinstance(monthly_ic, pd.Series) and isinstance(monthly_ic.index, pd.DatetimeIndex):
+        series = as_series(monthly_ic, "monthly_ic")
+        grid = pd.DataFrame({"year": series.index.year, "month": series.index.month,
+                             "ic": series.to_numpy(dtype="float64", na_value=np.nan)})
+        if grid.duplicated(["year", "month"]).any():
+            raise ParameterError("monthly_ic has more than one value for some month; "
+                                 "pass one mean IC per month")
+        return grid.pivot(index="year", columns="month", values="ic")
+    frame = as_frame(monthly_ic, "monthly_ic")
+    months = pd.Index(frame.columns)
+    if not pd.api.types.is_integer_dtype(months) or not months.isin(range(1, 13)).all():
+        raise ParameterError("monthly_ic must have index = year and columns = month numbers 1..12 "
+                             f"(one period); got columns {list(frame.columns)[:12]}")
+    return frame
+
+
+def plot_monthly_ic_heatmap(monthly_ic: pd.DataFrame | pd.Series, *, period: str | None = None,
+                            annot: bool = True, fmt: str = ".3f", cmap: str = "coolwarm_r",
+                            title: str | None = None, ax: Axes | None = None, **style) -> Axes:
+    """Heatmap of the mean IC per calendar month (rows = years, columns = months).
+
+    Parameters
+    ----------
+    monthly_ic : pd.DataFrame, shape (years, months)
+        Mean IC of ONE forward period: index = year, columns = month numbers
+        in 1..12; cells are drawn exactly as given (NaN cells are blank). A
+        Series indexed by month timestamps (one period of
+        :func:`factorlab.mean_monthly_ic`) is laid out as such a table.
+    period : str, optional
+        Period label for the title (default: the Series name, if any).
+    annot : bool
+        Write each value in its cell with format ``fmt``.
+    fmt : str
+        Format of the annotations.
+    cmap : str
+        Diverging colormap, centred on 0 (positive IC blue by default).
+    title : str, optional
+        Axes title.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on.
+    **style
+        Passed to ``seaborn.heatmap``.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        ``ax.collections[0]`` is the QuadMesh whose array holds the values.
+    """
+    if period is None and isinstance(monthly_ic, pd.Series):
+        period = monthly_ic.name
+    grid = _monthly_grid(monthly_ic)
+    ax = get_axes(ax, figsize=(12.0, max(3.0, 0.5 * len(grid) + 1.5)))
+    kwargs = {"annot": annot, "fmt": fmt, "center": 0.0, "cmap": cmap, "cbar": False,
+              "linewidths": 0.5, "linecolor": "white", "annot_kws": {"size": 8}, **style}
+    sns.heatmap(grid.astype("float64"), ax=ax, **kwargs)
+    ax.set(xlabel="Month", ylabel="Year",
+           title=title if title is not None else f"Monthly Mean {_period_suffix(period)}IC")
+    return ax
+
+
+def plot_ic_by_group(ic_by_group: pd.DataFrame | pd.Series, *, title: str | None = None,
+                     ax: Axes | None = None, **style) -> Axes:
+    """Bars of the mean IC of each group (sector), one bar series per period.
+
+    Parameters
+    ----------
+    ic_by_group : pd.DataFrame, shape (groups, periods)
+        Index = group labels, columns = period labels, values = mean IC. A
+        Series is taken as one period.
+    title : str, optional
+        Axes title.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on.
+    **style
+        Passed to every ``Axes.bar`` call.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        One ``BarContainer`` per period, heights = the mean IC values.
+    """
+    frame = as_frame(ic_by_group, "ic_by_group", allow_series=True)
+    if isinstance(frame.index, pd.MultiIndex):
+        raise ParameterError("ic_by_group must have one row per group (flat index), got a MultiIndex "
+                             f"with levels {list(frame.index.names)}; average over dates first")
+    ax = get_axes(ax)
+    grouped_bars(ax, frame, period_colors(frame.shape[1]), **style)
+    zero_line(ax)
+    for label in ax.get_xticklabels():
+        label.set_rotation(45)
+        label.set_horizontalalignment("right")
+    ax.set(xlabel="", ylabel="Mean IC",
+           title=title if title is not None else "Information Coefficient By Group")
+    ax.legend(title="Period", loc="best")
+    return ax
+
+
+def plot_ic_decay(mean_ic_by_horizon: pd.Series, *, std_err: pd.Series | None = None,
+                  title: str | None = None, ax: Axes | None = None, **style) -> Axes:
+    """Mean IC by forward horizon (IC decay), as bars with optional error bars.
+
+    Parameters
+    ----------
+    mean_ic_by_horizon : pd.Series, shape (horizons,)
+        Index = horizon labels ('1D', '5D', ...) or bar counts, in the order
+        to draw; values = mean IC.
+    std_err : pd.Series, optional
+        Standard error of each mean IC, same index; drawn as +/- 1 error bar.
+    title : str, optional
+        Axes title.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on.
+    **style
+        Passed to ``Axes.bar``.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        One ``BarContainer``; heights = the mean IC values.
+    """
+    mean_ic = as_series(mean_ic_by_horizon, "mean_ic_by_horizon")
+    yerr = None
+    if std_err is not None:
+        yerr = check_same_index(mean_ic, std_err, "mean_ic_by_horizon", "std_err").to_numpy(
+            dtype="float64", na_value=np.nan)
+    ax = get_axes(ax)
+    x = np.arange(len(mean_ic), dtype="float64")
+    kwargs = {"color": PALETTE["main"], "alpha": 0.85, **style}
+    ax.bar(x, mean_ic.to_numpy(dtype="float64", na_value=np.nan), 0.7, yerr=yerr, capsize=4,
+           label="mean IC", **kwargs)
+    ax.set_xticks(x)
+    ax.set_xticklabels([str(label) for label in mean_ic.index])
+    zero_line(ax)
+    ax.set(xlabel="Forward horizon", ylabel="Mean IC",
+           title=title if title is not None else "IC Decay: Mean IC by Forward Horizon")
+    return ax

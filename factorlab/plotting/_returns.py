@@ -1,0 +1,371 @@
+"""Return charts: mean return by quantile, the long-short spread, cumulative returns.
+
+Every function draws precomputed numbers; returns are decimals (0.001 is
+10 bps) and are shown in basis points where the chart says "bps".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from factorlab.errors import ParameterError
+from factorlab.plotting._checks import (
+    as_frame,
+    as_series,
+    check_multiindex,
+    check_same_index,
+    level_position,
+)
+from factorlab.plotting._style import (
+    BPS,
+    PALETTE,
+    QUANTILE_CMAP,
+    bps_formatter,
+    get_axes,
+    grouped_bars,
+    panel_grid,
+    period_colors,
+    quantile_colors,
+    zero_line,
+)
+
+__all__ = [
+    "plot_quantile_returns_bar",
+    "plot_quantile_returns_bar_by_group",
+    "plot_quantile_returns_violin",
+    "plot_mean_return_spread",
+    "plot_cumulative_returns",
+    "plot_cumulative_returns_by_quantile",
+]
+
+_QUANTILE_NAMES = ("factor_quantile", "quantile")
+_GROUP_NAMES = ("group",)
+
+
+def plot_quantile_returns_bar(mean_ret: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None,
+                              ylim: tuple[float, float] | None = None, **style) -> Axes:
+    """Bar chart of the mean forward return of each factor quantile, in bps.
+
+    Parameters
+    ----------
+    mean_ret : pd.DataFrame, shape (quantiles, periods)
+        Index = quantile labels (e.g. 1..5), columns = period labels
+        ('1D', '5D', ...), values = mean returns as decimals (0.001 = 10 bps).
+        A Series is taken as one period. For a (group, quantile) index use
+        :func:`plot_quantile_returns_bar_by_group`.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure is created when None.
+    title : str, optional
+        Axes title; the default states the unit.
+    ylim : (float, float), optional
+        y limits in bps.
+    **style
+        Passed to every ``Axes.bar`` call (e.g. ``alpha``, ``edgecolor``).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        One ``BarContainer`` per period (in column order), bar heights =
+        ``mean_ret * 1e4``.
+    """
+    frame = as_frame(mean_ret, "mean_ret", allow_series=True)
+    if isinstance(frame.index, pd.MultiIndex):
+        raise ParameterError(
+            "mean_ret has a MultiIndex (levels "
+            f"{list(frame.index.names)}); plot_quantile_returns_bar expects one row per quantile. "
+            "For returns by group use plot_quantile_returns_bar_by_group.")
+    ax = get_axes(ax)
+    grouped_bars(ax, frame * BPS, period_colors(frame.shape[1]), **style)
+    zero_line(ax)
+    ax.yaxis.set_major_formatter(bps_formatter())
+    ax.set(xlabel="Factor quantile", ylabel="Mean Return (bps)",
+           title=title if title is not None else "Mean Period Wise Return By Factor Quantile (bps)")
+    if ylim is not None:
+        ax.set_ylim(ylim)
+    ax.legend(title="Period", loc="best")
+    return ax
+
+
+def _split_group_quantile(frame: pd.DataFrame) -> tuple[int, int]:
+    check_multiindex(frame, "mean_ret_by_group", 2, "(group, quantile)")
+    group_level = level_position(frame.index, _GROUP_NAMES, -1)
+    quantile_level = level_position(frame.index, _QUANTILE_NAMES, -1)
+    if group_level < 0 and quantile_level < 0:
+        group_level, quantile_level = 0, 1
+    elif group_level < 0:
+        group_level = 1 - quantile_level
+    elif quantile_level < 0 or quantile_level == group_level:
+        quantile_level = 1 - group_level
+    return group_level, quantile_level
+
+
+def plot_quantile_returns_bar_by_group(mean_ret_by_group: pd.DataFrame, *, ncols: int = 2,
+                                       sharey: bool = True, title: str | None = None, **style) -> Figure:
+    """One bar panel per group: mean forward return of each quantile, in bps.
+
+    Parameters
+    ----------
+    mean_ret_by_group : pd.DataFrame, shape (groups * quantiles, periods)
+        MultiIndex (group, quantile): the levels are found by name ('group'
+        and 'factor_quantile' / 'quantile', so the Alphalens order
+        (factor_quantile, group) works too), otherwise level 0 is the group.
+        Columns = period labels, values = mean returns as decimals.
+    ncols : int
+        Panels per row.
+    sharey : bool
+        Share the y axis across panels.
+    title : str, optional
+        Figure title (suptitle).
+    **style
+        Passed to every ``Axes.bar`` call.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Visible axes in sorted group order; each titled with its group.
+    """
+    frame = as_frame(mean_ret_by_group, "mean_ret_by_group", allow_series=True)
+    group_level, quantile_level = _split_group_quantile(frame)
+    groups = frame.index.get_level_values(group_level).unique().sort_values()
+    fig, axes = panel_grid(len(groups), ncols=ncols, sharey=sharey)
+    colors = period_colors(frame.shape[1])
+    for ax, group in zip(axes, groups):
+        panel = frame.xs(group, level=group_level).sort_index()
+        grouped_bars(ax, panel * BPS, colors, **style)
+        zero_line(ax)
+        ax.set(title=str(group), xlabel="Factor quantile", ylabel="Mean Return (bps)")
+    axes[0].legend(title="Period", loc="best")
+    fig.suptitle(title if title is not None else "Mean Period Wise Return By Factor Quantile and Group (bps)")
+    fig.tight_layout()
+    return fig
+
+
+def _long_returns(frame: pd.DataFrame) -> pd.DataFrame:
+    """Tidy (quantile, period, return in bps) rows of a (quantile, date) x period frame."""
+    q_level = level_position(frame.index, _QUANTILE_NAMES, 0)
+    quantiles = frame.index.get_level_values(q_level)
+    pieces = [pd.DataFrame({"quantile": quantiles, "period": str(col),
+                            "return_bps": frame[col].to_numpy(dtype="float64", na_value=np.nan) * BPS})
+              for col in frame.columns]
+    return pd.concat(pieces, ignore_index=True).dropna(subset=["return_bps"])
+
+
+def plot_quantile_returns_violin(mean_ret_by_date: pd.DataFrame, *, ax: Axes | None = None,
+                                 title: str | None = None, ylim: tuple[float, float] | None = None,
+                                 **style) -> Axes:
+    """Violin plot of per-date quantile returns, one violin per (quantile, period), in bps.
+
+    Parameters
+    ----------
+    mean_ret_by_date : pd.DataFrame, shape (quantiles * dates, periods)
+        MultiIndex (quantile, date) as Alphalens' ``mean_return_by_quantile(
+        by_date=True)``; the quantile level is found by name
+        ('factor_quantile' or 'quantile'), otherwise it is level 0.
+        Values = returns as decimals.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on.
+    title : str, optional
+        Axes title.
+    ylim : (float, float), optional
+        y limits in bps.
+    **style
+        Passed to ``seaborn.violinplot``.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Violins are cut at the data range (``cut=0``) and show quartiles.
+    """
+    frame = as_frame(mean_ret_by_date, "mean_ret_by_date", allow_series=True)
+    check_multiindex(frame, "mean_ret_by_date", 2, "(quantile, date)")
+    ax = get_axes(ax)
+    tidy = _long_returns(frame)
+    periods = [str(c) for c in frame.columns]
+    palette = dict(zip(periods, period_colors(len(periods))))
+    kwargs = {"cut": 0, "inner": "quartile", "palette": palette, **style}
+    sns.violinplot(data=tidy, x="quantile", y="return_bps", hue="period", hue_order=periods,
+                   ax=ax, **kwargs)
+    zero_line(ax)
+    ax.set(xlabel="Factor quantile", ylabel="Return (bps)",
+           title=title if title is not None else "Period Wise Return By Factor Quantile (bps)")
+    if ylim is not None:
+        ax.set_ylim(ylim)
+    return ax
+
+
+def plot_mean_return_spread(spread: pd.Series, std_err: pd.Series | None = None, *,
+                            moving_average: pd.Series | None = None, bandwidth: float = 1.0,
+                            ax: Axes | None = None, title: str | None = None,
+                            ylim: tuple[float, float] | None = None, **style) -> Axes:
+    """Top-minus-bottom quantile return per date, in bps, with error band and moving average.
+
+    Parameters
+    ----------
+    spread : pd.Series, shape (dates,)
+        Long-short quantile return per date as decimals. Its name (e.g. '5D')
+        is used in the default title.
+    std_err : pd.Series, optional
+        Standard error of the spread per date (decimals), same index as
+        ``spread``; drawn as a band of +/- ``bandwidth`` standard errors.
+    moving_average : pd.Series, optional
+        Precomputed moving average of the spread (e.g. 22-bar mean) in
+        decimals; drawn as is on its own index.
+    bandwidth : float
+        Half-width of the band in standard errors.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on.
+    title : str, optional
+        Axes title.
+    ylim : (float, float), optional
+        y limits in bps.
+    **style
+        Passed to the ``plot`` call of the spread line.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Lines labelled 'mean returns spread' and (if given) '1 month moving
+        avg'; y data in bps.
+    """
+    spread = as_series(spread, "spread")
+    if not np.isfinite(bandwidth) or bandwidth < 0:
+        raise ParameterError(f"bandwidth must be a finite number >= 0, got {bandwidth!r}")
+    ax = get_axes(ax)
+    x = spread.index.to_numpy()
+    y = spread.to_numpy(dtype="float64", na_value=np.nan) * BPS
+    if std_err is not None:
+        err = check_same_index(spread, std_err, "spread", "std_err")
+        half = err.to_numpy(dtype="float64", na_value=np.nan) * BPS * bandwidth
+        ax.fill_between(x, y - half, y + half, color=PALETTE["band"], alpha=0.3, lw=0,
+                        label=f"+/- {bandwidth:g} std. err.")
+    kwargs = {"color": PALETTE["spread"], "lw": 0.8, "alpha": 0.6, **style}
+    ax.plot(x, y, label="mean returns spread", **kwargs)
+    if moving_average is not None:
+        ma = as_series(moving_average, "moving_average")
+        ax.plot(ma.index.to_numpy(), ma.to_numpy(dtype="float64", na_value=np.nan) * BPS,
+                color=PALETTE["spread_average"], lw=1.6, alpha=0.9, label="1 month moving avg")
+    zero_line(ax)
+    period = "" if spread.name is None else f" ({spread.name} Period Forward Return)"
+    ax.set(xlabel="", ylabel="Long-Short Return (bps, 100% gross)",
+           title=title if title is not None else f"Top Minus Bottom Quantile Mean Return (bps){period}")
+    if ylim is not None:
+        ax.set_ylim(ylim)
+    ax.legend(loc="upper right")
+    return ax
+
+
+def _check_log_scale(frame: pd.DataFrame, name: str) -> None:
+    values = frame.to_numpy(dtype="float64", na_value=np.nan)
+    if np.any(values[np.isfinite(values)] <= 0):
+        raise ParameterError(f"{name} has values <= 0, which a log scale cannot show; "
+                             "pass a growth index (1.0 = start) or logy=False")
+
+
+def plot_cumulative_returns(cum: pd.Series | pd.DataFrame, *, benchmark: pd.Series | None = None,
+                            title: str | None = None, baseline: float | None = 1.0, logy: bool = False,
+                            ax: Axes | None = None, **style) -> Axes:
+    """Cumulative growth of one or more portfolios (and an optional benchmark).
+
+    Parameters
+    ----------
+    cum : pd.Series or pd.DataFrame, shape (bars,) or (bars, portfolios)
+        Cumulative growth index per bar (1.0 = start, 1.25 = +25%). Each
+        column of a DataFrame is one line labelled with its name.
+    benchmark : pd.Series, optional
+        Benchmark growth index on the same scale, drawn in grey.
+    title : str, optional
+        Axes title (default 'Portfolio Cumulative Return').
+    baseline : float or None
+        Level of the horizontal reference line (1.0 = break-even); None for
+        no line.
+    logy : bool
+        Log-scale y axis (all values must be > 0).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on.
+    **style
+        Passed to the ``plot`` call of each portfolio line.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    frame = as_frame(cum, "cum", allow_series=True)
+    if logy:
+        _check_log_scale(frame, "cum")
+    ax = get_axes(ax)
+    colors = [PALETTE["main"]] if frame.shape[1] == 1 else period_colors(frame.shape[1])
+    for j, column in enumerate(frame.columns):
+        kwargs = {"color": colors[j], "lw": 1.5, **style}
+        ax.plot(frame.index.to_numpy(), frame[column].to_numpy(dtype="float64", na_value=np.nan),
+                label=str(column), **kwargs)
+    if benchmark is not None:
+        bench = as_series(benchmark, "benchmark")
+        ax.plot(bench.index.to_numpy(), bench.to_numpy(dtype="float64", na_value=np.nan),
+                color=PALETTE["benchmark"], lw=1.2, alpha=0.8,
+                label=str(bench.name) if bench.name is not None else "benchmark")
+    if baseline is not None:
+        zero_line(ax, baseline)
+    if logy:
+        ax.set_yscale("log")
+    ax.set(xlabel="", ylabel="Cumulative Return (growth of 1)" + (", log scale" if logy else ""),
+           title=title if title is not None else "Portfolio Cumulative Return")
+    ax.legend(loc="upper left")
+    return ax
+
+
+def plot_cumulative_returns_by_quantile(cum_by_q: pd.DataFrame, *, logy: bool = False,
+                                        title: str | None = None, cmap: str = QUANTILE_CMAP,
+                                        baseline: float | None = 1.0, ax: Axes | None = None,
+                                        **style) -> Axes:
+    """Cumulative growth of each quantile portfolio, coloured along a diverging colormap.
+
+    Parameters
+    ----------
+    cum_by_q : pd.DataFrame, shape (bars, quantiles)
+        Cumulative growth index per bar (1.0 = start), one column per
+        quantile, columns sortable (e.g. 1..5).
+    logy : bool
+        Log-scale y axis (all values must be > 0).
+    title : str, optional
+        Axes title.
+    cmap : str
+        Diverging matplotlib colormap; the lowest quantile takes its high
+        end (red for 'coolwarm') and the top quantile its low end (blue).
+    baseline : float or None
+        Level of the reference line; None for no line.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on.
+    **style
+        Passed to each quantile's ``plot`` call.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        One line per quantile labelled 'Quantile q', in ascending order.
+    """
+    frame = as_frame(cum_by_q, "cum_by_q")
+    if isinstance(frame.columns, pd.MultiIndex):
+        raise ParameterError("cum_by_q must have one column per quantile, got MultiIndex columns; "
+                             "unstack the quantile level first")
+    if logy:
+        _check_log_scale(frame, "cum_by_q")
+    ax = get_axes(ax)
+    columns = sorted(frame.columns)
+    colors = quantile_colors(len(columns), cmap)
+    x = frame.index.to_numpy()
+    for color, column in zip(colors, columns):
+        kwargs = {"color": color, "lw": 1.8, **style}
+        ax.plot(x, frame[column].to_numpy(dtype="float64", na_value=np.nan),
+                label=f"Quantile {column}", **kwargs)
+    if baseline is not None:
+        zero_line(ax, baseline)
+    if logy:
+        ax.set_yscale("log")
+    ax.set(xlabel="", ylabel="Cumulative Return (growth of 1)" + (", log scale" if logy else ""),
+           title=title if title is not None else "Cumulative Return by Quantile")
+    ax.legend(loc="upper left")
+    return ax

@@ -1,0 +1,172 @@
+"""Tables as HTML and figures as bytes, for notebooks and HTML reports.
+
+``table_to_html`` writes a self-contained table: the styling is an inline
+``<style>`` block scoped to a class unique to the table, so it needs no
+external CSS (and no jinja2, which pandas' Styler would require).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import io
+from collections.abc import Callable, Mapping
+
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from factorlab.errors import ParameterError
+from factorlab.plotting._checks import check_option
+
+__all__ = ["table_to_html", "figure_to_png_bytes", "figure_to_svg", "figure_to_data_uri"]
+
+Formatter = str | Callable[[object], str]
+
+_CSS = """
+.{cls} {{ border-collapse: collapse; font-family: -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif;
+  font-size: 12px; margin: 0.5em 0; }}
+.{cls} caption {{ caption-side: top; text-align: left; font-weight: 600; font-size: 13px;
+  padding: 4px 0; }}
+.{cls} th, .{cls} td {{ padding: 3px 10px; border-bottom: 1px solid #e0e0e0; }}
+.{cls} thead th {{ border-bottom: 2px solid #555; text-align: right; }}
+.{cls} tbody th {{ text-align: left; font-weight: 600; }}
+.{cls} td {{ text-align: right; font-variant-numeric: tabular-nums; }}
+.{cls} tbody tr:nth-child(even) {{ background: #f6f6f6; }}
+"""
+
+
+def _as_callable(spec: Formatter, where: str) -> Callable[[object], str]:
+    if callable(spec):
+        return spec
+    if not isinstance(spec, str):
+        raise ParameterError(f"fmt for {where} must be a format string or a callable, got {type(spec).__name__}")
+    template = spec if "{" in spec else "{:" + spec + "}"
+    try:
+        template.format(1.5)
+    except (ValueError, IndexError, KeyError) as exc:
+        raise ParameterError(f"fmt {spec!r} for {where} is not a valid number format: {exc}") from exc
+
+    def apply(value: object) -> str:
+        if value is None or (isinstance(value, float) and value != value):
+            return ""
+        try:
+            return template.format(value)
+        except (ValueError, TypeError):
+            return str(value)
+
+    return apply
+
+
+def _formatters(frame: pd.DataFrame, fmt: Formatter | Mapping[object, Formatter] | None
+                ) -> dict[object, Callable[[object], str]]:
+    numeric = [c for c, dt in frame.dtypes.items()
+               if pd.api.types.is_float_dtype(dt)]
+    if fmt is None:
+        return {c: _as_callable("{:,.3f}", str(c)) for c in numeric}
+    if isinstance(fmt, Mapping):
+        unknown = [str(c) for c in fmt if c not in frame.columns]
+        if unknown:
+            raise ParameterError(f"fmt names column(s) not in the table: {', '.join(unknown)}")
+        return {c: _as_callable(spec, f"column {c!r}") for c, spec in fmt.items()}
+    apply = _as_callable(fmt, "the table")
+    return {c: apply for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c].dtype)}
+
+
+def table_to_html(df: pd.DataFrame | pd.Series, *, title: str | None = None,
+                  fmt: Formatter | Mapping[object, Formatter] | None = None) -> str:
+    """Render a table as self-contained, styled HTML.
+
+    Parameters
+    ----------
+    df : pd.DataFrame or pd.Series
+        The table; a Series becomes one column. Not modified.
+    title : str, optional
+        Caption shown above the table (HTML-escaped).
+    fmt : str, callable or dict, optional
+        Number format: a format spec ('.3f', '.2%') or template
+        ('{:,.0f} bps') applied to every numeric column, a callable
+        value -> str, or a dict column -> either. Default: floats with three
+        decimals and a thousands separator; other columns as they are.
+        Missing values show as empty cells.
+
+    Returns
+    -------
+    str
+        ``<style>`` block (scoped to this table's class) followed by the
+        ``<table>``; deterministic for the same input.
+    """
+    if isinstance(df, pd.Series):
+        df = df.to_frame(name=df.name if df.name is not None else "value")
+    if not isinstance(df, pd.DataFrame):
+        raise ParameterError(f"df must be a pandas DataFrame or Series, got {type(df).__name__}")
+    if title is not None and not isinstance(title, str):
+        raise ParameterError(f"title must be a string or None, got {type(title).__name__}")
+    formatters = _formatters(df, fmt)
+    digest = hashlib.sha1((df.to_csv() + repr(title)).encode("utf-8")).hexdigest()[:10]
+    cls = f"fl-table-{digest}"
+    body = df.to_html(formatters=formatters, na_rep="", border=0, classes=["fl-table", cls], escape=True)
+    if title is not None:
+        body = body.replace(">\n", f">\n  <caption>{html.escape(title)}</caption>\n", 1)
+    return f"<style>{_CSS.format(cls=cls)}</style>\n{body}"
+
+
+def _figure(fig: Figure | Axes) -> Figure:
+    if isinstance(fig, Axes):
+        return fig.figure
+    if not isinstance(fig, Figure):
+        raise ParameterError(f"fig must be a matplotlib Figure (or Axes), got {type(fig).__name__}")
+    return fig
+
+
+def figure_to_png_bytes(fig: Figure | Axes, *, dpi: int = 100) -> bytes:
+    """PNG image of a figure (or of the figure of an Axes), cropped to its content.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure or matplotlib.axes.Axes
+    dpi : int
+        Resolution in dots per inch.
+
+    Returns
+    -------
+    bytes
+        The PNG file content. The figure is not closed.
+    """
+    if not isinstance(dpi, (int, float)) or dpi <= 0:
+        raise ParameterError(f"dpi must be a positive number, got {dpi!r}")
+    buffer = io.BytesIO()
+    _figure(fig).savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def figure_to_svg(fig: Figure | Axes) -> str:
+    """SVG document of a figure (text), cropped to its content; the figure is not closed."""
+    buffer = io.BytesIO()
+    _figure(fig).savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    return buffer.getvalue().decode("utf-8")
+
+
+def figure_to_data_uri(fig: Figure | Axes, format: str = "png", *, dpi: int = 100) -> str:
+    """``data:`` URI of a figure for ``<img src=...>`` in a self-contained HTML page.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure or matplotlib.axes.Axes
+    format : {'png', 'svg'}
+        Image format.
+    dpi : int
+        Resolution for PNG.
+
+    Returns
+    -------
+    str
+        'data:image/png;base64,...' or 'data:image/svg+xml;base64,...'.
+    """
+    check_option(format, "format", ("png", "svg"))
+    if format == "png":
+        payload, mime = figure_to_png_bytes(fig, dpi=dpi), "image/png"
+    else:
+        payload, mime = figure_to_svg(fig).encode("utf-8"), "image/svg+xml"
+    return f"data:{mime};base64,{base64.b64encode(payload).decode('ascii')}"
