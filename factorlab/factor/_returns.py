@@ -1,3 +1,387 @@
-"""Placeholder: filled in by the factor statistics work."""
+"""Returns of a factor: mean return by quantile, factor-weighted returns, alpha/beta.
 
-__all__: list[str] = []
+All statistics are computed on the wide (dates x assets) arrays of a
+:class:`~factorlab.factor.FactorData`, with loops only over the few quantiles,
+groups and periods. Numbers equal Alphalens' ``performance`` functions; the
+layouts (index names and order) are those of Alphalens too, so a tear sheet
+can use either.
+
+Units: returns are fractions (0.01 is 1%) over the period of the column
+('5D' = 5 bars).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from factorlab.errors import ParameterError
+from factorlab.factor._information import demean_rows, group_codes
+from factorlab.factor._prepare import FactorData
+
+__all__ = [
+    "mean_return_by_quantile",
+    "rate_of_return",
+    "std_conversion",
+    "mean_return_spread",
+    "factor_returns",
+    "factor_alpha_beta",
+    "quantile_statistics",
+]
+
+_STAT_COLUMNS = ["min", "max", "mean", "std", "count", "count %"]
+
+
+# --------------------------------------------------------------------------- helpers
+def _cell_stats(r: np.ndarray, member: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Row-wise mean, sample std (ddof=1) and count of ``r`` over ``member`` cells.
+
+    Shapes: (dates, assets) in, (dates,) out. NaN mean for empty rows, NaN std
+    for rows with fewer than two values.
+    """
+    ok = member & ~np.isnan(r)
+    n = ok.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(ok, r, 0.0).sum(axis=1) / n
+        dev = np.where(ok, r - mean[:, None], 0.0)
+        std = np.sqrt((dev * dev).sum(axis=1) / (n - 1))
+    std[n < 2] = np.nan
+    return mean, std, n
+
+
+def _col_stats(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Column-wise mean, sample std and count of the non-NaN values of ``a`` (dates, k)."""
+    mean, std, n = _cell_stats(a.T, np.ones(a.T.shape, dtype=bool))
+    return mean, std, n
+
+
+def _adjusted(fd: FactorData, demeaned: bool, group_adjust: bool) -> dict[str, np.ndarray]:
+    """Forward returns per label, demeaned per date or per (date, group)."""
+    codes, groups = group_codes(fd) if group_adjust else (None, None)
+    out = {}
+    for label in fd.labels:
+        r = np.where(fd.mask, fd.returns[label].to_numpy(dtype="float64"), np.nan)
+        if group_adjust:
+            r = demean_rows(r, codes, len(groups))
+        elif demeaned:
+            r = demean_rows(r)
+        out[label] = r
+    return out
+
+
+def _cells(fd: FactorData, by_group: bool) -> tuple[list[tuple], list[np.ndarray]]:
+    """The (quantile[, group]) keys and their membership masks, sorted."""
+    q = fd.quantile.to_numpy()
+    quants = np.unique(q[fd.mask]).astype(np.int64)
+    if not by_group:
+        return [(int(k),) for k in quants], [fd.mask & (q == k) for k in quants]
+    codes, groups = group_codes(fd)
+    keys, masks = [], []
+    for k in quants:
+        in_q = fd.mask & (q == k)
+        for g, label in enumerate(groups):
+            m = in_q & (codes == g)
+            if m.any():
+                keys.append((int(k), label))
+                masks.append(m)
+    return keys, masks
+
+
+def _period_timedelta(label) -> pd.Timedelta:
+    try:
+        return pd.Timedelta(label)
+    except ValueError as exc:
+        raise ParameterError(f"period label {label!r} is not a duration such as '1D', '5D' or '4h'") from exc
+
+
+# --------------------------------------------------------------------------- quantile returns
+def mean_return_by_quantile(fd: FactorData, by_date: bool = False, by_group: bool = False,
+                            demeaned: bool = True, group_adjust: bool = False
+                            ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Mean forward return of each factor quantile, with its standard error.
+
+    Parameters
+    ----------
+    fd : FactorData
+    by_date : bool, default False
+        One mean per (quantile, date): the equal-weighted return of the
+        quantile's names that date. Otherwise the mean over dates of those
+        per-date means.
+    by_group : bool, default False
+        Separately per group (needs groups).
+    demeaned : bool, default True
+        Subtract each date's universe mean return first (the return relative
+        to the equal-weighted universe, as in a long-short book).
+    group_adjust : bool, default False
+        Subtract the (date, group) mean instead (needs groups).
+
+    Returns
+    -------
+    mean : pd.DataFrame
+        Index ('factor_quantile', 'date'[, 'group']) with ``by_date``, else
+        'factor_quantile' [, 'group'] (only the cells that have entries,
+        sorted); columns = period labels; returns over each column's period.
+    std_err : pd.DataFrame
+        Same layout: with ``by_date`` the cross-sectional std (ddof=1) of the
+        names' returns over sqrt(count); otherwise the std over dates of the
+        per-date means over sqrt(number of dates). NaN with one observation.
+    """
+    rets = _adjusted(fd, demeaned, group_adjust)
+    keys, masks = _cells(fd, by_group)
+    labels = list(fd.labels)
+    names = ["factor_quantile", "date", "group"] if by_group else ["factor_quantile", "date"]
+    if by_date:
+        present = [m.any(axis=1) for m in masks]
+        where = [np.nonzero(p)[0] for p in present]
+        qpos = np.concatenate([np.full(len(d), i) for i, d in enumerate(where)])
+        dpos = np.concatenate(where)
+        gpos = np.array([keys[i][-1] for i in qpos], dtype=object) if by_group else None
+        order = np.lexsort((qpos, dpos, np.array([k[0] for k in keys])[qpos]))  # q, date, then key order
+        mean, err = {}, {}
+        for label in labels:
+            stats = [_cell_stats(rets[label], m) for m in masks]
+            mean[label] = np.concatenate([s[0][d] for s, d in zip(stats, where)])[order]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                err[label] = np.concatenate([(s[1] / np.sqrt(s[2]))[d] for s, d in zip(stats, where)])[order]
+        arrays = [np.array([k[0] for k in keys])[qpos][order], fd.dates[dpos[order]]]
+        if by_group:
+            arrays.append(gpos[order])
+        index = pd.MultiIndex.from_arrays(arrays, names=names)
+    else:
+        mean, err = {}, {}
+        for label in labels:
+            per_date = np.stack([_cell_stats(rets[label], m)[0] for m in masks], axis=1)
+            m, s, n = _col_stats(per_date)
+            mean[label] = m
+            with np.errstate(invalid="ignore", divide="ignore"):
+                err[label] = s / np.sqrt(n)
+        names.remove("date")
+        index = (pd.MultiIndex.from_tuples(keys, names=names) if by_group
+                 else pd.Index([k[0] for k in keys], name="factor_quantile"))
+    columns = pd.Index(labels)
+    return (pd.DataFrame(mean, index=index, columns=columns),
+            pd.DataFrame(err, index=index, columns=columns))
+
+
+def _conversion(period_values: pd.Series | pd.DataFrame, base_period, inverse: bool) -> np.ndarray | float:
+    base = _period_timedelta(base_period)
+    if isinstance(period_values, pd.Series):
+        if period_values.name is None:
+            raise ParameterError("a Series needs its period label as name ('1D', '5D', ...)")
+        spans = np.float64(_period_timedelta(period_values.name) / base)
+    else:
+        spans = np.array([_period_timedelta(c) / base for c in period_values.columns], dtype="float64")
+    return 1.0 / spans if inverse else spans
+
+
+def rate_of_return(period_ret: pd.Series | pd.DataFrame, base_period: str) -> pd.Series | pd.DataFrame:
+    """Convert N-period returns to the equivalent compounded rate per ``base_period``.
+
+    Parameters
+    ----------
+    period_ret : pd.Series named by its period label, or pd.DataFrame with
+        period-label columns ('1D', '5D', ...)
+        Returns over each period (fractions).
+    base_period : str
+        The unit period, a ``pd.Timedelta`` string ('1D', '4h', ...).
+
+    Returns
+    -------
+    Same type and shape: ``(1 + r) ** (base / period) - 1`` (Alphalens'
+    ``utils.rate_of_return``, vectorised over columns).
+    """
+    power = _conversion(period_ret, base_period, inverse=True)
+    return period_ret.add(1).pow(power).sub(1) if isinstance(period_ret, pd.Series) \
+        else (period_ret + 1).pow(power, axis=1) - 1
+
+
+def std_conversion(period_std: pd.Series | pd.DataFrame, base_period: str) -> pd.Series | pd.DataFrame:
+    """Scale N-period standard deviations (or errors) to ``base_period``: ``std / sqrt(period / base)``.
+
+    Parameters
+    ----------
+    period_std : pd.Series named by its period label, or pd.DataFrame with
+        period-label columns
+    base_period : str
+        A ``pd.Timedelta`` string ('1D', ...).
+
+    Returns
+    -------
+    Same type and shape (Alphalens' ``utils.std_conversion``).
+    """
+    span = _conversion(period_std, base_period, inverse=False)
+    if isinstance(period_std, pd.Series):
+        return period_std / np.sqrt(span)
+    return period_std.div(np.sqrt(span), axis=1)
+
+
+def mean_return_spread(mean_returns: pd.DataFrame, upper_quant: int, lower_quant: int,
+                       std_err: pd.DataFrame | None = None
+                       ) -> tuple[pd.DataFrame | pd.Series, pd.DataFrame | pd.Series | None]:
+    """Return of long ``upper_quant`` / short ``lower_quant`` at gross leverage 1.
+
+    Parameters
+    ----------
+    mean_returns : pd.DataFrame
+        Output of :func:`mean_return_by_quantile` (any layout with a
+        'factor_quantile' level).
+    upper_quant, lower_quant : int
+        The quantiles bought and sold.
+    std_err : pd.DataFrame, optional
+        The matching standard errors.
+
+    Returns
+    -------
+    spread : pd.DataFrame or pd.Series
+        ``(mean[upper] - mean[lower]) / 2``: 50% long, 50% short, the
+        convention of alphalens-reloaded 0.5 (older Alphalens reported the
+        raw difference, a 200% gross book; multiply by 2 to compare).
+    std_err : same, or None
+        ``sqrt(se[upper]**2 + se[lower]**2) / 2``; None without ``std_err``.
+    """
+    levels = mean_returns.index.names
+    if "factor_quantile" not in levels:
+        raise ParameterError(f"mean_returns needs a 'factor_quantile' index level, it has {levels}")
+    have = set(mean_returns.index.get_level_values("factor_quantile"))
+    missing = [q for q in (upper_quant, lower_quant) if q not in have]
+    if missing:
+        raise ParameterError(f"quantile(s) {missing} not in mean_returns; it has {sorted(have)}")
+    spread = (mean_returns.xs(upper_quant, level="factor_quantile")
+              - mean_returns.xs(lower_quant, level="factor_quantile")) / 2.0
+    if std_err is None:
+        return spread, None
+    se1 = std_err.xs(upper_quant, level="factor_quantile")
+    se2 = std_err.xs(lower_quant, level="factor_quantile")
+    return spread, np.sqrt(se1 ** 2 + se2 ** 2) / 2.0
+
+
+# --------------------------------------------------------------------------- factor portfolio
+def _weights(fd: FactorData, long_short: bool, group_neutral: bool, equal_weight: bool) -> np.ndarray:
+    """Alphalens factor weights; a date (or group) with no spread gets weight 0, not NaN."""
+    from factorlab.portfolio._weights import factor_weights  # portfolio imports factor
+
+    w = factor_weights(fd, long_short=long_short, group_neutral=group_neutral,
+                       equal_weight=equal_weight).to_numpy(dtype="float64")
+    return np.where(fd.mask & np.isnan(w), 0.0, w)
+
+
+def factor_returns(fd: FactorData, long_short: bool = True, group_neutral: bool = False,
+                   equal_weight: bool = False, by_asset: bool = False) -> pd.DataFrame:
+    """Period returns of the portfolio weighted by factor value.
+
+    Parameters
+    ----------
+    fd : FactorData
+    long_short, group_neutral, equal_weight : bool
+        How the weights are built; see :func:`factorlab.factor_weights`
+        (Alphalens' ``demeaned``, ``group_adjust``, ``equal_weight``).
+    by_asset : bool, default False
+        Return each asset's contribution ``w * r`` instead of the sum.
+
+    Returns
+    -------
+    pd.DataFrame
+        Index 'date' (dates,), columns = period labels: ``sum(w * r)`` per
+        date, the return over each column's period of the portfolio formed
+        that date (not a per-bar return). With ``by_asset``, the
+        contributions in the long (date, asset) layout of ``fd.frame``.
+        A date whose factor has no spread (all values equal with
+        ``long_short``) has zero weights and returns 0, as in Alphalens;
+        a date without any return gives NaN.
+    """
+    w = _weights(fd, long_short, group_neutral, equal_weight)
+    labels = list(fd.labels)
+    if by_asset:
+        rows, cols = np.nonzero(fd.mask)
+        data = {lab: (w * fd.returns[lab].to_numpy(dtype="float64"))[rows, cols] for lab in labels}
+        return pd.DataFrame(data, index=fd.frame.index, columns=pd.Index(labels))
+    data = {}
+    for label in labels:
+        contrib = w * fd.returns[label].to_numpy(dtype="float64")
+        ok = ~np.isnan(contrib)
+        total = np.where(ok, contrib, 0.0).sum(axis=1)
+        data[label] = np.where(ok.any(axis=1), total, np.nan)
+    return pd.DataFrame(data, index=fd.dates.rename("date"), columns=pd.Index(labels))
+
+
+def _ols(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Intercept and slope of y on x over the pairs without NaN (NaN if not identified)."""
+    ok = ~np.isnan(x) & ~np.isnan(y)
+    x, y = x[ok], y[ok]
+    if len(x) < 2:
+        return np.nan, np.nan
+    dx = x - x.mean()
+    sxx = float(dx @ dx)
+    if sxx == 0.0:
+        return np.nan, np.nan
+    beta = float(dx @ (y - y.mean())) / sxx
+    return float(y.mean() - beta * x.mean()), beta
+
+
+def factor_alpha_beta(fd: FactorData, returns: pd.DataFrame | pd.Series | None = None,
+                      long_short: bool = True, group_neutral: bool = False,
+                      equal_weight: bool = False, days_per_year: float = 252.0) -> pd.DataFrame:
+    """Annualised alpha and beta of the factor portfolio against the universe.
+
+    Regresses (OLS with intercept) the factor portfolio's period returns on
+    the equal-weighted mean forward return of the universe, per period.
+
+    Parameters
+    ----------
+    fd : FactorData
+    returns : pd.DataFrame (dates, labels) or pd.Series, optional
+        Factor returns; by default :func:`factor_returns` with the flags
+        below. A Series is taken as the first period's.
+    long_short, group_neutral, equal_weight : bool
+        Passed to :func:`factor_returns`.
+    days_per_year : float, default 252
+        Annualisation: alpha per period compounds ``days_per_year * 1 day /
+        period`` times a year, the period read from its label ('5D' = 5 days).
+
+    Returns
+    -------
+    pd.DataFrame, shape (2, labels)
+        Rows 'Ann. alpha' (``(1 + alpha) ** (days_per_year / period_days) - 1``,
+        a fraction per year) and 'beta'. NaN when fewer than two dates or a
+        universe return without variance (Alphalens' statsmodels fit would
+        then give a degenerate fit).
+    """
+    if returns is None:
+        returns = factor_returns(fd, long_short, group_neutral, equal_weight)
+    if isinstance(returns, pd.Series):
+        returns = returns.rename(fd.labels[0]).to_frame()
+    out = pd.DataFrame(np.nan, index=["Ann. alpha", "beta"], columns=returns.columns, dtype="float64")
+    year = pd.Timedelta(days=days_per_year)
+    for label in returns.columns:
+        r = np.where(fd.mask, fd.returns[label].to_numpy(dtype="float64"), np.nan)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            universe = np.where(fd.mask, r, 0.0).sum(axis=1) / (~np.isnan(r)).sum(axis=1)
+        x = pd.Series(universe, index=fd.dates).reindex(returns.index).to_numpy(dtype="float64")
+        alpha, beta = _ols(x, returns[label].to_numpy(dtype="float64"))
+        out.loc["Ann. alpha", label] = (1.0 + alpha) ** (year / _period_timedelta(label)) - 1.0
+        out.loc["beta", label] = beta
+    return out
+
+
+def quantile_statistics(fd: FactorData) -> pd.DataFrame:
+    """Factor value statistics per quantile (the 'Quantiles Statistics' table).
+
+    Returns
+    -------
+    pd.DataFrame, shape (quantiles, 6)
+        Index 'factor_quantile' (int); columns 'min', 'max', 'mean', 'std'
+        (ddof=1) of the factor values, 'count' (entries over all dates, int)
+        and 'count %' (percent of all entries, 20.0 = 20%).
+    """
+    x = fd.factor.to_numpy(dtype="float64")
+    q = fd.quantile.to_numpy()
+    quants = np.unique(q[fd.mask]).astype(np.int64)
+    rows = []
+    for k in quants:
+        v = x[fd.mask & (q == k)]
+        std = v.std(ddof=1) if len(v) > 1 else np.nan
+        rows.append((v.min(), v.max(), v.mean(), std, len(v)))
+    table = pd.DataFrame(rows, index=pd.Index(quants, name="factor_quantile"), columns=_STAT_COLUMNS[:5])
+    table["count"] = table["count"].astype(np.int64)
+    table["count %"] = table["count"] / table["count"].sum() * 100.0
+    return table
