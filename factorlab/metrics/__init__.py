@@ -1,0 +1,119 @@
+"""factorlab.metrics: pure return statistics for reports (no plotting).
+
+Every statistic takes simple per-bar returns (0.01 = 1%): a Series gives a
+float, a DataFrame a Series with one value per column, an ndarray a float
+(1-d) or a 1-d array (2-d). Inputs are never modified. Annualised statistics
+take ``periods_per_year`` (bars per year: 252 daily equity, 252 * 6.5 hourly
+equity, 365 * 24 hourly 24h markets); when it is not given it is inferred
+from the index's median bar spacing with an :class:`AnnualizationWarning`
+(``market='equity' | '24h'`` picks the calendar).
+
+NaN conventions
+---------------
+- Empty or all-NaN input gives NaN for every statistic (NaN returns are
+  skipped; compounding counts them as 0%).
+- One valid return: level statistics (total return, CAGR, drawdown, VaR,
+  CVaR, best/worst, win rate) are defined; statistics needing a dispersion
+  (volatility, Sharpe, Sortino, Omega, stability, information ratio,
+  alpha/beta) are NaN; skew, kurtosis and the PSR need at least 3 returns.
+- Constant returns: volatility is 0.0; ratios whose denominator is then zero
+  (Sharpe, Sortino without a losing bar, Omega, Calmar without a drawdown,
+  tail ratio, information ratio, beta to a constant benchmark, skew,
+  kurtosis, PSR) are NaN, never inf.
+
+Parity: where empyrical has a statistic, the values here equal
+empyrical-reloaded's to 1e-9 on inputs without these degenerate cases
+(``information_ratio`` is empyrical's per-bar ``excess_sharpe`` annualised by
+``sqrt(periods_per_year)``).
+"""
+
+from __future__ import annotations
+
+from factorlab.metrics._benchmark import alpha, alpha_beta, beta, information_ratio, tracking_error
+from factorlab.metrics._drawdown import (
+    cumulative_returns,
+    drawdown_table,
+    max_drawdown,
+    max_drawdown_dates,
+    underwater,
+)
+from factorlab.metrics._periods import (
+    AnnualizationWarning,
+    periods_per_year,
+    rolling_window_bars,
+)
+from factorlab.metrics._returns_stats import (
+    annual_volatility,
+    cagr,
+    calmar_ratio,
+    conditional_value_at_risk,
+    downside_risk,
+    kurtosis,
+    omega_ratio,
+    probabilistic_sharpe_ratio,
+    sharpe_ratio,
+    skew,
+    sortino_ratio,
+    stability_of_timeseries,
+    tail_ratio,
+    total_return,
+    value_at_risk,
+    win_rate,
+)
+from factorlab.metrics._rolling import rolling_beta, rolling_sharpe
+from factorlab.metrics._summary import SUMMARY_KEYS, summary_stats
+from factorlab.metrics._tables import (
+    aggregate_returns,
+    annual_returns,
+    best_period,
+    monthly_returns_table,
+    runtime_days,
+    worst_period,
+)
+from factorlab.metrics._trading import capacity, trades_per_day, turnover, turnover_series
+
+__all__ = [
+    "AnnualizationWarning",
+    "periods_per_year",
+    "rolling_window_bars",
+    "total_return",
+    "cagr",
+    "annual_volatility",
+    "sharpe_ratio",
+    "downside_risk",
+    "sortino_ratio",
+    "calmar_ratio",
+    "omega_ratio",
+    "stability_of_timeseries",
+    "tail_ratio",
+    "value_at_risk",
+    "conditional_value_at_risk",
+    "skew",
+    "kurtosis",
+    "win_rate",
+    "probabilistic_sharpe_ratio",
+    "information_ratio",
+    "tracking_error",
+    "alpha_beta",
+    "alpha",
+    "beta",
+    "cumulative_returns",
+    "underwater",
+    "max_drawdown",
+    "max_drawdown_dates",
+    "drawdown_table",
+    "rolling_sharpe",
+    "rolling_beta",
+    "aggregate_returns",
+    "monthly_returns_table",
+    "annual_returns",
+    "best_period",
+    "worst_period",
+    "runtime_days",
+    "turnover_series",
+    "turnover",
+    "trades_per_day",
+    "capacity",
+    "summary_stats",
+    "SUMMARY_KEYS",
+]

@@ -1,0 +1,361 @@
+"""Statistics of one return stream: growth, risk, risk-adjusted ratios, distribution.
+
+Every function takes simple per-bar returns (0.01 = 1%) as a Series (-> float),
+a DataFrame (-> Series, one value per column) or an ndarray (1-d -> float,
+2-d -> 1-d array). NaN returns are skipped (compounding treats them as 0%).
+Annualised statistics use ``periods_per_year`` (bars per year), inferred from
+the index with an :class:`AnnualizationWarning` when not given; see
+:func:`periods_per_year`.
+
+NaN conventions (never inf)
+---------------------------
+- Empty or all-NaN input: NaN for every statistic.
+- One valid return: level statistics (total return, CAGR, VaR, ...) are
+  defined; statistics that need a dispersion (volatility, Sharpe, Sortino,
+  Omega, stability) are NaN; skew, kurtosis and the PSR need 3 returns.
+- Constant returns: volatility and downside risk are 0.0; every ratio whose
+  denominator is then 0 (Sharpe, Sortino without losing bars, Omega without
+  a bar below the threshold, Calmar without a drawdown, tail ratio with a 5th
+  percentile of 0, skew, kurtosis, PSR) is NaN.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import ndtr
+
+from factorlab.errors import ParameterError
+from factorlab.metrics._base import (
+    Panel,
+    Returns,
+    Scalarish,
+    as_panel,
+    nan_where,
+    nanmean,
+    nanstd,
+    resolve_ppy,
+    valid_count,
+    zero_dispersion,
+)
+from factorlab.metrics._drawdown import _max_drawdown_values
+from factorlab.metrics._periods import Market
+
+__all__ = [
+    "total_return",
+    "cagr",
+    "annual_volatility",
+    "sharpe_ratio",
+    "downside_risk",
+    "sortino_ratio",
+    "calmar_ratio",
+    "omega_ratio",
+    "stability_of_timeseries",
+    "tail_ratio",
+    "value_at_risk",
+    "conditional_value_at_risk",
+    "skew",
+    "kurtosis",
+    "win_rate",
+    "probabilistic_sharpe_ratio",
+]
+
+
+def _safe_div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """num / den with NaN (not inf) where den is 0 or NaN."""
+    bad = ~(np.abs(den) > 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(bad, np.nan, num / np.where(bad, 1.0, den))
+
+
+def _total_return_values(x: np.ndarray) -> np.ndarray:
+    growth = np.prod(1.0 + np.where(np.isnan(x), 0.0, x), axis=0) - 1.0
+    return nan_where(growth, valid_count(x) == 0)
+
+
+def _span(x: np.ndarray) -> np.ndarray:
+    """Bars from each column's first to last valid return, inclusive (0 if none)."""
+    ok = ~np.isnan(x)
+    n = x.shape[0]
+    first = np.argmax(ok, axis=0)
+    last = n - 1 - np.argmax(ok[::-1], axis=0)
+    return np.where(ok.any(axis=0), last - first + 1, 0)
+
+
+def _cagr_values(x: np.ndarray, ppy: float) -> np.ndarray:
+    ending = _total_return_values(x) + 1.0
+    span = _span(x)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.power(ending, ppy / np.where(span > 0, span, 1)) - 1.0
+    return nan_where(out, (span == 0) | ~(ending >= 0))
+
+
+def _moments(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """n, biased central moments m2, m3, m4 per column (NaN skipped)."""
+    n = valid_count(x)
+    dev = np.where(np.isnan(x), 0.0, x - nanmean(x))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        d = np.where(n > 0, n, 1)
+        m2 = (dev**2).sum(axis=0) / d
+        m3 = (dev**3).sum(axis=0) / d
+        m4 = (dev**4).sum(axis=0) / d
+    return n, m2, m3, m4
+
+
+def total_return(returns: Returns) -> Scalarish:
+    """Compounded return over the whole period, ``prod(1 + r) - 1`` (0.5 = +50%)."""
+    p = as_panel(returns)
+    return p.wrap(_total_return_values(p.values), "total_return")
+
+
+def cagr(returns: Returns, *, periods_per_year: float | None = None,
+         market: Market = "equity") -> Scalarish:
+    """Compound annual growth rate, ``(1 + total_return) ** (ppy / bars) - 1``.
+
+    ``bars`` runs from the first to the last valid return of each column
+    (interior NaNs count as bars). NaN for no valid return or when the ending
+    value is negative (losses beyond 100%); -1.0 after a total loss.
+    """
+    p = as_panel(returns)
+    ppy = resolve_ppy(p, periods_per_year, market)
+    return p.wrap(_cagr_values(p.values, ppy), "cagr")
+
+
+def annual_volatility(returns: Returns, *, periods_per_year: float | None = None,
+                      market: Market = "equity") -> Scalarish:
+    """Annualised standard deviation, ``std(r, ddof=1) * sqrt(ppy)``; NaN below 2 returns."""
+    p = as_panel(returns)
+    ppy = resolve_ppy(p, periods_per_year, market)
+    std = np.where(zero_dispersion(p.values), 0.0, nanstd(p.values, ddof=1))
+    return p.wrap(nan_where(std * np.sqrt(ppy), valid_count(p.values) < 2), "annual_volatility")
+
+
+def _sharpe_values(x: np.ndarray, ppy: float, risk_free: float = 0.0) -> np.ndarray:
+    adj = x - risk_free
+    sr = _safe_div(nanmean(adj), nanstd(adj, ddof=1)) * np.sqrt(ppy)
+    return nan_where(sr, zero_dispersion(adj) | (valid_count(adj) < 2))
+
+
+def sharpe_ratio(returns: Returns, risk_free: float = 0.0, *,
+                 periods_per_year: float | None = None, market: Market = "equity") -> Scalarish:
+    """Annualised Sharpe ratio, ``mean(r - rf) / std(r - rf, ddof=1) * sqrt(ppy)``.
+
+    ``risk_free`` is a per-bar return. NaN below 2 returns or for constant returns.
+    """
+    p = as_panel(returns)
+    ppy = resolve_ppy(p, periods_per_year, market)
+    return p.wrap(_sharpe_values(p.values, ppy, risk_free), "sharpe")
+
+
+def _downside_values(x: np.ndarray, ppy: float, required_return: float) -> np.ndarray:
+    adj = x - required_return
+    low = np.where(np.isnan(adj), np.nan, np.minimum(adj, 0.0))
+    return np.sqrt(nanmean(low**2)) * np.sqrt(ppy)
+
+
+def downside_risk(returns: Returns, required_return: float = 0.0, *,
+                  periods_per_year: float | None = None, market: Market = "equity") -> Scalarish:
+    """Annualised downside deviation, ``sqrt(mean(min(r - required, 0) ** 2)) * sqrt(ppy)``.
+
+    ``required_return`` is per bar; the mean runs over all valid bars.
+    """
+    p = as_panel(returns)
+    ppy = resolve_ppy(p, periods_per_year, market)
+    return p.wrap(_downside_values(p.values, ppy, required_return), "downside_risk")
+
+
+def _sortino_values(x: np.ndarray, ppy: float, required_return: float = 0.0) -> np.ndarray:
+    num = nanmean(x - required_return) * ppy
+    out = _safe_div(num, _downside_values(x, ppy, required_return))
+    return nan_where(out, valid_count(x) < 2)
+
+
+def sortino_ratio(returns: Returns, required_return: float = 0.0, *,
+                  periods_per_year: float | None = None, market: Market = "equity") -> Scalarish:
+    """Annualised Sortino ratio, ``mean(r - required) * ppy / downside_risk``.
+
+    NaN below 2 returns or when no bar is below ``required_return`` (per bar).
+    """
+    p = as_panel(returns)
+    ppy = resolve_ppy(p, periods_per_year, market)
+    return p.wrap(_sortino_values(p.values, ppy, required_return), "sortino")
+
+
+def _calmar_values(x: np.ndarray, ppy: float) -> np.ndarray:
+    mdd = _max_drawdown_values(x)
+    out = _safe_div(_cagr_values(x, ppy), np.abs(mdd))
+    return nan_where(out, ~(mdd < 0))
+
+
+def calmar_ratio(returns: Returns, *, periods_per_year: float | None = None,
+                 market: Market = "equity") -> Scalarish:
+    """CAGR divided by the absolute maximum drawdown; NaN without a drawdown."""
+    p = as_panel(returns)
+    ppy = resolve_ppy(p, periods_per_year, market)
+    return p.wrap(_calmar_values(p.values, ppy), "calmar")
+
+
+def _omega_values(x: np.ndarray, ppy: float, risk_free: float, required_return: float) -> np.ndarray:
+    if required_return <= -1:
+        return np.full(x.shape[1], np.nan)
+    threshold = required_return if ppy == 1 else (1.0 + required_return) ** (1.0 / ppy) - 1.0
+    ex = x - risk_free - threshold
+    gains = np.where(ex > 0, ex, 0.0).sum(axis=0)
+    losses = -np.where(ex < 0, ex, 0.0).sum(axis=0)
+    return nan_where(_safe_div(gains, losses), valid_count(x) < 2)
+
+
+def omega_ratio(returns: Returns, risk_free: float = 0.0, required_return: float = 0.0, *,
+                periods_per_year: float | None = None, market: Market = "equity") -> Scalarish:
+    """Omega ratio: sum of gains over sum of losses around a threshold.
+
+    The per-bar threshold is ``risk_free`` (per bar) plus the de-annualised
+    ``required_return`` (annual): ``(1 + required_return) ** (1 / ppy) - 1``.
+    NaN below 2 returns, when no bar is below the threshold, or when
+    ``required_return <= -1``.
+    """
+    p = as_panel(returns)
+    ppy = resolve_ppy(p, periods_per_year, market)
+    return p.wrap(_omega_values(p.values, ppy, risk_free, required_return), "omega")
+
+
+def _stability_values(x: np.ndarray) -> np.ndarray:
+    ok = ~np.isnan(x)
+    n = ok.sum(axis=0)
+    with np.errstate(invalid="ignore"):
+        y = np.cumsum(np.where(ok, np.log1p(np.where(ok, x, 0.0)), 0.0), axis=0)
+    t = np.cumsum(ok, axis=0) - 1.0  # position among the valid returns
+    d = np.where(n > 0, n, 1)
+    ym = np.where(ok, y, 0.0).sum(axis=0) / d
+    tm = np.where(ok, t, 0.0).sum(axis=0) / d
+    dy = np.where(ok, y - ym, 0.0)
+    dt = np.where(ok, t - tm, 0.0)
+    sxy, sxx, syy = (dt * dy).sum(axis=0), (dt**2).sum(axis=0), (dy**2).sum(axis=0)
+    r2 = _safe_div(sxy**2, sxx * syy)
+    return nan_where(np.minimum(r2, 1.0), n < 2)
+
+
+def stability_of_timeseries(returns: Returns) -> Scalarish:
+    """R-squared of a linear fit of cumulative log returns on time.
+
+    ``log1p(r)`` of the valid returns is cumulated and regressed on 0..n-1.
+    NaN below 2 returns or when the cumulative log return is flat (all zero).
+    """
+    p = as_panel(returns)
+    return p.wrap(_stability_values(p.values), "stability")
+
+
+def _percentile(x: np.ndarray, q: float) -> np.ndarray:
+    """Per-column percentile (linear interpolation) of the valid values; NaN for none."""
+    n = valid_count(x)
+    if x.shape[0] == 0:
+        return np.full(x.shape[1], np.nan)
+    out = np.nanpercentile(np.where(n[None, :] > 0, x, 0.0), q, axis=0)
+    return nan_where(np.asarray(out, dtype=float), n == 0)
+
+
+def tail_ratio(returns: Returns) -> Scalarish:
+    """``|95th percentile| / |5th percentile|`` of the returns; NaN when the 5th is 0."""
+    p = as_panel(returns)
+    out = _safe_div(np.abs(_percentile(p.values, 95)), np.abs(_percentile(p.values, 5)))
+    return p.wrap(out, "tail_ratio")
+
+
+def _check_cutoff(cutoff: float) -> None:
+    if not 0 < cutoff < 1:
+        raise ParameterError(f"cutoff must be in (0, 1), got {cutoff!r}")
+
+
+def value_at_risk(returns: Returns, cutoff: float = 0.05) -> Scalarish:
+    """Historical VaR: the ``cutoff`` percentile of per-bar returns (linear interpolation).
+
+    A return, typically negative (-0.02 = a 2% loss on the worst 5% of bars).
+    """
+    _check_cutoff(cutoff)
+    p = as_panel(returns)
+    return p.wrap(_percentile(p.values, 100.0 * cutoff), "var")
+
+
+def conditional_value_at_risk(returns: Returns, cutoff: float = 0.05) -> Scalarish:
+    """Historical CVaR (expected shortfall): mean of the ``k + 1`` lowest returns.
+
+    ``k = floor((n - 1) * cutoff)`` with ``n`` valid returns (empyrical's rule).
+    """
+    _check_cutoff(cutoff)
+    p = as_panel(returns)
+    x = p.values
+    n = valid_count(x)
+    if x.shape[0] == 0:
+        return p.wrap(np.full(x.shape[1], np.nan), "cvar")
+    srt = np.sort(x, axis=0)  # NaN last
+    csum = np.cumsum(np.where(np.isnan(srt), 0.0, srt), axis=0)
+    k = np.floor(np.maximum(n - 1, 0) * cutoff).astype(int)
+    out = csum[k, np.arange(x.shape[1])] / (k + 1)
+    return p.wrap(nan_where(out, n == 0), "cvar")
+
+
+def _skew_values(x: np.ndarray) -> np.ndarray:
+    n, m2, m3, _ = _moments(x)
+    out = _safe_div(m3, m2**1.5)
+    return nan_where(out, (n < 3) | zero_dispersion(x))
+
+
+def _kurtosis_values(x: np.ndarray) -> np.ndarray:
+    n, m2, _, m4 = _moments(x)
+    out = _safe_div(m4, m2**2) - 3.0
+    return nan_where(out, (n < 3) | zero_dispersion(x))
+
+
+def skew(returns: Returns) -> Scalarish:
+    """Sample skewness, biased moment estimator ``m3 / m2 ** 1.5`` (scipy.stats.skew)."""
+    p = as_panel(returns)
+    return p.wrap(_skew_values(p.values), "skew")
+
+
+def kurtosis(returns: Returns) -> Scalarish:
+    """Excess kurtosis, biased moment estimator ``m4 / m2 ** 2 - 3`` (scipy.stats.kurtosis)."""
+    p = as_panel(returns)
+    return p.wrap(_kurtosis_values(p.values), "kurtosis")
+
+
+def win_rate(returns: Returns) -> Scalarish:
+    """Share of winning bars: bars with ``r > 0`` over bars with ``r != 0``.
+
+    Flat bars (exactly 0, e.g. out of the market) are not counted; NaN when
+    every valid bar is flat or there is none.
+    """
+    p = as_panel(returns)
+    x = p.values
+    wins = (x > 0).sum(axis=0)
+    moved = ((x > 0) | (x < 0)).sum(axis=0)
+    return p.wrap(_safe_div(wins.astype(float), moved.astype(float)), "win_rate")
+
+
+def _psr_values(x: np.ndarray, ppy: float, benchmark_sharpe: float) -> np.ndarray:
+    n, m2, m3, m4 = _moments(x)
+    sr = _safe_div(nanmean(x), nanstd(x, ddof=1))
+    g3 = _safe_div(m3, m2**1.5)
+    g4 = _safe_div(m4, m2**2)
+    var = 1.0 - g3 * sr + (g4 - 1.0) / 4.0 * sr**2
+    sr_star = benchmark_sharpe / np.sqrt(ppy)
+    with np.errstate(invalid="ignore"):
+        z = _safe_div((sr - sr_star) * np.sqrt(np.maximum(n - 1, 0)), np.sqrt(np.where(var > 0, var, np.nan)))
+    return nan_where(ndtr(z), (n < 3) | zero_dispersion(x) | ~(var > 0))
+
+
+def probabilistic_sharpe_ratio(returns: Returns, benchmark_sharpe: float = 0.0, *,
+                               periods_per_year: float | None = None,
+                               market: Market = "equity") -> Scalarish:
+    """Probability that the true Sharpe ratio exceeds ``benchmark_sharpe`` (Bailey & Lopez de Prado).
+
+    ``PSR = Phi((SR - SR*) * sqrt(n - 1) / sqrt(1 - g3 * SR + (g4 - 1) / 4 * SR ** 2))``
+    with the per-bar (not annualised) Sharpe ``SR = mean / std(ddof=1)`` of the
+    ``n`` valid returns, their skewness ``g3`` and (non-excess) kurtosis ``g4``
+    (biased moment estimators), and ``SR* = benchmark_sharpe / sqrt(ppy)``:
+    ``benchmark_sharpe`` is annualised (1.0 asks "better than a Sharpe of 1?").
+
+    Returns a probability in [0, 1]; NaN below 3 returns, for constant returns,
+    or when the variance term under the root is not positive.
+    """
+    p = as_panel(returns)
+    ppy = resolve_ppy(p, periods_per_year, market)
+    return p.wrap(_psr_values(p.values, ppy, benchmark_sharpe), "psr")
