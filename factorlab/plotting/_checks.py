@@ -88,7 +88,7 @@ def check_option(value: object, name: str, allowed: Sequence[object]) -> None:
 
 
 def check_same_index(main: pd.Series, other: pd.Series, main_name: str, other_name: str) -> pd.Series:
-    """Require ``other`` to be indexed like ``main`` (same labels, any order); align it."""
+    """Require a non-negative ``other`` indexed like ``main`` (same labels, any order); align it."""
     if not isinstance(other, pd.Series):
         raise ParameterError(f"{other_name} must be a pandas Series or None, got {type(other).__name__}")
     if len(other.index) != len(main.index) or not other.index.isin(main.index).all():
@@ -96,6 +96,8 @@ def check_same_index(main: pd.Series, other: pd.Series, main_name: str, other_na
             f"{other_name} must have the same index as {main_name} "
             f"({len(main)} labels); got {len(other)} labels that do not match")
     _check_numeric(other, other_name)
+    if (other.to_numpy(dtype="float64", na_value=np.nan) < 0).any():
+        raise ParameterError(f"{other_name} must be >= 0 (it is a standard error); found negative values")
     return other.reindex(main.index)
 
 

@@ -8,7 +8,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from factorlab.errors import ParameterError
-from factorlab.plotting._checks import as_frame, check_multiindex, level_position
+from factorlab.plotting._checks import as_frame, check_multiindex
 from factorlab.plotting._style import BPS, QUANTILE_CMAP, get_axes, panel_grid, quantile_colors, zero_line
 
 __all__ = [
@@ -32,16 +32,17 @@ def _split_stats(avg_cum: pd.DataFrame, std_bar: bool) -> tuple[list, pd.DataFra
         raise ParameterError("avg_cum must have index (quantile, stat) with stat in {'mean', 'std'} "
                              "(Alphalens average_cumulative_return_by_quantile layout); got second-level "
                              f"values {sorted(set(map(str, stat_values)))[:5]}")
-    quantile_level = level_position(frame.index, ("factor_quantile", "quantile"), 1 - stat_level)
     means = frame.xs("mean", level=stat_level).sort_index()
     quantiles = list(means.index)
-    if quantile_level == stat_level or len(set(quantiles)) != len(quantiles):
+    if len(set(quantiles)) != len(quantiles):
         raise ParameterError("avg_cum must have exactly one 'mean' row per quantile")
     stds = None
     if std_bar:
         if "std" not in set(stat_values):
             raise ParameterError("std_bar=True needs 'std' rows in avg_cum, found only 'mean'")
         stds = frame.xs("std", level=stat_level).reindex(means.index)
+        if (stds.to_numpy(dtype="float64", na_value=np.nan) < 0).any():
+            raise ParameterError("avg_cum 'std' rows must be >= 0 (standard deviations)")
     return quantiles, means, stds
 
 

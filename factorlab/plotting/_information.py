@@ -5,6 +5,8 @@ The IC is a rank correlation (unitless, -1..1); none of these charts uses bps.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import seaborn as sns
@@ -245,7 +247,10 @@ def plot_monthly_ic_heatmap(monthly_ic: pd.DataFrame | pd.Series, *, period: str
     ax = get_axes(ax, figsize=(12.0, max(3.0, 0.5 * len(grid) + 1.5)))
     kwargs = {"annot": annot, "fmt": fmt, "center": 0.0, "cmap": cmap, "cbar": False,
               "linewidths": 0.5, "linecolor": "white", "annot_kws": {"size": 8}, **style}
-    sns.heatmap(grid.astype("float64"), ax=ax, **kwargs)
+    with warnings.catch_warnings():
+        # seaborn 0.13 calls Colormap.set_bad, which matplotlib 3.11 marks as pending deprecation
+        warnings.filterwarnings("ignore", message="The set_bad function", category=PendingDeprecationWarning)
+        sns.heatmap(grid.astype("float64"), ax=ax, **kwargs)
     ax.set(xlabel="Month", ylabel="Year",
            title=title if title is not None else f"Monthly Mean {_period_suffix(period)}IC")
     return ax

@@ -1,0 +1,194 @@
+"""Contract tests shared by every factorlab plot function.
+
+Each case builds a small hand-made input of the layout the function documents;
+the tests check the common contract: the given axes is drawn on and returned,
+a new figure is made only without one, the input is not mutated, nothing is
+printed, matplotlib's global style is untouched, and bad input raises
+ParameterError with a message naming the argument.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+import factorlab.plotting as flp
+from factorlab.errors import ParameterError
+
+DATES = pd.bdate_range("2021-01-04", periods=40, name="date")
+PERIODS = ["1D", "5D", "10D"]
+
+
+def mean_ret(rng) -> pd.DataFrame:
+    return pd.DataFrame(rng.normal(0, 1e-3, (5, 3)), columns=PERIODS,
+                        index=pd.Index(range(1, 6), name="factor_quantile"))
+
+
+def mean_ret_by_group(rng) -> pd.DataFrame:
+    idx = pd.MultiIndex.from_product([["Energy", "Tech", "Utilities"], range(1, 6)],
+                                     names=["group", "factor_quantile"])
+    return pd.DataFrame(rng.normal(0, 1e-3, (15, 2)), index=idx, columns=PERIODS[:2])
+
+
+def mean_ret_by_date(rng) -> pd.DataFrame:
+    idx = pd.MultiIndex.from_product([range(1, 6), DATES], names=["factor_quantile", "date"])
+    return pd.DataFrame(rng.normal(0, 1e-2, (len(idx), 2)), index=idx, columns=PERIODS[:2])
+
+
+def daily(rng, scale: float = 1e-3, loc: float = 0.0, name: str | None = "5D") -> pd.Series:
+    return pd.Series(rng.normal(loc, scale, len(DATES)), index=DATES, name=name)
+
+
+def growth(rng, n: int = 1) -> pd.DataFrame:
+    return pd.DataFrame((1 + rng.normal(0, 1e-2, (len(DATES), n))).cumprod(axis=0), index=DATES,
+                        columns=range(1, n + 1))
+
+
+def monthly_ic(rng) -> pd.DataFrame:
+    return pd.DataFrame(rng.normal(0, 0.05, (3, 12)), index=pd.Index([2019, 2020, 2021], name="year"),
+                        columns=pd.Index(range(1, 13), name="month"))
+
+
+def avg_cum(rng, n_q: int = 4) -> pd.DataFrame:
+    idx = pd.MultiIndex.from_product([range(1, n_q + 1), ["mean", "std"]], names=["factor_quantile", None])
+    frame = pd.DataFrame(rng.normal(0, 1e-3, (2 * n_q, 8)), index=idx, columns=range(-3, 5))
+    frame.loc[(slice(None), "std"), :] = np.abs(frame.loc[(slice(None), "std"), :])
+    return frame
+
+
+# name -> (function, builder of the first argument, extra keyword arguments)
+AXES_CASES = {
+    "quantile_returns_bar": (flp.plot_quantile_returns_bar, mean_ret, {}),
+    "quantile_returns_violin": (flp.plot_quantile_returns_violin, mean_ret_by_date, {}),
+    "mean_return_spread": (flp.plot_mean_return_spread, daily, {}),
+    "cumulative_returns": (flp.plot_cumulative_returns, lambda rng: growth(rng)[1], {}),
+    "cumulative_returns_by_quantile": (flp.plot_cumulative_returns_by_quantile,
+                                       lambda rng: growth(rng, 5), {}),
+    "ic_ts": (flp.plot_ic_ts, lambda rng: daily(rng, 0.1, 0.02, "1D"), {}),
+    "ic_hist": (flp.plot_ic_hist, lambda rng: daily(rng, 0.1, 0.02, "1D"), {}),
+    "ic_qq": (flp.plot_ic_qq, lambda rng: daily(rng, 0.1, 0.02, "1D"), {}),
+    "monthly_ic_heatmap": (flp.plot_monthly_ic_heatmap, monthly_ic, {}),
+    "ic_by_group": (flp.plot_ic_by_group,
+                    lambda rng: pd.DataFrame(rng.normal(0, .05, (4, 2)), index=list("abcd"),
+                                             columns=PERIODS[:2]), {}),
+    "ic_decay": (flp.plot_ic_decay, lambda rng: pd.Series([0.05, 0.03, 0.01], index=PERIODS), {}),
+    "top_bottom_turnover": (flp.plot_top_bottom_quantile_turnover,
+                            lambda rng: pd.DataFrame(rng.uniform(0, 1, (len(DATES), 2)), index=DATES,
+                                                     columns=["top quantile", "bottom quantile"]), {}),
+    "rank_autocorrelation": (flp.plot_factor_rank_autocorrelation,
+                             lambda rng: daily(rng, 0.02, 0.9, "1D"), {}),
+    "average_cumulative_return": (flp.plot_quantile_average_cumulative_return, avg_cum, {"std_bar": True}),
+}
+
+FIGURE_CASES = {
+    "quantile_returns_bar_by_group": (flp.plot_quantile_returns_bar_by_group, mean_ret_by_group, {}),
+    "average_cumulative_return_by_quantile": (flp.plot_quantile_average_cumulative_return_by_quantile,
+                                              avg_cum, {"std_bar": True}),
+    "average_cumulative_return(by_quantile=True)": (flp.plot_quantile_average_cumulative_return,
+                                                    avg_cum, {"by_quantile": True}),
+}
+
+ALL_CASES = {**AXES_CASES, **FIGURE_CASES}
+
+
+@pytest.mark.parametrize("name", AXES_CASES)
+def test_draws_on_the_given_axes_and_returns_it(name, rng):
+    func, build, kwargs = AXES_CASES[name]
+    fig, ax = plt.subplots()
+    out = func(build(rng), ax=ax, **kwargs)
+    assert out is ax
+    assert plt.get_fignums() == [fig.number]
+    assert ax.has_data()
+    assert ax.get_title()
+
+
+@pytest.mark.parametrize("name", AXES_CASES)
+def test_creates_a_figure_only_without_axes(name, rng):
+    func, build, kwargs = AXES_CASES[name]
+    assert plt.get_fignums() == []
+    out = func(build(rng), **kwargs)
+    assert isinstance(out, Axes)
+    assert len(plt.get_fignums()) == 1
+
+
+@pytest.mark.parametrize("name", FIGURE_CASES)
+def test_multi_panel_functions_return_a_figure(name, rng):
+    func, build, kwargs = FIGURE_CASES[name]
+    out = func(build(rng), **kwargs)
+    assert isinstance(out, Figure)
+    visible = [a for a in out.axes if a.get_visible()]
+    assert len(visible) >= 2
+    assert all(a.get_title() for a in visible)
+
+
+@pytest.mark.parametrize("name", ALL_CASES)
+def test_input_is_not_mutated(name, rng):
+    func, build, kwargs = ALL_CASES[name]
+    data = build(rng)
+    before = copy.deepcopy(data)
+    func(data, **kwargs)
+    if isinstance(data, pd.DataFrame):
+        pd.testing.assert_frame_equal(data, before)
+    else:
+        pd.testing.assert_series_equal(data, before)
+
+
+@pytest.mark.parametrize("name", ALL_CASES)
+def test_no_printing_and_no_global_style_change(name, rng, capsys):
+    func, build, kwargs = ALL_CASES[name]
+    rc_before = dict(matplotlib.rcParams)
+    func(build(rng), **kwargs)
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""
+    changed = {k for k, v in matplotlib.rcParams.items() if str(rc_before.get(k)) != str(v)}
+    assert changed == set()
+
+
+@pytest.mark.parametrize("name", ALL_CASES)
+def test_empty_input_raises_parameter_error(name, rng):
+    func, build, kwargs = ALL_CASES[name]
+    data = build(rng)
+    empty = data.iloc[0:0]
+    with pytest.raises(ParameterError, match="empty"):
+        func(empty, **kwargs)
+
+
+@pytest.mark.parametrize("name", ALL_CASES)
+def test_all_nan_input_raises_parameter_error(name, rng):
+    func, build, kwargs = ALL_CASES[name]
+    data = build(rng) * np.nan
+    with pytest.raises(ParameterError, match="empty|NaN"):
+        func(data, **kwargs)
+
+
+@pytest.mark.parametrize("name", ALL_CASES)
+def test_wrong_type_raises_parameter_error(name):
+    func, _build, kwargs = ALL_CASES[name]
+    with pytest.raises(ParameterError, match="must be"):
+        func([0.1, 0.2, 0.3], **kwargs)
+
+
+@pytest.mark.parametrize("name", AXES_CASES)
+def test_ax_of_wrong_type_raises(name, rng):
+    func, build, kwargs = AXES_CASES[name]
+    with pytest.raises(ParameterError, match="ax must be"):
+        func(build(rng), ax="left", **kwargs)
+
+
+def test_non_numeric_values_raise(rng):
+    bad = mean_ret(rng).astype(str)
+    with pytest.raises(ParameterError, match="numbers"):
+        flp.plot_quantile_returns_bar(bad)
+
+
+def test_public_names_are_exported():
+    for name in flp.__all__:
+        assert hasattr(flp, name), name
+    assert {"plot_quantile_returns_bar", "plot_ic_ts", "table_to_html", "figure_to_data_uri"} <= set(flp.__all__)
