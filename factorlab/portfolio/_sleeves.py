@@ -14,8 +14,21 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from factorlab.data._validate import _listing, check_same_timezone, factor_to_wide, validate_prices
-from factorlab.errors import AlignmentError, InvalidWeightsError, ParameterError
+from factorlab.data._validate import (
+    _listing,
+    check_same_timezone,
+    factor_to_wide,
+    validate_prices,
+    validate_time_index,
+)
+from factorlab.errors import (
+    AlignmentError,
+    DuplicateEntriesError,
+    EmptyDataError,
+    InvalidWeightsError,
+    NonNumericDataError,
+    ParameterError,
+)
 
 __all__ = ["PricePanel", "Signals", "SleeveLedger", "check_run_args", "price_panel", "signals", "simulate"]
 
@@ -31,8 +44,8 @@ class PricePanel:
     marks : ndarray, shape (bars, assets)
         Last known price (forward-filled), 0 before an asset's first price.
         Holdings are valued at these marks.
-    inv_price : ndarray, shape (bars, assets)
-        ``1 / P`` where the asset is tradeable, else 0.
+    prices : ndarray, shape (bars, assets)
+        Validated prices (NaN = no price).
     blocked : ndarray of bool, shape (bars, assets)
         No tradeable price: NaN or 0 (a bankrupt last price cannot be traded).
     any_blocked : ndarray of bool, shape (bars,)
@@ -42,7 +55,7 @@ class PricePanel:
     index: pd.DatetimeIndex
     assets: pd.Index
     marks: np.ndarray
-    inv_price: np.ndarray
+    prices: np.ndarray
     blocked: np.ndarray
     any_blocked: np.ndarray
 
@@ -54,7 +67,7 @@ class Signals:
     Attributes
     ----------
     weights : ndarray, shape (signal dates, assets)
-        Target weights, NaN replaced by 0.
+        Target weights as given (read-only view; NaN = 0 is applied when used).
     row_of_bar : ndarray of int, shape (bars,)
         Row of ``weights`` holding the signal of each price bar, -1 for none.
     first_bar : int
@@ -146,9 +159,8 @@ def price_panel(prices: pd.DataFrame, assets: pd.Index | None = None) -> PricePa
     marks = _last_price(values)
     with np.errstate(invalid="ignore"):
         tradeable = values > 0
-    inv = np.divide(1.0, values, out=np.zeros_like(values), where=tradeable)
     blocked = ~tradeable
-    return PricePanel(index=px.index, assets=pd.Index(assets), marks=marks, inv_price=inv,
+    return PricePanel(index=px.index, assets=pd.Index(assets), marks=marks, prices=values,
                       blocked=blocked, any_blocked=blocked.any(axis=1))
 
 
@@ -164,6 +176,25 @@ def _last_price(values: np.ndarray) -> np.ndarray:
     return marks
 
 
+def _weights_frame(weights: pd.DataFrame | pd.Series) -> pd.DataFrame:
+    """Weights as a wide frame; a wide float frame is checked, not copied."""
+    if not isinstance(weights, pd.DataFrame):
+        return factor_to_wide(weights, what="weights")[0]
+    if weights.shape[0] == 0 or weights.shape[1] == 0:
+        raise EmptyDataError(f"weights are empty (shape {weights.shape})")
+    validate_time_index(weights.index, "weights")
+    if not weights.columns.is_unique:
+        dup = weights.columns[weights.columns.duplicated()].unique()
+        raise DuplicateEntriesError(f"weights have duplicate asset columns: {_listing(dup)}")
+    def numeric(dt) -> bool:
+        return pd.api.types.is_numeric_dtype(dt) and not pd.api.types.is_bool_dtype(dt)
+
+    if not all(numeric(dt) for dt in set(weights.dtypes)):
+        bad = [c for c, dt in weights.dtypes.items() if not numeric(dt)]
+        raise NonNumericDataError(f"weights have non-numeric columns: {_listing(bad)}")
+    return weights
+
+
 def align_weights(weights: pd.DataFrame | pd.Series, prices: pd.DataFrame) -> pd.DataFrame:
     """Check that weights fit the prices and return them as a wide float frame.
 
@@ -174,7 +205,7 @@ def align_weights(weights: pd.DataFrame | pd.Series, prices: pd.DataFrame) -> pd
     InvalidWeightsError
         Infinite weights.
     """
-    wide, _ = factor_to_wide(weights, what="weights")
+    wide = _weights_frame(weights)
     if not isinstance(prices, pd.DataFrame):
         return wide  # validate_prices reports the type error
     check_same_timezone(wide.index, pd.DatetimeIndex(prices.index), "weights", "prices")
@@ -183,7 +214,7 @@ def align_weights(weights: pd.DataFrame | pd.Series, prices: pd.DataFrame) -> pd
         raise AlignmentError(
             f"{len(bad_dates)} weight date(s) are not bars of prices: {_listing(bad_dates)}; "
             "weights' index must be a subset of the price index")
-    bad_assets = wide.columns[~wide.columns.isin(prices.columns)]
+    bad_assets = wide.columns[prices.columns.get_indexer(wide.columns) < 0]
     if len(bad_assets):
         raise AlignmentError(
             f"{len(bad_assets)} weight asset(s) have no price column: {_listing(bad_assets)}; "
@@ -203,7 +234,7 @@ def signals(wide: pd.DataFrame, index: pd.DatetimeIndex) -> Signals:
     rows = index.get_indexer(wide.index)
     row_of_bar = np.full(len(index), -1, dtype=np.int64)
     row_of_bar[rows] = np.arange(len(rows))
-    w = np.nan_to_num(wide.to_numpy(dtype="float64"), nan=0.0)
+    w = wide.to_numpy(dtype="float64")
     return Signals(weights=w, row_of_bar=row_of_bar, first_bar=int(rows.min()))
 
 
@@ -287,11 +318,15 @@ def _unit_targets(panel: PricePanel, sig: Signals, start: int, n_bars: int,
     """
     rows = sig.row_of_bar[start - delay:n_bars - delay]
     has = rows >= 0
-    inv = panel.inv_price[start:n_bars]
-    if has.all() and np.array_equal(rows, np.arange(rows[0], rows[0] + len(rows))):
-        return sig.weights[rows[0]:rows[0] + len(rows)] * inv, has
-    unit = np.zeros(inv.shape)
-    unit[has] = sig.weights[rows[has]] * inv[has]
+    prices = panel.prices[start:n_bars]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if has.all() and np.array_equal(rows, np.arange(rows[0], rows[0] + len(rows))):
+            unit = sig.weights[rows[0]:rows[0] + len(rows)] / prices
+        else:
+            unit = np.zeros(prices.shape)
+            unit[has] = sig.weights[rows[has]] / prices[has]
+    # NaN weight (not held), NaN price (no price), 0 price (w / 0 = inf or NaN): no target
+    unit[~np.isfinite(unit)] = 0.0
     return unit, has
 
 
@@ -303,6 +338,7 @@ def _keep_untradeable(panel: PricePanel, sig: Signals, out: SleeveLedger, lo: in
     if panel.any_blocked[start + lo:start + hi].any():
         blocked = panel.blocked[start + lo:start + hi]
         w = np.where(has[:, None], sig.weights[sig.row_of_bar[start + lo - delay:start + hi - delay]], 0.0)
+        w = np.nan_to_num(w, nan=0.0)
         hit = blocked & has[:, None] & ((old != 0) | (w != 0))
         counts = hit.sum(axis=1)
         out.untradeable[lo:hi] = counts
