@@ -76,6 +76,8 @@ def _span(x: np.ndarray) -> np.ndarray:
     """Bars from each column's first to last valid return, inclusive (0 if none)."""
     ok = ~np.isnan(x)
     n = x.shape[0]
+    if n == 0:
+        return np.zeros(x.shape[1], dtype=int)
     first = np.argmax(ok, axis=0)
     last = n - 1 - np.argmax(ok[::-1], axis=0)
     return np.where(ok.any(axis=0), last - first + 1, 0)
