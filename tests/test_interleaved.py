@@ -456,3 +456,47 @@ def test_bad_parameters(small, kwargs):
     w, p = small
     with pytest.raises(ParameterError):
         fl.interleaved_returns(w, p, 2, **kwargs)
+
+
+# ---------------------------------------------------------------- random small cases
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@st.composite
+def small_cases(draw):
+    n_bars = draw(st.integers(4, 25))
+    n_assets = draw(st.integers(1, 4))
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    idx = pd.date_range("2021-03-01 09:30", periods=n_bars, freq="min")
+    cols = [f"X{i}" for i in range(n_assets)]
+    prices = pd.DataFrame(rng.uniform(1, 5, size=(n_bars, n_assets)), index=idx, columns=cols)
+    prices = prices.mask(rng.random(prices.shape) < draw(st.sampled_from([0.0, 0.15])))
+    prices = prices.mask(rng.random(prices.shape) < draw(st.sampled_from([0.0, 0.1])), 0.0)
+    first = draw(st.integers(0, 2))
+    keep = rng.random(n_bars - first) < draw(st.sampled_from([1.0, 0.6]))
+    keep[0] = True
+    dates = idx[first:][keep]
+    weights = pd.DataFrame(rng.normal(size=(len(dates), n_assets)), index=dates, columns=cols)
+    weights = weights.mask(rng.random(weights.shape) < 0.2)
+    N = draw(st.integers(1, 5))
+    delay = draw(st.integers(0, 2))
+    room = n_bars - (first + delay)
+    if room < N:
+        N = max(room, 1)
+    cost = draw(st.sampled_from([0.0, 30.0]))
+    return weights, prices, N, delay, cost
+
+
+@settings(max_examples=60, deadline=None)
+@given(small_cases())
+def test_random_small_cases_match_plain_python(case):
+    weights, prices, N, delay, cost = case
+    if prices.isna().all().all() or len(prices) - prices.index.get_loc(weights.index[0]) - delay < 1:
+        return
+    res = fl.interleaved_returns(weights, prices, N, delay=delay, cost_bps=cost, capital=3.0)
+    equity, events = reference_scalar(weights, prices, N, delay, cost, capital=3.0)
+    np.testing.assert_allclose(res.equity.to_numpy(), equity, rtol=1e-12, atol=1e-12)
+    assert res.n_gap_events == events
+    np.testing.assert_allclose(res.sleeve_equity.sum(axis=1).to_numpy(), equity, rtol=1e-12, atol=1e-12)

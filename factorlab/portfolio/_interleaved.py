@@ -301,6 +301,29 @@ def interleaved_returns(
     ParameterError
         period < 1, period longer than the bars after the first execution,
         negative delay (or one past the data), negative cost_bps or capital <= 0.
+
+    Notes
+    -----
+    - Schedule: bars are rows of ``prices``; sleeve k is scheduled on the
+      signal bars ``t0 + k + j*N`` (``t0`` = first weight date) and trades
+      them at ``t + delay``; it holds cash (capital / N) until then.
+    - A bar with no weights row is no signal: its sleeve keeps its shares.
+    - NaN weight = 0 (not held); an all-NaN row sends the sleeve to cash.
+    - Rebalance from value V (marked at the last prices): shares
+      ``V * w / P``, cash ``V - sum(V * w) - cost``; cost =
+      ``cost_bps * 1e-4 * sum(|traded shares| * P)``, paid from cash.
+    - Data gaps: holdings are marked at the last price; an asset with no
+      price (NaN) or a 0 price at a rebalance cannot be traded, its position
+      is kept and its target ignored until the sleeve's next rebalance with
+      a price; such events are counted (``n_gap_events``, ``gap_events``).
+    - Output bars run from ``t0 + delay`` to the last price bar; the return
+      of the first bar is measured against ``capital``.
+
+    Examples
+    --------
+    >>> w = fl.factor_weights(fd)                               # doctest: +SKIP
+    >>> res = fl.interleaved_returns(w, prices, period=5, cost_bps=5)  # doctest: +SKIP
+    >>> res.frame.tail()                                         # doctest: +SKIP
     """
     check_run_args(period, delay, cost_bps, capital)
     wide = align_weights(weights, prices)

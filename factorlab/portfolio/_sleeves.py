@@ -206,9 +206,9 @@ def align_weights(weights: pd.DataFrame | pd.Series, prices: pd.DataFrame) -> pd
         Infinite weights.
     """
     wide = _weights_frame(weights)
-    if not isinstance(prices, pd.DataFrame):
-        return wide  # validate_prices reports the type error
-    check_same_timezone(wide.index, pd.DatetimeIndex(prices.index), "weights", "prices")
+    if not isinstance(prices, pd.DataFrame) or not isinstance(prices.index, pd.DatetimeIndex):
+        return wide  # validate_prices reports what is wrong with prices
+    check_same_timezone(wide.index, prices.index, "weights", "prices")
     bad_dates = wide.index[~wide.index.isin(prices.index)]
     if len(bad_dates):
         raise AlignmentError(
