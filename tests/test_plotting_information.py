@@ -1,0 +1,180 @@
+"""IC charts: the drawn artists carry the input values."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.container import BarContainer
+from scipy import stats
+
+import factorlab.plotting as flp
+from factorlab.errors import ParameterError
+
+DATES = pd.bdate_range("2021-01-04", periods=60, name="date")
+
+
+@pytest.fixture
+def ic(rng) -> pd.Series:
+    return pd.Series(rng.normal(0.03, 0.1, len(DATES)), index=DATES, name="5D")
+
+
+def _labelled(ax) -> list:
+    return [line for line in ax.lines if not line.get_label().startswith("_")]
+
+
+def _box_text(ax) -> str:
+    return "\n".join(t.get_text() for t in ax.texts)
+
+
+# ---------------------------------------------------------------- time series
+def test_ic_ts_lines_equal_input(ic):
+    ma = ic.rolling(22).mean()
+    ax = flp.plot_ic_ts(ic, moving_average=ma)
+    line, ma_line = _labelled(ax)
+    assert (line.get_label(), ma_line.get_label()) == ("IC", "1 month moving avg")
+    np.testing.assert_allclose(line.get_ydata(), ic.to_numpy())
+    np.testing.assert_array_equal(pd.DatetimeIndex(line.get_xdata()), DATES)
+    np.testing.assert_allclose(ma_line.get_ydata(), ma.to_numpy())
+    assert f"Mean {ic.mean():.3f}" in _box_text(ax)
+    assert f"Std. {ic.std():.3f}" in _box_text(ax)
+    assert "5D" in ax.get_title() and "IC" in ax.get_ylabel()
+
+
+def test_ic_ts_given_mean_and_std_are_shown(ic):
+    ax = flp.plot_ic_ts(ic, mean=0.5, std=0.25)
+    assert "Mean 0.500" in _box_text(ax) and "Std. 0.250" in _box_text(ax)
+    assert len(_labelled(ax)) == 1
+
+
+def test_ic_ts_nan_days_stay_gaps(ic):
+    data = ic.copy()
+    data.iloc[[3, 10]] = np.nan
+    ax = flp.plot_ic_ts(data)
+    y = _labelled(ax)[0].get_ydata()
+    assert np.isnan(y[3]) and np.isnan(y[10])
+    assert f"Mean {data.mean():.3f}" in _box_text(ax)
+
+
+# ----------------------------------------------------------------- histogram
+def test_ic_hist_counts_and_mean_line(ic):
+    data = ic.copy()
+    data.iloc[:5] = np.nan
+    ax = flp.plot_ic_hist(data, bins=10)
+    heights = [p.get_height() for p in ax.patches]
+    assert len(heights) == 10
+    assert sum(heights) == data.notna().sum()  # NaN days are left out, not zero
+    expected, _edges = np.histogram(data.dropna(), bins=10)
+    np.testing.assert_array_equal(heights, expected)
+    mean_line = [l for l in ax.lines if l.get_label() == "mean"][0]
+    assert mean_line.get_xdata()[0] == pytest.approx(data.mean())
+    assert ax.get_xlim() == (-1.0, 1.0)
+    assert "5D" in ax.get_title()
+
+
+def test_ic_hist_given_mean(ic):
+    ax = flp.plot_ic_hist(ic, mean=0.2)
+    mean_line = [l for l in ax.lines if l.get_label() == "mean"][0]
+    assert mean_line.get_xdata()[0] == 0.2
+
+
+# ------------------------------------------------------------------------ Q-Q
+@pytest.mark.parametrize("dist", ["norm", "t"])
+def test_ic_qq_points_are_sorted_ic_against_fitted_quantiles(ic, dist):
+    ax = flp.plot_ic_qq(ic, dist=dist)
+    points, ref = ax.lines[:2]
+    np.testing.assert_allclose(points.get_ydata(), np.sort(ic.to_numpy()))
+    x = np.asarray(points.get_xdata())
+    assert np.all(np.diff(x) > 0)
+    if dist == "norm":
+        loc, scale = stats.norm.fit(ic.to_numpy())
+        assert np.median(x) == pytest.approx(loc, abs=1e-12)
+        assert (x[-1] - loc) / scale == pytest.approx(stats.norm.ppf(0.5 ** (1 / len(ic))), rel=1e-6)
+    assert ref.get_label() == "45-degree line"
+    np.testing.assert_allclose(ref.get_xdata(), ref.get_ydata())
+    assert "Quantile" in ax.get_xlabel() and "Observed" in ax.get_ylabel()
+
+
+def test_ic_qq_rejects_unknown_dist_and_short_input(ic):
+    with pytest.raises(ParameterError, match="dist must be one of 'norm', 't'"):
+        flp.plot_ic_qq(ic, dist="cauchy")
+    with pytest.raises(ParameterError, match="at least 3"):
+        flp.plot_ic_qq(ic.iloc[:2])
+
+
+# ------------------------------------------------------------------- heatmap
+def test_monthly_heatmap_cells_equal_values(rng):
+    monthly = pd.DataFrame(rng.normal(0, 0.05, (3, 12)), index=[2019, 2020, 2021], columns=range(1, 13))
+    monthly.iloc[0, :3] = np.nan  # months before the data starts
+    ax = flp.plot_monthly_ic_heatmap(monthly, period="5D")
+    mesh = ax.collections[0]
+    cells = np.ma.filled(np.ma.asarray(mesh.get_array()).astype(float), np.nan).reshape(3, 12)
+    np.testing.assert_allclose(cells, monthly.to_numpy())  # NaN positions match too
+    texts = [t.get_text() for t in ax.texts]
+    assert len(texts) == 3 * 12 - 3
+    assert f"{monthly.iloc[1, 4]:.3f}" in texts
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["2019", "2020", "2021"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == [str(m) for m in range(1, 13)]
+    assert ax.get_title() == "Monthly Mean 5D Period IC"
+
+
+def test_monthly_heatmap_from_month_end_series(rng):
+    months = pd.date_range("2020-03-31", periods=14, freq="ME")
+    series = pd.Series(rng.normal(0, 0.05, 14), index=months, name="1D")
+    ax = flp.plot_monthly_ic_heatmap(series, annot=False)
+    cells = np.ma.filled(np.ma.asarray(ax.collections[0].get_array()).astype(float), np.nan)
+    grid = cells.reshape(2, 12)
+    assert grid[0, 2] == pytest.approx(series.iloc[0])  # 2020-03
+    assert grid[1, 3] == pytest.approx(series.iloc[-1])  # 2021-04
+    assert np.isnan(grid[0, :2]).all()
+    assert len(ax.texts) == 0 and "1D" in ax.get_title()
+
+
+def test_monthly_heatmap_rejects_non_month_columns(rng):
+    wide = pd.DataFrame(rng.normal(size=(3, 2)), columns=["1D", "5D"])
+    with pytest.raises(ParameterError, match="month numbers 1..12"):
+        flp.plot_monthly_ic_heatmap(wide)
+    thirteen = pd.DataFrame(rng.normal(size=(2, 2)), columns=[12, 13])
+    with pytest.raises(ParameterError, match="month numbers"):
+        flp.plot_monthly_ic_heatmap(thirteen)
+
+
+# ------------------------------------------------------------------ by group
+def test_ic_by_group_bar_heights_equal_values(rng):
+    data = pd.DataFrame(rng.normal(0, 0.05, (4, 2)), index=["Energy", "Health", "Tech", "Util"],
+                        columns=["1D", "5D"])
+    ax = flp.plot_ic_by_group(data)
+    assert [c.get_label() for c in ax.containers] == ["1D", "5D"]
+    for container, column in zip(ax.containers, data.columns):
+        np.testing.assert_allclose([b.get_height() for b in container], data[column].to_numpy())
+    assert [t.get_text() for t in ax.get_xticklabels()] == list(data.index)
+    assert ax.get_xticklabels()[0].get_rotation() == 45
+    assert "IC" in ax.get_ylabel()
+
+
+def test_ic_by_group_rejects_per_date_layout(rng):
+    idx = pd.MultiIndex.from_product([DATES[:3], ["a", "b"]], names=["date", "group"])
+    with pytest.raises(ParameterError, match="one row per group"):
+        flp.plot_ic_by_group(pd.DataFrame(rng.normal(size=(6, 1)), index=idx, columns=["1D"]))
+
+
+# --------------------------------------------------------------------- decay
+def test_ic_decay_bars_and_error_bars():
+    mean_ic = pd.Series([0.06, 0.04, 0.015, -0.002], index=["1D", "5D", "10D", "21D"])
+    std_err = pd.Series([0.01, 0.012, 0.015, 0.02], index=mean_ic.index)
+    ax = flp.plot_ic_decay(mean_ic, std_err=std_err)
+    bars = [c for c in ax.containers if isinstance(c, BarContainer)][0]
+    np.testing.assert_allclose([b.get_height() for b in bars], mean_ic.to_numpy())
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["1D", "5D", "10D", "21D"]
+    err = bars.errorbar
+    segments = err.lines[2][0].get_segments()
+    np.testing.assert_allclose([s[1, 1] - s[0, 1] for s in segments], 2 * std_err.to_numpy())
+    assert "Mean IC" in ax.get_ylabel()
+
+
+def test_ic_decay_integer_horizons_and_index_check():
+    mean_ic = pd.Series([0.05, 0.03], index=[1, 5])
+    ax = flp.plot_ic_decay(mean_ic)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "5"]
+    with pytest.raises(ParameterError, match="same index"):
+        flp.plot_ic_decay(mean_ic, std_err=pd.Series([0.01, 0.01], index=[1, 10]))
