@@ -13,6 +13,7 @@ import html
 import io
 from collections.abc import Callable, Mapping
 
+import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -142,9 +143,14 @@ def figure_to_png_bytes(fig: Figure | Axes, *, dpi: int = 100) -> bytes:
 
 
 def figure_to_svg(fig: Figure | Axes) -> str:
-    """SVG document of a figure (text), cropped to its content; the figure is not closed."""
+    """SVG document of a figure (text), cropped to its content; the figure is not closed.
+
+    The output is deterministic: no date stamp, and element ids are derived
+    from a fixed salt (set only for this call, via ``rc_context``).
+    """
     buffer = io.BytesIO()
-    _figure(fig).savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    with plt.rc_context({"svg.hashsalt": "factorlab"}):
+        _figure(fig).savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     return buffer.getvalue().decode("utf-8")
 
 

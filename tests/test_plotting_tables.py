@@ -1,0 +1,115 @@
+"""HTML tables and figure embedding helpers."""
+
+from __future__ import annotations
+
+import base64
+import re
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+
+import factorlab.plotting as flp
+from factorlab.errors import ParameterError
+
+
+@pytest.fixture
+def table() -> pd.DataFrame:
+    return pd.DataFrame({"IC Mean": [0.01234, -0.005], "t-stat(IC)": [2.5, np.nan], "n": [250, 248]},
+                        index=pd.Index(["1D", "5D"], name="period"))
+
+
+def _cells(html: str) -> list[str]:
+    return re.findall(r"<td>(.*?)</td>", html)
+
+
+def test_table_html_default_format_and_structure(table):
+    before = table.copy()
+    html = flp.table_to_html(table, title="Information Analysis")
+    assert html.startswith("<style>") and "<table" in html and "</table>" in html
+    assert "<caption>Information Analysis</caption>" in html
+    assert _cells(html) == ["0.012", "2.500", "250", "-0.005", "", "248"]
+    assert "<link" not in html and "http" not in html  # no external CSS
+    pd.testing.assert_frame_equal(table, before)
+
+
+def test_table_html_is_deterministic_and_scoped(table):
+    first = flp.table_to_html(table, title="A")
+    assert first == flp.table_to_html(table, title="A")
+    cls = re.search(r"fl-table-[0-9a-f]{10}", first).group(0)
+    assert f'class="dataframe fl-table {cls}"' in first
+    assert all(rule.strip().startswith(f".{cls}") for rule in re.findall(r"\n(\.[^{]+)\{", first))
+    assert cls not in flp.table_to_html(table, title="B")
+
+
+@pytest.mark.parametrize(("fmt", "expected"), [
+    (".2%", ["1.23%", "250.00%", "25000.00%", "-0.50%", "", "24800.00%"]),
+    ("{:.1f} bps", ["0.0 bps", "2.5 bps", "250.0 bps", "-0.0 bps", "", "248.0 bps"]),
+    ({"IC Mean": ".4f"}, ["0.0123", "2.5", "250", "-0.0050", "nan", "248"]),
+    (lambda v: f"<{v}>", ["&lt;0.01234&gt;", "&lt;2.5&gt;", "&lt;250&gt;", "&lt;-0.005&gt;",
+                          "", "&lt;248&gt;"]),
+])
+def test_table_html_formats(table, fmt, expected):
+    html = flp.table_to_html(table, fmt=fmt)
+    cells = _cells(html)
+    if isinstance(fmt, dict):
+        # only the named column is formatted; pandas renders the others itself
+        assert cells[0] == "0.0123" and cells[3] == "-0.0050"
+    elif callable(fmt):
+        assert cells[0] == expected[0] and cells[2] == expected[2]
+    else:
+        assert cells == expected
+
+
+def test_table_html_escapes_text_and_title():
+    frame = pd.DataFrame({"name": ["<b>x</b>"]})
+    html = flp.table_to_html(frame, title="a < b")
+    assert "&lt;b&gt;x&lt;/b&gt;" in html and "<caption>a &lt; b</caption>" in html
+
+
+def test_table_html_series_and_bad_input(table):
+    html = flp.table_to_html(table["IC Mean"])
+    assert "IC Mean" in html
+    with pytest.raises(ParameterError, match="DataFrame or Series"):
+        flp.table_to_html([1, 2])
+    with pytest.raises(ParameterError, match="not in the table"):
+        flp.table_to_html(table, fmt={"missing": ".2f"})
+    with pytest.raises(ParameterError, match="not a valid number format"):
+        flp.table_to_html(table, fmt=".2q")
+    with pytest.raises(ParameterError, match="title"):
+        flp.table_to_html(table, title=3)
+
+
+def _figure():
+    fig, ax = plt.subplots(figsize=(2, 1.5))
+    ax.plot([0, 1], [0, 1])
+    return fig, ax
+
+
+def test_png_bytes_dpi_and_axes_input():
+    fig, ax = _figure()
+    small = flp.figure_to_png_bytes(fig, dpi=50)
+    large = flp.figure_to_png_bytes(ax, dpi=100)
+    assert small.startswith(b"\x89PNG\r\n\x1a\n") and large.startswith(b"\x89PNG")
+    width_small = int.from_bytes(small[16:20], "big")
+    width_large = int.from_bytes(large[16:20], "big")
+    assert 1.9 < width_large / width_small < 2.1
+    assert plt.fignum_exists(fig.number)  # not closed
+    with pytest.raises(ParameterError, match="dpi"):
+        flp.figure_to_png_bytes(fig, dpi=0)
+    with pytest.raises(ParameterError, match="Figure"):
+        flp.figure_to_png_bytes("figure")
+
+
+def test_svg_and_data_uri():
+    fig, _ax = _figure()
+    svg = flp.figure_to_svg(fig)
+    assert "<svg" in svg and svg == flp.figure_to_svg(fig)  # deterministic (no date stamp)
+    uri = flp.figure_to_data_uri(fig)
+    assert uri.startswith("data:image/png;base64,")
+    assert base64.b64decode(uri.split(",", 1)[1]).startswith(b"\x89PNG")
+    svg_uri = flp.figure_to_data_uri(fig, "svg")
+    assert base64.b64decode(svg_uri.split(",", 1)[1]).decode() == svg
+    with pytest.raises(ParameterError, match="format must be one of 'png', 'svg'"):
+        flp.figure_to_data_uri(fig, "gif")
