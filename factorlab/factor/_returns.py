@@ -331,7 +331,8 @@ def factor_alpha_beta(fd: FactorData, returns: pd.DataFrame | pd.Series | None =
     fd : FactorData
     returns : pd.DataFrame (dates, labels) or pd.Series, optional
         Factor returns; by default :func:`factor_returns` with the flags
-        below. A Series is taken as the first period's.
+        below. A Series is matched with the period its name gives ('5D'),
+        or with the first period when its name is not a period label.
     long_short, group_neutral, equal_weight : bool
         Passed to :func:`factor_returns`.
     days_per_year : float, default 252
@@ -349,9 +350,13 @@ def factor_alpha_beta(fd: FactorData, returns: pd.DataFrame | pd.Series | None =
     if returns is None:
         returns = factor_returns(fd, long_short, group_neutral, equal_weight)
     if isinstance(returns, pd.Series):
-        returns = returns.rename(fd.labels[0]).to_frame()
+        name = returns.name if returns.name in fd.labels else fd.labels[0]
+        returns = returns.rename(name).to_frame()
     out = pd.DataFrame(np.nan, index=["Ann. alpha", "beta"], columns=returns.columns, dtype="float64")
     year = pd.Timedelta(days=days_per_year)
+    unknown = [c for c in returns.columns if c not in fd.returns]
+    if unknown:
+        raise ParameterError(f"returns columns {unknown} are not periods of the factor data {list(fd.labels)}")
     for label in returns.columns:
         r = np.where(fd.mask, fd.returns[label].to_numpy(dtype="float64"), np.nan)
         with np.errstate(invalid="ignore", divide="ignore"):
