@@ -38,7 +38,8 @@ def test_periods_per_year_inferred(freq, market, want):
     with pytest.warns(fm.AnnualizationWarning, match="inferred"):
         assert fm.periods_per_year(idx, market=market) == pytest.approx(want)
     with pytest.warns(fm.AnnualizationWarning):
-        assert fm.periods_per_year(pd.Series(0.0, index=idx.tz_localize("UTC")), market) == pytest.approx(want)
+        got = fm.periods_per_year(pd.Series(0.0, index=idx.tz_localize("UTC")), market)
+    assert got == pytest.approx(want)
 
 
 def test_periods_per_year_explicit_wins_and_fallbacks(sp500_prices):
@@ -64,7 +65,8 @@ def test_hourly_annualisation_changes_statistics(rng):
     with pytest.warns(fm.AnnualizationWarning):
         vol = fm.annual_volatility(r)
     assert vol == pytest.approx(r.std() * math.sqrt(1638))
-    assert fm.annual_volatility(r, market="24h", periods_per_year=8760) == pytest.approx(r.std() * math.sqrt(8760))
+    vol24 = fm.annual_volatility(r, market="24h", periods_per_year=8760)
+    assert vol24 == pytest.approx(r.std() * math.sqrt(8760))
 
 
 # ---------------------------------------------------------------- drawdowns (hand cases)
@@ -99,7 +101,8 @@ def test_drawdown_first_bar_loss_and_none():
     assert t.loc[0, "peak"] == r.index[0] and t.loc[0, "valley"] == r.index[0]
     assert t.loc[0, "recovery"] == r.index[1] and t.loc[0, "depth"] == pytest.approx(-0.1)
     up = pd.Series([0.01, 0.02], index=r.index[:2])
-    assert fm.drawdown_table(up).empty and list(fm.drawdown_table(up).columns)[:3] == ["peak", "valley", "recovery"]
+    assert fm.drawdown_table(up).empty
+    assert list(fm.drawdown_table(up).columns)[:3] == ["peak", "valley", "recovery"]
     md = fm.max_drawdown_dates(up)
     assert pd.isna(md["peak"]) and md["depth"] == 0.0
     assert fm.drawdown_table(pd.Series([], index=pd.DatetimeIndex([]), dtype=float)).empty
@@ -213,7 +216,8 @@ def test_capacity_hand(book):
     assert fm.capacity(wide, equity, volumes, prices=prices) == pytest.approx(5e3)
     assert fm.capacity(long, equity, volumes * prices) == pytest.approx(5e3)
     assert fm.capacity(wide, equity, volumes, prices=prices, max_participation=0.05) == pytest.approx(25e3)
-    assert fm.capacity(wide, equity, volumes, prices=prices, quantile=0.5) == pytest.approx(np.quantile(limits, 0.5))
+    median = fm.capacity(wide, equity, volumes, prices=prices, quantile=0.5)
+    assert median == pytest.approx(np.quantile(limits, 0.5))
     no_trades = wide * 0
     assert math.isnan(fm.capacity(no_trades, equity, volumes, prices=prices))
     zero_vol = volumes.copy()
@@ -260,8 +264,8 @@ def test_summary_stats_frame_and_options(rets, bench):
     assert df.loc[["information_ratio", "alpha", "beta"]].isna().all().all()
     assert df.loc["psr", "JNJ"] == pytest.approx(fm.probabilistic_sharpe_ratio(rets["JNJ"], 1.0, **K))
     for col in rets:
-        pd.testing.assert_series_equal(df[col], fm.summary_stats(rets[col], None, 252, psr_benchmark_sharpe=1.0),
-                                       check_names=False)
+        one = fm.summary_stats(rets[col], None, 252, psr_benchmark_sharpe=1.0)
+        pd.testing.assert_series_equal(df[col], one, check_names=False)
 
 
 def test_summary_stats_trading_keys(book):

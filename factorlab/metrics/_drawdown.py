@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from factorlab.errors import ParameterError
-from factorlab.metrics._base import Panel, Returns, Scalarish, as_panel, valid_count
+from factorlab.metrics._base import Returns, Scalarish, as_panel, valid_count
 
 __all__ = [
     "cumulative_returns",

@@ -26,7 +26,6 @@ from scipy.special import ndtr
 
 from factorlab.errors import ParameterError
 from factorlab.metrics._base import (
-    Panel,
     Returns,
     Scalarish,
     as_panel,

@@ -125,7 +125,10 @@ def runtime_days(returns_or_index: pd.Series | pd.DataFrame | pd.DatetimeIndex) 
     ``(last.normalize() - first.normalize()).days + 1``: one day of hourly
     bars is 1, 2015-01-05 .. 2015-01-09 is 5. NaN for an empty index.
     """
-    index = returns_or_index if isinstance(returns_or_index, pd.Index) else _dated(returns_or_index, "runtime_days")
+    if isinstance(returns_or_index, pd.Index):
+        index = returns_or_index
+    else:
+        index = _dated(returns_or_index, "runtime_days")
     if not isinstance(index, pd.DatetimeIndex):
         raise InvalidIndexError(f"runtime_days needs a DatetimeIndex, got {type(index).__name__}")
     if len(index) == 0:
