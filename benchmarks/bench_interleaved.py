@@ -87,6 +87,10 @@ def main() -> None:
     (t_small, c_small), (t_big, c_big) = results.values()
     print(f"scaling: {c_big / c_small:.2f}x the cells took {t_big / t_small:.2f}x the time "
           f"(linear = same ratio)")
+    w, p = panels["real 471 x 1,440"]
+    others = {n: time_it(w, p, n, args.repeat)[0] for n in (1, 5, 21)}
+    print("real panel, other periods (best): "
+          + ", ".join(f"N={n}: {t * 1e3:.1f} ms" for n, t in others.items()))
 
 
 if __name__ == "__main__":

@@ -158,7 +158,8 @@ def test_matches_reference_on_real_data(sp500_prices, ls_weights, tilt_weights, 
     np.testing.assert_allclose(res.sleeve_equity.to_numpy(), ref["sleeves"], rtol=0, atol=TOL)
     np.testing.assert_allclose(res.costs.to_numpy(), ref["cost"], rtol=0, atol=TOL)
     pre_cost = np.asarray(ref["equity"]) + np.asarray(ref["cost"])
-    np.testing.assert_allclose(res.turnover.to_numpy(), np.asarray(ref["traded"]) / pre_cost, rtol=0, atol=TOL)
+    expected_turnover = np.asarray(ref["traded"]) / pre_cost
+    np.testing.assert_allclose(res.turnover.to_numpy(), expected_turnover, rtol=0, atol=TOL)
     if N in (1, 10):
         ref_w = np.asarray(ref["holdings"]) / np.asarray(ref["equity"])[:, None]
         got = res.weights.reindex(columns=sp500_prices.columns).to_numpy()
@@ -220,6 +221,11 @@ def test_doubling_prices_changes_nothing(sp500_prices, tilt_weights):
         np.testing.assert_allclose(getattr(a, name), getattr(b, name), rtol=0, atol=TOL)
     np.testing.assert_allclose(a.weights.to_numpy(), b.weights.to_numpy(), rtol=0, atol=TOL)
     np.testing.assert_allclose(a.holdings.to_numpy(), 2 * b.holdings.to_numpy(), rtol=1e-12)
+    # and scaling the capital scales the money, not the returns
+    c = fl.interleaved_returns(tilt_weights, sp500_prices, 5, delay=1, cost_bps=10, capital=1e7)
+    np.testing.assert_allclose(c.returns, a.returns, rtol=0, atol=TOL)
+    np.testing.assert_allclose(c.equity / 1e7, a.equity, rtol=1e-12)
+    np.testing.assert_allclose(c.costs / 1e7, a.costs, rtol=1e-12)
 
 
 @pytest.mark.parametrize("N", [1, 4, 21])
@@ -351,8 +357,9 @@ def test_costs_by_hand():
     # bar 1: V = 2 - 0.01 = 1.99, target 0.995 of A: sell 1.005 notional, cost 0.01005
     # bar 2: V = 1.99 - 0.01005, target 0.5 V, shares held worth 0.995 (price flat): trade 0.5 V - 0.995
     v2 = 1.99 - 0.01005
-    np.testing.assert_allclose(res.costs.to_numpy(), [0.01, 0.01005, 0.01 * abs(0.5 * v2 - 0.995)], rtol=1e-13)
-    np.testing.assert_allclose(res.equity.to_numpy(), [0.99, v2, v2 - 0.01 * abs(0.5 * v2 - 0.995)], rtol=1e-13)
+    cost2 = 0.01 * abs(0.5 * v2 - 0.995)
+    np.testing.assert_allclose(res.costs.to_numpy(), [0.01, 0.01005, cost2], rtol=1e-13)
+    np.testing.assert_allclose(res.equity.to_numpy(), [0.99, v2, v2 - cost2], rtol=1e-13)
     np.testing.assert_allclose(res.turnover.to_numpy()[:2], [1.0, 1.005 / 1.99], rtol=1e-13)
 
 

@@ -56,7 +56,8 @@ def test_one_bar_basket_is_the_quantile_mean_forward_return(qr, fd):
 
 def test_equals_single_runs(qr, fd):
     end = fd.prices.index.get_loc(fd.dates[-1]) + 5 + 1
-    for col, w in ((2, fl.factor_weights(fd, quantiles=2, long_short=False)), ("long_short", fl.factor_weights(fd))):
+    cases = ((2, fl.factor_weights(fd, quantiles=2, long_short=False)), ("long_short", fl.factor_weights(fd)))
+    for col, w in cases:
         single = fl.interleaved_returns(w, fd.prices.iloc[:end], 5)
         np.testing.assert_array_equal(qr["5D"][col].to_numpy(), single.returns.to_numpy())
     tq = qr.turnover["5D"]
@@ -69,7 +70,8 @@ def test_cumulative_and_summary(qr):
     np.testing.assert_allclose(cum.to_numpy(), (1 + qr["10D"]).cumprod().to_numpy() - 1, atol=1e-12)
     s = qr.summary()
     assert list(s.index) == ["1D", "5D", "10D"]
-    assert s.loc["5D", 5] == pytest.approx(cum_last := qr.cumulative("5D")[5].iloc[-1]) and np.isfinite(cum_last)
+    cum_last = qr.cumulative("5D")[5].iloc[-1]
+    assert s.loc["5D", 5] == pytest.approx(cum_last) and np.isfinite(cum_last)
     # short-term reversal on these data: the top quintile beats the bottom one
     assert (s[5] > s[1]).all()
     np.testing.assert_allclose(qr.spread("1D"), qr["1D"][5] - qr["1D"][1])

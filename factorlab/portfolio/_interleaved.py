@@ -187,8 +187,8 @@ class InterleavedResult:
         cols = ["date", "sleeve", "asset", "shares", "target_weight"]
         ev = self.ledger.events
         if not ev:
-            return pd.DataFrame({c: pd.Series(dtype=d) for c, d in
-                                 zip(cols, [self.index.dtype, "int64", self.assets.dtype, "float64", "float64"])})
+            dtypes = [self.index.dtype, "int64", self.assets.dtype, "float64", "float64"]
+            return pd.DataFrame({c: pd.Series(dtype=d) for c, d in zip(cols, dtypes)})
         counts = [len(e[2]) for e in ev]
         return pd.DataFrame({
             "date": self.index[np.repeat([e[0] for e in ev], counts)],

@@ -132,8 +132,8 @@ def quantile_interleaved_returns(fd: FactorData, cost_bps: float = 0.0,
     if not isinstance(fd, FactorData):
         raise ParameterError(f"fd must be a FactorData (prepare_factor_data), got {type(fd).__name__}")
     if fd.prices is None:
-        raise ParameterError("this FactorData has no prices; build it with prepare_factor_data(factor, prices)"
-                             " or FactorData.from_frame(frame, prices=prices)")
+        raise ParameterError("this FactorData has no prices; build it with prepare_factor_data(factor, "
+                             "prices) or FactorData.from_frame(frame, prices=prices)")
     check_run_args(1, fd.delay, cost_bps, capital)
     if len(fd.dates) == 0:
         raise ParameterError("the FactorData has no entries")
