@@ -191,4 +191,5 @@ def test_non_numeric_values_raise(rng):
 def test_public_names_are_exported():
     for name in flp.__all__:
         assert hasattr(flp, name), name
-    assert {"plot_quantile_returns_bar", "plot_ic_ts", "table_to_html", "figure_to_data_uri"} <= set(flp.__all__)
+    expected = {"plot_quantile_returns_bar", "plot_ic_ts", "table_to_html", "figure_to_data_uri"}
+    assert expected <= set(flp.__all__)

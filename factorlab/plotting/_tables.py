@@ -42,7 +42,8 @@ def _as_callable(spec: Formatter, where: str) -> Callable[[object], str]:
     if callable(spec):
         return spec
     if not isinstance(spec, str):
-        raise ParameterError(f"fmt for {where} must be a format string or a callable, got {type(spec).__name__}")
+        raise ParameterError(f"fmt for {where} must be a format string or a callable, "
+                             f"got {type(spec).__name__}")
     template = spec if "{" in spec else "{:" + spec + "}"
     try:
         template.format(1.5)
