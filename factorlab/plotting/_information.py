@@ -205,7 +205,8 @@ def _monthly_grid(monthly_ic: pd.DataFrame | pd.Series) -> pd.DataFrame:
     months = pd.Index(frame.columns)
     if not pd.api.types.is_integer_dtype(months) or not months.isin(range(1, 13)).all():
         raise ParameterError("monthly_ic must have index = year and columns = month numbers 1..12 "
-                             f"(one period); got columns {list(frame.columns)[:12]}")
+                             f"(one period); got columns {list(frame.columns)[:12]}. For the output of "
+                             "mean_monthly_ic pass one column, e.g. monthly['5D']")
     return frame
 
 
