@@ -113,9 +113,9 @@ def _adjusted_returns(fd: FactorData, label: str, group_adjust: bool, codes, n_g
     return demean_rows(r, codes, n_groups) if group_adjust else r
 
 
-def time_rule(by_time) -> pd.DateOffset:
+def time_rule(by_time) -> pd.offsets.BaseOffset:
     """A pandas offset from a time rule, accepting pre-pandas-3 aliases ('M', 'Y', 'Q', ...)."""
-    if isinstance(by_time, pd.DateOffset):
+    if isinstance(by_time, pd.offsets.BaseOffset):
         return by_time
     if not isinstance(by_time, str):
         raise ParameterError(f"by_time must be a pandas offset or alias such as 'ME', 'YE', 'W', got {by_time!r}")

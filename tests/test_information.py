@@ -1,0 +1,258 @@
+"""Information coefficient: parity with alphalens-reloaded, golden values, degenerate inputs."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import factorlab as fl
+from factorlab.errors import ParameterError
+from factorlab.factor import FactorData
+
+al = pytest.importorskip("alphalens")
+
+RTOL, ATOL = 1e-9, 1e-12
+
+
+# --------------------------------------------------------------------------- helpers
+def al_frame(factor, prices, sectors, n_assets=None, dates=slice(None)):
+    """Alphalens' clean frame (the oracle's own input), optionally on a sub-universe / date range."""
+    prices = prices.iloc[dates, :n_assets]
+    keep = factor.index.get_level_values(0).isin(prices.index[:-10]) & factor.index.get_level_values(1).isin(
+        prices.columns)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return al.utils.get_clean_factor_and_forward_returns(
+            factor[keep], prices, groupby=sectors, quantiles=5, periods=(1, 5, 10), filter_zscore=None)
+
+
+def run_al(fn, *args, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return fn(*args, **kwargs)
+
+
+def assert_same(actual: pd.DataFrame | pd.Series, expected: pd.DataFrame | pd.Series) -> float:
+    """Same labels (level by level, ignoring dtype) and values to 1e-9; returns the max abs difference."""
+    assert actual.shape == expected.shape
+    for i in range(expected.index.nlevels):
+        a = np.asarray(actual.index.get_level_values(i), dtype=object)
+        e = np.asarray(expected.index.get_level_values(i), dtype=object)
+        assert (a == e).all(), f"index level {i} differs"
+    if isinstance(expected, pd.DataFrame):
+        assert list(actual.columns) == list(expected.columns)
+    a, e = np.asarray(actual, dtype="float64"), np.asarray(expected, dtype="float64")
+    np.testing.assert_array_equal(np.isnan(a), np.isnan(e))
+    np.testing.assert_allclose(a, e, rtol=RTOL, atol=ATOL)
+    return float(np.nanmax(np.abs(a - e))) if np.isfinite(e).any() else 0.0
+
+
+# --------------------------------------------------------------------------- fixtures
+@pytest.fixture(scope="module")
+def rev_frame(reversal_factor, sp500_prices, sp500_sectors):
+    """Full universe (471 assets), 5-day reversal, with sectors, on 260 dates (alphalens' IC is slow)."""
+    return al_frame(reversal_factor, sp500_prices, sp500_sectors, dates=slice(0, 270))
+
+
+@pytest.fixture(scope="module")
+def mom_frame(momentum_factor, sp500_prices, sp500_sectors):
+    """12-1 momentum on the first 150 assets, about 400 dates."""
+    return al_frame(momentum_factor, sp500_prices, sp500_sectors, n_assets=150, dates=slice(600, 1010))
+
+
+@pytest.fixture(scope="module")
+def small_frame(reversal_factor, sp500_prices, sp500_sectors):
+    """150 assets x 150 dates, for the group-adjusted and time-bucketed calls."""
+    return al_frame(reversal_factor, sp500_prices, sp500_sectors, n_assets=150, dates=slice(0, 160))
+
+
+@pytest.fixture(scope="module")
+def group_frame(reversal_factor, sp500_prices, sp500_sectors):
+    """120 assets x 30 dates: alphalens' by_group IC runs a Python function per (date, group)."""
+    return al_frame(reversal_factor, sp500_prices, sp500_sectors, n_assets=120, dates=slice(300, 340))
+
+
+# --------------------------------------------------------------------------- parity
+def test_ic_full_universe_matches_alphalens(rev_frame, reversal_factor, sp500_prices, sp500_sectors):
+    expected = run_al(al.performance.factor_information_coefficient, rev_frame)
+    # end to end: factorlab's own prepare_factor_data, then the IC
+    dates = rev_frame.index.get_level_values("date")
+    factor = reversal_factor[reversal_factor.index.get_level_values(0).isin(dates)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fd = fl.prepare_factor_data(factor, sp500_prices.iloc[:270], groupby=sp500_sectors)
+    assert len(fd.assets) > 450
+    assert_same(fl.information_coefficient(fd), expected)
+    assert_same(fl.information_coefficient(FactorData.from_frame(rev_frame)), expected)
+
+
+def test_ic_momentum_matches_alphalens(mom_frame):
+    expected = run_al(al.performance.factor_information_coefficient, mom_frame)
+    ic = fl.information_coefficient(FactorData.from_frame(mom_frame))
+    assert_same(ic, expected)
+    # and the tear sheet's 'Information Analysis' table built on it
+    table = run_al(al.plotting.plot_information_table, ic, return_df=True)
+    pd.testing.assert_frame_equal(fl.ic_summary(ic), table, rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.parametrize("kwargs", [dict(group_adjust=True), dict(by_group=True),
+                                    dict(by_group=True, group_adjust=True)])
+def test_ic_group_options_match_alphalens(small_frame, group_frame, kwargs):
+    frame = group_frame if kwargs.get("by_group") else small_frame
+    expected = run_al(al.performance.factor_information_coefficient, frame, **kwargs)
+    assert_same(fl.information_coefficient(FactorData.from_frame(frame), **kwargs), expected)
+
+
+@pytest.mark.parametrize("kwargs", [dict(), dict(by_time="ME"), dict(by_group=True),
+                                    dict(by_group=True, by_time="ME"), dict(by_time="YE", group_adjust=True)])
+def test_mean_ic_matches_alphalens(small_frame, group_frame, kwargs):
+    frame = group_frame if kwargs.get("by_group") else small_frame
+    expected = run_al(al.performance.mean_information_coefficient, frame, **kwargs)
+    actual = fl.mean_information_coefficient(FactorData.from_frame(frame), **kwargs)
+    if kwargs.get("by_group") and "by_time" in kwargs:
+        # alphalens' categorical groups list every (month, sector) pair; factorlab only observed ones
+        expected = expected.loc[actual.index]
+    assert_same(actual, expected)
+
+
+def test_ic_summary_definitions(rng):
+    ic = pd.DataFrame({"1D": rng.normal(0.02, 0.1, 300), "5D": rng.normal(-0.01, 0.05, 300)})
+    ic.iloc[[3, 50], 0] = np.nan  # missing days are skipped, not propagated
+    table = fl.ic_summary(ic)
+    clean = ic["1D"].dropna()
+    from scipy import stats
+    assert table.loc["1D", "IC Mean"] == pytest.approx(clean.mean(), rel=1e-12)
+    assert table.loc["1D", "IC Std."] == pytest.approx(clean.std(ddof=1), rel=1e-12)
+    assert table.loc["1D", "Risk-Adjusted IC"] == pytest.approx(clean.mean() / clean.std(), rel=1e-12)
+    t = clean.mean() / (clean.std(ddof=1) / np.sqrt(len(clean)))
+    assert table.loc["1D", "t-stat(IC)"] == pytest.approx(t, rel=1e-10)
+    assert table.loc["1D", "p-value(IC)"] == pytest.approx(2 * stats.t.sf(abs(t), len(clean) - 1), rel=1e-8)
+    assert table.loc["1D", "IC Skew"] == pytest.approx(stats.skew(clean), rel=1e-12)
+    assert table.loc["1D", "IC Kurtosis"] == pytest.approx(stats.kurtosis(clean), rel=1e-12)
+    expected = run_al(al.plotting.plot_information_table, ic, return_df=True)
+    pd.testing.assert_frame_equal(table, expected, rtol=RTOL, atol=ATOL)
+
+
+# --------------------------------------------------------------------------- golden values
+def tiny_frame(factor_rows, return_rows, groups=("g1", "g1", "g2", "g2")) -> pd.DataFrame:
+    """Alphalens-layout frame for 4 assets over len(factor_rows) dates, one '1D' period."""
+    dates = pd.date_range("2020-01-01", periods=len(factor_rows), freq="D", name="date")
+    idx = pd.MultiIndex.from_product([dates, list("ABCD")], names=["date", "asset"])
+    factor = np.ravel(factor_rows).astype(float)
+    quant = np.ravel([np.where(np.asarray(f) > np.median(f), 2, 1) for f in factor_rows])
+    return pd.DataFrame({"1D": np.ravel(return_rows).astype(float), "factor": factor,
+                         "group": np.tile(groups, len(factor_rows)), "factor_quantile": quant}, index=idx)
+
+
+GOLDEN_FACTOR = [[1, 2, 3, 4], [1, 2, 3, 4], [1, 2, 3, 4], [1, 1, 3, 4]]
+GOLDEN_RETURNS = [[0.01, 0.02, 0.03, 0.04],   # same order as the factor: rho = 1
+                  [0.04, 0.03, 0.02, 0.01],   # reversed: rho = -1
+                  [0.02, 0.01, 0.04, 0.03],   # ranks 2,1,4,3: sum d^2 = 4, rho = 1 - 6*4/(4*15) = 0.6
+                  [0.01, 0.02, 0.03, 0.04]]   # factor ties: ranks 1.5,1.5,3,4 -> rho = sqrt(4.5/5)
+
+
+def test_ic_golden_values():
+    fd = FactorData.from_frame(tiny_frame(GOLDEN_FACTOR, GOLDEN_RETURNS))
+    ic = fl.information_coefficient(fd)
+    # tie row by hand: centred ranks dx = (-1, -1, .5, 1.5), dy = (-1.5, -.5, .5, 1.5),
+    # sxy = 4.5, sxx = 4.5, syy = 5  ->  4.5 / sqrt(4.5 * 5)
+    np.testing.assert_allclose(ic["1D"].to_numpy(), [1.0, -1.0, 0.6, np.sqrt(0.9)], rtol=1e-14)
+    assert ic.index.equals(fd.dates) and ic.index.name == "date"
+    assert fl.mean_information_coefficient(fd)["1D"] == pytest.approx((1 - 1 + 0.6 + np.sqrt(0.9)) / 4)
+
+
+def test_ic_group_golden_values():
+    fd = FactorData.from_frame(tiny_frame(GOLDEN_FACTOR, GOLDEN_RETURNS))
+    by_group = fl.information_coefficient(fd, by_group=True)
+    # two names per group: rho = +1 if the pair is ordered alike, -1 if not, NaN on a factor tie
+    expected = [1, 1, -1, -1, -1, -1, np.nan, 1]
+    np.testing.assert_allclose(by_group["1D"].to_numpy(), expected)
+    assert list(by_group.index.names) == ["date", "group"]
+    assert list(by_group.index.get_level_values("group")) == ["g1", "g2"] * 4
+    # group_adjust: subtract each pair's mean; with returns (1, 2, 3, 4) / 64 (exact in binary)
+    # they become (-.5, .5, -.5, .5) / 64, ranks 1.5, 3.5, 1.5, 3.5 against factor ranks 1..4:
+    # dx = (-1.5, -.5, .5, 1.5), dy = (-1, 1, -1, 1), sxy = 2, sxx = 5, syy = 4 -> 2 / sqrt(20)
+    exact = FactorData.from_frame(tiny_frame([[1, 2, 3, 4]], [[1 / 64, 2 / 64, 3 / 64, 4 / 64]]))
+    adjusted = fl.information_coefficient(exact, group_adjust=True)
+    assert adjusted["1D"].iloc[0] == pytest.approx(2 / np.sqrt(20), rel=1e-14)
+    assert fl.ic_by_group(fd).loc["g2", "1D"] == pytest.approx(np.mean([1, -1, -1, 1]))
+
+
+def test_ic_invariant_to_monotone_transform(small_frame):
+    frame = small_frame.copy()
+    base = fl.information_coefficient(FactorData.from_frame(frame))
+    frame["factor"] = np.exp(3 * frame["factor"]) + 7.0  # ranks unchanged
+    np.testing.assert_allclose(fl.information_coefficient(FactorData.from_frame(frame)), base,
+                               rtol=1e-12, atol=1e-14)
+
+
+# --------------------------------------------------------------------------- degenerate inputs
+def test_all_equal_factor_gives_nan_ic(quiet):
+    frame = tiny_frame([[5, 5, 5, 5], [1, 2, 3, 4]], [[0.01, 0.02, 0.03, 0.04]] * 2)
+    ic = fl.information_coefficient(FactorData.from_frame(frame))
+    assert np.isnan(ic["1D"].iloc[0]) and ic["1D"].iloc[1] == pytest.approx(1.0)
+    expected = al.performance.factor_information_coefficient(frame)  # spearmanr: NaN as well
+    assert_same(ic, expected)
+
+
+def test_all_equal_returns_give_nan_ic():
+    frame = tiny_frame([[1, 2, 3, 4]], [[0.01] * 4])
+    assert np.isnan(fl.information_coefficient(FactorData.from_frame(frame))["1D"].iloc[0])
+
+
+def test_one_date_input():
+    fd = FactorData.from_frame(tiny_frame([[1, 2, 3, 4]], [[0.01, 0.02, 0.03, 0.04]]))
+    ic = fl.information_coefficient(fd)
+    assert ic.shape == (1, 1) and ic.iloc[0, 0] == pytest.approx(1.0)
+    summary = fl.ic_summary(ic)
+    assert summary.loc["1D", "IC Mean"] == pytest.approx(1.0)
+    assert summary[["IC Std.", "t-stat(IC)", "p-value(IC)"]].isna().all(axis=None)
+    assert fl.mean_monthly_ic(ic).shape == (1, 1)
+
+
+def test_empty_ic_summary_is_nan():
+    summary = fl.ic_summary(pd.DataFrame({"1D": [np.nan, np.nan]}))
+    assert summary.isna().all(axis=None)
+
+
+def test_inputs_not_mutated(small_frame):
+    frame = small_frame.copy()
+    fd = FactorData.from_frame(frame)
+    before = {k: v.copy() for k, v in fd.returns.items()}
+    factor_before = fd.factor.copy()
+    fl.information_coefficient(fd, group_adjust=True)
+    fl.information_coefficient(fd, by_group=True, group_adjust=True)
+    fl.mean_information_coefficient(fd, by_time="ME")
+    for k, v in before.items():
+        pd.testing.assert_frame_equal(fd.returns[k], v)
+    pd.testing.assert_frame_equal(fd.factor, factor_before)
+    pd.testing.assert_frame_equal(frame, small_frame)
+
+
+# --------------------------------------------------------------------------- options
+@pytest.mark.parametrize("old, new", [("M", "ME"), ("Y", "YE"), ("Q", "QE"), ("A", "YE")])
+def test_by_time_accepts_pre_pandas3_aliases(small_frame, old, new):
+    fd = FactorData.from_frame(small_frame)
+    pd.testing.assert_frame_equal(fl.mean_information_coefficient(fd, by_time=old),
+                                  fl.mean_information_coefficient(fd, by_time=new))
+
+
+def test_mean_monthly_ic_equals_by_time_month(small_frame):
+    fd = FactorData.from_frame(small_frame)
+    pd.testing.assert_frame_equal(fl.mean_monthly_ic(fl.information_coefficient(fd)),
+                                  fl.mean_information_coefficient(fd, by_time="ME"))
+
+
+def test_bad_options_raise(small_frame):
+    fd = FactorData.from_frame(small_frame.drop(columns="group"))
+    with pytest.raises(ParameterError, match="groupby"):
+        fl.information_coefficient(fd, by_group=True)
+    with pytest.raises(ParameterError, match="groupby"):
+        fl.information_coefficient(fd, group_adjust=True)
+    with pytest.raises(ParameterError, match="'ME'"):
+        fl.mean_information_coefficient(fd, by_time="fortnight")
+    with pytest.raises(ParameterError, match="offset"):
+        fl.mean_information_coefficient(fd, by_time=3)
