@@ -232,7 +232,7 @@ def mean_return_spread(mean_returns: pd.DataFrame, upper_quant: int, lower_quant
 
     Returns
     -------
-    spread : pd.DataFrame or pd.Series
+    spread : pd.DataFrame (per date / group) or pd.Series (per period label)
         ``(mean[upper] - mean[lower]) / 2``: 50% long, 50% short, the
         convention of alphalens-reloaded 0.5 (older Alphalens reported the
         raw difference, a 200% gross book; multiply by 2 to compare).
@@ -246,12 +246,15 @@ def mean_return_spread(mean_returns: pd.DataFrame, upper_quant: int, lower_quant
     missing = [q for q in (upper_quant, lower_quant) if q not in have]
     if missing:
         raise ParameterError(f"quantile(s) {missing} not in mean_returns; it has {sorted(have)}")
-    spread = (mean_returns.xs(upper_quant, level="factor_quantile")
-              - mean_returns.xs(lower_quant, level="factor_quantile")) / 2.0
+    def pick(frame: pd.DataFrame, q: int):
+        if isinstance(frame.index, pd.MultiIndex):
+            return frame.xs(q, level="factor_quantile")
+        return frame.loc[q]  # a 'factor_quantile' index: one row per quantile
+
+    spread = (pick(mean_returns, upper_quant) - pick(mean_returns, lower_quant)) / 2.0
     if std_err is None:
         return spread, None
-    se1 = std_err.xs(upper_quant, level="factor_quantile")
-    se2 = std_err.xs(lower_quant, level="factor_quantile")
+    se1, se2 = pick(std_err, upper_quant), pick(std_err, lower_quant)
     return spread, np.sqrt(se1 ** 2 + se2 ** 2) / 2.0
 
 
