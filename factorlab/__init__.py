@@ -5,20 +5,24 @@ The public names live here::
     import factorlab as fl
     sample = fl.load_sample()
     fd = fl.prepare_factor_data(factor, sample.prices, periods=(1, 5, 10))
+    ts = fl.create_full_tear_sheet(fd)
 """
 
-from factorlab import errors, factor, portfolio
+from factorlab import errors, factor, metrics, portfolio, tears
 from factorlab.data import load_sample, read_factor, read_prices
 from factorlab.factor import *  # noqa: F403
 from factorlab.portfolio import *  # noqa: F403
+from factorlab.tears import *  # noqa: F403
 
 __version__ = "0.1.0"
 
 __all__ = [
     "errors",
     "load_sample",
+    "metrics",
     "read_factor",
     "read_prices",
     *factor.__all__,
     *portfolio.__all__,
+    *tears.__all__,
 ]

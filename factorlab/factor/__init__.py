@@ -1,6 +1,7 @@
 """Factor analytics: forward returns, binning, and the statistics of a factor."""
 
 from factorlab.factor import _events, _information, _returns, _turnover
+from factorlab.factor._decay import ic_decay
 from factorlab.factor._events import *  # noqa: F403
 from factorlab.factor._forward import ForwardReturns, forward_returns, period_label
 from factorlab.factor._information import *  # noqa: F403
@@ -16,6 +17,7 @@ __all__ = [
     "FactorData",
     "ForwardReturns",
     "forward_return_columns",
+    "ic_decay",
     "forward_returns",
     "period_label",
     "prepare_factor_data",

@@ -1,0 +1,24 @@
+"""Tear sheets: compose factor statistics and plots into inline/HTML reports."""
+
+from factorlab.tears._factor import (
+    create_by_group_tear_sheet,
+    create_event_returns_tear_sheet,
+    create_factor_returns_tear_sheet,
+    create_full_tear_sheet,
+    create_information_tear_sheet,
+    create_summary_tear_sheet,
+    create_turnover_tear_sheet,
+)
+from factorlab.tears._tearsheet import Section, TearSheet
+
+__all__ = [
+    "Section",
+    "TearSheet",
+    "create_by_group_tear_sheet",
+    "create_event_returns_tear_sheet",
+    "create_factor_returns_tear_sheet",
+    "create_full_tear_sheet",
+    "create_information_tear_sheet",
+    "create_summary_tear_sheet",
+    "create_turnover_tear_sheet",
+]

@@ -1,0 +1,200 @@
+"""Every statistic a factor tear sheet shows, computed once on demand (no plotting here)."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from factorlab import metrics
+from factorlab.factor import (
+    FactorData,
+    average_cumulative_return_by_quantile,
+    factor_alpha_beta,
+    factor_rank_autocorrelation,
+    ic_by_group,
+    ic_decay,
+    ic_summary,
+    information_coefficient,
+    mean_monthly_ic,
+    mean_return_by_quantile,
+    mean_return_spread,
+    quantile_statistics,
+    quantile_turnover,
+    quantile_turnover_table,
+    rate_of_return,
+)
+from factorlab.metrics import AnnualizationWarning
+from factorlab.portfolio import factor_weights, interleaved_returns, quantile_interleaved_returns
+
+__all__ = ["FactorAnalysis"]
+
+
+@dataclass(eq=False)
+class FactorAnalysis:
+    """Lazily computed statistics of one prepared factor, shared by all tear-sheet sections.
+
+    Parameters
+    ----------
+    fd : FactorData
+    long_short, group_neutral : bool
+        Weighting of the factor portfolio (see :func:`factor_weights`).
+    benchmark : pd.Series, optional
+        Benchmark price level (e.g. an index), aligned to the price bars.
+    cost_bps : float
+        Cost for the net-of-cost headline figures, in bps of traded notional.
+    """
+
+    fd: FactorData
+    long_short: bool = True
+    group_neutral: bool = False
+    benchmark: pd.Series | None = None
+    cost_bps: float = 0.0
+
+    @cached_property
+    def periods_per_year(self) -> float:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", AnnualizationWarning)
+            ppy = metrics.periods_per_year(self.fd.prices.index)
+        self.annualisation_note = str(caught[0].message) if caught else ""
+        return ppy
+
+    @cached_property
+    def ic(self) -> pd.DataFrame:
+        return information_coefficient(self.fd, group_adjust=self.group_neutral)
+
+    @cached_property
+    def ic_table(self) -> pd.DataFrame:
+        return ic_summary(self.ic)
+
+    @cached_property
+    def monthly_ic(self) -> pd.DataFrame:
+        return mean_monthly_ic(self.ic)
+
+    @cached_property
+    def ic_decay(self) -> pd.DataFrame:
+        return ic_decay(self.fd)
+
+    @cached_property
+    def ic_by_group(self) -> pd.DataFrame:
+        return ic_by_group(self.fd, group_adjust=self.group_neutral)
+
+    @cached_property
+    def quantile_stats(self) -> pd.DataFrame:
+        return quantile_statistics(self.fd)
+
+    @cached_property
+    def _mean_ret(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        return mean_return_by_quantile(self.fd, by_date=False, demeaned=self.long_short,
+                                       group_adjust=self.group_neutral)
+
+    @cached_property
+    def mean_return_rate(self) -> pd.DataFrame:
+        """Mean return by quantile as a per-bar rate (quantile x period)."""
+        return rate_of_return(self._mean_ret[0], self.fd.labels[0])
+
+    @cached_property
+    def _mean_ret_by_date(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        return mean_return_by_quantile(self.fd, by_date=True, demeaned=self.long_short,
+                                       group_adjust=self.group_neutral)
+
+    @cached_property
+    def mean_return_by_date_rate(self) -> pd.DataFrame:
+        return rate_of_return(self._mean_ret_by_date[0], self.fd.labels[0])
+
+    @cached_property
+    def spread(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Top-minus-bottom period return per date and its standard error."""
+        mean, std = self._mean_ret_by_date
+        return mean_return_spread(mean, self.top, 1, std)
+
+    @property
+    def top(self) -> int:
+        return int(self.fd.n_quantiles)
+
+    @cached_property
+    def mean_return_by_group(self) -> pd.DataFrame:
+        mean, _ = mean_return_by_quantile(self.fd, by_group=True, demeaned=self.long_short,
+                                          group_adjust=self.group_neutral)
+        return rate_of_return(mean, self.fd.labels[0])
+
+    @cached_property
+    def alpha_beta(self) -> pd.DataFrame:
+        return factor_alpha_beta(self.fd, long_short=self.long_short, group_neutral=self.group_neutral,
+                                 days_per_year=self.periods_per_year)
+
+    @cached_property
+    def interleaved(self):
+        return quantile_interleaved_returns(self.fd)
+
+    @cached_property
+    def net_long_short(self) -> dict[str, pd.Series]:
+        """Per-bar long-short interleaved returns after ``cost_bps``, per period label."""
+        if self.cost_bps == 0:
+            return {lab: self.interleaved[lab]["long_short"] for lab in self.fd.labels}
+        w = factor_weights(self.fd, long_short=self.long_short, group_neutral=self.group_neutral)
+        return {lab: interleaved_returns(w, self.fd.prices[self.fd.assets], p, delay=self.fd.delay,
+                                         cost_bps=self.cost_bps).returns
+                for p, lab in zip(self.fd.periods, self.fd.labels)}
+
+    @cached_property
+    def turnover_table(self) -> pd.DataFrame:
+        return quantile_turnover_table(self.fd)
+
+    @cached_property
+    def top_bottom_turnover(self) -> dict[str, pd.DataFrame]:
+        return {lab: pd.DataFrame({"top quantile": quantile_turnover(self.fd, self.top, p),
+                                   "bottom quantile": quantile_turnover(self.fd, 1, p)})
+                for p, lab in zip(self.fd.periods, self.fd.labels)}
+
+    @cached_property
+    def rank_autocorrelation(self) -> dict[str, pd.Series]:
+        return {lab: factor_rank_autocorrelation(self.fd, p) for p, lab in zip(self.fd.periods, self.fd.labels)}
+
+    @cached_property
+    def event_returns(self) -> pd.DataFrame:
+        return average_cumulative_return_by_quantile(self.fd, periods_before=10, periods_after=15,
+                                                     demeaned=self.long_short, group_adjust=self.group_neutral)
+
+    def benchmark_growth(self, index: pd.DatetimeIndex) -> pd.Series | None:
+        """Benchmark level rebased to 1.0 at the first bar of ``index``."""
+        if self.benchmark is None:
+            return None
+        level = self.benchmark.reindex(index).ffill()
+        first = level.dropna()
+        return None if first.empty else (level / first.iloc[0]).rename("benchmark")
+
+    @cached_property
+    def headline(self) -> pd.DataFrame:
+        """One row per period: predictive power, the interleaved long-short portfolio, turnover, costs."""
+        ppy = self.periods_per_year
+        rows = {}
+        spread_mean = self.spread[0].mean()
+        for lab in self.fd.labels:
+            r = self.interleaved[lab]["long_short"]
+            net = self.net_long_short[lab]
+            turnover = self.interleaved.turnover[lab]["long_short"]
+            rows[lab] = {
+                "IC mean": self.ic_table.loc[lab, "IC Mean"],
+                "IC t-stat": self.ic_table.loc[lab, "t-stat(IC)"],
+                "long top / short bottom (bps/period)": spread_mean[lab] * 1e4,
+                "long-short annual return": metrics.cagr(r, periods_per_year=ppy),
+                "long-short Sharpe": metrics.sharpe_ratio(r, periods_per_year=ppy),
+                "long-short max drawdown": metrics.max_drawdown(r),
+                "turnover per bar": float(np.nanmean(turnover.to_numpy())),
+                f"net annual return @ {self.cost_bps:g} bps": metrics.cagr(net, periods_per_year=ppy),
+            }
+        return pd.DataFrame(rows)
+
+    @cached_property
+    def returns_table(self) -> pd.DataFrame:
+        """Alphalens' returns table: alpha, beta, top/bottom/spread mean return in bps per bar."""
+        rate = self.mean_return_rate
+        table = self.alpha_beta.copy()
+        table.loc["Mean Period Wise Return Top Quantile (bps)"] = rate.loc[self.top] * 1e4
+        table.loc["Mean Period Wise Return Bottom Quantile (bps)"] = rate.loc[1] * 1e4
+        table.loc["Mean Period Wise Spread (bps)"] = (rate.loc[self.top] - rate.loc[1]) * 1e4
+        return table

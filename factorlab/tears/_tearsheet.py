@@ -1,0 +1,156 @@
+"""The TearSheet container: named tables and figures in sections, inline and as HTML."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+import pandas as pd
+from matplotlib.figure import Figure
+
+from factorlab.errors import ParameterError
+from factorlab.plotting import figure_to_data_uri, table_to_html
+
+__all__ = ["TearSheet", "Section"]
+
+_PAGE = jinja2.Template("""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{{ title|e }}</title>
+<style>
+body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 24px; color: #222; }
+h1 { font-size: 22px; } h2 { font-size: 18px; border-bottom: 1px solid #ccc; padding-bottom: 4px; margin-top: 32px; }
+.fl-fig { display: inline-block; margin: 6px; vertical-align: top; }
+.fl-fig img { max-width: 100%; }
+.fl-table { display: inline-block; margin: 6px 18px 6px 0; vertical-align: top; }
+.fl-notes { color: #555; font-size: 13px; }
+</style></head>
+<body>
+{{ body }}
+</body></html>
+""", autoescape=False)
+
+
+@dataclass
+class Section:
+    """One part of a tear sheet: ordered table and figure names."""
+
+    key: str
+    title: str
+    items: list[tuple[str, str]] = field(default_factory=list)  # (kind, name); kind 'table' | 'figure'
+
+
+@dataclass(eq=False)
+class TearSheet:
+    """Tables (DataFrames) and figures (matplotlib Figures) by name, grouped in sections.
+
+    Display it in a notebook as the last expression of a cell (or call
+    :meth:`show`); write it with :meth:`to_html`. Nothing is printed.
+
+    Attributes
+    ----------
+    title : str
+    tables : dict name -> pd.DataFrame
+    figures : dict name -> matplotlib.figure.Figure
+    sections : dict key -> Section
+        In display order.
+    notes : list of str
+        Remarks shown under the title (annualisation assumptions, data quality).
+    """
+
+    title: str
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    figures: dict[str, Figure] = field(default_factory=dict)
+    sections: dict[str, Section] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    formats: dict[str, object] = field(default_factory=dict, repr=False)
+    dpi: int = 80
+    _images: dict[str, str] = field(default_factory=dict, repr=False)
+
+    # ------------------------------------------------------------------ building
+    def section(self, key: str, title: str) -> Section:
+        """Start (or return) a section."""
+        if key not in self.sections:
+            self.sections[key] = Section(key, title)
+        return self.sections[key]
+
+    def add_table(self, section: str, name: str, table: pd.DataFrame | pd.Series, fmt=None) -> None:
+        """Add a table under ``section`` (which must exist)."""
+        self.tables[name] = table.to_frame() if isinstance(table, pd.Series) else table
+        if fmt is not None:
+            self.formats[name] = fmt
+        self.sections[section].items.append(("table", name))
+
+    def add_figure(self, section: str, name: str, fig: Figure) -> None:
+        """Add a figure under ``section`` (which must exist)."""
+        self.figures[name] = fig
+        self.sections[section].items.append(("figure", name))
+
+    # ------------------------------------------------------------------ access
+    def __getitem__(self, name: str) -> pd.DataFrame | Figure:
+        if name in self.tables:
+            return self.tables[name]
+        if name in self.figures:
+            return self.figures[name]
+        raise KeyError(f"no table or figure named {name!r}; tables: {sorted(self.tables)}, "
+                       f"figures: {sorted(self.figures)}")
+
+    def subset(self, *keys: str) -> TearSheet:
+        """A tear sheet with only the given sections (sharing tables and figures)."""
+        unknown = [k for k in keys if k not in self.sections]
+        if unknown:
+            raise ParameterError(f"unknown section(s) {unknown}; available: {list(self.sections)}")
+        out = TearSheet(title=self.title, notes=list(self.notes), formats=self.formats, dpi=self.dpi,
+                        _images=self._images)
+        for k in keys:
+            sec = self.sections[k]
+            out.sections[k] = Section(sec.key, sec.title, list(sec.items))
+            for kind, name in sec.items:
+                (out.tables if kind == "table" else out.figures)[name] = self[name]
+        return out
+
+    # ------------------------------------------------------------------ rendering
+    def _image(self, name: str) -> str:
+        if name not in self._images:
+            self._images[name] = figure_to_data_uri(self.figures[name], "png", dpi=self.dpi)
+        return self._images[name]
+
+    def _body(self) -> str:
+        parts = [f"<h1>{html.escape(self.title)}</h1>"]
+        if self.notes:
+            parts.append('<ul class="fl-notes">' + "".join(f"<li>{html.escape(n)}</li>" for n in self.notes)
+                         + "</ul>")
+        for sec in self.sections.values():
+            parts.append(f'<section id="{sec.key}"><h2>{html.escape(sec.title)}</h2>')
+            for kind, name in sec.items:
+                if kind == "table":
+                    parts.append(f'<div class="fl-table" id="table-{name}">'
+                                 + table_to_html(self.tables[name], title=name.replace("_", " "),
+                                                 fmt=self.formats.get(name)) + "</div>")
+                else:
+                    parts.append(f'<div class="fl-fig" id="figure-{name}"><img alt="{html.escape(name)}" '
+                                 f'src="{self._image(name)}"></div>')
+            parts.append("</section>")
+        return "\n".join(parts)
+
+    def _repr_html_(self) -> str:
+        return self._body()
+
+    def to_html(self, path: str | Path) -> Path:
+        """Write one self-contained HTML file (figures embedded as PNG) and return its path."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(_PAGE.render(title=self.title, body=self._body()), encoding="utf-8")
+        return path
+
+    def show(self) -> None:
+        """Display inline in a notebook (IPython), or do nothing outside one."""
+        try:
+            from IPython.display import HTML, display
+        except ImportError:  # pragma: no cover - IPython ships with Jupyter
+            return
+        display(HTML(self._body()))
+
+    def __repr__(self) -> str:
+        secs = ", ".join(f"{s.key}({len(s.items)})" for s in self.sections.values())
+        return f"TearSheet({self.title!r}: {len(self.tables)} tables, {len(self.figures)} figures; {secs})"
