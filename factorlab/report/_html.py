@@ -1,0 +1,325 @@
+"""HTML rendering of a :class:`ReturnsTearSheet` with Jinja2.
+
+The default template (``templates/report.html.j2``, which includes
+``templates/body.html.j2``) and stylesheet (``templates/report.css``) ship
+with the package. ``to_html(path, template=..., css=...)`` replaces either:
+a path to a file, or the template / CSS text itself. A template file may
+``{% include %}`` files next to it and the default ``body.html.j2``.
+
+Template keys
+-------------
+Rendering is strict: a key that does not exist raises
+:class:`factorlab.errors.ParameterError` naming it. Keys whose chart or data
+does not apply are present and empty (None / empty list), so test them with
+``{% if plots.exposure %}``. Every key is listed in :data:`TEMPLATE_KEYS`:
+
+==========================  ==================================================
+``title``                   report title (``create_returns_tear_sheet(title=)``)
+``subtitle``                period, bar count and benchmark, one line
+``generated``               creation time, 'YYYY-MM-DD HH:MM'
+``version``                 factorlab version
+``css``                     the stylesheet text (default or ``css=``)
+``kpi.<key>``               formatted statistic (text), keys in :data:`KPI_KEYS`,
+                            e.g. ``{{ kpi.sharpe }}``, ``{{ kpi.cagr }}``,
+                            ``{{ kpi.drawdown }}``; '–' when undefined
+``kpi_raw.<key>``           the same statistics as floats (NaN when undefined)
+``kpis``                    list of the key-statistics strip: ``item.key``,
+                            ``item.label``, ``item.value`` (text)
+``plots.<name>``            PNG data URI for ``<img src=...>``, or None; names
+                            in :data:`PLOT_NAMES` (``plots.cumulative``,
+                            ``plots.drawdown``, ``plots.monthly_heatmap`` ...)
+``crisis``                  list of covered crisis events, each with ``name``,
+                            ``title`` (name + ' (partial)'), ``start``, ``end``
+                            (event dates), ``first``, ``last`` (bars shown),
+                            ``partial``, ``strategy_return``,
+                            ``benchmark_return`` (text) and ``plot`` (data URI)
+``parameters``              list of strategy parameters: ``p.key``, ``p.value``
+``tables.stats``            HTML table of all statistics, strategy vs benchmark
+``tables.drawdowns``        HTML table of the top-5 drawdown periods
+``tables.annual``           HTML table of annual returns
+``sections``                ids of the sections the default template shows
+``has_benchmark``           bool; also ``has_positions``, ``has_trades``
+==========================  ==================================================
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+
+import jinja2
+import pandas as pd
+from markupsafe import Markup
+
+from factorlab.errors import ParameterError
+from factorlab.report._figures import PLOT_NAMES
+
+__all__ = ["TEMPLATE_KEYS", "KPI_KEYS", "build_context", "render_html", "render_fragment",
+           "default_template_path", "default_css_path"]
+
+_PCT = "pct"
+_RATIO = "ratio"
+#: key -> (label, kind) of every ``kpi.<key>``; kinds: pct, ratio, days, count, money, float.
+_KPI_SPEC: dict[str, tuple[str, str]] = {
+    "runtime_days": ("Runtime days", "days"), "turnover": ("Turnover", _PCT), "cagr": ("CAGR", _PCT),
+    "drawdown": ("Drawdown", _PCT), "psr": ("Probabilistic SR", _PCT), "sharpe": ("Sharpe ratio", _RATIO),
+    "information_ratio": ("Information ratio", _RATIO), "capacity": ("Strategy capacity", "money"),
+    "trades_per_day": ("Trades per day", "float"), "total_return": ("Total return", _PCT),
+    "annual_volatility": ("Volatility", _PCT), "volatility": ("Volatility", _PCT),
+    "sortino": ("Sortino ratio", _RATIO), "calmar": ("Calmar ratio", _RATIO), "omega": ("Omega ratio", _RATIO),
+    "max_drawdown": ("Max drawdown", _PCT), "alpha": ("Alpha (annual)", _PCT), "beta": ("Beta", _RATIO),
+    "stability": ("Stability", _RATIO), "tail_ratio": ("Tail ratio", _RATIO), "var_95": ("VaR 95%", _PCT),
+    "cvar_95": ("CVaR 95%", _PCT), "skew": ("Skew", _RATIO), "kurtosis": ("Kurtosis", _RATIO),
+    "win_rate": ("Win rate", _PCT), "best_day": ("Best day", _PCT), "worst_day": ("Worst day", _PCT),
+    "best_month": ("Best month", _PCT), "worst_month": ("Worst month", _PCT),
+    "best_year": ("Best year", _PCT), "worst_year": ("Worst year", _PCT),
+    "periods_per_year": ("Bars per year", "float"), "bars": ("Bars", "count"),
+}
+#: Keys of ``kpi`` / ``kpi_raw`` in templates.
+KPI_KEYS: tuple[str, ...] = tuple(_KPI_SPEC)
+_ALIASES = {"drawdown": "max_drawdown", "volatility": "annual_volatility"}
+_STRIP = ("runtime_days", "cagr", "total_return", "sharpe", "sortino", "psr", "information_ratio",
+          "drawdown", "volatility", "beta", "turnover", "trades_per_day", "capacity")
+_TRADING = ("turnover", "trades_per_day", "capacity")
+
+#: Every key of the template context, with what it holds (see the module docstring).
+TEMPLATE_KEYS: dict[str, str] = {
+    "title": "report title",
+    "subtitle": "period, bar count and benchmark name, one line of text",
+    "generated": "creation time 'YYYY-MM-DD HH:MM'",
+    "version": "factorlab version",
+    "css": "stylesheet text (the default report.css or the css= argument)",
+    **{f"kpi.{k}": f"{label}, formatted text ('–' when undefined)" for k, (label, _) in _KPI_SPEC.items()},
+    "kpi_raw.<key>": "the kpi statistics as floats (NaN when undefined), same keys as kpi",
+    "kpis": "list of the key-statistics strip: item.key, item.label, item.value",
+    **{f"plots.{name}": "PNG data URI of the chart, or None when it does not apply" for name in PLOT_NAMES},
+    "crisis": ("list of covered crisis events: name, title, start, end, first, last, partial, "
+               "strategy_return, benchmark_return, plot (data URI)"),
+    "parameters": "list of strategy parameters: key, value",
+    "tables.stats": "HTML table of every statistic, strategy vs benchmark",
+    "tables.drawdowns": "HTML table of the top-5 drawdown periods",
+    "tables.annual": "HTML table of annual returns, strategy vs benchmark",
+    "sections": "ids of the sections the default template renders",
+    "has_benchmark": "True when a benchmark was given",
+    "has_positions": "True when positions were given",
+    "has_trades": "True when trades were given",
+}
+
+
+def _fmt(value: float, kind: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if kind == _PCT:
+        return f"{value:.2%}"
+    if kind == "days":
+        return f"{value:,.0f}"
+    if kind == "count":
+        return f"{value:,.0f}"
+    if kind == "money":
+        return f"${value:,.0f}"
+    return f"{value:,.2f}"
+
+
+def _kpis(sheet) -> tuple[dict[str, str], dict[str, float], list[dict[str, str]]]:
+    raw = dict(sheet.kpi)
+    for alias, key in _ALIASES.items():
+        raw[alias] = raw[key]
+    text = {key: _fmt(raw.get(key, math.nan), kind) for key, (_, kind) in _KPI_SPEC.items()}
+    strip = [{"key": key, "label": _KPI_SPEC[key][0], "value": text[key]} for key in _STRIP
+             if not (key in _TRADING and sheet.trades is None)
+             and not (key == "information_ratio" and sheet.benchmark is None)
+             and not (key == "beta" and sheet.benchmark is None)]
+    return text, {k: raw.get(k, math.nan) for k in _KPI_SPEC}, strip
+
+
+def _table(frame: pd.DataFrame, caption: str, formatters: dict | Callable | None = None) -> Markup:
+    body = frame.to_html(classes="fl-table", border=0, na_rep="–", formatters=formatters, escape=True)
+    return Markup(body.replace(">\n", f">\n<caption>{jinja2.utils.markupsafe.escape(caption)}</caption>\n", 1))
+
+
+def _stats_table(sheet) -> Markup:
+    summary = sheet.summary()
+    kinds = {key: kind for key, (_, kind) in _KPI_SPEC.items()}
+    cells = pd.DataFrame({col: [_fmt(float(v), kinds.get(k, _RATIO)) for k, v in summary[col].items()]
+                          for col in summary.columns},
+                         index=[_KPI_SPEC.get(k, (k, ""))[0] for k in summary.index])
+    return _table(cells, "Key statistics")
+
+
+def _drawdown_table(sheet) -> Markup:
+    table = sheet.drawdowns
+    day = lambda ts: "not recovered" if pd.isna(ts) else f"{ts:%Y-%m-%d}"  # noqa: E731
+    cells = pd.DataFrame({
+        "Peak": table["peak"].map(day), "Valley": table["valley"].map(day),
+        "Recovery": table["recovery"].map(day), "Depth": table["depth"].map(lambda v: _fmt(v, _PCT)),
+        "Bars": table["duration"].map(lambda v: f"{v:,}"),
+    })
+    cells.index = range(1, len(cells) + 1)
+    return _table(cells, f"Top {len(cells)} drawdown periods")
+
+
+def _annual_table(sheet) -> Markup:
+    cells = sheet.annual_returns.map(lambda v: _fmt(float(v), _PCT))
+    return _table(cells, "Annual returns")
+
+
+def _crisis(sheet) -> list[dict[str, object]]:
+    out = []
+    for window, uri in zip(sheet.crisis, sheet.crisis_images):
+        event = window.event
+        out.append({
+            "name": event.name, "title": window.title, "start": f"{event.start:%Y-%m-%d}",
+            "end": "present" if event.end is None else f"{event.end:%Y-%m-%d}",
+            "first": f"{window.first:%Y-%m-%d}", "last": f"{window.last:%Y-%m-%d}", "partial": window.partial,
+            "strategy_return": _fmt(window.strategy_return, _PCT),
+            "benchmark_return": _fmt(window.benchmark_return, _PCT), "plot": uri,
+        })
+    return out
+
+
+def _subtitle(sheet) -> str:
+    index = sheet.returns.index
+    bench = f"benchmark: {sheet.benchmark.name}" if sheet.benchmark is not None else "no benchmark"
+    return f"{index[0]:%Y-%m-%d} to {index[-1]:%Y-%m-%d} · {len(index):,} bars · {bench}"
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("factorlab")
+    except PackageNotFoundError:
+        return "dev"
+
+
+def build_context(sheet, css: str) -> dict[str, object]:
+    """The template context of ``sheet`` (documented in :data:`TEMPLATE_KEYS`)."""
+    kpi, kpi_raw, strip = _kpis(sheet)
+    plots = dict(sheet.images)
+    crisis = _crisis(sheet)
+    parameters = [{"key": str(k), "value": str(v)} for k, v in sheet.parameters.items()]
+    sections = ["kpi", "returns", *(["trades"] if plots["returns_per_trade"] else []), "drawdowns", "rolling",
+                *(["exposure"] if plots["exposure"] else []), *(["crisis"] if crisis else []), "statistics",
+                *(["parameters"] if parameters else [])]
+    return {
+        "title": sheet.title, "subtitle": _subtitle(sheet),
+        "generated": _dt.datetime.now().strftime("%Y-%m-%d %H:%M"), "version": _version(), "css": Markup(css),
+        "kpi": kpi, "kpi_raw": kpi_raw, "kpis": strip, "plots": plots, "crisis": crisis,
+        "parameters": parameters,
+        "tables": {"stats": _stats_table(sheet), "drawdowns": _drawdown_table(sheet),
+                   "annual": _annual_table(sheet)},
+        "sections": sections, "has_benchmark": sheet.benchmark is not None,
+        "has_positions": sheet.positions is not None, "has_trades": sheet.trades is not None,
+    }
+
+
+def _templates_dir() -> Path:
+    return Path(str(resources.files("factorlab.report") / "templates"))
+
+
+def default_template_path() -> Path:
+    """Path of the default report template (a starting point for your own)."""
+    return _templates_dir() / "report.html.j2"
+
+
+def default_css_path() -> Path:
+    """Path of the default report stylesheet."""
+    return _templates_dir() / "report.css"
+
+
+def _looks_like_text(value: str, markers: tuple[str, ...]) -> bool:
+    return "\n" in value or any(m in value for m in markers)
+
+
+def _read_css(css: str | Path | None) -> str:
+    if css is None:
+        return default_css_path().read_text(encoding="utf-8")
+    if isinstance(css, Path) or (isinstance(css, str) and not _looks_like_text(css, ("{", "}"))):
+        path = Path(css)
+        if not path.is_file():
+            raise ParameterError(f"css file not found: {path}")
+        return path.read_text(encoding="utf-8")
+    if isinstance(css, str):
+        return css
+    raise ParameterError(f"css must be a path or the CSS text, got {type(css).__name__}")
+
+
+def _environment(search: list[Path]) -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.FileSystemLoader([str(p) for p in search]),
+                              autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
+                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+
+
+def _load_template(template: str | Path | None) -> jinja2.Template:
+    defaults = _templates_dir()
+    try:
+        if template is None:
+            return _environment([defaults]).get_template("report.html.j2")
+        if isinstance(template, Path) or (isinstance(template, str)
+                                           and not _looks_like_text(template, ("{{", "{%", "<"))):
+            path = Path(template)
+            if not path.is_file():
+                raise ParameterError(f"template file not found: {path}")
+            return _environment([path.resolve().parent, defaults]).get_template(path.name)
+        if isinstance(template, str):
+            return _environment([defaults]).from_string(template)
+    except jinja2.TemplateSyntaxError as exc:
+        raise ParameterError(f"template syntax error at {exc.filename or 'template'} line {exc.lineno}: "
+                             f"{exc.message}") from exc
+    raise ParameterError(f"template must be a path or the template text, got {type(template).__name__}")
+
+
+def _render(template: jinja2.Template, context: dict[str, object]) -> str:
+    try:
+        return template.render(context)
+    except jinja2.UndefinedError as exc:
+        raise ParameterError(f"the report template uses an unknown key: {exc.message}; available keys are "
+                             f"listed in factorlab.report.TEMPLATE_KEYS") from exc
+
+
+def render_html(sheet, path: str | Path | None = None, *, template: str | Path | None = None,
+                css: str | Path | None = None) -> str:
+    """Render ``sheet`` as a self-contained HTML page (charts embedded as PNG data URIs).
+
+    Parameters
+    ----------
+    sheet : ReturnsTearSheet
+    path : str or Path, optional
+        File to write (UTF-8); its folder must exist.
+    template : str or Path, optional
+        A Jinja2 template file, or the template text itself (recognised by
+        ``{{``, ``{%`` or ``<``); the default template when None. A file may
+        include files next to it and the default ``body.html.j2``.
+    css : str or Path, optional
+        A stylesheet file, or the CSS text; replaces the default
+        ``report.css`` (available to templates as ``{{ css }}``).
+
+    Returns
+    -------
+    str
+        The HTML page.
+
+    Raises
+    ------
+    ParameterError
+        Missing template/CSS file, template syntax error, or a template key
+        that does not exist (see :data:`TEMPLATE_KEYS`).
+    """
+    compiled = _load_template(template)
+    html = _render(compiled, build_context(sheet, _read_css(css)))
+    if path is not None:
+        target = Path(path)
+        if not target.parent.is_dir():
+            raise ParameterError(f"cannot write the report: folder {target.parent} does not exist")
+        target.write_text(html, encoding="utf-8")
+    return html
+
+
+def render_fragment(sheet) -> str:
+    """The report body with its scoped stylesheet, for a notebook cell (``_repr_html_``)."""
+    compiled = _environment([_templates_dir()]).from_string(
+        "<style>{{ css }}</style>\n{% include 'body.html.j2' %}")
+    return _render(compiled, build_context(sheet, _read_css(None)))

@@ -1,0 +1,316 @@
+"""The returns tear sheet: statistics and chart data of one return stream, composed.
+
+:class:`ReturnsTearSheet` holds the inputs and derives everything else lazily
+(cached properties) from :mod:`factorlab.metrics`; charts are drawn by
+:mod:`factorlab.plotting` only when a figure, the notebook view or the HTML
+report asks for them.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from factorlab import metrics as mt
+from factorlab.errors import ParameterError
+from factorlab.report import _inputs
+from factorlab.report._crisis import CRISIS_EVENTS, CrisisWindow, crisis_windows
+
+__all__ = ["ReturnsTearSheet", "create_returns_tear_sheet", "ROLLING_MONTHS"]
+
+#: Trailing windows of the rolling beta and Sharpe charts, in months.
+ROLLING_MONTHS: tuple[int, int] = (6, 12)
+_NOTIONAL_COLUMNS = ("value", "notional", "amount")
+
+
+@dataclass(eq=False)
+class ReturnsTearSheet:
+    """A returns report: key statistics, chart data, figures, notebook view and HTML.
+
+    Build it with :func:`create_returns_tear_sheet`. The inputs are validated
+    once here; every derived table is a cached property.
+
+    Attributes
+    ----------
+    returns : pd.Series, shape (bars,)
+        Strategy per-bar returns (0.01 = 1%), sorted DatetimeIndex.
+    benchmark : pd.Series or None
+        Benchmark per-bar returns on the strategy's bars (NaN where missing).
+    positions, trades, volumes
+        Optional inputs, see :func:`create_returns_tear_sheet`.
+    parameters : dict
+        Strategy parameters, shown in the report's parameters table.
+    title : str
+        Report title.
+    periods_per_year : float
+        Bars per year used to annualise (252 for daily equity bars).
+    capital : float or None
+        Starting capital, used for turnover/capacity when positions carry no cash.
+    risk_free : float
+        Per-bar risk-free return for the Sharpe ratio.
+    dpi : int
+        Resolution of the report's PNG charts.
+    """
+
+    returns: pd.Series
+    benchmark: pd.Series | None = None
+    positions: pd.DataFrame | None = None
+    trades: pd.DataFrame | pd.Series | None = None
+    volumes: pd.DataFrame | None = None
+    parameters: Mapping[str, object] = field(default_factory=dict)
+    title: str = "Strategy returns report"
+    periods_per_year: float | None = None
+    capital: float | None = None
+    risk_free: float = 0.0
+    dpi: int = 72
+
+    def __post_init__(self) -> None:
+        self.returns = _inputs.check_returns(self.returns)
+        if self.benchmark is not None:
+            self.benchmark = _inputs.align_benchmark(self.benchmark, self.returns)
+        if self.parameters is None:
+            self.parameters = {}
+        if not isinstance(self.parameters, Mapping):
+            raise ParameterError(f"parameters must be a mapping name -> value, got {type(self.parameters).__name__}")
+        if self.periods_per_year is None:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", mt.AnnualizationWarning)
+                self.periods_per_year = mt.periods_per_year(self.returns.index)
+        self.periods_per_year = float(mt.periods_per_year(periods_per_year=self.periods_per_year))
+        if self.capital is not None and not (np.isfinite(self.capital) and self.capital > 0):
+            raise ParameterError(f"capital must be a positive number, got {self.capital!r}")
+        if int(self.dpi) != self.dpi or not 20 <= self.dpi <= 400:
+            raise ParameterError(f"dpi must be an integer in [20, 400], got {self.dpi!r}")
+        if self.positions is not None:
+            self.exposure  # validate now: errors belong to the call that passed the data
+
+    # ------------------------------------------------------------ statistics
+    @property
+    def _ppy(self) -> dict[str, float]:
+        return {"periods_per_year": float(self.periods_per_year)}
+
+    @cached_property
+    def stats(self) -> pd.DataFrame:
+        """:func:`factorlab.metrics.summary_stats` per column 'strategy' (and 'benchmark')."""
+        return mt.summary_stats(self._frame(), self.benchmark, risk_free=self.risk_free, **self._ppy)
+
+    def _frame(self) -> pd.DataFrame:
+        frame = pd.DataFrame({"strategy": self.returns})
+        if self.benchmark is not None:
+            frame["benchmark"] = self.benchmark
+        return frame
+
+    @cached_property
+    def equity(self) -> pd.Series | None:
+        """Portfolio value per bar: positions + cash, else ``capital`` compounded; None if unknown."""
+        if self.positions is not None:
+            cash = [c for c in self.positions.columns if str(c).lower() == "cash"]
+            if cash:
+                return self.positions.sum(axis=1).reindex(self.returns.index, method="ffill")
+        if self.capital is not None:
+            return mt.cumulative_returns(self.returns, starting_value=float(self.capital))
+        return None
+
+    @cached_property
+    def trading_stats(self) -> pd.Series:
+        """'turnover' (annual, two sided), 'trades_per_day' and 'capacity'; NaN when not computable."""
+        out = pd.Series(np.nan, index=["turnover", "trades_per_day", "capacity"], dtype=float)
+        if self.trades is None:
+            return out
+        notional = isinstance(self.trades, pd.DataFrame) and (
+            any(str(c).lower() in _NOTIONAL_COLUMNS for c in self.trades.columns)
+            or self.trade_returns is None)
+        if not notional:
+            days = mt.runtime_days(self.returns)
+            out["trades_per_day"] = len(self.trade_returns) / days
+            return out
+        out["trades_per_day"] = mt.trades_per_day(self.trades, self.returns.index)
+        if self.equity is not None:
+            out["turnover"] = mt.turnover(self.trades, self.equity, **self._ppy)
+            if self.volumes is not None:
+                out["capacity"] = mt.capacity(self.trades, self.equity, self.volumes)
+        return out
+
+    @cached_property
+    def kpi(self) -> dict[str, float]:
+        """Key statistics of the strategy (fractions and ratios as floats; see ``summary_stats``)."""
+        values = {key: float(v) for key, v in self.stats["strategy"].items()}
+        values.update({key: float(v) for key, v in self.trading_stats.items()})
+        values["periods_per_year"] = float(self.periods_per_year)
+        values["bars"] = float(self.returns.notna().sum())
+        return values
+
+    # ------------------------------------------------------------ chart data
+    @cached_property
+    def cumulative(self) -> pd.DataFrame:
+        """Cumulative return per bar, columns 'strategy' (and 'benchmark')."""
+        frame = pd.DataFrame({"strategy": mt.cumulative_returns(self.returns)})
+        if self.benchmark is not None:
+            frame["benchmark"] = mt.cumulative_returns(self.benchmark)
+        return frame
+
+    @cached_property
+    def drawdowns(self) -> pd.DataFrame:
+        """The five deepest drawdown episodes (:func:`factorlab.metrics.drawdown_table`)."""
+        return mt.drawdown_table(self.returns, top=5)
+
+    @cached_property
+    def underwater(self) -> pd.Series:
+        """Drawdown from the running peak per bar (<= 0)."""
+        return mt.underwater(self.returns)
+
+    @cached_property
+    def monthly_returns(self) -> pd.DataFrame:
+        """Year x month table of compounded monthly returns."""
+        return mt.monthly_returns_table(self.returns)
+
+    @cached_property
+    def annual_returns(self) -> pd.DataFrame:
+        """Compounded return per calendar year, columns 'strategy' (and 'benchmark')."""
+        return mt.annual_returns(self._frame())
+
+    @cached_property
+    def rolling_sharpe(self) -> pd.DataFrame:
+        """Rolling annualised Sharpe ratio, one column per window ('6 months', '12 months')."""
+        return pd.DataFrame({f"{m} months": mt.rolling_sharpe(self.returns, m, risk_free=self.risk_free,
+                                                              **self._ppy)
+                             for m in ROLLING_MONTHS})
+
+    @cached_property
+    def rolling_beta(self) -> pd.DataFrame | None:
+        """Rolling beta to the benchmark per window; None without a benchmark."""
+        if self.benchmark is None:
+            return None
+        return pd.DataFrame({f"{m} months": mt.rolling_beta(self.returns, self.benchmark, m, **self._ppy)
+                             for m in ROLLING_MONTHS})
+
+    @cached_property
+    def exposure(self) -> pd.DataFrame | None:
+        """'long', 'short', 'net', 'gross' exposure per bar (fractions of equity); None without positions."""
+        if self.positions is None:
+            return None
+        return _inputs.exposure_from_positions(self.positions, self.returns.index)
+
+    @cached_property
+    def trade_returns(self) -> pd.Series | None:
+        """Return of each trade, when the trades carry it (see :func:`create_returns_tear_sheet`)."""
+        return None if self.trades is None else _inputs.trade_returns(self.trades)
+
+    @cached_property
+    def crisis(self) -> list[CrisisWindow]:
+        """The crisis events the returns cover (:data:`CRISIS_EVENTS`), each sliced."""
+        return crisis_windows(self.returns, self.benchmark, events=CRISIS_EVENTS)
+
+    # ---------------------------------------------------------------- output
+    def summary(self) -> pd.DataFrame:
+        """Key statistics table: one row per statistic, columns 'strategy' (and 'benchmark')."""
+        table = self.stats.copy()
+        if self.trades is not None:
+            extra = pd.DataFrame({"strategy": self.trading_stats})
+            table = pd.concat([table, extra.reindex(columns=table.columns)])
+        return table
+
+    def figure(self, name: str):
+        """The matplotlib Figure of one chart (see :data:`factorlab.report.PLOT_NAMES`)."""
+        from factorlab.report._figures import build_figure
+
+        return build_figure(self, name)
+
+    @cached_property
+    def images(self) -> dict[str, str | None]:
+        """Each chart as a PNG ``data:`` URI (None where the chart does not apply); cached."""
+        from factorlab.report._figures import render_images
+
+        return render_images(self)
+
+    @cached_property
+    def crisis_images(self) -> list[str]:
+        """One PNG ``data:`` URI per :attr:`crisis` window, in the same order; cached."""
+        from factorlab.report._figures import render_crisis_images
+
+        return render_crisis_images(self)
+
+    def to_html(self, path=None, template=None, *, css=None) -> str:
+        """Render the report as one self-contained HTML page (images embedded).
+
+        See :func:`factorlab.report.render_html` for ``template`` and ``css``
+        and :data:`factorlab.report.TEMPLATE_KEYS` for the template keys.
+
+        Returns
+        -------
+        str
+            The HTML; also written to ``path`` (UTF-8) when given.
+        """
+        from factorlab.report._html import render_html
+
+        return render_html(self, path, template=template, css=css)
+
+    def _repr_html_(self) -> str:
+        from factorlab.report._html import render_fragment
+
+        return render_fragment(self)
+
+    def __repr__(self) -> str:
+        first, last = self.returns.index[0], self.returns.index[-1]
+        return (f"<ReturnsTearSheet {self.title!r}: {len(self.returns)} bars {first:%Y-%m-%d} .. "
+                f"{last:%Y-%m-%d}, benchmark={'yes' if self.benchmark is not None else 'no'}>")
+
+
+def create_returns_tear_sheet(returns: pd.Series, benchmark: pd.Series | None = None,
+                              positions: pd.DataFrame | None = None,
+                              trades: pd.DataFrame | pd.Series | None = None,
+                              volumes: pd.DataFrame | None = None, *,
+                              parameters: Mapping[str, object] | None = None,
+                              title: str = "Strategy returns report",
+                              periods_per_year: float | None = None, capital: float | None = None,
+                              risk_free: float = 0.0, dpi: int = 72) -> ReturnsTearSheet:
+    """Returns tear sheet of a strategy; shows inline in a notebook, ``.to_html()`` writes a report.
+
+    Parameters
+    ----------
+    returns : pd.Series, shape (bars,)
+        Strategy per-bar simple returns (0.01 = 1%), sorted unique DatetimeIndex.
+    benchmark : pd.Series, optional
+        Benchmark per-bar returns; aligned on the strategy's bars (must share
+        at least two timestamps).
+    positions : pd.DataFrame, optional
+        Position values per bar and asset with a 'cash' column (pyfolio
+        layout), or portfolio weights without one: adds leverage and
+        long/short exposure.
+    trades : pd.DataFrame or pd.Series, optional
+        A Series of per-trade returns, or a DataFrame with a 'return' /
+        'returns' / 'pnl_pct' column (returns-per-trade histogram), and/or
+        traded notional in the layout of :mod:`factorlab.metrics` (turnover
+        and trades per day; turnover needs the equity from positions+cash or
+        ``capital``).
+    volumes : pd.DataFrame, optional
+        Dollar volume per bar and asset, for the strategy capacity.
+    parameters : mapping, optional
+        Strategy parameters to list in the report.
+    title : str
+        Report title.
+    periods_per_year : float, optional
+        Bars per year; inferred from the bar spacing when None (252 for daily).
+    capital : float, optional
+        Starting capital (when positions do not give the equity).
+    risk_free : float
+        Per-bar risk-free return.
+    dpi : int
+        Resolution of the PNG charts.
+
+    Returns
+    -------
+    ReturnsTearSheet
+
+    Raises
+    ------
+    ParameterError, InvalidIndexError, AlignmentError, EmptyDataError
+        Malformed returns, a benchmark that does not overlap, bad options.
+    """
+    return ReturnsTearSheet(returns, benchmark, positions, trades, volumes, parameters or {}, title,
+                            periods_per_year, capital, risk_free, dpi)
