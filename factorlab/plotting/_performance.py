@@ -28,7 +28,7 @@ import pandas as pd
 from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.colors import Normalize
-from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.ticker import FuncFormatter, LogLocator, PercentFormatter
 
 from factorlab.errors import InvalidIndexError, ParameterError
 from factorlab.plotting._checks import as_frame, as_series
@@ -164,6 +164,7 @@ def plot_cumulative_vs_benchmark(cumulative: pd.Series, benchmark: pd.Series | N
         ax.plot(_xdates(series.index), y, label=label, **(kwargs | style if label == "strategy" else kwargs))
     if logy:
         ax.set_yscale("log")
+        ax.yaxis.set_major_locator(LogLocator(base=10.0, subs=(1.0, 1.5, 2.0, 3.0, 5.0, 7.0)))
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v - 1:.0%}"))
         ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _p: ""))
         _hline(ax, 1.0)

@@ -1,0 +1,234 @@
+"""Returns-report charts: the drawn artists carry the precomputed values."""
+
+from __future__ import annotations
+
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.collections import LineCollection, PolyCollection, QuadMesh
+from matplotlib.patches import Rectangle
+
+from factorlab import metrics as mt
+from factorlab.errors import InvalidIndexError, ParameterError
+from factorlab.plotting import _performance as pp
+
+
+def _xnum(values) -> np.ndarray:
+    return mdates.date2num(pd.DatetimeIndex(values).to_numpy())
+
+
+@pytest.fixture
+def returns(rng) -> pd.Series:
+    idx = pd.bdate_range("2018-01-02", periods=600, name="date")
+    return pd.Series(rng.normal(0.0004, 0.012, len(idx)), idx, name="strategy")
+
+
+@pytest.fixture
+def bench(rng, returns) -> pd.Series:
+    return pd.Series(rng.normal(0.0003, 0.01, len(returns)), returns.index, name="benchmark")
+
+
+def _spans(ax) -> list[Rectangle]:
+    return [p for p in ax.patches if isinstance(p, Rectangle) and p.get_label().startswith("drawdown")]
+
+
+# ------------------------------------------------------------------ heatmap
+def test_heatmap_cells_are_monthly_returns(returns):
+    table = mt.monthly_returns_table(returns.iloc[40:])  # January 2018 missing -> a white cell
+    ax = pp.plot_monthly_heatmap(table)
+    meshes = [c for c in ax.collections if isinstance(c, QuadMesh)]
+    assert len(meshes) == 1
+    cells = meshes[0].get_array()
+    assert cells.shape == table.shape
+    np.testing.assert_allclose(np.ma.filled(cells, np.nan), table.to_numpy(), equal_nan=True)
+    assert bool(np.ma.getmaskarray(cells)[0, 0])  # NaN month is masked (drawn white)
+    texts = [t.get_text() for t in ax.texts]
+    assert len(texts) == int(table.notna().sum().sum())
+    assert texts[0] == f"{table.to_numpy()[np.isfinite(table.to_numpy())][0] * 100:.1f}"
+    assert [t.get_text() for t in ax.get_yticklabels()] == [str(y) for y in table.index]
+    assert [t.get_text() for t in ax.get_xticklabels()][:2] == ["Jan", "Feb"]
+
+
+def test_heatmap_colours_are_centred_on_zero(returns):
+    table = mt.monthly_returns_table(returns)
+    mesh = next(c for c in pp.plot_monthly_heatmap(table, annotate=False).collections
+                if isinstance(c, QuadMesh))
+    assert mesh.norm.vmin == pytest.approx(-mesh.norm.vmax)
+    assert mesh.norm.vmax == pytest.approx(np.nanmax(np.abs(table.to_numpy())))
+
+
+# ------------------------------------------------------------------- annual
+def test_annual_bars_are_annual_returns_with_mean_line(returns):
+    annual = mt.annual_returns(returns)
+    ax = pp.plot_annual_returns(annual, mean=float(annual.mean()))
+    (bars,) = ax.containers
+    assert bars.get_label() == "annual return"
+    np.testing.assert_allclose([b.get_height() for b in bars], annual.to_numpy())
+    mean_line = next(line for line in ax.lines if line.get_label() == "mean")
+    assert mean_line.get_linestyle() == ":"
+    np.testing.assert_allclose(mean_line.get_ydata(), annual.mean())
+    assert [t.get_text() for t in ax.get_xticklabels()] == [str(y) for y in annual.index]
+
+
+def test_annual_without_mean_draws_no_mean_line(returns):
+    ax = pp.plot_annual_returns(mt.annual_returns(returns))
+    assert not [line for line in ax.lines if line.get_label() == "mean"]
+
+
+# ---------------------------------------------------------------- drawdowns
+def test_drawdown_spans_are_top_drawdowns(returns):
+    table = mt.drawdown_table(returns, top=5)
+    ax = pp.plot_drawdown_periods(mt.cumulative_returns(returns), table)
+    spans = _spans(ax)
+    assert [s.get_label() for s in spans] == [f"drawdown {k}" for k in range(1, len(table) + 1)]
+    ends = table["recovery"].fillna(returns.index[-1])
+    for span, peak, end in zip(spans, table["peak"], ends):
+        x0 = span.get_x()
+        assert x0 == pytest.approx(_xnum([peak])[0])
+        assert x0 + span.get_width() == pytest.approx(_xnum([end])[0])
+    assert len({s.get_facecolor() for s in spans}) == len(spans)  # one colour each
+    (line,) = [ln for ln in ax.lines if ln.get_label() == "strategy"]
+    np.testing.assert_allclose(line.get_ydata(), mt.cumulative_returns(returns).to_numpy())
+
+
+def test_unrecovered_drawdown_span_ends_at_last_bar():
+    idx = pd.bdate_range("2020-01-01", periods=6)
+    r = pd.Series([0.01, -0.05, 0.01, 0.0, -0.02, 0.01], idx)
+    table = mt.drawdown_table(r)
+    assert table["recovery"].isna().all()
+    span = _spans(pp.plot_drawdown_periods(mt.cumulative_returns(r), table))[0]
+    assert span.get_x() + span.get_width() == pytest.approx(_xnum([idx[-1]])[0])
+
+
+def test_underwater_area_and_spans(returns):
+    uw = mt.underwater(returns)
+    table = mt.drawdown_table(returns, top=3)
+    ax = pp.plot_underwater(uw, table)
+    (area,) = [c for c in ax.collections if isinstance(c, PolyCollection) and c.get_label() == "underwater"]
+    ys = area.get_paths()[0].vertices[:, 1]
+    assert ys.min() == pytest.approx(uw.min())
+    assert len(_spans(ax)) == 3
+
+
+def test_drawdown_table_without_columns_is_rejected(returns):
+    with pytest.raises(ParameterError, match="peak"):
+        pp.plot_drawdown_periods(mt.cumulative_returns(returns), pd.DataFrame({"depth": [-0.1]}))
+
+
+# ----------------------------------------------------------- daily / lines
+def test_daily_bars_split_profitable_and_unprofitable(returns):
+    r = returns.copy()
+    r.iloc[5] = np.nan
+    ax = pp.plot_daily_returns(r)
+    groups = {c.get_label(): c for c in ax.collections if isinstance(c, LineCollection)}
+    assert set(groups) == {"profitable", "unprofitable"}
+    up = np.array([seg[1, 1] for seg in groups["profitable"].get_segments()])
+    down = np.array([seg[1, 1] for seg in groups["unprofitable"].get_segments()])
+    np.testing.assert_allclose(np.sort(up), np.sort(r[r > 0].to_numpy()))
+    np.testing.assert_allclose(np.sort(down), np.sort(r[r <= 0].to_numpy()))
+    assert len(up) + len(down) == r.notna().sum()
+    assert tuple(groups["profitable"].get_color()[0]) != tuple(groups["unprofitable"].get_color()[0])
+
+
+def test_cumulative_vs_benchmark_lines(returns, bench):
+    cum, bcum = mt.cumulative_returns(returns), mt.cumulative_returns(bench)
+    ax = pp.plot_cumulative_vs_benchmark(cum, bcum)
+    lines = {ln.get_label(): ln for ln in ax.lines}
+    np.testing.assert_allclose(lines["strategy"].get_ydata(), cum.to_numpy())
+    np.testing.assert_allclose(lines["benchmark"].get_ydata(), bcum.to_numpy())
+    np.testing.assert_allclose(lines["strategy"].get_xdata(), _xnum(cum.index))
+    log_ax = pp.plot_cumulative_vs_benchmark(cum, bcum, logy=True)
+    assert log_ax.get_yscale() == "log"
+    np.testing.assert_allclose({ln.get_label(): ln for ln in log_ax.lines}["strategy"].get_ydata(),
+                               1 + cum.to_numpy())
+
+
+def test_log_scale_rejects_total_loss():
+    idx = pd.bdate_range("2020-01-01", periods=3)
+    with pytest.raises(ParameterError, match="log scale"):
+        pp.plot_cumulative_vs_benchmark(pd.Series([0.0, -1.0, -1.0], idx), logy=True)
+
+
+def test_rolling_lines_one_per_window(returns, bench):
+    frame = pd.DataFrame({f"{m} months": mt.rolling_beta(returns, bench, m, periods_per_year=252)
+                          for m in (6, 12)})
+    ax = pp.plot_rolling_beta(frame)
+    lines = [ln for ln in ax.lines if not ln.get_label().startswith("_")]
+    assert [ln.get_label() for ln in lines] == ["6 months", "12 months"]
+    np.testing.assert_allclose(lines[1].get_ydata(), frame["12 months"].to_numpy(), equal_nan=True)
+    assert lines[0].get_color() != lines[1].get_color()
+    sharpe = pd.DataFrame({"6 months": mt.rolling_sharpe(returns, 6, periods_per_year=252)})
+    assert pp.plot_rolling_sharpe(sharpe).get_title(loc="left") == "Rolling Sharpe ratio"
+
+
+def test_exposure_and_leverage(returns):
+    exp = pd.DataFrame({"long": 0.6, "short": -0.4, "net": 0.2, "gross": 1.0}, index=returns.index)
+    ax = pp.plot_exposure(exp)
+    labels = {c.get_label() for c in ax.collections if isinstance(c, PolyCollection)}
+    assert labels == {"long", "short"}
+    net = next(ln for ln in ax.lines if ln.get_label() == "net")
+    np.testing.assert_allclose(net.get_ydata(), 0.2)
+    lev = pp.plot_leverage(exp["gross"])
+    np.testing.assert_allclose(next(ln for ln in lev.lines if ln.get_label() == "leverage").get_ydata(), 1.0)
+    with pytest.raises(ParameterError, match="long"):
+        pp.plot_exposure(exp[["net"]])
+
+
+def test_histograms_count_every_value(returns, rng):
+    ax = pp.plot_return_distribution(returns, bins=30)
+    assert sum(p.get_height() for p in ax.patches) == len(returns)
+    trades = pd.Series(rng.normal(0, 0.03, 77))
+    ax = pp.plot_returns_per_trade(trades)
+    assert sum(p.get_height() for p in ax.patches) == 77
+    assert ax.get_title(loc="left") == "Returns per trade"
+
+
+def test_crisis_event_panel(returns, bench):
+    cum, bcum = mt.cumulative_returns(returns.iloc[:30]), mt.cumulative_returns(bench.iloc[:30])
+    ax = pp.plot_crisis_event(cum, bcum, title="Flash Crash 2010")
+    assert ax.get_title(loc="left") == "Flash Crash 2010"
+    assert [ln.get_label() for ln in ax.lines if not ln.get_label().startswith("_")] == ["strategy", "benchmark"]
+    assert ax.get_legend() is None
+
+
+# ------------------------------------------------------------------ contract
+@pytest.mark.parametrize("name", ["daily", "cum", "uw", "lev"])
+def test_series_charts_need_a_datetime_index(name):
+    data = pd.Series([0.01, -0.02, 0.03])
+    fn = {"daily": pp.plot_daily_returns, "cum": pp.plot_cumulative_vs_benchmark,
+          "uw": pp.plot_underwater, "lev": pp.plot_leverage}[name]
+    with pytest.raises(InvalidIndexError, match="DatetimeIndex"):
+        fn(data)
+
+
+def test_bad_inputs_raise_parameter_error(returns):
+    with pytest.raises(ParameterError, match="Series"):
+        pp.plot_daily_returns([0.01, 0.02])
+    with pytest.raises(ParameterError, match="empty"):
+        pp.plot_annual_returns(pd.Series([], dtype=float))
+    with pytest.raises(ParameterError, match="colormap"):
+        pp.plot_monthly_heatmap(mt.monthly_returns_table(returns), cmap="no-such-map")
+    with pytest.raises(ParameterError, match="ax"):
+        pp.plot_daily_returns(returns, ax="not an axes")
+    with pytest.raises(ParameterError, match="bins"):
+        pp.plot_return_distribution(returns, bins=0)
+
+
+def test_draws_on_given_axes_without_mutation_or_global_state(returns):
+    before = returns.copy()
+    rc = dict(plt.rcParams)
+    fig, ax = plt.subplots()
+    n_figs = len(plt.get_fignums())
+    assert pp.plot_daily_returns(returns, ax=ax) is ax
+    assert pp.plot_underwater(mt.underwater(returns), ax=ax) is ax
+    assert len(plt.get_fignums()) == n_figs
+    pd.testing.assert_series_equal(returns, before)
+    assert dict(plt.rcParams) == rc
+
+
+def test_style_overrides_reach_the_artists(returns):
+    annual = mt.annual_returns(returns)
+    ax = pp.plot_annual_returns(annual, color="black")
+    assert ax.containers[0][0].get_facecolor()[:3] == (0.0, 0.0, 0.0)
