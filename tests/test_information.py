@@ -65,14 +65,14 @@ def mom_frame(momentum_factor, sp500_prices, sp500_sectors):
 
 @pytest.fixture(scope="module")
 def small_frame(reversal_factor, sp500_prices, sp500_sectors):
-    """150 assets x 150 dates, for the group-adjusted and time-bucketed calls."""
-    return al_frame(reversal_factor, sp500_prices, sp500_sectors, n_assets=150, dates=slice(0, 160))
+    """150 assets x 90 dates, for the group-adjusted and time-bucketed calls."""
+    return al_frame(reversal_factor, sp500_prices, sp500_sectors, n_assets=150, dates=slice(0, 100))
 
 
 @pytest.fixture(scope="module")
 def group_frame(reversal_factor, sp500_prices, sp500_sectors):
-    """120 assets x 30 dates: alphalens' by_group IC runs a Python function per (date, group)."""
-    return al_frame(reversal_factor, sp500_prices, sp500_sectors, n_assets=120, dates=slice(300, 340))
+    """120 assets x 20 dates: alphalens' by_group IC runs a Python function per (date, group)."""
+    return al_frame(reversal_factor, sp500_prices, sp500_sectors, n_assets=120, dates=slice(300, 330))
 
 
 # --------------------------------------------------------------------------- parity
