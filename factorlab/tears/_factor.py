@@ -36,8 +36,15 @@ _PCT = "{:.2%}"
 _NUM = "{:.4f}"
 
 
+def _figure(width: float = 8.0, height: float = 3.6) -> Figure:
+    # fixed margins: much faster to render than constrained/tight layout
+    fig = Figure(figsize=(width, height))
+    fig.subplots_adjust(left=0.09, right=0.98, top=0.88, bottom=0.14, wspace=0.3)
+    return fig
+
+
 def _axes(width: float = 8.0, height: float = 3.6):
-    fig = Figure(figsize=(width, height), layout="constrained")
+    fig = _figure(width, height)
     return fig, fig.subplots()
 
 
@@ -99,7 +106,7 @@ def _information(ts: TearSheet, a: FactorAnalysis) -> None:
         plotting.plot_ic_ts(ic, moving_average=ic.rolling(ma_window).mean(), ax=ax,
                             title=f"{lab} forward return information coefficient (IC)")
         ts.add_figure("information", f"ic_ts_{lab}", fig)
-        fig = Figure(figsize=(12, 3.6), layout="constrained")
+        fig = _figure(12, 3.6)
         ax1, ax2, ax3 = fig.subplots(1, 3)
         plotting.plot_ic_hist(ic, ax=ax1, title=f"{lab} IC histogram")
         plotting.plot_ic_qq(ic, ax=ax2, title=f"{lab} IC normal Q-Q")

@@ -18,6 +18,7 @@ from factorlab.errors import MaxLossExceededError
 from factorlab.factor._forward import forward_returns as _forward_returns
 from factorlab.factor._prepare import FactorData, forward_return_columns, prepare_factor_data
 from factorlab.factor._quantize import quantize_rows
+from factorlab.factor._returns import rate_of_return, std_conversion
 
 __all__ = [
     "compute_forward_returns",
@@ -26,6 +27,8 @@ __all__ = [
     "get_clean_factor_and_forward_returns",
     "get_forward_returns_columns",
     "quantize_factor",
+    "rate_of_return",
+    "std_conversion",
 ]
 
 

@@ -1,0 +1,174 @@
+"""The factor tear sheet: every table and figure, artists equal the statistics, HTML output."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import warnings
+
+import matplotlib.collections as mcoll
+import numpy as np
+import pandas as pd
+import pytest
+
+import factorlab as fl
+from factorlab import errors
+
+SECTION_KEYS = ["summary", "returns", "information", "turnover", "events"]
+
+
+def _reversal(prices: pd.DataFrame) -> pd.DataFrame:
+    return -(prices / prices.shift(5) - 1)
+
+
+@pytest.fixture(scope="module")
+def sample_small():
+    s = fl.load_sample()
+    prices = s.prices.iloc[:500, :40]
+    return prices, s.sectors, s.benchmark
+
+
+@pytest.fixture(scope="module")
+def sheet(sample_small):
+    prices, sectors, bench = sample_small
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return fl.create_full_tear_sheet(_reversal(prices), prices, periods=(1, 5, 10), groupby=sectors,
+                                         by_group=True, benchmark=bench, cost_bps=5)
+
+
+def test_every_section_table_and_figure_exists(sheet):
+    assert list(sheet.sections) == SECTION_KEYS + ["by_group"]
+    for name in ["headline", "data_quality", "quantile_statistics", "returns_table", "mean_return_by_quantile",
+                 "ic_summary", "turnover", "rank_autocorrelation", "ic_by_group", "ic_decay_table"]:
+        assert isinstance(sheet.tables[name], pd.DataFrame), name
+    for lab in ("1D", "5D", "10D"):
+        for stem in ["spread", "cumulative_long_short", "cumulative_by_quantile", "ic_ts", "ic_distribution",
+                     "top_bottom_turnover", "rank_autocorrelation"]:
+            assert f"{stem}_{lab}" in sheet.figures, f"{stem}_{lab}"
+    for name in ["quantile_returns_bar", "quantile_returns_violin", "ic_decay", "event_returns",
+                 "event_returns_by_quantile", "quantile_returns_by_group", "ic_by_group_bar"]:
+        assert name in sheet.figures, name
+    assert list(sheet.tables["headline"].columns) == ["1D", "5D", "10D"]
+
+
+def test_by_group_section_only_with_groups(sample_small):
+    prices, _, _ = sample_small
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ts = fl.create_summary_tear_sheet(_reversal(prices), prices, periods=(1, 5))
+        assert list(ts.sections) == ["summary"]
+        with pytest.raises(errors.ParameterError, match="groupby"):
+            fl.create_full_tear_sheet(_reversal(prices), prices, periods=(1, 5), by_group=True)
+
+
+def test_bar_heights_equal_mean_returns(sheet):
+    ax = sheet.figures["quantile_returns_bar"].axes[0]
+    heights = np.array([p.get_height() for p in ax.patches if p.get_width() > 0])
+    expected = sheet.analysis.mean_return_rate * 1e4
+    np.testing.assert_allclose(np.sort(heights), np.sort(expected.to_numpy().ravel()), rtol=1e-9)
+
+
+def test_line_data_equals_interleaved_cumulative_returns(sheet):
+    a = sheet.analysis
+    for lab in ("1D", "5D", "10D"):
+        ax = sheet.figures[f"cumulative_long_short_{lab}"].axes[0]
+        growth = 1.0 + a.interleaved.cumulative(lab)["long_short"]
+        ys = [line.get_ydata() for line in ax.get_lines() if len(line.get_ydata()) == len(growth)]
+        assert any(np.allclose(np.asarray(y, dtype=float), growth.to_numpy(), rtol=1e-12) for y in ys), lab
+        # and the interleaved returns are the calculator's own
+        direct = fl.interleaved_returns(fl.factor_weights(a.fd), a.fd.prices[a.fd.assets],
+                                        a.fd.periods[a.fd.labels.index(lab)])
+        common = growth.index.intersection(direct.returns.index)
+        np.testing.assert_allclose(a.interleaved[lab]["long_short"].loc[common],
+                                   direct.returns.loc[common], atol=1e-12)
+
+
+def test_heatmap_values_equal_monthly_ic(sheet):
+    a = sheet.analysis
+    ax = sheet.figures["ic_distribution_5D"].axes[2]
+    mesh = [c for c in ax.collections if isinstance(c, mcoll.QuadMesh)][0]
+    drawn = np.ma.filled(mesh.get_array(), np.nan).ravel()
+    monthly = a.monthly_ic["5D"].dropna().to_numpy()
+    np.testing.assert_allclose(np.sort(drawn[~np.isnan(drawn)]), np.sort(monthly), rtol=1e-12)
+
+
+def test_headline_matches_metrics(sheet):
+    a = sheet.analysis
+    r = a.interleaved["5D"]["long_short"]
+    head = sheet.tables["headline"]["5D"]
+    assert head["long-short Sharpe"] == pytest.approx(fl.metrics.sharpe_ratio(r, periods_per_year=252))
+    assert head["IC mean"] == pytest.approx(a.ic["5D"].mean())
+    # costs lower the return
+    assert head["net annual return @ 5 bps"] < head["long-short annual return"]
+
+
+def test_to_html_is_self_contained(sheet, tmp_path):
+    path = sheet.to_html(tmp_path / "tear.html")
+    text = path.read_text()
+    for key in SECTION_KEYS + ["by_group"]:
+        assert f'id="{key}"' in text
+    assert text.count("<img") == len(sheet.figures)
+    assert "data:image/png;base64," in text
+    assert "http://" not in text and "https://" not in text
+    assert sheet._repr_html_().count("<img") == len(sheet.figures)
+
+
+def test_prepared_factor_data_accepted(sample_small):
+    prices, _, _ = sample_small
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fd = fl.prepare_factor_data(_reversal(prices), prices, periods=(1, 5))
+        ts = fl.create_information_tear_sheet(fd)
+    assert ts.analysis.fd is fd
+    assert set(ts.figures) >= {"ic_ts_1D", "ic_ts_5D", "ic_decay"}
+
+
+def test_hourly_data_labels_say_hours(rng):
+    idx = pd.date_range("2024-01-02 09:00", periods=400, freq="h")
+    prices = pd.DataFrame(100 * np.exp(np.cumsum(rng.normal(0, 0.003, (400, 30)), axis=0)), index=idx,
+                          columns=[f"A{i}" for i in range(30)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ts = fl.create_full_tear_sheet(_reversal(prices), prices, periods=(1, 4))
+    assert list(ts.tables["headline"].columns) == ["1h", "4h"]
+    assert "cumulative_long_short_4h" in ts.figures
+    assert any("periods_per_year" in n for n in ts.notes)
+
+
+def test_gaps_and_delistings_reported(sample_small):
+    prices, _, _ = sample_small
+    prices = prices.copy()
+    prices.iloc[300:, 3] = np.nan                        # delisted
+    prices.iloc[200:260, 7] = prices.iloc[199, 7]        # stale run
+    prices.iloc[100:110, 9] = np.nan                     # gap
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ts = fl.create_full_tear_sheet(_reversal(prices), prices, periods=(1, 5))
+    quality = ts.tables["data_quality"]
+    assert quality.loc["missing_price", "entries"] > 0
+    assert any("stale" in n for n in ts.notes)
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None,
+                    reason="Debian's chromium is not installed (.ci/run installs it with apt-get)")
+def test_html_renders_in_headless_chromium(sheet, tmp_path):
+    path = sheet.to_html(tmp_path / "tear.html")
+    # mark every image that failed to decode, then dump the DOM
+    page = path.read_text().replace(
+        "</body>", "<script>window.onload=()=>{document.querySelectorAll('img').forEach(i=>{"
+        "if(!(i.complete&&i.naturalWidth>0))i.setAttribute('data-broken','1')});"
+        "document.body.setAttribute('data-checked','1')}</script></body>")
+    path.write_text(page)
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run",
+             "--disable-component-update", "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}"]
+    dom = subprocess.run(["chromium", *flags, "--virtual-time-budget=5000", "--dump-dom", path.as_uri()],
+                         capture_output=True, text=True, timeout=120).stdout
+    assert 'data-checked="1"' in dom
+    assert "data-broken" not in dom
+    for key in SECTION_KEYS + ["by_group"]:
+        assert f'id="{key}"' in dom
+    shot = tmp_path / "shot.png"
+    subprocess.run(["chromium", *flags, f"--screenshot={shot}", "--window-size=1200,2000", path.as_uri()],
+                   capture_output=True, timeout=120)
+    assert shot.exists() and shot.stat().st_size > 10_000
