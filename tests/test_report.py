@@ -1,0 +1,315 @@
+"""Returns tear sheet: composition of metrics, input checks, crisis events, HTML templates."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+from factorlab import metrics as mt
+from factorlab.errors import (
+    AlignmentError,
+    EmptyDataError,
+    InvalidIndexError,
+    NonNumericDataError,
+    ParameterError,
+    UnsortedDatesError,
+)
+from factorlab.report import (
+    CRISIS_EVENTS,
+    KPI_KEYS,
+    PLOT_NAMES,
+    TEMPLATE_KEYS,
+    ReturnsTearSheet,
+    create_returns_tear_sheet,
+    crisis_windows,
+)
+from factorlab.report._html import build_context
+
+PPY = 252
+
+
+@pytest.fixture
+def daily(rng) -> tuple[pd.Series, pd.Series]:
+    """Three years of synthetic daily strategy and benchmark returns (2010-2012)."""
+    idx = pd.bdate_range("2010-01-04", "2012-12-31", name="date")
+    bench = pd.Series(rng.normal(0.0003, 0.011, len(idx)), idx, name="SPX")
+    strat = pd.Series(0.7 * bench.to_numpy() + rng.normal(0.0002, 0.007, len(idx)), idx, name="alpha")
+    return strat, bench
+
+
+@pytest.fixture
+def sheet(daily) -> ReturnsTearSheet:
+    strat, bench = daily
+    return create_returns_tear_sheet(strat, bench, periods_per_year=PPY, parameters={"lookback": 20})
+
+
+@pytest.fixture(scope="module")
+def spx_stock(spx, sp500_prices) -> tuple[pd.Series, pd.Series]:
+    """Real data: AAPL daily returns vs the S&P 500 index, 2015-01 .. 2020-09."""
+    bench = spx.pct_change().dropna().rename("SPX")
+    stock = sp500_prices["AAPL"].pct_change().dropna().rename("AAPL")
+    return stock, bench
+
+
+# ------------------------------------------------------------ crisis table
+def test_crisis_table_is_the_reference_table():
+    assert len(CRISIS_EVENTS) == 17
+    first, last = CRISIS_EVENTS[0], CRISIS_EVENTS[-1]
+    assert (first.name, first.start, first.end) == ("DotCom Bubble 2000", pd.Timestamp("2000-02-26"),
+                                                    pd.Timestamp("2000-09-10"))
+    assert last.name == "AI Boom 2022-Present" and last.end is None
+    covid = next(e for e in CRISIS_EVENTS if e.name.startswith("COVID"))
+    assert (covid.start, covid.end) == (pd.Timestamp("2020-02-10"), pd.Timestamp("2020-09-20"))
+    assert all(e.end is None or e.start < e.end for e in CRISIS_EVENTS)
+
+
+def test_crisis_windows_only_where_data_covers(daily):
+    strat, bench = daily
+    windows = crisis_windows(strat, bench)
+    names = [w.event.name for w in windows]
+    assert names == ["Global Financial Crisis 2007", "Flash Crash 2010", "Fukushima Meltdown 2011",
+                     "U.S. Credit Downgrade 2011", "ECB IR Event 2012", "Recovery 2010-2012"]
+    by_name = {w.event.name: w for w in windows}
+    assert by_name["Global Financial Crisis 2007"].partial  # data starts in 2010
+    assert not by_name["Recovery 2010-2012"].partial       # 2010-01-01 was a holiday
+    flash = by_name["Flash Crash 2010"]
+    assert (flash.first, flash.last) == (pd.Timestamp("2010-05-03"), pd.Timestamp("2010-05-21"))
+    part = strat.loc["2010-05-01":"2010-05-22"]
+    pd.testing.assert_series_equal(flash.cumulative, mt.cumulative_returns(part))
+    assert flash.strategy_return == pytest.approx((1 + part).prod() - 1)
+    assert flash.benchmark_return == pytest.approx((1 + bench.loc["2010-05-01":"2010-05-22"]).prod() - 1)
+
+
+def test_crisis_windows_on_real_data(spx_stock):
+    stock, bench = spx_stock
+    windows = {w.event.name: w for w in crisis_windows(stock, bench)}
+    assert {"Market Sell-Off 2015", "COVID-19 Pandemic 2020"} <= set(windows)
+    assert windows["New Normal 2014-2019"].partial
+    assert not windows["COVID-19 Pandemic 2020"].partial  # data ends 2020-09-22
+    assert "DotCom Bubble 2000" not in windows and "AI Boom 2022-Present" not in windows
+
+
+def test_crisis_present_event_runs_to_last_bar():
+    idx = pd.bdate_range("2022-11-30", periods=40)
+    windows = crisis_windows(pd.Series(0.001, idx))
+    ai = next(w for w in windows if w.event.end is None)
+    assert ai.last == idx[-1] and not ai.partial
+
+
+# -------------------------------------------------------------- composition
+def test_statistics_come_from_metrics(sheet, daily):
+    strat, bench = daily
+    expected = mt.summary_stats(strat, bench, periods_per_year=PPY)
+    pd.testing.assert_series_equal(sheet.stats["strategy"], expected, check_names=False)
+    assert sheet.kpi["sharpe"] == pytest.approx(mt.sharpe_ratio(strat, periods_per_year=PPY))
+    assert sheet.stats.loc["beta", "benchmark"] == pytest.approx(1.0)
+    pd.testing.assert_frame_equal(sheet.monthly_returns, mt.monthly_returns_table(strat))
+    pd.testing.assert_frame_equal(sheet.drawdowns, mt.drawdown_table(strat, top=5))
+    assert list(sheet.rolling_beta.columns) == ["6 months", "12 months"]
+    pd.testing.assert_series_equal(sheet.rolling_sharpe["12 months"],
+                                   mt.rolling_sharpe(strat, 12, periods_per_year=PPY), check_names=False)
+    assert list(sheet.summary().columns) == ["strategy", "benchmark"]
+
+
+def test_inputs_are_not_mutated(daily):
+    strat, bench = daily
+    s0, b0 = strat.copy(), bench.copy()
+    create_returns_tear_sheet(strat, bench, periods_per_year=PPY).to_html()
+    pd.testing.assert_series_equal(strat, s0)
+    pd.testing.assert_series_equal(bench, b0)
+
+
+def test_periods_per_year_inferred_silently(daily):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert create_returns_tear_sheet(daily[0]).periods_per_year == 252.0
+
+
+def test_benchmark_partial_overlap_is_aligned(daily):
+    strat, bench = daily
+    sheet = create_returns_tear_sheet(strat, bench.iloc[100:], periods_per_year=PPY)
+    assert sheet.benchmark.index.equals(strat.index)
+    assert sheet.benchmark.iloc[:100].isna().all()
+
+
+def test_positions_give_leverage_and_exposure(daily):
+    strat = daily[0]
+    pos = pd.DataFrame({"A": 150.0, "B": -50.0, "cash": 0.0}, index=strat.index)
+    sheet = create_returns_tear_sheet(strat, positions=pos, periods_per_year=PPY)
+    row = sheet.exposure.iloc[0]
+    assert (row["long"], row["short"], row["net"], row["gross"]) == pytest.approx((1.5, -0.5, 1.0, 2.0))
+    weights = pd.DataFrame({"A": 0.5, "B": -0.5}, index=strat.index[::5])  # no cash: weights, ffilled
+    exp = create_returns_tear_sheet(strat, positions=weights, periods_per_year=PPY).exposure
+    assert exp.index.equals(strat.index)
+    assert exp["gross"].iloc[1:].eq(1.0).all()
+    assert sheet.images["leverage"].startswith("data:image/png;base64,")
+
+
+def test_trades_give_histogram_and_trades_per_day(daily, rng):
+    strat = daily[0]
+    trades = pd.DataFrame({"return": rng.normal(0, 0.02, 300)})
+    sheet = create_returns_tear_sheet(strat, trades=trades, periods_per_year=PPY)
+    assert len(sheet.trade_returns) == 300
+    assert sheet.kpi["trades_per_day"] == pytest.approx(300 / mt.runtime_days(strat))
+    assert sheet.images["returns_per_trade"] is not None
+    assert "turnover" in sheet.summary().index
+
+
+def test_notional_trades_give_turnover_with_capital(daily):
+    strat = daily[0]
+    trades = pd.DataFrame({"A": 0.0}, index=strat.index)
+    trades.iloc[::21, 0] = 50_000.0
+    sheet = create_returns_tear_sheet(strat, trades=trades, capital=1e6, periods_per_year=PPY)
+    equity = mt.cumulative_returns(strat, starting_value=1e6)
+    assert sheet.kpi["turnover"] == pytest.approx(mt.turnover(trades, equity, periods_per_year=PPY))
+    assert sheet.trade_returns is None
+
+
+def test_charts_not_applicable_are_none(daily):
+    sheet = create_returns_tear_sheet(daily[0], periods_per_year=PPY)
+    for name in ("rolling_beta", "leverage", "exposure", "returns_per_trade"):
+        assert sheet.figure(name) is None
+    assert isinstance(sheet.figure("monthly_heatmap"), Figure)
+    with pytest.raises(ParameterError, match="unknown chart"):
+        sheet.figure("pie")
+
+
+# ------------------------------------------------------------------ errors
+@pytest.mark.parametrize("bad, error, match", [
+    ([0.01, 0.02], ParameterError, "Series"),
+    (pd.Series([0.01, 0.02, 0.03]), InvalidIndexError, "DatetimeIndex"),
+    (pd.Series(["a", "b"], pd.bdate_range("2020-01-01", periods=2)), NonNumericDataError, "numbers"),
+    (pd.Series([0.01, 0.02], pd.DatetimeIndex(["2020-01-02", "2020-01-01"])), UnsortedDatesError, "sorted"),
+    (pd.Series([0.01, np.nan], pd.bdate_range("2020-01-01", periods=2)), EmptyDataError, "at least 2"),
+    (pd.Series([0.01, np.inf], pd.bdate_range("2020-01-01", periods=2)), ParameterError, "inf"),
+])
+def test_bad_returns(bad, error, match):
+    with pytest.raises(error, match=match):
+        create_returns_tear_sheet(bad)
+
+
+def test_benchmark_errors(daily):
+    strat = daily[0]
+    later = pd.Series(0.001, pd.bdate_range("2015-01-01", periods=50))
+    with pytest.raises(AlignmentError, match="shares 0 timestamp"):
+        create_returns_tear_sheet(strat, later)
+    with pytest.raises(AlignmentError, match="time zones"):
+        create_returns_tear_sheet(strat, strat.tz_localize("UTC"))
+    with pytest.raises(InvalidIndexError):
+        create_returns_tear_sheet(strat, strat.reset_index(drop=True))
+
+
+def test_option_errors(daily):
+    strat = daily[0]
+    with pytest.raises(ParameterError, match="dpi"):
+        create_returns_tear_sheet(strat, dpi=0)
+    with pytest.raises(ParameterError, match="capital"):
+        create_returns_tear_sheet(strat, capital=-1)
+    with pytest.raises(ParameterError, match="positions"):
+        create_returns_tear_sheet(strat, positions=[1, 2])
+    with pytest.raises(AlignmentError, match="positions"):
+        create_returns_tear_sheet(strat, positions=pd.DataFrame({"A": [1.0]}, pd.DatetimeIndex(["1999-01-01"])))
+
+
+# -------------------------------------------------------------------- HTML
+def test_default_html_has_every_section_and_image(sheet, tmp_path):
+    out = tmp_path / "report.html"
+    html = sheet.to_html(out)
+    assert out.read_text(encoding="utf-8") == html
+    for section in ("kpi", "returns", "drawdowns", "rolling", "crisis", "statistics", "parameters"):
+        assert f'id="{section}"' in html
+    assert 'id="exposure"' not in html and 'id="trades"' not in html
+    images = re.findall(r'<img [^>]*src="([^"]*)"', html)
+    expected = sum(v is not None for v in sheet.images.values()) + len(sheet.crisis)
+    assert len(images) == expected
+    assert all(src.startswith("data:image/png;base64,") and len(src) > 1000 for src in images)
+    assert "lookback" in html and "Flash Crash 2010" in html
+    assert f"{sheet.kpi['sharpe']:.2f}" in html
+
+
+def test_custom_template_string_uses_keys(sheet):
+    template = ("<h1>{{ title }}</h1><p id='s'>{{ kpi.sharpe }}</p><p id='c'>{{ kpi.cagr }}</p>"
+                "<img src='{{ plots.drawdown }}'>{% for e in crisis %}<i>{{ e.name }}</i>{% endfor %}"
+                "{% for p in parameters %}<b>{{ p.key }}={{ p.value }}</b>{% endfor %}")
+    html = sheet.to_html(template=template)
+    assert f"<p id='s'>{sheet.kpi['sharpe']:.2f}</p>" in html
+    assert f"<p id='c'>{sheet.kpi['cagr']:.2%}</p>" in html
+    assert f"<img src='{sheet.images['drawdown']}'>" in html
+    assert html.count("<i>") == len(sheet.crisis)
+    assert "<b>lookback=20</b>" in html
+
+
+def test_custom_template_and_css_files_replace_defaults(sheet, tmp_path):
+    (tmp_path / "mine.html.j2").write_text(
+        "<html><head><style>{{ css }}</style></head><body>"
+        "{% include 'part.html.j2' %}{{ kpi.drawdown }}</body></html>", encoding="utf-8")
+    (tmp_path / "part.html.j2").write_text("<div class='mine'>{{ kpi.psr }}</div>", encoding="utf-8")
+    (tmp_path / "mine.css").write_text(".mine { color: hotpink; }", encoding="utf-8")
+    html = sheet.to_html(tmp_path / "out.html", template=str(tmp_path / "mine.html.j2"),
+                         css=tmp_path / "mine.css")
+    assert ".mine { color: hotpink; }" in html and ".fl-report" not in html
+    assert f"<div class='mine'>{sheet.kpi['psr']:.2%}</div>" in html
+    assert f"{sheet.kpi['max_drawdown']:.2%}" in html
+    assert "id=\"returns\"" not in html
+
+
+def test_template_errors_are_clear(sheet, tmp_path):
+    with pytest.raises(ParameterError, match="unknown key"):
+        sheet.to_html(template="{{ kpi.no_such_statistic }}")
+    with pytest.raises(ParameterError, match="syntax error"):
+        sheet.to_html(template="{% for x in %}")
+    with pytest.raises(ParameterError, match="template file not found"):
+        sheet.to_html(template=str(tmp_path / "missing.html.j2"))
+    with pytest.raises(ParameterError, match="css file not found"):
+        sheet.to_html(css=str(tmp_path / "missing.css"))
+    with pytest.raises(ParameterError, match="does not exist"):
+        sheet.to_html(tmp_path / "no" / "dir" / "r.html")
+
+
+def test_template_keys_are_documented(sheet):
+    context = build_context(sheet, "")
+    documented = {k.split(".")[0] for k in TEMPLATE_KEYS}
+    assert set(context) <= documented
+    assert {f"kpi.{k}" for k in context["kpi"]} <= set(TEMPLATE_KEYS)
+    assert {f"plots.{k}" for k in context["plots"]} == {f"plots.{k}" for k in PLOT_NAMES}
+    assert set(context["kpi"]) == set(KPI_KEYS)
+    assert {"kpi.sharpe", "kpi.cagr", "plots.drawdown"} <= set(TEMPLATE_KEYS)
+
+
+def test_values_are_escaped(daily):
+    sheet = create_returns_tear_sheet(daily[0], title="<script>x</script>", periods_per_year=PPY,
+                                      parameters={"a<b": "<i>"})
+    html = sheet.to_html()
+    assert "<script>x</script>" not in html and "&lt;script&gt;" in html
+    assert "a&lt;b" in html
+
+
+def test_notebook_view(sheet):
+    html = sheet._repr_html_()
+    assert html.startswith("<style>") and 'class="fl-report"' in html
+    assert "<html" not in html
+    assert "ReturnsTearSheet" in repr(sheet)
+
+
+def test_images_are_cached_and_figures_not_left_open(sheet):
+    import matplotlib.pyplot as plt
+
+    before = len(plt.get_fignums())
+    first = sheet.images
+    assert sheet.images is first
+    assert len(plt.get_fignums()) == before
+    assert set(first) == set(PLOT_NAMES)
+
+
+def test_real_data_report(spx_stock, tmp_path):
+    stock, bench = spx_stock
+    sheet = create_returns_tear_sheet(stock, bench, periods_per_year=PPY, title="AAPL vs SPX")
+    html = sheet.to_html(tmp_path / "aapl.html")
+    assert "COVID-19 Pandemic 2020" in html and "Market Sell-Off 2015" in html
+    assert 0.9 < sheet.kpi["beta"] < 1.5
