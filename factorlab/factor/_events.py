@@ -1,3 +1,359 @@
-"""Placeholder: filled in by the factor statistics work."""
+"""Event studies: average cumulative returns around the factor dates, by quantile.
 
-__all__: list[str] = []
+Every kept (date, asset) entry of a :class:`~factorlab.factor.FactorData` is
+an event at its date t. For each offset k in ``-periods_before ..
+periods_after`` the return of the event is ``P[t+k] / P[t] - 1`` (bars of the
+price index; for k < 0 it is the return from t back to t+k, negative of the
+run-up), optionally minus the mean of the same quantity over that date's whole
+universe (``demeaned``) or the asset's group (``group_adjust``). A quantile's
+value on a date is the mean over its names; the table gives the mean and the
+standard deviation (ddof=1) of those per-date values over dates.
+
+Implementation: for each offset the (dates x assets) matrix of event returns
+is built with one fancy-indexed read of the price array; the means per
+(date, quantile[, group]) are ``np.bincount`` sums over integer keys. There
+is no loop over dates or assets.
+
+Alphalens-reloaded 0.5.1 (``alphalens.performance.average_cumulative_return_by_quantile``)
+differs from this on purpose, see :func:`average_cumulative_return_by_quantile`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from factorlab.data._validate import validate_prices
+from factorlab.errors import ParameterError
+from factorlab.factor._prepare import FactorData
+from factorlab.factor._turnover import check_quantile
+
+__all__ = ["common_start_returns", "average_cumulative_return_by_quantile"]
+
+
+# --------------------------------------------------------------------------- the event grid
+@dataclass(frozen=True)
+class EventGrid:
+    """The events (kept cells) of a factor, located in a panel of values.
+
+    Attributes
+    ----------
+    date_idx, asset_idx : ndarray of int, shape (events,)
+        Row (date) and column (asset) of every event in the factor's grid.
+    rows : ndarray of int, shape (dates,)
+        Row of every factor date in ``values`` (-1: date not in it).
+    cols : ndarray of int, shape (assets,)
+        Column of every factor asset in ``values`` (-1: asset not in it).
+    values : ndarray, shape (bars, columns)
+        Prices (relative returns are taken) or values read as they are.
+    relative : bool
+        True: event value ``V[t+k] / V[t] - 1``; False: ``V[t+k]``.
+    n_dates : int
+        Number of factor dates.
+    """
+
+    date_idx: np.ndarray
+    asset_idx: np.ndarray
+    rows: np.ndarray
+    cols: np.ndarray
+    values: np.ndarray
+    relative: bool
+    n_dates: int
+
+    @property
+    def in_values(self) -> np.ndarray:
+        """Events whose date and asset are in the values panel, shape (events,)."""
+        return (self.rows[self.date_idx] >= 0) & (self.cols[self.asset_idx] >= 0)
+
+    def at_offset(self, k: int) -> np.ndarray:
+        """Event values at offset ``k``, shape (events,); NaN outside the panel."""
+        r0 = self.rows[self.date_idx]
+        c = self.cols[self.asset_idx]
+        r = r0 + k
+        ok = (r0 >= 0) & (c >= 0) & (r >= 0) & (r < self.values.shape[0])
+        out = np.full(len(r0), np.nan)
+        out[ok] = self.values[r[ok], c[ok]]
+        if self.relative:
+            start = np.full(len(r0), np.nan)
+            start[ok] = self.values[r0[ok], c[ok]]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                out = out / start - 1.0
+        return out
+
+    def offset_in_range(self, k: int) -> bool:
+        """Whether any event date has row ``t+k`` inside the panel."""
+        r = self.rows[self.rows >= 0] + k
+        return bool(np.any((r >= 0) & (r < self.values.shape[0])))
+
+
+def check_window(periods_before: int, periods_after: int) -> np.ndarray:
+    """Validate the window and return the offsets ``-periods_before .. periods_after``."""
+    for name, v in (("periods_before", periods_before), ("periods_after", periods_after)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
+            raise ParameterError(f"{name} must be an integer number of bars >= 0, got {v!r}")
+    return np.arange(-int(periods_before), int(periods_after) + 1)
+
+
+def group_mean(x: np.ndarray, key: np.ndarray, n_keys: int) -> np.ndarray:
+    """Mean of ``x`` per integer key, NaN skipped (inf kept); shape (n_keys,)."""
+    valid = ~np.isnan(x)
+    s = np.bincount(key, weights=np.where(valid, x, 0.0), minlength=n_keys)
+    c = np.bincount(key, weights=valid.astype("float64"), minlength=n_keys)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(c > 0, s / np.where(c > 0, c, 1.0), np.nan)
+
+
+def demeaned_values(x: np.ndarray, demean_key: np.ndarray | None, n_keys: int) -> np.ndarray:
+    """``x`` minus the mean of its demeaning universe (no-op for ``demean_key=None``)."""
+    if demean_key is None:
+        return x
+    return x - group_mean(x, demean_key, n_keys)[demean_key]
+
+
+def _nan_stats(v: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmean(v, axis=axis), np.nanstd(v, axis=axis, ddof=1)
+
+
+# --------------------------------------------------------------------------- the table core
+def event_table(grid: EventGrid, offsets: np.ndarray, quant: np.ndarray, gcode: np.ndarray | None,
+                n_groups: int, demeaned: bool, group_adjust: bool, by_group: bool,
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean and std over dates of the per-date quantile means, for every offset.
+
+    Parameters
+    ----------
+    grid : EventGrid
+    offsets : ndarray of int, shape (offsets,)
+    quant : ndarray of int, shape (events,)
+        0-based quantile code of every event (``n_q`` codes).
+    gcode : ndarray of int, shape (events,), or None
+        0-based group code of every event (needed by group options).
+    n_groups : int
+    demeaned, group_adjust, by_group : bool
+        Alphalens' options (see :func:`average_cumulative_return_by_quantile`).
+
+    Returns
+    -------
+    mean, std : ndarray, shape (buckets, offsets)
+        Buckets are quantiles, or (quantile, group) pairs ``q * n_groups + g``
+        when ``by_group``.
+    present : ndarray of bool, shape (buckets,)
+        Buckets that have at least one event.
+    """
+    n_q = int(quant.max()) + 1 if len(quant) else 0
+    d = grid.date_idx
+    split = by_group or group_adjust
+    n_b = n_q * n_groups if split else n_q
+    bucket = quant * n_groups + gcode if split else quant
+    key = d * n_b + bucket
+    n_d = grid.n_dates
+    if group_adjust:
+        demean_key, n_dk = d * n_groups + gcode, n_d * n_groups
+    elif demeaned:
+        demean_key, n_dk = d, n_d
+    else:
+        demean_key, n_dk = None, 0
+    present = np.bincount(bucket[grid.in_values], minlength=n_b) > 0
+    pooled = group_adjust and not by_group
+    if pooled:
+        present = present.reshape(n_q, n_groups).any(axis=1)
+    mean = np.full((len(present), len(offsets)), np.nan)
+    std = np.full((len(present), len(offsets)), np.nan)
+    for j, k in enumerate(offsets):
+        v = demeaned_values(grid.at_offset(int(k)), demean_key, n_dk)
+        per_date = group_mean(v, key, n_d * n_b).reshape(n_d, n_b)
+        if pooled:
+            # Alphalens pools the (group, date) samples of a quantile, inf kept
+            samples = per_date.reshape(n_d, n_q, n_groups).transpose(1, 0, 2).reshape(n_q, -1)
+            mean[:, j], std[:, j] = _nan_stats(samples, axis=1)
+        else:
+            per_date[np.isinf(per_date)] = np.nan
+            mean[:, j], std[:, j] = _nan_stats(per_date, axis=0)
+    return mean, std, present
+
+
+def table_frame(mean: np.ndarray, std: np.ndarray, present: np.ndarray, q_labels: np.ndarray,
+                g_labels: pd.Index | None, offsets: np.ndarray) -> pd.DataFrame:
+    """Alphalens' layout: index (factor_quantile, 'mean'/'std'[, group]), columns offsets."""
+    n_g = len(g_labels) if g_labels is not None else 1
+    order = np.arange(len(present)).reshape(-1, n_g).T.ravel() if g_labels is not None \
+        else np.arange(len(present))
+    order = order[present[order]]
+    values = np.empty((2 * len(order), len(offsets)))
+    values[0::2], values[1::2] = mean[order], std[order]
+    q = np.repeat(q_labels[order // n_g], 2)
+    stat = np.tile(["mean", "std"], len(order))
+    arrays = [q, stat] + ([np.repeat(np.asarray(g_labels, dtype=object)[order % n_g], 2)]
+                          if g_labels is not None else [])
+    names = ["factor_quantile", None] + (["group"] if g_labels is not None else [])
+    index = pd.MultiIndex.from_arrays(arrays, names=names)
+    return pd.DataFrame(values, index=index, columns=pd.RangeIndex(offsets[0], offsets[-1] + 1))
+
+
+# --------------------------------------------------------------------------- FactorData glue
+def _price_values(fd: FactorData, prices: pd.DataFrame | None) -> pd.DataFrame:
+    if prices is None:
+        if fd.prices is None:
+            raise ParameterError("event returns need prices: pass prices= or build the FactorData "
+                                 "with prices (prepare_factor_data, FactorData.from_frame(..., prices=))")
+        return fd.prices
+    return validate_prices(prices)
+
+
+def fd_codes(fd: FactorData, need_groups: bool) -> tuple:
+    """Events of ``fd`` with quantile and group codes.
+
+    Returns
+    -------
+    date_idx, asset_idx : ndarray of int, shape (events,)
+    qcode : ndarray of int, shape (events,) and q_labels (sorted quantile labels)
+    gcode : ndarray of int or None and g_labels : pd.Index or None (sorted groups)
+    """
+    if need_groups and fd.group is None:
+        raise ParameterError("group_adjust=True and by_group=True need groups: prepare the factor "
+                             "with groupby= (or a frame with a 'group' column)")
+    date_idx, asset_idx = np.nonzero(fd.mask)
+    q_labels, qcode = np.unique(fd.quantile.to_numpy()[date_idx, asset_idx], return_inverse=True)
+    gcode, g_labels = None, None
+    if need_groups:
+        gcode, g_labels = pd.factorize(fd.group.to_numpy(dtype=object)[date_idx, asset_idx], sort=True)
+        g_labels = pd.Index(g_labels, name="group")
+    return date_idx, asset_idx, q_labels.astype(np.int64), qcode.astype(np.int64), gcode, g_labels
+
+
+def _grid_for(fd: FactorData, values: pd.DataFrame, date_idx, asset_idx, relative: bool) -> EventGrid:
+    return EventGrid(date_idx=date_idx, asset_idx=asset_idx,
+                     rows=values.index.get_indexer(fd.dates), cols=values.columns.get_indexer(fd.assets),
+                     values=values.to_numpy(dtype="float64"), relative=relative, n_dates=len(fd.dates))
+
+
+def common_start_returns(
+    fd: FactorData,
+    prices: pd.DataFrame | None = None,
+    periods_before: int = 10,
+    periods_after: int = 15,
+    *,
+    quantile: int | None = None,
+    demeaned: bool = False,
+    group_adjust: bool = False,
+    mean_by_date: bool = False,
+) -> pd.DataFrame:
+    """The cumulative return path of every event, aligned on the event date.
+
+    Parameters
+    ----------
+    fd : FactorData
+    prices : pd.DataFrame, shape (bars, assets), optional
+        Prices to measure returns with; default ``fd.prices``.
+    periods_before, periods_after : int
+        Bars before and after the event date.
+    quantile : int, optional
+        Keep only the events of this quantile (1-based); default all.
+    demeaned : bool, default False
+        Subtract, per date and offset, the mean event return of the date's
+        whole universe (all quantiles).
+    group_adjust : bool, default False
+        Subtract the mean of the asset's group instead (needs groups).
+    mean_by_date : bool, default False
+        Average the events of each date.
+
+    Returns
+    -------
+    pd.DataFrame
+        Columns: offsets ``-periods_before .. periods_after`` (bars); values
+        ``P[t+k] / P[t] - 1`` as fractions (0 at offset 0), NaN where the
+        window leaves the price data. Rows: events, a (date, asset)
+        MultiIndex, or dates with ``mean_by_date``.
+    """
+    offsets = check_window(periods_before, periods_after)
+    values = _price_values(fd, prices)
+    d_idx, a_idx, q_labels, qcode, gcode, g_labels = fd_codes(fd, group_adjust)
+    grid = _grid_for(fd, values, d_idx, a_idx, relative=True)
+    n_d = len(fd.dates)
+    if group_adjust:
+        dk, n_dk = d_idx * len(g_labels) + gcode, n_d * len(g_labels)
+    else:
+        dk, n_dk = (d_idx, n_d) if demeaned else (None, 0)
+    keep = np.ones(len(d_idx), dtype=bool)
+    if quantile is not None:
+        quantile = check_quantile(quantile, fd.n_quantiles)
+        keep = q_labels[qcode] == quantile
+    cols = np.column_stack([demeaned_values(grid.at_offset(int(k)), dk, n_dk)[keep] for k in offsets]) \
+        if len(offsets) else np.empty((int(keep.sum()), 0))
+    columns = pd.RangeIndex(offsets[0], offsets[-1] + 1, name="offset")
+    if not mean_by_date:
+        index = pd.MultiIndex.from_arrays([fd.dates[d_idx[keep]], fd.assets[a_idx[keep]]],
+                                          names=["date", "asset"])
+        return pd.DataFrame(cols, index=index, columns=columns)
+    dates_kept = np.unique(d_idx[keep])
+    code = np.searchsorted(dates_kept, d_idx[keep])
+    out = np.column_stack([group_mean(c, code, len(dates_kept)) for c in cols.T]) if len(offsets) \
+        else np.empty((len(dates_kept), 0))
+    return pd.DataFrame(out, index=fd.dates[dates_kept], columns=columns)
+
+
+def average_cumulative_return_by_quantile(
+    fd: FactorData,
+    prices: pd.DataFrame | None = None,
+    periods_before: int = 10,
+    periods_after: int = 15,
+    demeaned: bool = True,
+    group_adjust: bool = False,
+    by_group: bool = False,
+) -> pd.DataFrame:
+    """Mean and std of the cumulative returns around the factor dates, per quantile.
+
+    Parameters
+    ----------
+    fd : FactorData
+    prices : pd.DataFrame, shape (bars, assets), optional
+        Prices; default ``fd.prices``.
+    periods_before, periods_after : int
+        Window in bars around the event date: offsets
+        ``-periods_before .. periods_after``.
+    demeaned : bool, default True
+        Returns relative to the date's universe mean (long-short view).
+    group_adjust : bool, default False
+        Returns relative to the mean of the asset's group (group-neutral);
+        without ``by_group`` the samples of all groups are pooled per quantile.
+    by_group : bool, default False
+        One table per group (the universe for ``demeaned`` stays the whole
+        date unless ``group_adjust``).
+
+    Returns
+    -------
+    pd.DataFrame, shape (2 * quantiles [* groups], offsets)
+        Index (factor_quantile, 'mean'/'std'[, group]) (Alphalens' layout,
+        the statistic level unnamed), columns the offsets. Values are
+        fractions: the mean over dates of the quantile's per-date mean of
+        ``P[t+k] / P[t] - 1`` (demeaned as asked; infinite per-date values
+        dropped), and the standard deviation (ddof=1) over dates.
+
+    Notes
+    -----
+    These are the semantics of the original (Quantopian) Alphalens, which took
+    prices and rebased every event window to the event date. Alphalens-reloaded
+    0.5.1 changed the argument to ``returns`` and calls
+    ``common_start_returns(..., cumulative=True)``, which reads the given
+    frame as it is at ``t+k`` without rebasing: passed daily returns it gives
+    the average (non-cumulative) demeaned daily return at each offset, and
+    passed prices (as its own example notebooks do) it gives demeaned price
+    *levels* (means of several units, e.g. 7.18, not returns). This is the
+    same under pandas 2.2 and pandas 3 (checked to the last bit); the absurd
+    numbers come from the API change, not from pandas. The reloaded behaviour
+    is available as
+    :func:`factorlab.compat.alphalens.performance.average_cumulative_return_by_quantile`.
+    """
+    offsets = check_window(periods_before, periods_after)
+    values = _price_values(fd, prices)
+    need_groups = group_adjust or by_group
+    d_idx, a_idx, q_labels, qcode, gcode, g_labels = fd_codes(fd, need_groups)
+    grid = _grid_for(fd, values, d_idx, a_idx, relative=True)
+    n_groups = len(g_labels) if need_groups else 1
+    mean, std, present = event_table(grid, offsets, qcode, gcode, n_groups, demeaned, group_adjust, by_group)
+    return table_frame(mean, std, present, q_labels, g_labels if by_group else None, offsets)
