@@ -7,7 +7,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
-from matplotlib.collections import LineCollection, PolyCollection, QuadMesh
+from matplotlib.collections import PolyCollection, QuadMesh
 from matplotlib.patches import Rectangle
 
 from factorlab import metrics as mt
@@ -122,14 +122,19 @@ def test_daily_bars_split_profitable_and_unprofitable(returns):
     r = returns.copy()
     r.iloc[5] = np.nan
     ax = pp.plot_daily_returns(r)
-    groups = {c.get_label(): c for c in ax.collections if isinstance(c, LineCollection)}
+    groups = {ln.get_label(): ln for ln in ax.lines if not ln.get_label().startswith("_")}
     assert set(groups) == {"profitable", "unprofitable"}
-    up = np.array([seg[1, 1] for seg in groups["profitable"].get_segments()])
-    down = np.array([seg[1, 1] for seg in groups["unprofitable"].get_segments()])
-    np.testing.assert_allclose(np.sort(up), np.sort(r[r > 0].to_numpy()))
-    np.testing.assert_allclose(np.sort(down), np.sort(r[r <= 0].to_numpy()))
-    assert len(up) + len(down) == r.notna().sum()
-    assert tuple(groups["profitable"].get_color()[0]) != tuple(groups["unprofitable"].get_color()[0])
+    tops = {}
+    for label, line in groups.items():
+        xs, ys = line.get_xdata().reshape(-1, 3), line.get_ydata().reshape(-1, 3)
+        np.testing.assert_array_equal(ys[:, 0], 0.0)              # each bar starts at 0
+        assert np.isnan(ys[:, 2]).all() and np.isnan(xs[:, 2]).all()  # and is a separate segment
+        np.testing.assert_array_equal(xs[:, 0], xs[:, 1])         # vertical
+        tops[label] = ys[:, 1]
+    np.testing.assert_allclose(np.sort(tops["profitable"]), np.sort(r[r > 0].to_numpy()))
+    np.testing.assert_allclose(np.sort(tops["unprofitable"]), np.sort(r[r <= 0].to_numpy()))
+    assert len(tops["profitable"]) + len(tops["unprofitable"]) == r.notna().sum()
+    assert groups["profitable"].get_color() != groups["unprofitable"].get_color()
 
 
 def test_cumulative_vs_benchmark_lines(returns, bench):

@@ -7,8 +7,8 @@ percentages. Time series need a :class:`pandas.DatetimeIndex`.
 
 Artists the charts leave (what the tests inspect):
 
-- ``plot_daily_returns``: two ``LineCollection`` (profitable, unprofitable
-  bars), one vertical segment per bar from 0 to the return.
+- ``plot_daily_returns``: two ``Line2D`` (profitable, unprofitable bars),
+  one vertical segment per bar from 0 to the return, separated by NaN.
 - ``plot_monthly_heatmap``: one ``QuadMesh`` whose array is the year x month
   table (masked where NaN, drawn white) and one text per valued cell.
 - ``plot_annual_returns``: one ``BarContainer`` labelled 'annual return'
@@ -28,7 +28,7 @@ import pandas as pd
 from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.colors import Normalize
-from matplotlib.ticker import FuncFormatter, LogLocator, PercentFormatter
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, PercentFormatter
 
 from factorlab.errors import InvalidIndexError, ParameterError
 from factorlab.plotting._checks import as_frame, as_series
@@ -103,8 +103,8 @@ def _xdates(index: pd.DatetimeIndex) -> np.ndarray:
     return mdates.date2num(index.to_numpy())
 
 
-def _date_axis(ax: Axes) -> None:
-    locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
+def _date_axis(ax: Axes, maxticks: int = 8) -> None:
+    locator = mdates.AutoDateLocator(minticks=2 if maxticks < 7 else 3, maxticks=maxticks)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
 
@@ -113,6 +113,8 @@ def _finish(ax: Axes, title: str | None, default: str, ylabel: str | None = None
     ax.set_title(default if title is None else title, loc="left", fontsize=11)
     if ylabel is not None:
         ax.set_ylabel(ylabel)
+    if ax.get_yscale() == "linear":
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=5))
     ax.grid(True, axis="y", color="0.9", lw=0.6)
     ax.set_axisbelow(True)
     for side in ("top", "right"):
@@ -177,6 +179,14 @@ def plot_cumulative_vs_benchmark(cumulative: pd.Series, benchmark: pd.Series | N
     return ax
 
 
+def _stems(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Vertical segments (x, 0) -> (x, y) as one polyline broken by NaN (one fast Line2D)."""
+    xs = np.repeat(x, 3)
+    ys = np.column_stack([np.zeros_like(y), y, np.full_like(y, np.nan)]).ravel()
+    xs[2::3] = np.nan
+    return xs, ys
+
+
 def plot_daily_returns(returns: pd.Series, *, ax: Axes | None = None, title: str | None = None,
                        **style) -> Axes:
     """Return of each bar as a thin vertical bar: blue when profitable, grey otherwise.
@@ -188,13 +198,14 @@ def plot_daily_returns(returns: pd.Series, *, ax: Axes | None = None, title: str
     ax, title
         As in :func:`plot_cumulative_vs_benchmark`.
     **style
-        Passed to both ``vlines`` calls (e.g. ``lw``).
+        Passed to both ``plot`` calls (e.g. ``lw``).
 
     Returns
     -------
     matplotlib.axes.Axes
-        Two ``LineCollection``: 'profitable' (returns > 0) and 'unprofitable'
-        (returns <= 0), one segment (x, 0) -> (x, return) per bar.
+        Two lines, 'profitable' (returns > 0) and 'unprofitable' (returns
+        <= 0); each draws one vertical segment (x, 0) -> (x, return) per bar,
+        the segments separated by NaN (every third point).
     """
     series = _dated(returns, "returns")
     x, y = _xdates(series.index), _values(series)
@@ -202,7 +213,7 @@ def plot_daily_returns(returns: pd.Series, *, ax: Axes | None = None, title: str
     ax = _axes(ax, (10.0, 3.0))
     for label, mask in (("profitable", valid & (y > 0)), ("unprofitable", valid & (y <= 0))):
         color = PERFORMANCE_COLORS["profit" if label == "profitable" else "loss"]
-        ax.vlines(x[mask], 0.0, y[mask], colors=color, label=label, **({"lw": 0.8} | style))
+        ax.plot(*_stems(x[mask], y[mask]), label=label, **({"color": color, "lw": 0.8} | style))
     if len(x) > 1:
         ax.set_xlim(x[0], x[-1])
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
@@ -557,5 +568,7 @@ def plot_crisis_event(cumulative: pd.Series, benchmark: pd.Series | None = None,
     legend = ax.get_legend()
     if legend is not None:
         legend.remove()
+    _date_axis(ax, maxticks=5)
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=4))
     ax.tick_params(labelsize=7)
     return ax

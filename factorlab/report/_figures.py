@@ -96,7 +96,8 @@ def _figure(size: tuple[float, float], margins: tuple[float, float, float, float
 def figure_data_uri(fig: Figure, dpi: int) -> str:
     """PNG ``data:`` URI of ``fig``; the figure's artists are cleared afterwards."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+    fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None},
+                pil_kwargs={"compress_level": 1})
     fig.clear()
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
@@ -114,7 +115,7 @@ def render_crisis_images(sheet) -> list[str]:
     """One PNG data URI per crisis window of ``sheet``."""
     images = []
     for window in sheet.crisis:
-        fig = _figure((3.6, 2.5), (0.5, 0.1, 0.3, 0.35))
+        fig = _figure((3.4, 2.2), (0.5, 0.1, 0.3, 0.3))
         ax = fig.add_subplot()
         pp.plot_crisis_event(window.cumulative, window.benchmark, ax=ax, title=window.title)
         ax.title.set_fontsize(9)
