@@ -194,7 +194,8 @@ def test_crisis_event_panel(returns, bench):
     cum, bcum = mt.cumulative_returns(returns.iloc[:30]), mt.cumulative_returns(bench.iloc[:30])
     ax = pp.plot_crisis_event(cum, bcum, title="Flash Crash 2010")
     assert ax.get_title(loc="left") == "Flash Crash 2010"
-    assert [ln.get_label() for ln in ax.lines if not ln.get_label().startswith("_")] == ["strategy", "benchmark"]
+    labels = [ln.get_label() for ln in ax.lines if not ln.get_label().startswith("_")]
+    assert labels == ["strategy", "benchmark"]
     assert ax.get_legend() is None
 
 

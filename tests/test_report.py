@@ -214,7 +214,8 @@ def test_option_errors(daily):
     with pytest.raises(ParameterError, match="positions"):
         create_returns_tear_sheet(strat, positions=[1, 2])
     with pytest.raises(AlignmentError, match="positions"):
-        create_returns_tear_sheet(strat, positions=pd.DataFrame({"A": [1.0]}, pd.DatetimeIndex(["1999-01-01"])))
+        create_returns_tear_sheet(strat, positions=pd.DataFrame({"A": [1.0]},
+                                                                pd.DatetimeIndex(["1999-01-01"])))
 
 
 # -------------------------------------------------------------------- HTML

@@ -28,7 +28,7 @@ import pandas as pd
 from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.colors import Normalize
-from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, PercentFormatter
+from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, MaxNLocator, PercentFormatter
 
 from factorlab.errors import InvalidIndexError, ParameterError
 from factorlab.plotting._checks import as_frame, as_series
@@ -305,7 +305,8 @@ def plot_annual_returns(annual: pd.Series, *, mean: float | None = None, ax: Axe
     series = as_series(annual, "annual")
     ax = _axes(ax, (10.0, 3.5))
     x = np.arange(len(series), dtype="float64")
-    ax.bar(x, _values(series), 0.7, label="annual return", **({"color": PERFORMANCE_COLORS["annual"]} | style))
+    ax.bar(x, _values(series), 0.7, label="annual return",
+           **({"color": PERFORMANCE_COLORS["annual"]} | style))
     if mean is not None:
         ax.axhline(float(mean), color=PERFORMANCE_COLORS["mean"], ls=":", lw=1.5, label="mean")
     ax.set_xticks(x, [str(i) for i in series.index])
@@ -561,14 +562,17 @@ def plot_crisis_event(cumulative: pd.Series, benchmark: pd.Series | None = None,
     Returns
     -------
     matplotlib.axes.Axes
-        Lines labelled 'strategy' (and 'benchmark').
+        Lines labelled 'strategy' (and 'benchmark'); x ticks at the first
+        and last bar only.
     """
     ax = plot_cumulative_vs_benchmark(cumulative, benchmark, ax=_axes(ax, (4.5, 3.0)), title=title or "Event",
                                       **style)
     legend = ax.get_legend()
     if legend is not None:
         legend.remove()
-    _date_axis(ax, maxticks=5)
+    first, last = _xdates(cumulative.index[[0, -1]])
+    ax.xaxis.set_major_locator(FixedLocator([first, last]))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
     ax.yaxis.set_major_locator(MaxNLocator(nbins=4))
     ax.tick_params(labelsize=7)
     return ax

@@ -52,7 +52,7 @@ from pathlib import Path
 
 import jinja2
 import pandas as pd
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from factorlab.errors import ParameterError
 from factorlab.report._figures import PLOT_NAMES
@@ -69,7 +69,8 @@ _KPI_SPEC: dict[str, tuple[str, str]] = {
     "information_ratio": ("Information ratio", _RATIO), "capacity": ("Strategy capacity", "money"),
     "trades_per_day": ("Trades per day", "float"), "total_return": ("Total return", _PCT),
     "annual_volatility": ("Volatility", _PCT), "volatility": ("Volatility", _PCT),
-    "sortino": ("Sortino ratio", _RATIO), "calmar": ("Calmar ratio", _RATIO), "omega": ("Omega ratio", _RATIO),
+    "sortino": ("Sortino ratio", _RATIO), "calmar": ("Calmar ratio", _RATIO),
+    "omega": ("Omega ratio", _RATIO),
     "max_drawdown": ("Max drawdown", _PCT), "alpha": ("Alpha (annual)", _PCT), "beta": ("Beta", _RATIO),
     "stability": ("Stability", _RATIO), "tail_ratio": ("Tail ratio", _RATIO), "var_95": ("VaR 95%", _PCT),
     "cvar_95": ("CVaR 95%", _PCT), "skew": ("Skew", _RATIO), "kurtosis": ("Kurtosis", _RATIO),
@@ -137,7 +138,7 @@ def _kpis(sheet) -> tuple[dict[str, str], dict[str, float], list[dict[str, str]]
 
 def _table(frame: pd.DataFrame, caption: str, formatters: dict | Callable | None = None) -> Markup:
     body = frame.to_html(classes="fl-table", border=0, na_rep="–", formatters=formatters, escape=True)
-    return Markup(body.replace(">\n", f">\n<caption>{jinja2.utils.markupsafe.escape(caption)}</caption>\n", 1))
+    return Markup(body.replace(">\n", f">\n<caption>{escape(caption)}</caption>\n", 1))
 
 
 def _stats_table(sheet) -> Markup:

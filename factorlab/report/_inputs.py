@@ -42,7 +42,8 @@ def _numeric_series(obj: object, name: str) -> pd.Series:
         raise ParameterError(f"{name} must be a pandas Series of per-bar returns with a DatetimeIndex, "
                              f"got {type(obj).__name__}")
     if not pd.api.types.is_numeric_dtype(obj.dtype) or pd.api.types.is_bool_dtype(obj.dtype):
-        raise NonNumericDataError(f"{name} must hold numbers (simple returns, 0.01 = 1%), got dtype {obj.dtype}")
+        raise NonNumericDataError(f"{name} must hold numbers (simple returns, 0.01 = 1%), "
+                                  f"got dtype {obj.dtype}")
     _dated_index(obj.index, name)
     return obj.astype("float64")
 
@@ -58,7 +59,8 @@ def check_returns(returns: object) -> pd.Series:
     """
     series = _numeric_series(returns, "returns")
     if series.notna().sum() < 2:
-        raise EmptyDataError(f"returns has {int(series.notna().sum())} valid value(s); a report needs at least 2")
+        raise EmptyDataError(f"returns has {int(series.notna().sum())} valid value(s); "
+                             "a report needs at least 2")
     if np.isinf(series.to_numpy()).any():
         raise ParameterError("returns contain inf; per-bar returns must be finite (or NaN for no return)")
     return series.rename(series.name if series.name is not None else "strategy")
@@ -75,7 +77,8 @@ def align_benchmark(benchmark: object, returns: pd.Series) -> pd.Series:
     """
     bench = _numeric_series(benchmark, "benchmark")
     if (bench.index.tz is None) != (returns.index.tz is None):
-        raise AlignmentError("returns and benchmark disagree on time zones (one is tz-aware, the other naive)")
+        raise AlignmentError("returns and benchmark disagree on time zones "
+                             "(one is tz-aware, the other naive)")
     common = returns.index.intersection(bench.index)
     if len(common) < 2:
         raise AlignmentError(
@@ -113,7 +116,8 @@ def exposure_from_positions(positions: object, index: pd.DatetimeIndex) -> pd.Da
     cash_cols = [c for c in positions.columns if str(c).lower() == "cash"]
     values = positions.drop(columns=cash_cols).to_numpy(dtype="float64", na_value=np.nan)
     values = np.nan_to_num(values, nan=0.0)
-    long_, short_ = np.where(values > 0, values, 0.0).sum(axis=1), np.where(values < 0, values, 0.0).sum(axis=1)
+    long_ = np.where(values > 0, values, 0.0).sum(axis=1)
+    short_ = np.where(values < 0, values, 0.0).sum(axis=1)
     if cash_cols:
         equity = long_ + short_ + positions[cash_cols].fillna(0.0).to_numpy(dtype="float64").sum(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):

@@ -76,7 +76,8 @@ class ReturnsTearSheet:
         if self.parameters is None:
             self.parameters = {}
         if not isinstance(self.parameters, Mapping):
-            raise ParameterError(f"parameters must be a mapping name -> value, got {type(self.parameters).__name__}")
+            raise ParameterError(f"parameters must be a mapping name -> value, "
+                                 f"got {type(self.parameters).__name__}")
         if self.periods_per_year is None:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", mt.AnnualizationWarning)
