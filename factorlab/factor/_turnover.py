@@ -184,7 +184,8 @@ def quantile_turnover_table(fd: FactorData, periods: Sequence[int] | None = None
     -------
     pd.DataFrame, shape (quantiles, periods)
         Index 'Quantile 1 Mean Turnover', ... (one row per quantile label
-        present), columns the lags as ``'1D'``, ``'5D'``, ...: the mean over
+        present), columns the lags named like the forward-return labels
+        (``'1D'``, ``'5D'``, ...; ``'{p}D'`` for other lags): the mean over
         dates (NaN skipped) of :func:`quantile_turnover`, as a fraction.
     """
     periods = fd.periods if periods is None else periods
@@ -199,8 +200,9 @@ def quantile_turnover_table(fd: FactorData, periods: Sequence[int] | None = None
     for j, p in enumerate(periods):
         for i, q in enumerate(labels):
             table[i, j] = quantile_turnover_array(quant, fd.dates, int(q), p, fd.dates.freq).mean()
+    names = dict(zip(fd.periods, fd.labels))
     return pd.DataFrame(table, index=[f"Quantile {q} Mean Turnover" for q in labels],
-                        columns=[f"{p}D" for p in periods])
+                        columns=[names.get(p, f"{p}D") for p in periods])
 
 
 def factor_rank_autocorrelation(fd: FactorData, period: int = 1) -> pd.Series:

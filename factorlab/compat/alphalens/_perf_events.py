@@ -44,15 +44,17 @@ __all__ = [
 ]
 
 
-def _long_to_wide(values: np.ndarray, index: pd.MultiIndex) -> tuple[np.ndarray, pd.Index, pd.Index]:
-    """(date, asset) values -> (dates x assets) array, NaN where absent."""
+def _long_to_wide(values: np.ndarray, index: pd.MultiIndex) -> tuple[np.ndarray, pd.DatetimeIndex, object]:
+    """(date, asset) values -> (dates x assets) array (NaN where absent), the dates,
+    and the frequency of the date level as Alphalens reads it (before unused levels go)."""
     date_level = index.names.index("date") if "date" in index.names else 0
-    asset_level = index.names.index("asset") if "asset" in index.names else 1
+    asset_level = 1 - date_level
+    freq = getattr(index.levels[date_level], "freq", None)
     idx = index.remove_unused_levels()
     dates, assets = idx.levels[date_level], idx.levels[asset_level]
     out = np.full((len(dates), len(assets)), np.nan)
     out[idx.codes[date_level], idx.codes[asset_level]] = values
-    return out, dates, assets
+    return out, pd.DatetimeIndex(dates), freq
 
 
 def quantile_turnover(quantile_factor: pd.Series, quantile: int, period: int = 1) -> pd.Series:
@@ -72,8 +74,8 @@ def quantile_turnover(quantile_factor: pd.Series, quantile: int, period: int = 1
     pd.Series named ``quantile``, indexed by date
     """
     period = check_period(period)
-    wide, dates, _ = _long_to_wide(quantile_factor.to_numpy(dtype="float64"), quantile_factor.index)
-    return quantile_turnover_array(wide, pd.DatetimeIndex(dates), quantile, period, dates.freq)
+    wide, dates, freq = _long_to_wide(quantile_factor.to_numpy(dtype="float64"), quantile_factor.index)
+    return quantile_turnover_array(wide, dates, quantile, period, freq)
 
 
 def factor_rank_autocorrelation(factor_data: pd.DataFrame, period: int = 1) -> pd.Series:
@@ -90,8 +92,8 @@ def factor_rank_autocorrelation(factor_data: pd.DataFrame, period: int = 1) -> p
     pd.Series named ``period``, indexed by date
     """
     period = check_period(period)
-    wide, dates, _ = _long_to_wide(factor_data["factor"].to_numpy(dtype="float64"), factor_data.index)
-    ranks, index = _on_grid(row_ranks(wide), pd.DatetimeIndex(dates), dates.freq)
+    wide, dates, freq = _long_to_wide(factor_data["factor"].to_numpy(dtype="float64"), factor_data.index)
+    ranks, index = _on_grid(row_ranks(wide), dates, freq)
     return pd.Series(row_corr(ranks, _shift_rows(ranks, period, np.nan)), index=index, name=period)
 
 
