@@ -343,9 +343,11 @@ def average_cumulative_return_by_quantile(
     frame as it is at ``t+k`` without rebasing: passed daily returns it gives
     the average (non-cumulative) demeaned daily return at each offset, and
     passed prices (as its own example notebooks do) it gives demeaned price
-    *levels* (means of several units, e.g. 7.18, not returns). This is the
-    same under pandas 2.2 and pandas 3 (checked to the last bit); the absurd
-    numbers come from the API change, not from pandas. The reloaded behaviour
+    *levels* (means of several units, e.g. 7.18, not returns). Alphalens gives
+    the same numbers under pandas 2.2.3 and pandas 3.1 (all options compared on
+    50 S&P 500 stocks x 1,425 dates: equal to 1e-17 on returns, 1e-13 on price
+    levels, i.e. summation order): the absurd values come from the API change
+    (see alphalens-reloaded issue #8), not from pandas. The reloaded behaviour
     is available as
     :func:`factorlab.compat.alphalens.performance.average_cumulative_return_by_quantile`.
     """
