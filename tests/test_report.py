@@ -314,3 +314,13 @@ def test_real_data_report(spx_stock, tmp_path):
     html = sheet.to_html(tmp_path / "aapl.html")
     assert "COVID-19 Pandemic 2020" in html and "Market Sell-Off 2015" in html
     assert 0.9 < sheet.kpi["beta"] < 1.5
+
+
+def test_parallel_rendering_gives_the_same_images(daily):
+    strat, bench = daily
+    one = create_returns_tear_sheet(strat, bench, periods_per_year=PPY)
+    two = create_returns_tear_sheet(strat, bench, periods_per_year=PPY, workers=2)
+    assert one.images == two.images
+    assert one.crisis_images == two.crisis_images
+    with pytest.raises(ParameterError, match="workers"):
+        create_returns_tear_sheet(strat, workers=0)

@@ -28,7 +28,7 @@ import pandas as pd
 from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.colors import Normalize
-from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, MaxNLocator, PercentFormatter
+from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, MaxNLocator, NullLocator, PercentFormatter
 
 from factorlab.errors import InvalidIndexError, ParameterError
 from factorlab.plotting._checks import as_frame, as_series
@@ -110,7 +110,8 @@ def _date_axis(ax: Axes, maxticks: int = 8) -> None:
 
 
 def _finish(ax: Axes, title: str | None, default: str, ylabel: str | None = None) -> None:
-    ax.set_title(default if title is None else title, loc="left", fontsize=11)
+    # an explicit y skips matplotlib's title auto-positioning (a tight-bbox pass per draw)
+    ax.set_title(default if title is None else title, loc="left", fontsize=11, y=1.0)
     if ylabel is not None:
         ax.set_ylabel(ylabel)
     if ax.get_yscale() == "linear":
@@ -168,7 +169,7 @@ def plot_cumulative_vs_benchmark(cumulative: pd.Series, benchmark: pd.Series | N
         ax.set_yscale("log")
         ax.yaxis.set_major_locator(LogLocator(base=10.0, subs=(1.0, 1.5, 2.0, 3.0, 5.0, 7.0)))
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v - 1:.0%}"))
-        ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _p: ""))
+        ax.yaxis.set_minor_locator(NullLocator())
         _hline(ax, 1.0)
     else:
         ax.yaxis.set_major_formatter(_PCT)
@@ -272,7 +273,7 @@ def plot_monthly_heatmap(table: pd.DataFrame, *, ax: Axes | None = None, title: 
     ax.set_xlim(0, frame.shape[1])
     ax.set_ylim(frame.shape[0], 0)
     ax.tick_params(length=0)
-    ax.set_title("Monthly returns (%)" if title is None else title, loc="left", fontsize=11)
+    ax.set_title("Monthly returns (%)" if title is None else title, loc="left", fontsize=11, y=1.0)
     return ax
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import base64
 import io
+import multiprocessing
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -17,7 +19,7 @@ from matplotlib.figure import Figure
 from factorlab.errors import ParameterError
 from factorlab.plotting import _performance as pp
 
-__all__ = ["PLOT_NAMES", "build_figure", "render_images", "render_crisis_images", "figure_data_uri"]
+__all__ = ["PLOT_NAMES", "build_figure", "render_all", "figure_data_uri"]
 
 _WIDE, _HALF = (10.0, 3.4), (5.0, 3.4)
 
@@ -94,31 +96,106 @@ def _figure(size: tuple[float, float], margins: tuple[float, float, float, float
     return fig
 
 
-def figure_data_uri(fig: Figure, dpi: int) -> str:
-    """PNG ``data:`` URI of ``fig``; the figure's artists are cleared afterwards."""
+def _png_uri(fig: Figure, dpi: int) -> str:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None},
                 pil_kwargs={"compress_level": 1})
-    fig.clear()
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def render_images(sheet) -> dict[str, str | None]:
-    """Every chart of ``sheet`` as a PNG data URI (None where it does not apply)."""
-    out: dict[str, str | None] = {}
-    for name in PLOT_NAMES:
-        fig = build_figure(sheet, name)
-        out[name] = None if fig is None else figure_data_uri(fig, sheet.dpi)
-    return out
+def figure_data_uri(fig: Figure, dpi: int) -> str:
+    """PNG ``data:`` URI of ``fig``; the figure's artists are cleared afterwards."""
+    uri = _png_uri(fig, dpi)
+    fig.clear()
+    return uri
 
 
-def render_crisis_images(sheet) -> list[str]:
-    """One PNG data URI per crisis window of ``sheet``."""
+def _crisis_uris(windows, dpi: int) -> list[str]:
+    """Crisis panels sharing one Figure and Axes.
+
+    Each event's artists are removed after its image is taken, so the axes
+    (and its tick objects) are built once.
+    """
+    if not windows:
+        return []
+    fig = _figure((3.4, 2.2), (0.5, 0.35, 0.3, 0.3))
+    ax = fig.add_subplot()
     images = []
-    for window in sheet.crisis:
-        fig = _figure((3.4, 2.2), (0.5, 0.1, 0.3, 0.3))
-        ax = fig.add_subplot()
+    for window in windows:
+        for artist in [*ax.lines, *ax.collections, *ax.patches, *ax.texts]:
+            artist.remove()
+        ax.relim()
+        ax.autoscale()
         pp.plot_crisis_event(window.cumulative, window.benchmark, ax=ax, title=window.title)
         ax.title.set_fontsize(9)
-        images.append(figure_data_uri(fig, sheet.dpi))
+        images.append(_png_uri(fig, dpi))
+    fig.clear()
     return images
+
+
+# ------------------------------------------------------- parallel rendering
+#: Rough relative cost of each image, to balance the work across processes.
+_COST = {"monthly_heatmap": 3.0, "distribution": 1.3, "crisis": 0.4}
+_FORKED_SHEET = None  # the sheet a forked worker renders (inherited at fork time)
+
+Job = tuple[str, object]  # ('chart', name) or ('crisis', index)
+
+
+def _run_jobs(sheet, jobs: list[Job]) -> list[str]:
+    """Render jobs in this process; crisis panels share one axes (see _crisis_uris)."""
+    out: dict[int, str] = {}
+    crisis = [(pos, job[1]) for pos, job in enumerate(jobs) if job[0] == "crisis"]
+    for pos, (kind, name) in enumerate(jobs):
+        if kind == "chart":
+            out[pos] = figure_data_uri(build_figure(sheet, name), sheet.dpi)
+    if crisis:
+        windows = [sheet.crisis[i] for _pos, i in crisis]
+        for (pos, _i), uri in zip(crisis, _crisis_uris(windows, sheet.dpi)):
+            out[pos] = uri
+    return [out[pos] for pos in range(len(jobs))]
+
+
+def _run_forked(jobs: list[Job]) -> list[str]:
+    return _run_jobs(_FORKED_SHEET, jobs)
+
+
+def _balance(jobs: list[Job], groups: int) -> list[list[Job]]:
+    """Greedy split of the jobs into ``groups`` lists of similar total cost."""
+    buckets: list[list[Job]] = [[] for _ in range(groups)]
+    load = [0.0] * groups
+    for job in sorted(jobs, key=lambda j: -_COST.get(j[0] if j[0] == "crisis" else j[1], 1.0)):
+        k = load.index(min(load))
+        buckets[k].append(job)
+        load[k] += _COST.get(job[0] if job[0] == "crisis" else job[1], 1.0)
+    return buckets
+
+
+def render_all(sheet, workers: int = 1) -> tuple[dict[str, str | None], list[str]]:
+    """Every chart image and every crisis image of ``sheet``.
+
+    With ``workers > 1`` (and where the 'fork' start method exists) the images
+    are split over ``workers - 1`` forked processes and this one; the results
+    are identical to ``workers=1``.
+
+    Returns
+    -------
+    (dict name -> data URI or None, list of crisis data URIs in ``sheet.crisis`` order)
+    """
+    global _FORKED_SHEET
+    jobs: list[Job] = [("chart", n) for n in PLOT_NAMES if _CHARTS[n][0](sheet)]
+    jobs += [("crisis", i) for i in range(len(sheet.crisis))]
+    if workers > 1 and "fork" in multiprocessing.get_all_start_methods() and len(jobs) > 2:
+        groups = [g for g in _balance(jobs, workers) if g]
+        _FORKED_SHEET = sheet
+        try:
+            with ProcessPoolExecutor(len(groups) - 1, mp_context=multiprocessing.get_context("fork")) as pool:
+                futures = [pool.submit(_run_forked, g) for g in groups[1:]]
+                results = dict(zip(groups[0], _run_jobs(sheet, groups[0])))
+                for group, future in zip(groups[1:], futures):
+                    results.update(zip(group, future.result()))
+        finally:
+            _FORKED_SHEET = None
+    else:
+        results = dict(zip(jobs, _run_jobs(sheet, jobs)))
+    images = {name: results.get(("chart", name)) for name in PLOT_NAMES}
+    return images, [results[("crisis", i)] for i in range(len(sheet.crisis))]

@@ -55,6 +55,9 @@ class ReturnsTearSheet:
         Per-bar risk-free return for the Sharpe ratio.
     dpi : int
         Resolution of the report's PNG charts.
+    workers : int
+        Processes that render the charts (1: this process only; more uses
+        forked processes where the platform has them).
     """
 
     returns: pd.Series
@@ -68,6 +71,7 @@ class ReturnsTearSheet:
     capital: float | None = None
     risk_free: float = 0.0
     dpi: int = 72
+    workers: int = 1
 
     def __post_init__(self) -> None:
         self.returns = _inputs.check_returns(self.returns)
@@ -87,6 +91,8 @@ class ReturnsTearSheet:
             raise ParameterError(f"capital must be a positive number, got {self.capital!r}")
         if int(self.dpi) != self.dpi or not 20 <= self.dpi <= 400:
             raise ParameterError(f"dpi must be an integer in [20, 400], got {self.dpi!r}")
+        if int(self.workers) != self.workers or self.workers < 1:
+            raise ParameterError(f"workers must be a positive integer, got {self.workers!r}")
         if self.positions is not None:
             self.exposure  # validate now: errors belong to the call that passed the data
 
@@ -223,18 +229,23 @@ class ReturnsTearSheet:
         return build_figure(self, name)
 
     @cached_property
+    def _rendered(self) -> tuple[dict[str, str | None], list[str]]:
+        from factorlab.report._figures import render_all
+
+        for name in ("stats", "cumulative", "drawdowns", "monthly_returns", "annual_returns",
+                     "rolling_sharpe", "rolling_beta", "crisis", "trade_returns"):
+            getattr(self, name)  # computed once here, before any worker process starts
+        return render_all(self, int(self.workers))
+
+    @property
     def images(self) -> dict[str, str | None]:
         """Each chart as a PNG ``data:`` URI (None where the chart does not apply); cached."""
-        from factorlab.report._figures import render_images
+        return self._rendered[0]
 
-        return render_images(self)
-
-    @cached_property
+    @property
     def crisis_images(self) -> list[str]:
         """One PNG ``data:`` URI per :attr:`crisis` window, in the same order; cached."""
-        from factorlab.report._figures import render_crisis_images
-
-        return render_crisis_images(self)
+        return self._rendered[1]
 
     def to_html(self, path=None, template=None, *, css=None) -> str:
         """Render the report as one self-contained HTML page (images embedded).
@@ -269,7 +280,8 @@ def create_returns_tear_sheet(returns: pd.Series, benchmark: pd.Series | None = 
                               parameters: Mapping[str, object] | None = None,
                               title: str = "Strategy returns report",
                               periods_per_year: float | None = None, capital: float | None = None,
-                              risk_free: float = 0.0, dpi: int = 72) -> ReturnsTearSheet:
+                              risk_free: float = 0.0, dpi: int = 72, workers: int = 1
+                              ) -> ReturnsTearSheet:
     """Returns tear sheet of a strategy; shows inline in a notebook, ``.to_html()`` writes a report.
 
     Parameters
@@ -303,6 +315,10 @@ def create_returns_tear_sheet(returns: pd.Series, benchmark: pd.Series | None = 
         Per-bar risk-free return.
     dpi : int
         Resolution of the PNG charts.
+    workers : int
+        Processes rendering the charts: 1 renders here; ``n > 1`` forks
+        ``n - 1`` helpers (POSIX 'fork' only, else 1), about ``n`` times
+        faster on ``n`` free cores. Same images either way.
 
     Returns
     -------
@@ -314,4 +330,4 @@ def create_returns_tear_sheet(returns: pd.Series, benchmark: pd.Series | None = 
         Malformed returns, a benchmark that does not overlap, bad options.
     """
     return ReturnsTearSheet(returns, benchmark, positions, trades, volumes, parameters or {}, title,
-                            periods_per_year, capital, risk_free, dpi)
+                            periods_per_year, capital, risk_free, dpi, workers)
