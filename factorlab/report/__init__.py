@@ -18,7 +18,7 @@ events in :data:`CRISIS_EVENTS`.
 from __future__ import annotations
 
 from factorlab.report._crisis import CRISIS_EVENTS, CrisisEvent, CrisisWindow, crisis_windows
-from factorlab.report._figures import PLOT_NAMES
+from factorlab.report._names import PLOT_NAMES
 from factorlab.report._html import (
     KPI_KEYS,
     TEMPLATE_KEYS,

@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 
 from factorlab.errors import ParameterError
 from factorlab.plotting import _performance as pp
+from factorlab.report._names import PLOT_NAMES
 
 __all__ = ["PLOT_NAMES", "build_figure", "render_all", "figure_data_uri"]
 
@@ -63,8 +64,7 @@ _CHARTS: dict[str, tuple[Callable, Callable | tuple, Callable]] = {
                           lambda s, ax: pp.plot_returns_per_trade(s.trade_returns, ax=ax)),
 }
 
-#: The chart names: keys of ``plots`` in templates and arguments of ``ReturnsTearSheet.figure``.
-PLOT_NAMES: tuple[str, ...] = tuple(_CHARTS)
+assert tuple(_CHARTS) == PLOT_NAMES, "chart registry and PLOT_NAMES disagree"
 
 
 def build_figure(sheet, name: str) -> Figure | None:

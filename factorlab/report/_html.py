@@ -55,7 +55,7 @@ import pandas as pd
 from markupsafe import Markup, escape
 
 from factorlab.errors import ParameterError
-from factorlab.report._figures import PLOT_NAMES
+from factorlab.report._names import PLOT_NAMES
 
 __all__ = ["TEMPLATE_KEYS", "KPI_KEYS", "build_context", "render_html", "render_fragment",
            "default_template_path", "default_css_path"]
