@@ -51,7 +51,8 @@ def tiny_fd(values: np.ndarray = FACTOR, groups: dict | None = None) -> fl.Facto
 #   d2 (bar2): k=-1 (-1/12, -1/11, 0, 1/4)  k=+1 (0, 0, 0, 0)
 #   d3 (bar3): k=-1 (0, 0, 0, 0)            k=+1 (1/4, 0, 0, 0)
 def test_average_cumulative_return_hand_computed_raw():
-    out = fl.average_cumulative_return_by_quantile(tiny_fd(), periods_before=1, periods_after=1, demeaned=False)
+    out = fl.average_cumulative_return_by_quantile(tiny_fd(), periods_before=1, periods_after=1,
+                                                   demeaned=False)
     assert list(out.columns) == [-1, 0, 1]
     assert list(out.index) == [(1, "mean"), (1, "std"), (2, "mean"), (2, "std")]
     # Q1, k=-1: per-date means (-1/22, -1/22, 0): mean -1/33, std sqrt(3)/66
@@ -158,7 +159,8 @@ def real_fd(sp500_prices, sp500_sectors, reversal_factor, momentum_factor):
     out = {}
     for name, fac in (("reversal", reversal_factor), ("momentum", momentum_factor)):
         idx = fac.index
-        sub = fac[idx.get_level_values("asset").isin(prices.columns) & idx.get_level_values("date").isin(dates)]
+        sub = fac[idx.get_level_values("asset").isin(prices.columns)
+                  & idx.get_level_values("date").isin(dates)]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             out[name] = fl.prepare_factor_data(sub, prices, periods=(1,), groupby=sp500_sectors)
@@ -207,7 +209,8 @@ def test_quantile_absent_on_a_date():
 
 
 def test_window_past_the_prices_gives_nan():
-    out = fl.average_cumulative_return_by_quantile(tiny_fd(), periods_before=4, periods_after=4, demeaned=False)
+    out = fl.average_cumulative_return_by_quantile(tiny_fd(), periods_before=4, periods_after=4,
+                                                   demeaned=False)
     assert list(out.columns) == list(range(-4, 5))
     # events on bar1..bar3 of bar0..bar4: no event reaches 4 bars either way
     assert out[-4].isna().all() and out[4].isna().all()

@@ -127,7 +127,8 @@ DATES = pd.DatetimeIndex(["2021-03-01", "2021-03-02", "2021-03-03"], name="date"
 TINY = np.array([[1.0, 2, 3, 4], [4, 1, 2, 3], [3, 4, 1, 2]])
 
 
-def tiny_fd(values: np.ndarray = TINY, dates: pd.DatetimeIndex = DATES, freq_level: bool = False) -> fl.FactorData:
+def tiny_fd(values: np.ndarray = TINY, dates: pd.DatetimeIndex = DATES,
+            freq_level: bool = False) -> fl.FactorData:
     """A FactorData of 4 assets with 2 quantiles (the lower half of a date, rounded up -> 1)."""
     wide = pd.DataFrame(values, index=dates, columns=pd.Index(list("ABCD"), name="asset"))
     long = wide.stack().dropna().rename("factor").to_frame()
@@ -161,7 +162,8 @@ def test_quantile_turnover_hand_computed():
 def test_quantile_turnover_table_hand_computed():
     table = fl.quantile_turnover_table(tiny_fd(), periods=(1, 2))
     # means of the series above: Q1 (0.5, 0.5) and (1,); Q2 (0.5, 0.5) and d3 {A,B} vs d1 {C,D} -> 1
-    expected = pd.DataFrame([[0.5, 1.0], [0.5, 1.0]], index=["Quantile 1 Mean Turnover", "Quantile 2 Mean Turnover"],
+    expected = pd.DataFrame([[0.5, 1.0], [0.5, 1.0]],
+                            index=["Quantile 1 Mean Turnover", "Quantile 2 Mean Turnover"],
                             columns=["1D", "2D"])
     pd.testing.assert_frame_equal(table, expected)
 
@@ -264,5 +266,6 @@ def test_invariant_to_monotone_transform_of_factor():
     fd = tiny_fd()
     wide = fd.factor
     fd2 = tiny_fd(np.exp(wide.to_numpy()) * 3 + 7)
-    pd.testing.assert_series_equal(fl.factor_rank_autocorrelation(fd, 1), fl.factor_rank_autocorrelation(fd2, 1))
+    pd.testing.assert_series_equal(fl.factor_rank_autocorrelation(fd, 1),
+                                   fl.factor_rank_autocorrelation(fd2, 1))
     pd.testing.assert_series_equal(fl.quantile_turnover(fd, 1, 1), fl.quantile_turnover(fd2, 1, 1))

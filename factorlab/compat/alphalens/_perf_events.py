@@ -103,7 +103,8 @@ def _cum_index(returns: pd.DataFrame) -> np.ndarray:
     return np.cumprod(1.0 + np.where(np.isnan(r), 0.0, r), axis=0)
 
 
-def _grid_from_index(index: pd.MultiIndex, values: pd.DataFrame, array: np.ndarray) -> tuple[EventGrid, pd.Index]:
+def _grid_from_index(index: pd.MultiIndex, values: pd.DataFrame,
+                     array: np.ndarray) -> tuple[EventGrid, pd.Index]:
     idx = index.remove_unused_levels()
     dates, assets = idx.levels[0], idx.levels[1]
     rows = values.index.get_indexer(dates)
@@ -111,14 +112,16 @@ def _grid_from_index(index: pd.MultiIndex, values: pd.DataFrame, array: np.ndarr
     found = rows[idx.codes[0]] >= 0
     missing = found & (cols[idx.codes[1]] < 0)
     if missing.any():
-        raise KeyError(f"assets {list(pd.unique(assets[idx.codes[1][missing]]))[:5]} are not in returns.columns")
+        absent = list(pd.unique(assets[idx.codes[1][missing]]))[:5]
+        raise KeyError(f"assets {absent} are not in returns.columns")
     grid = EventGrid(date_idx=np.asarray(idx.codes[0], dtype=np.int64),
                      asset_idx=np.asarray(idx.codes[1], dtype=np.int64), rows=rows,
                      cols=cols, values=array, relative=False, n_dates=len(dates))
     return grid, dates
 
 
-def common_start_returns(factor, returns, before, after, cumulative=False, mean_by_date=False, demean_by=None):
+def common_start_returns(factor, returns, before, after, cumulative=False, mean_by_date=False,
+                         demean_by=None):
     """Alphalens ``common_start_returns``: returns of every (date, asset) event on a common offset index.
 
     Parameters
@@ -212,7 +215,8 @@ def average_cumulative_return_by_quantile(factor_data, returns, periods_before=1
     kept = np.array([k for k in offsets if grid.offset_in_range(int(k))], dtype=np.int64)
     if len(kept) == 0:
         raise ParameterError("no offset of the window falls inside the returns' dates")
-    mean, std, present = event_table(grid, kept, qcode.astype(np.int64), gcode, len(g_labels) if need_groups else 1,
+    n_groups = len(g_labels) if need_groups else 1
+    mean, std, present = event_table(grid, kept, qcode.astype(np.int64), gcode, n_groups,
                                      demeaned, group_adjust, by_group)
     out = table_frame(mean, std, present, np.asarray(q_labels), g_labels if by_group else None, kept)
     if len(kept) != len(offsets) or by_group:
