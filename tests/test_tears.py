@@ -165,7 +165,8 @@ def test_html_renders_in_headless_chromium(sheet, tmp_path):
     dom = subprocess.run(["chromium", *flags, "--virtual-time-budget=5000", "--dump-dom", path.as_uri()],
                          capture_output=True, text=True, timeout=120).stdout
     assert 'data-checked="1"' in dom
-    assert "data-broken" not in dom
+    assert dom.count("<img") == len(sheet.figures)
+    assert 'data-broken="1"' not in dom
     for key in SECTION_KEYS + ["by_group"]:
         assert f'id="{key}"' in dom
     shot = tmp_path / "shot.png"
