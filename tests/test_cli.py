@@ -1,0 +1,25 @@
+"""The command line: quickstart writes the full tear sheet and tables."""
+
+from __future__ import annotations
+
+import pytest
+
+from factorlab.cli import main
+
+
+def test_quickstart_writes_tear_sheet(tmp_path, capsys):
+    assert main(["quickstart", "--out", str(tmp_path), "--cost-bps", "5"]) == 0
+    out = capsys.readouterr().out
+    assert "headline" in out and "IC Mean" in out
+    html = (tmp_path / "tearsheet.html").read_text()
+    for section in ("summary", "returns", "information", "turnover", "events", "by_group"):
+        assert f'id="{section}"' in html
+    assert (tmp_path / "headline.csv").exists()
+    assert "net annual return @ 5 bps" in (tmp_path / "headline.csv").read_text()
+
+
+def test_unknown_command_exits_with_usage(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["nope"])
+    assert exc.value.code == 2
+    assert "invalid choice" in capsys.readouterr().err
