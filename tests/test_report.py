@@ -148,7 +148,7 @@ def test_positions_give_leverage_and_exposure(daily):
     exp = create_returns_tear_sheet(strat, positions=weights, periods_per_year=PPY).exposure
     assert exp.index.equals(strat.index)
     assert exp["gross"].iloc[1:].eq(1.0).all()
-    assert sheet.images["leverage"].startswith("data:image/png;base64,")
+    assert sheet.images["leverage"].startswith("data:image/svg+xml;base64,")
 
 
 def test_trades_give_histogram_and_trades_per_day(daily, rng):
@@ -229,7 +229,7 @@ def test_default_html_has_every_section_and_image(sheet, tmp_path):
     images = re.findall(r'<img [^>]*src="([^"]*)"', html)
     expected = sum(v is not None for v in sheet.images.values()) + len(sheet.crisis)
     assert len(images) == expected
-    assert all(src.startswith("data:image/png;base64,") and len(src) > 1000 for src in images)
+    assert all(src.startswith("data:image/svg+xml;base64,") and len(src) > 1000 for src in images)
     assert "lookback" in html and "Flash Crash 2010" in html
     assert f"{sheet.kpi['sharpe']:.2f}" in html
 
@@ -324,3 +324,21 @@ def test_parallel_rendering_gives_the_same_images(daily):
     assert one.crisis_images == two.crisis_images
     with pytest.raises(ParameterError, match="workers"):
         create_returns_tear_sheet(strat, workers=0)
+
+
+def test_png_images(daily):
+    import base64
+
+    sheet = create_returns_tear_sheet(daily[0], periods_per_year=PPY, image_format="png", dpi=50)
+    uri = sheet.images["cumulative"]
+    assert uri.startswith("data:image/png;base64,")
+    assert base64.b64decode(uri.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
+    assert all(u.startswith("data:image/png") for u in sheet.crisis_images)
+    with pytest.raises(ParameterError, match="image_format"):
+        create_returns_tear_sheet(daily[0], image_format="jpg")
+
+
+def test_svg_images_are_deterministic(daily):
+    one = create_returns_tear_sheet(daily[0], periods_per_year=PPY)
+    two = create_returns_tear_sheet(daily[0], periods_per_year=PPY)
+    assert one.images["drawdown"] == two.images["drawdown"]

@@ -38,8 +38,8 @@ def _chromium(args: list[str], profile: Path) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=120)
 
 
-@pytest.fixture(scope="module")
-def report_file(tmp_path_factory) -> tuple[Path, object]:
+@pytest.fixture(scope="module", params=["svg", "png"])
+def report_file(request, tmp_path_factory) -> tuple[Path, object]:
     if not CHROMIUM.exists():
         pytest.skip("headless Chromium not found at /usr/bin/chromium (apt-get install chromium)")
     rng = np.random.default_rng(7)
@@ -49,7 +49,8 @@ def report_file(tmp_path_factory) -> tuple[Path, object]:
     pos = pd.DataFrame({"A": 60.0, "B": -40.0, "cash": 80.0}, index=idx)
     trades = pd.Series(rng.normal(0.002, 0.03, 300))
     sheet = create_returns_tear_sheet(strat, bench, positions=pos, trades=trades, periods_per_year=252,
-                                      parameters={"lookback": 20, "universe": "synthetic"})
+                                      parameters={"lookback": 20, "universe": "synthetic"},
+                                      image_format=request.param)
     html = sheet.to_html().replace("</body>", _PROBE + "</body>")
     path = tmp_path_factory.mktemp("report") / "report.html"
     path.write_text(html, encoding="utf-8")

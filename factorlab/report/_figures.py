@@ -1,4 +1,4 @@
-"""The report's charts: one small matplotlib Figure per chart, rendered to PNG data URIs.
+"""The report's charts: one small matplotlib Figure per chart, rendered to SVG or PNG data URIs.
 
 Figures are built with :class:`matplotlib.figure.Figure` directly (not
 pyplot), so they are never registered globally and are freed as soon as
@@ -13,6 +13,7 @@ import multiprocessing
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 
+from matplotlib import rc_context
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
@@ -96,21 +97,32 @@ def _figure(size: tuple[float, float], margins: tuple[float, float, float, float
     return fig
 
 
-def _png_uri(fig: Figure, dpi: int) -> str:
+#: Image formats of the report: SVG (vector, text left to the browser) or PNG.
+IMAGE_FORMATS = ("svg", "png")
+
+
+def _image_uri(fig: Figure, image_format: str, dpi: int) -> str:
+    """``data:`` URI of ``fig`` as SVG (text as <text>, fixed id salt: deterministic) or PNG."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None},
-                pil_kwargs={"compress_level": 1})
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    if image_format == "svg":
+        with rc_context({"svg.fonttype": "none", "svg.hashsalt": "factorlab"}):  # this call only
+            fig.savefig(buffer, format="svg", metadata={"Date": None})
+        mime = "image/svg+xml"
+    else:
+        fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None},
+                    pil_kwargs={"compress_level": 1})
+        mime = "image/png"
+    return f"data:{mime};base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def figure_data_uri(fig: Figure, dpi: int) -> str:
-    """PNG ``data:`` URI of ``fig``; the figure's artists are cleared afterwards."""
-    uri = _png_uri(fig, dpi)
+def figure_data_uri(fig: Figure, image_format: str = "svg", dpi: int = 72) -> str:
+    """``data:`` URI of ``fig`` ('svg' or 'png' at ``dpi``); the figure is cleared afterwards."""
+    uri = _image_uri(fig, image_format, dpi)
     fig.clear()
     return uri
 
 
-def _crisis_uris(windows, dpi: int) -> list[str]:
+def _crisis_uris(windows, image_format: str, dpi: int) -> list[str]:
     """Crisis panels sharing one Figure and Axes.
 
     Each event's artists are removed after its image is taken, so the axes
@@ -128,7 +140,7 @@ def _crisis_uris(windows, dpi: int) -> list[str]:
         ax.autoscale()
         pp.plot_crisis_event(window.cumulative, window.benchmark, ax=ax, title=window.title)
         ax.title.set_fontsize(9)
-        images.append(_png_uri(fig, dpi))
+        images.append(_image_uri(fig, image_format, dpi))
     fig.clear()
     return images
 
@@ -147,10 +159,10 @@ def _run_jobs(sheet, jobs: list[Job]) -> list[str]:
     crisis = [(pos, job[1]) for pos, job in enumerate(jobs) if job[0] == "crisis"]
     for pos, (kind, name) in enumerate(jobs):
         if kind == "chart":
-            out[pos] = figure_data_uri(build_figure(sheet, name), sheet.dpi)
+            out[pos] = figure_data_uri(build_figure(sheet, name), sheet.image_format, sheet.dpi)
     if crisis:
         windows = [sheet.crisis[i] for _pos, i in crisis]
-        for (pos, _i), uri in zip(crisis, _crisis_uris(windows, sheet.dpi)):
+        for (pos, _i), uri in zip(crisis, _crisis_uris(windows, sheet.image_format, sheet.dpi)):
             out[pos] = uri
     return [out[pos] for pos in range(len(jobs))]
 

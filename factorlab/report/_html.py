@@ -25,7 +25,7 @@ does not apply are present and empty (None / empty list), so test them with
 ``kpi_raw.<key>``           the same statistics as floats (NaN when undefined)
 ``kpis``                    list of the key-statistics strip: ``item.key``,
                             ``item.label``, ``item.value`` (text)
-``plots.<name>``            PNG data URI for ``<img src=...>``, or None; names
+``plots.<name>``            image data URI (SVG or PNG) for ``<img src=...>``, or None; names
                             in :data:`PLOT_NAMES` (``plots.cumulative``,
                             ``plots.drawdown``, ``plots.monthly_heatmap`` ...)
 ``crisis``                  list of covered crisis events, each with ``name``,
@@ -96,7 +96,8 @@ TEMPLATE_KEYS: dict[str, str] = {
     **{f"kpi.{k}": f"{label}, formatted text ('–' when undefined)" for k, (label, _) in _KPI_SPEC.items()},
     "kpi_raw.<key>": "the kpi statistics as floats (NaN when undefined), same keys as kpi",
     "kpis": "list of the key-statistics strip: item.key, item.label, item.value",
-    **{f"plots.{name}": "PNG data URI of the chart, or None when it does not apply" for name in PLOT_NAMES},
+    **{f"plots.{name}": "SVG/PNG data URI of the chart, or None when it does not apply"
+       for name in PLOT_NAMES},
     "crisis": ("list of covered crisis events: name, title, start, end, first, last, partial, "
                "strategy_return, benchmark_return, plot (data URI)"),
     "parameters": "list of strategy parameters: key, value",
@@ -283,7 +284,7 @@ def _render(template: jinja2.Template, context: dict[str, object]) -> str:
 
 def render_html(sheet, path: str | Path | None = None, *, template: str | Path | None = None,
                 css: str | Path | None = None) -> str:
-    """Render ``sheet`` as a self-contained HTML page (charts embedded as PNG data URIs).
+    """Render ``sheet`` as a self-contained HTML page (charts embedded as SVG or PNG data URIs).
 
     Parameters
     ----------
