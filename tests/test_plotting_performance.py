@@ -181,12 +181,21 @@ def test_exposure_and_leverage(returns):
         pp.plot_exposure(exp[["net"]])
 
 
+def _bin_counts(ax) -> np.ndarray:
+    """Bin heights of a 'stepfilled' histogram polygon: the top of each step."""
+    (poly,) = [p for p in ax.patches if p.get_label() == "histogram"]
+    ys = poly.get_xy()[:, 1]
+    n = (len(ys) - 1) // 4  # steps go up along 2n+1 points, then back along the bottom
+    return ys[1:2 * n + 1:2]
+
+
 def test_histograms_count_every_value(returns, rng):
     ax = pp.plot_return_distribution(returns, bins=30)
-    assert sum(p.get_height() for p in ax.patches) == len(returns)
+    np.testing.assert_array_equal(_bin_counts(ax), np.histogram(returns, bins=30)[0])
+    assert _bin_counts(ax).sum() == len(returns)
     trades = pd.Series(rng.normal(0, 0.03, 77))
     ax = pp.plot_returns_per_trade(trades)
-    assert sum(p.get_height() for p in ax.patches) == 77
+    assert _bin_counts(ax).sum() == 77
     assert ax.get_title(loc="left") == "Returns per trade"
 
 

@@ -342,3 +342,16 @@ def test_svg_images_are_deterministic(daily):
     one = create_returns_tear_sheet(daily[0], periods_per_year=PPY)
     two = create_returns_tear_sheet(daily[0], periods_per_year=PPY)
     assert one.images["drawdown"] == two.images["drawdown"]
+
+
+def test_shared_axes_images_equal_fresh_figures(daily, rng):
+    """Charts rendered on a reused axes are pixel-identical to fresh figures."""
+    from factorlab.report import _figures
+
+    strat, bench = daily
+    pos = pd.DataFrame({"A": 60.0, "B": -40.0, "cash": 80.0}, index=strat.index)
+    sheet = create_returns_tear_sheet(strat, bench, positions=pos, trades=pd.Series(rng.normal(0, 0.02, 50)),
+                                      periods_per_year=PPY, image_format="png")
+    for name in PLOT_NAMES:
+        fresh = _figures.figure_data_uri(_figures.build_figure(sheet, name), "png", sheet.dpi)
+        assert sheet.images[name] == fresh, name

@@ -340,7 +340,8 @@ def plot_return_distribution(returns: pd.Series, *, bins: int = 60, ax: Axes | N
     Returns
     -------
     matplotlib.axes.Axes
-        The histogram's bars as ``Rectangle`` patches; their heights sum to
+        One filled step ``Polygon`` labelled 'histogram' (one patch instead
+        of one per bin); its step heights are the bin counts, which sum to
         the number of finite returns.
     """
     series = as_series(returns, "returns")
@@ -348,7 +349,7 @@ def plot_return_distribution(returns: pd.Series, *, bins: int = 60, ax: Axes | N
         raise ParameterError(f"bins must be a positive integer, got {bins!r}")
     values = _values(series)
     ax = _axes(ax, (6.0, 3.5))
-    ax.hist(values[np.isfinite(values)], bins=int(bins),
+    ax.hist(values[np.isfinite(values)], bins=int(bins), histtype="stepfilled", label="histogram",
             **({"color": PERFORMANCE_COLORS["strategy"], "alpha": 0.85} | style))
     ax.axvline(0.0, color="black", lw=0.7, label="_reference")
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
@@ -548,7 +549,8 @@ def plot_returns_per_trade(trade_returns: pd.Series, *, bins: int = 40, ax: Axes
     Returns
     -------
     matplotlib.axes.Axes
-        Histogram bars whose heights sum to the number of finite trade returns.
+        As :func:`plot_return_distribution`: bin counts sum to the number of
+        finite trade returns.
     """
     return plot_return_distribution(trade_returns, bins=bins, ax=ax,
                                     title=title or "Returns per trade", **style)
