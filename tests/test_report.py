@@ -355,3 +355,15 @@ def test_shared_axes_images_equal_fresh_figures(daily, rng):
     for name in PLOT_NAMES:
         fresh = _figures.figure_data_uri(_figures.build_figure(sheet, name), "png", sheet.dpi)
         assert sheet.images[name] == fresh, name
+
+
+@pytest.mark.parametrize("bars, tz", [(3, None), (60, "America/New_York")])
+def test_short_and_tz_aware_series_render(rng, bars, tz):
+    idx = pd.bdate_range("2020-02-03", periods=bars, tz=tz)
+    strat = pd.Series(rng.normal(0, 0.01, bars), idx)
+    sheet = create_returns_tear_sheet(strat, strat * 0.5)
+    html = sheet.to_html()
+    assert sheet.images["rolling_sharpe"] is None and sheet.images["rolling_beta"] is None
+    assert 'src="None"' not in html and "Not enough data" in html
+    if bars == 60:
+        assert [w.event.name for w in sheet.crisis] == ["COVID-19 Pandemic 2020", "Post-COVID Run-up 2020-2021"]

@@ -40,6 +40,11 @@ def _annual(sheet, ax: Axes) -> None:
     pp.plot_annual_returns(annual, mean=float(annual.mean()), ax=ax)
 
 
+def _has_values(frame) -> bool:
+    """A table exists and holds at least one number (rolling windows longer than the data do not)."""
+    return frame is not None and bool(frame.notna().to_numpy().any())
+
+
 #: name -> (applies to the sheet?, figure size, draw on an axes)
 _CHARTS: dict[str, tuple[Callable, Callable | tuple, Callable]] = {
     "cumulative": (lambda s: True, _WIDE, lambda s, ax: _cumulative(s, ax, False)),
@@ -53,13 +58,13 @@ _CHARTS: dict[str, tuple[Callable, Callable | tuple, Callable]] = {
                  lambda s, ax: pp.plot_drawdown_periods(s.cumulative["strategy"], s.drawdowns, ax=ax)),
     "underwater": (lambda s: True, (10.0, 2.8),
                    lambda s, ax: pp.plot_underwater(s.underwater, s.drawdowns, ax=ax)),
-    "rolling_beta": (lambda s: s.rolling_beta is not None, (10.0, 2.8),
+    "rolling_beta": (lambda s: _has_values(s.rolling_beta), (10.0, 2.8),
                      lambda s, ax: pp.plot_rolling_beta(s.rolling_beta, ax=ax)),
-    "rolling_sharpe": (lambda s: True, (10.0, 2.8),
+    "rolling_sharpe": (lambda s: _has_values(s.rolling_sharpe), (10.0, 2.8),
                        lambda s, ax: pp.plot_rolling_sharpe(s.rolling_sharpe, ax=ax)),
-    "leverage": (lambda s: s.exposure is not None, (10.0, 2.8),
+    "leverage": (lambda s: _has_values(s.exposure), (10.0, 2.8),
                  lambda s, ax: pp.plot_leverage(s.exposure["gross"], ax=ax)),
-    "exposure": (lambda s: s.exposure is not None, (10.0, 2.8),
+    "exposure": (lambda s: _has_values(s.exposure), (10.0, 2.8),
                  lambda s, ax: pp.plot_exposure(s.exposure, ax=ax)),
     "returns_per_trade": (lambda s: s.trade_returns is not None, _HALF,
                           lambda s, ax: pp.plot_returns_per_trade(s.trade_returns, ax=ax)),
