@@ -28,6 +28,7 @@ __all__ = [
     "factor_to_wide",
     "groups_to_wide",
     "check_same_timezone",
+    "series_grid",
 ]
 
 _MAX_LISTED = 5
@@ -187,12 +188,8 @@ def factor_to_wide(factor: pd.Series | pd.DataFrame, what: str = "factor") -> tu
             raise InvalidIndexError(
                 f"{what} index level 0 must hold timestamps, got dtype {dates.dtype}"
             )
-        n_entries = len(factor)
-        wide = factor.astype("float64").unstack(level=1, sort=True)
-        wide = wide.sort_index()
-        wide.index.name = "date"
-        wide.columns.name = "asset"
-        return wide, n_entries
+        wide, _ = series_grid(factor)
+        return wide, len(factor)
     if isinstance(factor, pd.DataFrame):
         if factor.shape[0] == 0 or factor.shape[1] == 0:
             raise EmptyDataError(f"{what} is empty (shape {factor.shape})")
@@ -209,6 +206,33 @@ def factor_to_wide(factor: pd.Series | pd.DataFrame, what: str = "factor") -> tu
     raise InvalidIndexError(
         f"{what} must be a (date, asset) Series or a wide DataFrame, got {type(factor).__name__}"
     )
+
+
+def _sorted_level(index: pd.MultiIndex, level: int) -> tuple[pd.Index, np.ndarray]:
+    values, codes = index.levels[level], index.codes[level]
+    if values.is_monotonic_increasing:
+        return values, codes
+    order = np.argsort(values, kind="stable")
+    remap = np.empty(len(order), dtype=np.intp)
+    remap[order] = np.arange(len(order))
+    return values[order], remap[codes]
+
+
+def series_grid(series: pd.Series) -> tuple[pd.DataFrame, np.ndarray]:
+    """Wide frame (sorted dates x sorted assets) of a unique (date, asset) Series, and its entry mask.
+
+    The mask marks cells that were entries of the Series (NaN values
+    included), so that NaN values and absent entries can be told apart.
+    """
+    idx = series.index.remove_unused_levels()
+    dates, d_codes = _sorted_level(idx, 0)
+    assets, a_codes = _sorted_level(idx, 1)
+    values = np.full((len(dates), len(assets)), np.nan)
+    values[d_codes, a_codes] = series.to_numpy(dtype="float64")
+    present = np.zeros(values.shape, dtype=bool)
+    present[d_codes, a_codes] = True
+    wide = pd.DataFrame(values, index=pd.DatetimeIndex(dates, name="date"), columns=pd.Index(assets, name="asset"))
+    return wide, present
 
 
 def groups_to_wide(groupby: Any, dates: pd.DatetimeIndex, assets: pd.Index) -> pd.DataFrame:

@@ -86,13 +86,15 @@ def demean_rows(r: np.ndarray, codes: np.ndarray | None = None, n_groups: int = 
     return out
 
 
-def _row_spearman(x: np.ndarray, y: np.ndarray, valid: np.ndarray) -> np.ndarray:
+def _row_spearman(x: np.ndarray, y: np.ndarray, valid: np.ndarray, rx: np.ndarray | None = None) -> np.ndarray:
     """Spearman's rho of ``x`` and ``y`` along each row, over the ``valid`` cells.
 
     Average ranks for ties; NaN for rows with fewer than two valid pairs or
-    with a constant rank vector (all-equal factor or returns).
+    with a constant rank vector (all-equal factor or returns). ``rx`` may give
+    the ranks of ``x`` over exactly the ``valid`` cells, computed beforehand.
     """
-    rx = stats.rankdata(np.where(valid, x, np.nan), axis=1, nan_policy="omit")
+    if rx is None:
+        rx = stats.rankdata(np.where(valid, x, np.nan), axis=1, nan_policy="omit")
     ry = stats.rankdata(np.where(valid, y, np.nan), axis=1, nan_policy="omit")
     n = valid.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -167,7 +169,9 @@ def information_coefficient(fd: FactorData, group_adjust: bool = False, by_group
         data = {}
         for label in labels:
             r = _adjusted_returns(fd, label, group_adjust, codes, n_groups)
-            data[label] = _row_spearman(x, r, fd.mask & ~np.isnan(r))
+            valid = fd.mask & ~np.isnan(r)
+            rx = fd.factor_ranks if np.array_equal(valid, fd.mask) else None
+            data[label] = _row_spearman(x, r, valid, rx)
         return pd.DataFrame(data, index=fd.dates.rename("date"), columns=pd.Index(labels))
     present = np.stack([(fd.mask & (codes == g)).any(axis=1) for g in range(n_groups)], axis=1)
     rows, cols = np.nonzero(present)  # row-major: sorted by date, then group

@@ -11,7 +11,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from factorlab.data._validate import check_same_timezone, factor_to_wide, groups_to_wide
+from factorlab.data._validate import check_same_timezone, factor_to_wide, groups_to_wide, series_grid
 from factorlab.errors import (
     BinningError,
     DataQualityWarning,
@@ -87,6 +87,19 @@ class FactorData:
     def mask(self) -> np.ndarray:
         """Kept entries, shape (dates, assets)."""
         return ~np.isnan(self.factor.to_numpy())
+
+    @cached_property
+    def factor_ranks(self) -> np.ndarray:
+        """Average rank (1-based) of the factor within each date, shape (dates, assets), NaN outside.
+
+        Computed once and shared by the IC and the rank autocorrelation.
+        """
+        from scipy import stats
+
+        x = self.factor.to_numpy(dtype="float64")
+        if x.size == 0:
+            return x.copy()
+        return stats.rankdata(x, method="average", axis=1, nan_policy="omit")
 
     @cached_property
     def frame(self) -> pd.DataFrame:
@@ -310,12 +323,9 @@ def prepare_factor_data(
 
 def _factor_grid(factor) -> tuple[pd.DataFrame, np.ndarray, int]:
     """Wide factor values plus the mask of cells that were input entries."""
-    wide, n_entries = factor_to_wide(factor)
+    wide, n_entries = factor_to_wide(factor)  # validates
     if isinstance(factor, pd.Series):
-        rows = wide.index.get_indexer(factor.index.get_level_values(0))
-        cols = wide.columns.get_indexer(factor.index.get_level_values(1))
-        present = np.zeros(wide.shape, dtype=bool)
-        present[rows, cols] = True
+        _, present = series_grid(factor)
     else:
         present = wide.notna().to_numpy()
     return wide, present, n_entries

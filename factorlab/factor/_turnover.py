@@ -233,6 +233,6 @@ def factor_rank_autocorrelation(fd: FactorData, period: int = 1) -> pd.Series:
         ``period`` < 1.
     """
     period = check_period(period)
-    ranks, index = _on_grid(row_ranks(fd.factor.to_numpy()), fd.dates, fd.dates.freq)
+    ranks, index = _on_grid(fd.factor_ranks, fd.dates, fd.dates.freq)
     shifted = _shift_rows(ranks, period, np.nan)
     return pd.Series(row_corr(ranks, shifted), index=index, name=period)
