@@ -25,6 +25,7 @@ from factorlab.errors import (
 __all__ = [
     "validate_prices",
     "validate_time_index",
+    "factor_grid",
     "factor_to_wide",
     "groups_to_wide",
     "check_same_timezone",
@@ -155,6 +156,12 @@ def check_same_timezone(a: pd.DatetimeIndex, b: pd.DatetimeIndex, a_name: str, b
 
 
 def factor_to_wide(factor: pd.Series | pd.DataFrame, what: str = "factor") -> tuple[pd.DataFrame, int]:
+    """Validated wide factor and its number of entries (see :func:`factor_grid`)."""
+    wide, _, n_entries = factor_grid(factor, what)
+    return wide, n_entries
+
+
+def factor_grid(factor: pd.Series | pd.DataFrame, what: str = "factor") -> tuple[pd.DataFrame, np.ndarray, int]:
     """Turn a factor into a wide float64 frame.
 
     Parameters
@@ -166,6 +173,8 @@ def factor_to_wide(factor: pd.Series | pd.DataFrame, what: str = "factor") -> tu
     -------
     wide : pd.DataFrame, shape (dates, assets)
         Factor values, NaN where there is no value, index sorted.
+    present : ndarray of bool, shape (dates, assets)
+        Cells that were input entries (for a Series, NaN values included).
     n_entries : int
         Number of input entries: the Series' length (NaN values included, as
         Alphalens counts them) or the number of non-NaN cells of a wide frame.
@@ -188,8 +197,8 @@ def factor_to_wide(factor: pd.Series | pd.DataFrame, what: str = "factor") -> tu
             raise InvalidIndexError(
                 f"{what} index level 0 must hold timestamps, got dtype {dates.dtype}"
             )
-        wide, _ = series_grid(factor)
-        return wide, len(factor)
+        wide, present = series_grid(factor)
+        return wide, present, len(factor)
     if isinstance(factor, pd.DataFrame):
         if factor.shape[0] == 0 or factor.shape[1] == 0:
             raise EmptyDataError(f"{what} is empty (shape {factor.shape})")
@@ -201,8 +210,8 @@ def factor_to_wide(factor: pd.Series | pd.DataFrame, what: str = "factor") -> tu
             dup = factor.columns[factor.columns.duplicated()].unique()
             raise DuplicateEntriesError(f"{what} has duplicate asset columns: {_listing(dup)}")
         wide = factor.astype("float64")
-        n_entries = int(wide.notna().to_numpy().sum())
-        return wide, n_entries
+        present = wide.notna().to_numpy()
+        return wide, present, int(present.sum())
     raise InvalidIndexError(
         f"{what} must be a (date, asset) Series or a wide DataFrame, got {type(factor).__name__}"
     )

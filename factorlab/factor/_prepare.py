@@ -11,7 +11,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from factorlab.data._validate import check_same_timezone, factor_to_wide, groups_to_wide, series_grid
+from factorlab.data._validate import check_same_timezone, factor_grid, groups_to_wide
 from factorlab.errors import (
     BinningError,
     DataQualityWarning,
@@ -243,7 +243,7 @@ def prepare_factor_data(
         fwd = forward_returns(prices, periods, delay=delay)
         labels, periods = fwd.labels, fwd.periods
     px = fwd.prices
-    wide, present, n_entries = _factor_grid(factor)
+    wide, present, n_entries = factor_grid(factor)
     check_same_timezone(wide.index, px.index, "factor", "prices")
 
     counts = dict.fromkeys(DROP_REASONS, 0)
@@ -319,16 +319,6 @@ def prepare_factor_data(
         warnings.warn("price data quality: " + str(quality).split("\n", 1)[-1], DataQualityWarning, stacklevel=2)
     return _build(x, labels_q, rets, gvals, alive, dates, assets, periods, labels, px, quality,
                   _n_buckets(quantiles, bins), delay, binning_by_group, zero_aware)
-
-
-def _factor_grid(factor) -> tuple[pd.DataFrame, np.ndarray, int]:
-    """Wide factor values plus the mask of cells that were input entries."""
-    wide, n_entries = factor_to_wide(factor)  # validates
-    if isinstance(factor, pd.Series):
-        _, present = series_grid(factor)
-    else:
-        present = wide.notna().to_numpy()
-    return wide, present, n_entries
 
 
 def _bin(x, gvals, quantiles, bins, zero_aware, by_group):

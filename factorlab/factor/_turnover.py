@@ -126,17 +126,15 @@ def row_corr(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         ``DataFrame.corrwith(axis=1)``).
     """
     both = ~np.isnan(a) & ~np.isnan(b)
-    a = np.where(both, a, np.nan)
-    b = np.where(both, b, np.nan)
     n = both.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        am = np.nansum(a, axis=1) / n
-        bm = np.nansum(b, axis=1) / n
-        ad = a - am[:, None]
-        bd = b - bm[:, None]
-        num = np.nansum(ad * bd, axis=1)
-        sa = np.sqrt(np.nansum(ad * ad, axis=1) / (n - 1))
-        sb = np.sqrt(np.nansum(bd * bd, axis=1) / (n - 1))
+        a = np.where(both, a, 0.0)
+        b = np.where(both, b, 0.0)
+        ad = np.where(both, a - (a.sum(axis=1) / n)[:, None], 0.0)
+        bd = np.where(both, b - (b.sum(axis=1) / n)[:, None], 0.0)
+        num = np.einsum("ij,ij->i", ad, bd)
+        sa = np.sqrt(np.einsum("ij,ij->i", ad, ad) / (n - 1))
+        sb = np.sqrt(np.einsum("ij,ij->i", bd, bd) / (n - 1))
         out = num / ((n - 1) * sa * sb)
     return np.where(n > 1, out, np.nan)
 
