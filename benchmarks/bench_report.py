@@ -5,7 +5,7 @@ and benchmark returns (seeded), side by side in one run; each writes a
 self-contained HTML file. Prints the wall times and the ratios: factorlab in one process, and with
 ``workers=2`` (charts rendered by this process and a forked helper).
 
-    python benchmarks/bench_report.py [--repeat 1] [--real]
+    python benchmarks/bench_report.py [--repeat 3] [--real] [--workers 2]
 
 ``--real`` uses AAPL vs the S&P 500 index from ../shared/data instead
 (1,439 bars, 2015-2020).
@@ -68,7 +68,7 @@ def run_quantstats(strat: pd.Series, bench: pd.Series, out: Path) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=1, help="runs of each library (best is kept)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each library (best is kept)")
     parser.add_argument("--real", action="store_true", help="AAPL vs SPX from ../shared/data")
     parser.add_argument("--workers", type=int, default=2,
                         help="processes for the parallel factorlab run (default 2)")
@@ -80,10 +80,12 @@ def main() -> None:
         # warm-up: imports and font caches of both libraries, not timed
         run_factorlab(strat.iloc[:300], bench.iloc[:300], tmp / "warm_fl.html")
         run_quantstats(strat.iloc[:300], bench.iloc[:300], tmp / "warm_qs.html")
-        fl = min(run_factorlab(strat, bench, tmp / "factorlab.html") for _ in range(args.repeat))
-        qs = min(run_quantstats(strat, bench, tmp / "quantstats.html") for _ in range(args.repeat))
-        flp = min(run_factorlab(strat, bench, tmp / "factorlab_p.html", args.workers)
-                  for _ in range(args.repeat))
+        times: dict[str, list[float]] = {"fl": [], "qs": [], "flp": []}
+        for _ in range(args.repeat):  # interleaved, so a busy machine slows all three alike
+            times["fl"].append(run_factorlab(strat, bench, tmp / "factorlab.html"))
+            times["qs"].append(run_quantstats(strat, bench, tmp / "quantstats.html"))
+            times["flp"].append(run_factorlab(strat, bench, tmp / "factorlab_p.html", args.workers))
+        fl, qs, flp = (min(times[k]) for k in ("fl", "qs", "flp"))
         sizes = ((tmp / "factorlab.html").stat().st_size, (tmp / "quantstats.html").stat().st_size)
     print(f"returns tear sheet to HTML, {len(strat):,} daily bars with benchmark "
           f"({strat.index[0]:%Y-%m-%d} .. {strat.index[-1]:%Y-%m-%d})")
