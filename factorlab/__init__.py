@@ -9,6 +9,7 @@ The public names live here::
 """
 
 from factorlab import errors, factor, metrics, portfolio, tears
+from factorlab.report import ReturnsTearSheet, create_returns_tear_sheet
 from factorlab.data import load_sample, read_factor, read_prices
 from factorlab.factor import *  # noqa: F403
 from factorlab.portfolio import *  # noqa: F403
@@ -17,6 +18,8 @@ from factorlab.tears import *  # noqa: F403
 __version__ = "0.1.0"
 
 __all__ = [
+    "ReturnsTearSheet",
+    "create_returns_tear_sheet",
     "errors",
     "load_sample",
     "metrics",
