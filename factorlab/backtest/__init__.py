@@ -1,0 +1,42 @@
+"""Event-driven backtester: engine, strategies, broker models, results and the tear-sheet comparison.
+
+::
+
+    bt = fl.backtest(fl.FactorStrategy(factor, rebalance_days=5), prices,
+                     cash=10_000_000, execution_delay=0, fractional=True)
+    cmp = fl.compare(fl.interleaved_returns(w, prices, 5), bt)
+"""
+
+from factorlab.backtest._broker import FILL_DTYPE, ORDER_DTYPE
+from factorlab.backtest._compare import Comparison, compare
+from factorlab.backtest._context import BarData, Context, Portfolio
+from factorlab.backtest._engine import backtest
+from factorlab.backtest._errors import (
+    BacktestError,
+    InsufficientCashError,
+    OrderError,
+    StrategyError,
+    UnknownAssetError,
+)
+from factorlab.backtest._factor_strategy import FactorStrategy
+from factorlab.backtest._models import (
+    BpsCommission,
+    CommissionModel,
+    FixedBps,
+    NoCommission,
+    NoSlippage,
+    PerShare,
+    SlippageModel,
+    VolumeShareSlippage,
+)
+from factorlab.backtest._result import BacktestResult
+from factorlab.backtest._strategy import Combine, Strategy
+
+__all__ = [
+    "backtest", "BacktestResult", "Strategy", "FactorStrategy", "Combine", "compare", "Comparison",
+    "Context", "BarData", "Portfolio",
+    "CommissionModel", "NoCommission", "PerShare", "BpsCommission",
+    "SlippageModel", "NoSlippage", "FixedBps", "VolumeShareSlippage",
+    "BacktestError", "StrategyError", "OrderError", "UnknownAssetError", "InsufficientCashError",
+    "ORDER_DTYPE", "FILL_DTYPE",
+]

@@ -1,0 +1,236 @@
+"""The broker: position books, open orders and the vectorised matching of one bar.
+
+State is plain numpy: ``shares`` (books x assets), ``cash`` (books,) and the
+open orders as one record array (:data:`ORDER_DTYPE`). Matching a bar resolves
+every due order to a share quantity, applies the volume limit, slippage and
+commission on arrays, and books the fills with ``np.add.at``. A 500-asset
+rebalance is therefore a handful of array operations, not 500 Python calls.
+
+Order kinds
+-----------
+``SHARES``        a fixed number of shares (``order``, ``order_value``);
+``TARGET_SHARES`` hold ``amount`` shares in the book (``order_target``);
+``TARGET_VALUE``  hold ``amount`` currency of the asset (``order_target_value``);
+``TARGET_WEIGHT`` hold ``amount`` x the book's value (``order_target_percent``,
+                  ``order_target_weights``).
+
+Target orders are sized when they fill, against the book's position and value
+at the fill bar's prices (so a delayed order does not trade on stale sizes, and
+a partially filled target order that stays open re-aims at the target on the
+next bar). The book value at a fill is ``cash + shares @ marks`` with the marks
+of the fill price field (last price carried forward).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from factorlab.backtest._errors import OrderError
+from factorlab.backtest._models import CommissionModel, SlippageModel
+
+__all__ = ["ORDER_DTYPE", "FILL_DTYPE", "Broker", "SHARES", "TARGET_SHARES", "TARGET_VALUE", "TARGET_WEIGHT",
+           "KIND_NAMES", "STATUS_NAMES", "OPEN", "FILLED", "CANCELLED"]
+
+SHARES, TARGET_SHARES, TARGET_VALUE, TARGET_WEIGHT = 0, 1, 2, 3
+KIND_NAMES = np.array(["shares", "target_shares", "target_value", "target_weight"], dtype=object)
+OPEN, FILLED, CANCELLED = 0, 1, 2
+STATUS_NAMES = np.array(["open", "filled", "cancelled"], dtype=object)
+
+ORDER_DTYPE = np.dtype([
+    ("id", "i8"), ("bar", "i8"), ("fill_bar", "i8"), ("asset", "i8"), ("book", "i8"), ("kind", "i1"),
+    ("amount", "f8"), ("filled", "f8"), ("commission", "f8"), ("status", "i1"), ("keep_open", "?"),
+    ("closed_bar", "i8"),
+])
+FILL_DTYPE = np.dtype([
+    ("order", "i8"), ("bar", "i8"), ("asset", "i8"), ("book", "i8"), ("shares", "f8"), ("price", "f8"),
+    ("commission", "f8"), ("slippage", "f8"),
+])
+
+
+class Broker:
+    """Books, open orders and fills of one run.
+
+    Parameters
+    ----------
+    exec_prices : ndarray, shape (bars, assets)
+        Fill prices per bar (close, or open for next-bar-open fills); NaN or
+        <= 0 cannot be traded.
+    exec_marks : ndarray, shape (bars, assets)
+        ``exec_prices`` with the last price carried forward (0 before the
+        first): values the books when target orders are sized.
+    volumes : ndarray, shape (bars, assets), optional
+        Shares traded per bar (for the volume limit and volume slippage).
+    cash : float
+        Starting cash, held by book 0.
+    fractional : bool
+        Fractional shares; otherwise quantities are truncated toward zero.
+    commission, slippage : models from :mod:`factorlab.backtest._models`.
+    volume_limit : float, optional
+        Maximum fraction of a bar's volume filled per asset (all orders together).
+    keep_open : bool
+        Default for orders: unfilled rest stays open (True) or is cancelled.
+    """
+
+    def __init__(self, exec_prices: np.ndarray, exec_marks: np.ndarray, volumes: np.ndarray | None,
+                 cash: float, fractional: bool, commission: CommissionModel, slippage: SlippageModel,
+                 volume_limit: float | None, keep_open: bool) -> None:
+        self.px, self.marks, self.volumes = exec_prices, exec_marks, volumes
+        self.n_assets = exec_prices.shape[1]
+        self.shares = np.zeros((1, self.n_assets))
+        self.cash = np.array([float(cash)])
+        self.fractional, self.commission, self.slippage = fractional, commission, slippage
+        self.volume_limit, self.keep_open = volume_limit, keep_open
+        self.open = np.empty(0, dtype=ORDER_DTYPE)
+        self.closed: list[np.ndarray] = []
+        self.fills: list[np.ndarray] = []
+        self.next_id = 0
+
+    # ----------------------------------------------------------------- books
+    @property
+    def n_books(self) -> int:
+        return len(self.cash)
+
+    def open_books(self, n: int, amount: float, source: int) -> list[int]:
+        """Create ``n`` books funded with ``amount`` each, moved from book ``source``."""
+        first = self.n_books
+        self.shares = np.vstack([self.shares, np.zeros((n, self.n_assets))])
+        self.cash = np.concatenate([self.cash, np.full(n, float(amount))])
+        self.cash[source] -= n * float(amount)
+        return list(range(first, first + n))
+
+    def book_value(self, bar: int) -> np.ndarray:
+        """Value of every book at the fill marks of ``bar``, shape (books,)."""
+        return self.cash + self.shares @ self.marks[bar]
+
+    # ---------------------------------------------------------------- orders
+    def submit(self, bar: int, fill_bar: int, assets: np.ndarray, amounts: np.ndarray, kind: int, book: int,
+               keep_open: bool | None) -> np.ndarray:
+        """Queue orders (one per asset position) and return their ids.
+
+        Raises
+        ------
+        OrderError
+            NaN or infinite amounts.
+        """
+        amounts = np.asarray(amounts, dtype="float64")
+        if not np.isfinite(amounts).all():
+            bad = np.flatnonzero(~np.isfinite(amounts))
+            raise OrderError(f"order sizes must be finite numbers; got {amounts[bad][:5].tolist()} "
+                             f"at bar {bar}")
+        if kind != SHARES:  # a new target replaces the book's open orders in those assets
+            self.cancel(bar, book=book, assets=assets)
+        n = len(assets)
+        rec = np.zeros(n, dtype=ORDER_DTYPE)
+        rec["id"] = np.arange(self.next_id, self.next_id + n)
+        self.next_id += n
+        rec["bar"], rec["fill_bar"], rec["asset"], rec["book"] = bar, fill_bar, assets, book
+        rec["kind"], rec["amount"], rec["status"], rec["closed_bar"] = kind, amounts, OPEN, -1
+        rec["keep_open"] = self.keep_open if keep_open is None else bool(keep_open)
+        self.open = rec if len(self.open) == 0 else np.concatenate([self.open, rec])
+        return rec["id"]
+
+    def cancel(self, bar: int, ids=None, book: int | None = None, assets: np.ndarray | None = None) -> int:
+        """Cancel open orders by id, or all of a book (optionally only in ``assets``); returns the count."""
+        if len(self.open) == 0:
+            return 0
+        hit = np.ones(len(self.open), dtype=bool)
+        if ids is not None:
+            hit &= np.isin(self.open["id"], np.atleast_1d(np.asarray(ids, dtype="int64")))
+        if book is not None:
+            hit &= self.open["book"] == book
+        if assets is not None:
+            hit &= np.isin(self.open["asset"], assets)
+        if hit.any():
+            self.open["status"][hit] = CANCELLED
+            self.open["closed_bar"][hit] = bar
+            self._retire()
+        return int(hit.sum())
+
+    def _retire(self) -> None:
+        done = self.open["status"] != OPEN
+        if done.any():
+            self.closed.append(self.open[done])
+            self.open = self.open[~done]
+
+    def orders(self) -> np.ndarray:
+        """Every order of the run (closed and still open), sorted by id."""
+        allrec = np.concatenate([*self.closed, self.open]) if self.closed else self.open.copy()
+        return allrec[np.argsort(allrec["id"], kind="stable")]
+
+    # -------------------------------------------------------------- matching
+    def match(self, bar: int, submitted_before: int | None = None) -> None:
+        """Fill the orders due at ``bar`` (``fill_bar <= bar``), optionally only those submitted before a bar."""
+        if len(self.open) == 0:
+            return
+        due = self.open["fill_bar"] <= bar
+        if submitted_before is not None:
+            due &= self.open["bar"] < submitted_before
+        if not due.any():
+            return
+        idx = np.flatnonzero(due)
+        o = self.open[idx]
+        a, b = o["asset"], o["book"]
+        px = self.px[bar, a]
+        with np.errstate(invalid="ignore"):
+            tradeable = px > 0
+        want = self._wanted(o, bar, px, tradeable)
+        qty = self._limit_volume(want, a, bar)
+        self._book_fills(o, idx, bar, qty, px)
+        filled_all = np.abs(want - qty) <= 1e-9 * np.maximum(np.abs(want), 1.0)
+        status = np.where(filled_all & tradeable, FILLED, np.where(o["keep_open"], OPEN, CANCELLED))
+        self.open["status"][idx] = status
+        self.open["closed_bar"][idx] = np.where(status == OPEN, -1, bar)
+        self._retire()
+
+    def _wanted(self, o: np.ndarray, bar: int, px: np.ndarray, tradeable: np.ndarray) -> np.ndarray:
+        """Shares each order wants to trade now (0 where the asset has no price)."""
+        a, b, kind, amount = o["asset"], o["book"], o["kind"], o["amount"]
+        cur = self.shares[b, a]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if (kind == TARGET_WEIGHT).all():  # the rebalance fast path
+                target = self.book_value(bar)[b] * amount / px
+            else:
+                target = np.select(
+                    [kind == TARGET_SHARES, kind == TARGET_VALUE, kind == TARGET_WEIGHT],
+                    [amount, amount / px, self.book_value(bar)[b] * amount / px], default=np.nan)
+        if not self.fractional:
+            target = np.trunc(target)
+        want = np.where(kind == SHARES, amount - o["filled"], target - cur)
+        if not self.fractional:
+            want = np.where(kind == SHARES, np.trunc(want), want)
+        return np.where(tradeable & np.isfinite(want), want, 0.0)
+
+    def _limit_volume(self, want: np.ndarray, a: np.ndarray, bar: int) -> np.ndarray:
+        """Scale the orders of each asset down to ``volume_limit`` x the bar's volume, pro rata."""
+        if self.volume_limit is None:
+            return want
+        cap = self.volume_limit * np.nan_to_num(self.volumes[bar], nan=0.0)
+        demand = np.bincount(a, weights=np.abs(want), minlength=self.n_assets)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = np.where(demand > cap, cap / demand, 1.0)
+        qty = want * scale[a]
+        return qty if self.fractional else np.trunc(qty)
+
+    def _book_fills(self, o: np.ndarray, idx: np.ndarray, bar: int, qty: np.ndarray, px: np.ndarray) -> None:
+        """Apply slippage and commission, update books and record the fills."""
+        live = qty != 0
+        if not live.any():
+            return
+        o, idx, q, p = o[live], idx[live], qty[live], px[live]
+        vol = None if self.volumes is None else self.volumes[bar, o["asset"]]
+        frac = self.slippage(q, p, vol)
+        fill_px = p * (1.0 + np.sign(q) * frac)
+        comm = self.commission(q, fill_px)
+        np.add.at(self.shares, (o["book"], o["asset"]), q)
+        np.add.at(self.cash, o["book"], -(q * fill_px) - comm)
+        self.open["filled"][idx] += q
+        self.open["commission"][idx] += comm
+        rec = np.empty(len(q), dtype=FILL_DTYPE)
+        rec["order"], rec["bar"], rec["asset"], rec["book"] = o["id"], bar, o["asset"], o["book"]
+        rec["shares"], rec["price"], rec["commission"] = q, fill_px, comm
+        rec["slippage"] = np.abs(q) * p * frac
+        self.fills.append(rec)
+
+    def fill_ledger(self) -> np.ndarray:
+        """All fills of the run in order, :data:`FILL_DTYPE`."""
+        return np.concatenate(self.fills) if self.fills else np.empty(0, dtype=FILL_DTYPE)

@@ -1,0 +1,194 @@
+"""Tear sheet vs backtest: per-bar differences and the gap attributed to each friction.
+
+The reference is the calculator (:class:`~factorlab.portfolio.InterleavedResult`
+or any per-bar return Series). Returns are compared on the bars both report
+(the calculator's bars run from its first execution bar; the backtest's
+equity before that is its starting cash, so the per-bar returns line up).
+
+Attribution: the backtest is rerun frictionless (fractional shares, no
+slippage, no volume limit, the reference's delay and cost in bps), then with
+each friction of the actual run switched on alone. A friction's contribution
+is the total return of its run minus the frictionless run's;
+'model' is frictionless minus reference (0 up to rounding for FactorStrategy),
+'interaction' the rest of the gap (frictions amplifying each other).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from factorlab.backtest._result import BacktestResult
+from factorlab.errors import AlignmentError, ParameterError
+
+__all__ = ["Comparison", "compare"]
+
+
+def _reference_returns(reference) -> tuple[pd.Series, int | None, float]:
+    """(per-bar returns, delay or None, cost bps) of a reference object."""
+    if isinstance(reference, pd.Series):
+        return reference.astype(float), None, 0.0
+    r = getattr(reference, "returns", None)
+    if isinstance(r, pd.DataFrame) and "long_short" in r.columns:
+        r = r["long_short"]
+    if not isinstance(r, pd.Series):
+        raise ParameterError("reference must be an InterleavedResult, a returns Series, or an object whose "
+                             f".returns is a Series; got {type(reference).__name__}")
+    delay = getattr(reference, "delay", None)
+    return r.astype(float), (None if delay is None else int(delay)), float(getattr(reference, "cost_bps", 0.0))
+
+
+@dataclass(frozen=True, eq=False)
+class Comparison:
+    """Reference (tear sheet) returns vs backtest returns on their common bars.
+
+    Attributes
+    ----------
+    returns : pd.DataFrame, shape (bars, 2)
+        Per-bar returns, columns 'reference' and 'backtest' (0.01 = 1%).
+    attribution : pd.Series
+        Total-return gap per friction (0.01 = 1 point), plus 'model' and
+        'interaction'; empty when no reruns were made.
+    runs : dict
+        friction -> per-bar returns (Series) of the rerun with that friction alone.
+    periods_per_year : float
+    """
+
+    returns: pd.DataFrame
+    attribution: pd.Series = field(repr=False)
+    runs: dict = field(default_factory=dict, repr=False)
+    periods_per_year: float = 252.0
+
+    @cached_property
+    def difference(self) -> pd.Series:
+        """Backtest minus reference return per bar."""
+        return (self.returns["backtest"] - self.returns["reference"]).rename("difference")
+
+    @property
+    def max_abs_difference(self) -> float:
+        return float(self.difference.abs().max())
+
+    @cached_property
+    def correlation(self) -> float:
+        """Pearson correlation of the per-bar returns."""
+        return float(np.corrcoef(self.returns["reference"], self.returns["backtest"])[0, 1])
+
+    @cached_property
+    def tracking_error(self) -> float:
+        """Annualised standard deviation of the per-bar difference (0.01 = 1%)."""
+        return float(self.difference.std(ddof=1) * np.sqrt(self.periods_per_year))
+
+    @cached_property
+    def cumulative(self) -> pd.DataFrame:
+        """Cumulative returns ``prod(1 + r) - 1`` of both, per bar."""
+        return (1.0 + self.returns).cumprod() - 1.0
+
+    @cached_property
+    def cumulative_gap(self) -> pd.Series:
+        """Backtest minus reference cumulative return per bar."""
+        c = self.cumulative
+        return (c["backtest"] - c["reference"]).rename("cumulative_gap")
+
+    def summary(self) -> pd.Series:
+        """Headline numbers: correlation, tracking error, max |difference|, total returns and gap."""
+        c = self.cumulative.iloc[-1]
+        out = {"bars": float(len(self.returns)), "correlation": self.correlation,
+               "tracking_error": self.tracking_error, "max_abs_difference": self.max_abs_difference,
+               "reference_total_return": c["reference"], "backtest_total_return": c["backtest"],
+               "total_gap": c["backtest"] - c["reference"]}
+        out.update({f"gap_{k}": v for k, v in self.attribution.items()})
+        return pd.Series(out, dtype=float, name="comparison")
+
+    def plot(self):
+        """Figure: cumulative returns with the gap, and the gap by friction."""
+        from factorlab.plotting._backtest import plot_comparison_report
+
+        cum = self.cumulative.rename(columns={"reference": "tear sheet"})
+        return plot_comparison_report(cum, self.cumulative_gap, self.attribution)
+
+    def __repr__(self) -> str:
+        return (f"Comparison({len(self.returns)} bars, correlation {self.correlation:.6f}, "
+                f"tracking error {self.tracking_error:.4%}, total gap {self.cumulative_gap.iloc[-1]:+.4%})")
+
+    def _repr_html_(self) -> str:
+        return "<b>Tear sheet vs backtest</b>" + self.summary().to_frame().to_html()
+
+
+def _frictions(args: dict, ref_delay: int, ref_bps: float) -> tuple[dict, dict]:
+    """Frictionless base arguments and, per friction present in ``args``, its override."""
+    from factorlab.backtest._models import BpsCommission
+
+    base = dict(args, fractional=True, slippage=None, volume_limit=None, execution_delay=ref_delay,
+                commission=BpsCommission(ref_bps) if ref_bps else None, progress=False)
+    on: dict[str, dict] = {}
+    if args.get("commission") is not None and not (ref_bps and _is_bps(args["commission"], ref_bps)):
+        on["costs"] = {"commission": args["commission"]}
+    if args.get("slippage") is not None:
+        on["slippage"] = {"slippage": args["slippage"]}
+    if not args.get("fractional", False):
+        on["integer shares"] = {"fractional": False}
+    if args.get("volume_limit") is not None:
+        on["volume limit"] = {"volume_limit": args["volume_limit"]}
+    if int(args.get("execution_delay", 1)) != ref_delay:
+        on["delay"] = {"execution_delay": args["execution_delay"]}
+    return base, on
+
+
+def _is_bps(model, bps: float) -> bool:
+    from factorlab.backtest._models import BpsCommission, as_commission
+
+    m = as_commission(model)
+    return isinstance(m, BpsCommission) and m.bps == bps
+
+
+def compare(reference, result: BacktestResult, *, frictions: bool = True) -> Comparison:
+    """Compare the tear sheet's (calculator's) returns with a backtest's, friction by friction.
+
+    Parameters
+    ----------
+    reference : InterleavedResult, pd.Series of per-bar returns, or an object with ``.returns``
+        The calculator's result (its ``delay`` and ``cost_bps`` set the frictionless baseline).
+    result : BacktestResult
+    frictions : bool, default True
+        Rerun the backtest with each friction on alone to attribute the gap
+        (costs, slippage, integer shares, volume limit, delay).
+
+    Returns
+    -------
+    Comparison
+
+    Raises
+    ------
+    AlignmentError
+        Fewer than two common bars.
+    """
+    if not isinstance(result, BacktestResult):
+        raise ParameterError(f"result must be a BacktestResult, got {type(result).__name__}")
+    ref, ref_delay, ref_bps = _reference_returns(reference)
+    common = ref.index.intersection(result.returns.index)
+    if len(common) < 2:
+        raise AlignmentError(f"reference and backtest share {len(common)} bar(s); need at least 2")
+    rets = pd.DataFrame({"reference": ref.reindex(common), "backtest": result.returns.reindex(common)})
+    attribution, runs = pd.Series(dtype=float), {}
+    if frictions and result.strategy is not None and result.run_args:
+        from factorlab.backtest._engine import backtest
+
+        delay = result.settings["execution_delay"] if ref_delay is None else ref_delay
+        base_args, on = _frictions(result.run_args, delay, ref_bps)
+
+        def total(args) -> tuple[float, pd.Series]:
+            r = backtest(result.strategy.clone(), **args).returns.reindex(common)
+            return float(np.prod(1.0 + r.to_numpy()) - 1.0), r
+
+        base_total, runs["frictionless"] = total(base_args)
+        gaps = {"model": base_total - float(np.prod(1.0 + rets["reference"].to_numpy()) - 1.0)}
+        for name, override in on.items():
+            t, runs[name] = total({**base_args, **override})
+            gaps[name] = t - base_total
+        actual = float(np.prod(1.0 + rets["backtest"].to_numpy()) - 1.0)
+        gaps["interaction"] = actual - base_total - sum(v for k, v in gaps.items() if k != "model")
+        attribution = pd.Series(gaps, dtype=float, name="gap")
+    return Comparison(returns=rets, attribution=attribution, runs=runs, periods_per_year=result.periods_per_year)

@@ -1,0 +1,244 @@
+"""The event-driven engine: ``backtest(strategy, prices, ...)``.
+
+The bar loop (bt style), for each bar ``t`` of the run::
+
+    broker.match(t)        # orders placed on earlier bars that are due at t fill
+    callbacks + on_data    # the strategy sees prices up to t and the account after those fills
+    broker.match(t)        # execution_delay=0 only: orders placed at t fill at t's close
+    record(t)              # equity, cash, shares, book values at t's close marks
+
+An order placed on bar ``t`` fills at the price of bar ``t + execution_delay``:
+the close, or the open when ``prices`` has an 'open' field and the delay is >= 1.
+Holdings are always valued at the close (last close carried forward).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from factorlab.backtest._broker import Broker
+from factorlab.backtest._context import BarData, Context
+from factorlab.backtest._errors import InsufficientCashError
+from factorlab.backtest._models import as_commission, as_slippage
+from factorlab.backtest._result import BacktestResult
+from factorlab.backtest._strategy import Strategy, as_strategy
+from factorlab.data._validate import validate_prices
+from factorlab.errors import AlignmentError, ParameterError
+from factorlab.portfolio._sleeves import _last_price
+
+__all__ = ["backtest"]
+
+_FIELDS = ("open", "high", "low", "close", "volume")
+
+
+def _fields(prices, volumes) -> dict[str, pd.DataFrame]:
+    """Validated price fields on the close's bars and columns."""
+    if isinstance(prices, Mapping):
+        bad = sorted(set(prices) - set(_FIELDS))
+        if bad or "close" not in prices:
+            raise ParameterError(f"prices as a dict needs a 'close' frame and only fields {_FIELDS}; got "
+                                 f"{sorted(prices)}")
+        raw = dict(prices)
+    else:
+        raw = {"close": prices}
+    if volumes is not None:
+        raw["volume"] = volumes
+    close = validate_prices(raw["close"], "prices")
+    out = {"close": close}
+    for name, frame in raw.items():
+        if name == "close":
+            continue
+        f = validate_prices(frame, name)
+        missing = close.columns.difference(f.columns)
+        if len(missing) or not close.index.isin(f.index).all():
+            raise AlignmentError(f"{name} must cover the bars and assets of the close prices "
+                                 f"({len(missing)} asset(s) missing)")
+        out[name] = f.reindex(index=close.index, columns=close.columns)
+    return out
+
+
+def _bar_range(index: pd.DatetimeIndex, start, end, warmup: int) -> tuple[int, int, int]:
+    """(first visible bar, first replayed bar, end exclusive)."""
+    if not isinstance(warmup, (int, np.integer)) or warmup < 0:
+        raise ParameterError(f"warmup must be an integer number of bars >= 0, got {warmup!r}")
+    lo = 0 if start is None else int(index.searchsorted(pd.Timestamp(start), side="left"))
+    hi = len(index) if end is None else int(index.searchsorted(pd.Timestamp(end), side="right"))
+    if start is None:
+        lo = warmup
+    visible = max(0, lo - warmup)
+    if lo >= hi:
+        raise ParameterError(f"no bars to replay between start={start!r} and end={end!r} "
+                             f"(warmup {warmup} of {len(index)} bars)")
+    return visible, lo, hi
+
+
+def _check_args(cash, execution_delay, volume_limit, unfilled) -> None:
+    if isinstance(cash, bool) or not isinstance(cash, (int, float, np.number)) or not math.isfinite(cash) \
+            or cash <= 0:
+        raise ParameterError(f"cash must be a finite amount > 0, got {cash!r}")
+    if not isinstance(execution_delay, (int, np.integer)) or isinstance(execution_delay, bool) \
+            or execution_delay < 0:
+        raise ParameterError(f"execution_delay must be an integer number of bars >= 0, got {execution_delay!r}")
+    if volume_limit is not None and not (isinstance(volume_limit, (int, float)) and 0 < volume_limit <= 1):
+        raise ParameterError(f"volume_limit must be a fraction of bar volume in (0, 1], got {volume_limit!r}")
+    if unfilled not in ("keep", "cancel"):
+        raise ParameterError(f"unfilled must be 'keep' or 'cancel', got {unfilled!r}")
+
+
+class Engine:
+    """State of one run (the strategy reaches it through Context and BarData)."""
+
+    def __init__(self, fields, visible, delay, broker, groups) -> None:
+        self.fields, self.first_visible, self.delay, self.broker = fields, visible, delay, broker
+        close = fields["close"]
+        self.index, self.assets = close.index, close.columns
+        self.marks = _last_price(close.to_numpy())
+        self.groups = groups
+        self.bar, self.started = visible, False
+        self.schedules: list[tuple] = []
+        self.lo = visible
+
+    def add_schedule(self, fn, ctx, every: int, on: str, offset: int) -> None:
+        n = len(self.index)
+        if on == "bar":
+            flag = np.zeros(n, dtype=bool)
+            flag[self.lo:] = True
+        else:
+            key = (self.index.to_period("W") if on == "week_start" else self.index.to_period("M")).asi8
+            flag = np.ones(n, dtype=bool)
+            flag[1:] = key[1:] != key[:-1]
+            flag[:self.lo] = False
+            flag[self.lo] = True if self.lo == 0 else bool(key[self.lo] != key[self.lo - 1])
+        count = np.cumsum(flag) - 1
+        due = flag & (count >= offset) & ((count - offset) % every == 0)
+        self.schedules.append((fn, ctx, due))
+
+    def run(self, strategy: Strategy, root: Context, lo: int, hi: int, margin: bool, progress: bool) -> dict:
+        self.lo = lo
+        self.bar = lo
+        root._call(lambda c, d: strategy.initialize(c), root, BarData(self, lo), owner=strategy)
+        self.started = True
+        n, A, broker = hi - lo, len(self.assets), self.broker
+        rec = {"equity": np.empty(n), "cash": np.empty(n), "shares": np.empty((n, A)),
+               "books": np.empty((n, broker.n_books))}
+        for i, t in enumerate(_progress(range(lo, hi), progress)):
+            self.bar = t
+            broker.match(t, submitted_before=t)
+            data = BarData(self, t)
+            for fn, ctx, due in self.schedules:
+                if due[t]:
+                    root._call(fn, ctx, data)
+            root._call(strategy.on_data, root, data, owner=strategy)
+            if self.delay == 0:
+                broker.match(t)
+            self._record(rec, i, t, margin)
+        return rec
+
+    def _record(self, rec: dict, i: int, t: int, margin: bool) -> None:
+        b, mark = self.broker, self.marks[t]
+        shares = b.shares.sum(axis=0) if b.n_books > 1 else b.shares[0]
+        cash = b.cash.sum()
+        rec["shares"][i] = shares
+        rec["cash"][i] = cash
+        rec["equity"][i] = cash + shares @ mark
+        rec["books"][i] = b.cash + b.shares @ mark
+        if not margin and cash < -1e-9 * max(abs(rec["equity"][i]), 1.0):
+            raise InsufficientCashError(
+                f"cash is {cash:,.2f} after the fills of bar {t} ({self.index[t]}) and margin=False; "
+                "reduce the order sizes or allow margin=True")
+
+
+def _progress(it, progress: bool):
+    if not progress:
+        return it
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return it
+    return tqdm(it, desc="backtest", unit="bar")
+
+
+def backtest(strategy, prices, start=None, end=None, cash: float = 1_000_000, benchmark: pd.Series | None = None,
+             volumes: pd.DataFrame | None = None, groups: pd.Series | Mapping | None = None,
+             execution_delay: int = 1, fractional: bool = False, commission=None, slippage=None,
+             volume_limit: float | None = None, warmup: int = 0, progress: bool = True, *,
+             unfilled: str = "keep", margin: bool = True, params: Mapping | None = None) -> BacktestResult:
+    """Replay bars through a strategy with a simulated broker.
+
+    Parameters
+    ----------
+    strategy : Strategy instance or class, or a list of them (-> :class:`Combine`)
+    prices : pd.DataFrame, shape (bars, assets), or dict of them
+        Close prices, or ``{'close': ..., 'open': ..., 'high': ..., 'low': ..., 'volume': ...}``.
+        With 'open' and ``execution_delay >= 1`` orders fill at the open.
+    start, end : timestamp-like, optional
+        First and last replayed bar (inclusive).
+    cash : float, default 1,000,000
+        Starting capital (currency).
+    benchmark : pd.Series, optional
+        Benchmark price levels on the bars (turned into per-bar returns for the stats).
+    volumes : pd.DataFrame, shape (bars, assets), optional
+        Shares traded per bar; needed by ``volume_limit`` and volume slippage.
+    groups : pd.Series or dict, optional
+        asset -> group (sector), available to strategies as ``ctx.groups``.
+    execution_delay : int, default 1
+        Orders placed at bar t fill at bar ``t + execution_delay`` (0 = the same close).
+    fractional : bool, default False
+        Fractional shares; otherwise share quantities are truncated toward zero.
+    commission : None, float (bps of notional), CommissionModel or list
+    slippage : None, float (fixed bps), or SlippageModel
+    volume_limit : float, optional
+        Fill at most this fraction of each bar's volume per asset.
+    warmup : int, default 0
+        Bars of history before ``start`` visible to ``data.history`` (with
+        ``start=None`` the first ``warmup`` bars are not traded).
+    progress : bool, default True
+        A tqdm progress bar when tqdm is installed.
+    unfilled : {'keep', 'cancel'}, default 'keep'
+        What happens to the unfilled rest of an order (volume limit, no price).
+    margin : bool, default True
+        Allow negative cash; with False a bar ending with negative cash raises.
+    params : dict, optional
+        Parameter overrides for the strategy.
+
+    Returns
+    -------
+    BacktestResult
+
+    Raises
+    ------
+    StrategyError
+        The strategy raised; carries the bar and the strategy's traceback.
+    OrderError, UnknownAssetError, InsufficientCashError, ParameterError
+    """
+    _check_args(cash, execution_delay, volume_limit, unfilled)
+    strat = as_strategy(strategy, params)
+    template = strat.clone()
+    fields = _fields(prices, volumes)
+    comm, slip = as_commission(commission), as_slippage(slippage)
+    if (volume_limit is not None or slip.needs_volume) and "volume" not in fields:
+        raise ParameterError("volume_limit and volume-based slippage need volumes= (shares per bar)")
+    visible, lo, hi = _bar_range(fields["close"].index, start, end, warmup)
+    use_open = execution_delay >= 1 and "open" in fields
+    exec_px = fields["open" if use_open else "close"].to_numpy()
+    vol = fields["volume"].to_numpy() if "volume" in fields else None
+    broker = Broker(exec_px, _last_price(exec_px), vol, float(cash), bool(fractional), comm, slip,
+                    volume_limit, unfilled == "keep")
+    grp = None if groups is None else pd.Series(groups)
+    engine = Engine(fields, visible, int(execution_delay), broker, grp)
+    engine.lo = lo
+    root = Context(engine, float(cash), 0, strat)
+    rec = engine.run(strat, root, lo, hi, margin, progress)
+    settings = {"strategy": repr(strat), "cash": float(cash), "execution_delay": int(execution_delay),
+                "fill_price": "open" if use_open else "close", "fractional": bool(fractional),
+                "commission": repr(comm), "slippage": repr(slip), "volume_limit": volume_limit,
+                "unfilled": unfilled, "margin": margin, "warmup": warmup}
+    run_args = {"prices": prices, "start": start, "end": end, "cash": cash, "benchmark": benchmark,
+                "volumes": volumes, "groups": groups, "execution_delay": execution_delay,
+                "fractional": fractional, "commission": commission, "slippage": slippage,
+                "volume_limit": volume_limit, "warmup": warmup, "unfilled": unfilled, "margin": margin}
+    return BacktestResult.from_run(engine, rec, lo, hi, broker, settings, template, run_args, benchmark)

@@ -1,0 +1,156 @@
+"""FactorStrategy: the N interleaved sleeves of the tear sheet, traded with real orders.
+
+Each of the N sleeves (``rebalance_days``) is a position book funded with
+capital / N. The schedule is the calculator's
+(:func:`factorlab.interleaved_returns`): with ``t0`` the first factor date,
+sleeve ``k`` rebalances on the signal bars ``t0 + k + jN``; a bar without a
+factor row keeps that sleeve's positions. A rebalance places one
+``order_target_weights`` batch for the sleeve's book, with the weights of
+the factor on that bar; the orders fill ``execution_delay`` bars later and are
+sized then from the book's value at the fill prices, which is exactly the
+calculator's ``h = V * w / P[t + delay]``.
+
+Reconciliation ("fix positions"): a book is the ledger of its own fills, so
+after unfilled or partial orders it holds what was actually traded; before
+each rebalance the sleeve's leftover open orders are cancelled and the new
+targets are sized from the actual book. The sum of the books is the account.
+
+Weights
+    ``factor_weights(factor, long_short, group_neutral, equal_weight,
+    quantiles)`` per date (row-wise: the row of date t uses only the factor at
+    t), then optionally the ``max_long``/``max_short`` largest names per side,
+    then each side scaled to ``leverage * long_pct`` (long) and
+    ``leverage * (1 - long_pct)`` (short) gross when long-short, or the whole
+    row by ``leverage`` when long-only. For factor_weights' long-short output
+    (0.5 gross a side) the scaling is an identity up to rounding (~1e-16).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from factorlab.backtest._strategy import Strategy
+from factorlab.errors import AlignmentError, ParameterError
+from factorlab.factor._prepare import FactorData
+from factorlab.portfolio._weights import factor_weights
+
+__all__ = ["FactorStrategy"]
+
+
+class FactorStrategy(Strategy):
+    """Trade a factor as N interleaved sleeves (one position book per sleeve).
+
+    Parameters
+    ----------
+    factor : FactorData, (date, asset) Series or wide DataFrame (dates x assets)
+        Factor values; the value at t is known at t. ``quantiles=`` needs a FactorData.
+    rebalance_days : int, default 1
+        N: number of sleeves and bars each position is held.
+    long_short, group_neutral, equal_weight, quantiles
+        As in :func:`factorlab.factor_weights`; groups come from the FactorData
+        or from ``backtest(groups=)``.
+    max_long, max_short : int, optional
+        Keep only the largest ``max_long`` long and ``max_short`` short weights per date.
+    leverage : float, default 1.0
+        Gross exposure of each sleeve.
+    long_pct : float, default 0.5
+        Share of the gross on the long side (long-short only).
+    """
+
+    rebalance_days = 1
+    long_short = True
+    group_neutral = False
+    equal_weight = False
+    quantiles = None
+    max_long = None
+    max_short = None
+    leverage = 1.0
+    long_pct = 0.5
+
+    def __init__(self, factor, **params) -> None:
+        super().__init__(**params)
+        if not isinstance(factor, (FactorData, pd.Series, pd.DataFrame)):
+            raise ParameterError(f"factor must be a FactorData, a (date, asset) Series or a wide DataFrame, "
+                                 f"got {type(factor).__name__}")
+        self.factor = factor
+
+    def _check(self) -> int:
+        n = self.rebalance_days
+        if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
+            raise ParameterError(f"rebalance_days must be an integer >= 1, got {n!r}")
+        if not 0.0 <= float(self.long_pct) <= 1.0 or float(self.leverage) < 0:
+            raise ParameterError(f"need 0 <= long_pct <= 1 and leverage >= 0, got {self.long_pct}, {self.leverage}")
+        return int(n)
+
+    def target_weights(self, groups: pd.Series | None = None) -> pd.DataFrame:
+        """Target weights per factor date after selection and scaling, shape (dates, assets); NaN = not held."""
+        groups_arg = None if isinstance(self.factor, FactorData) else groups
+        if self.group_neutral and groups_arg is None and not isinstance(self.factor, FactorData):
+            raise ParameterError("group_neutral=True needs groups: backtest(..., groups=sectors) or a FactorData "
+                                 "prepared with groupby=")
+        w = factor_weights(self.factor, long_short=self.long_short, group_neutral=self.group_neutral,
+                           equal_weight=self.equal_weight, quantiles=self.quantiles, groups=groups_arg)
+        x = w.to_numpy(dtype="float64", copy=True)
+        if self.max_long is not None:
+            x = _keep_largest(x, int(self.max_long), side=1.0)
+        if self.max_short is not None:
+            x = _keep_largest(x, int(self.max_short), side=-1.0)
+        return pd.DataFrame(_scale_sides(x, self.long_short, float(self.leverage), float(self.long_pct)),
+                            index=w.index, columns=w.columns)
+
+    def initialize(self, ctx) -> None:
+        N = self._check()
+        w = self.target_weights(ctx.groups)
+        cols = ctx.assets.get_indexer(w.columns)
+        if (cols < 0).any():
+            bad = list(w.columns[cols < 0][:5])
+            raise AlignmentError(f"{int((cols < 0).sum())} factor asset(s) have no price column: {bad}")
+        rows = ctx._e.index.get_indexer(w.index)
+        if (rows < 0).any():
+            raise AlignmentError(f"{int((rows < 0).sum())} factor date(s) are not bars of prices, e.g. "
+                                 f"{w.index[rows < 0][0]}")
+        full = np.zeros((len(w.index), len(ctx.assets)))
+        full[:, cols] = np.nan_to_num(w.to_numpy(), nan=0.0)
+        self._weights = full
+        self._row_of_bar = np.full(len(ctx._e.index), -1, dtype=np.int64)
+        self._row_of_bar[rows] = np.arange(len(rows))
+        self._t0 = int(rows.min())
+        self.books = ctx.open_books(N)
+
+    def sleeve_of_bar(self, bar: int) -> int:
+        """The sleeve scheduled on a bar (``(bar - t0) % N``)."""
+        return (bar - self._t0) % len(self.books)
+
+    def on_data(self, ctx, data) -> None:
+        row = self._row_of_bar[data.bar]
+        if row < 0:
+            return
+        book = self.books[self.sleeve_of_bar(data.bar)]
+        ctx.cancel(book=book)  # reconcile: drop the sleeve's leftovers, resize from its actual book
+        ctx.order_target_weights(self._weights[row], book=book)
+
+
+def _keep_largest(x: np.ndarray, k: int, side: float) -> np.ndarray:
+    """Zero all but the ``k`` largest weights of one sign per row (NaN stays NaN)."""
+    if k < 0:
+        raise ParameterError(f"max_long/max_short must be >= 0, got {k}")
+    s = np.where(np.sign(x) == side, np.abs(x), 0.0)
+    if k >= s.shape[1]:
+        return x
+    order = np.argsort(-s, axis=1, kind="stable")
+    drop = np.zeros_like(s, dtype=bool)
+    np.put_along_axis(drop, order[:, k:], True, axis=1)
+    return np.where(drop & (s > 0), 0.0, x)
+
+
+def _scale_sides(x: np.ndarray, long_short: bool, leverage: float, long_pct: float) -> np.ndarray:
+    """Scale each row's long and short side to their gross targets (rows without a side are kept)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if not long_short:
+            return x * leverage
+        pos = np.nansum(np.where(x > 0, x, 0.0), axis=1, keepdims=True)
+        neg = -np.nansum(np.where(x < 0, x, 0.0), axis=1, keepdims=True)
+        up = np.where(pos > 0, leverage * long_pct / pos, 1.0)
+        down = np.where(neg > 0, leverage * (1.0 - long_pct) / neg, 1.0)
+        return np.where(x > 0, x * up, np.where(x < 0, x * down, x))

@@ -1,0 +1,284 @@
+"""BacktestResult: the recorded arrays of a run, with pandas views as lazy cached properties.
+
+Primary data are numpy arrays (per-bar equity, cash, shares and book values;
+the order and fill ledgers as record arrays); labels are attached at the edge.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from factorlab.backtest._broker import KIND_NAMES, STATUS_NAMES
+from factorlab.errors import ParameterError
+
+__all__ = ["BacktestResult", "orders_frame", "fills_frame"]
+
+
+def orders_frame(rec: np.ndarray, index: pd.DatetimeIndex, assets: pd.Index) -> pd.DataFrame:
+    """Order records as a table (one row per order)."""
+    closed = rec["closed_bar"]
+    return pd.DataFrame({
+        "id": rec["id"], "submitted": index[rec["bar"]],
+        "fill_from": index[np.minimum(rec["fill_bar"], len(index) - 1)],
+        "asset": assets[rec["asset"]], "book": rec["book"], "kind": KIND_NAMES[rec["kind"]],
+        "amount": rec["amount"], "filled": rec["filled"], "commission": rec["commission"],
+        "status": STATUS_NAMES[rec["status"]],
+        "closed": pd.DatetimeIndex(np.where(closed >= 0, index.asi8[np.maximum(closed, 0)],
+                                            np.datetime64("NaT").astype(index.asi8.dtype)),
+                                   dtype=index.dtype),
+    })
+
+
+def fills_frame(rec: np.ndarray, index: pd.DatetimeIndex, assets: pd.Index) -> pd.DataFrame:
+    """Fill records as a table (one row per fill; value = shares x fill price)."""
+    return pd.DataFrame({
+        "date": index[rec["bar"]], "asset": assets[rec["asset"]], "book": rec["book"], "order": rec["order"],
+        "shares": rec["shares"], "price": rec["price"], "value": rec["shares"] * rec["price"],
+        "commission": rec["commission"], "slippage": rec["slippage"],
+    })
+
+
+@dataclass(frozen=True, eq=False)
+class BacktestResult:
+    """Outcome of :func:`factorlab.backtest.backtest`.
+
+    Attributes
+    ----------
+    index : pd.DatetimeIndex, shape (bars,)
+        The replayed bars.
+    assets : pd.Index, shape (assets,)
+    capital : float
+        Starting cash.
+    equity_values, cash_values : ndarray, shape (bars,)
+        Account value and cash after each bar's fills, at the close marks (currency).
+    shares_values : ndarray, shape (bars, assets)
+        Shares held after each bar.
+    marks : ndarray, shape (bars, assets)
+        Close prices used for valuation (last price carried forward).
+    book_values : ndarray, shape (bars, books)
+        Value of every position book after each bar (book 0: unallocated cash).
+    order_records, fill_records : structured ndarrays
+        Ledgers (:data:`ORDER_DTYPE`, :data:`FILL_DTYPE`); bars are positions in ``full_index``.
+    full_index : pd.DatetimeIndex
+        All price bars (``index`` is a slice of it starting at ``offset``).
+    settings : dict
+        The run's settings (delay, costs, ...).
+    strategy : Strategy
+        An un-initialised copy of the strategy (for reruns by :func:`compare`).
+    run_args : dict
+        The arguments of the run (for reruns).
+    benchmark_prices : pd.Series or None
+    """
+
+    index: pd.DatetimeIndex
+    assets: pd.Index
+    capital: float
+    equity_values: np.ndarray = field(repr=False)
+    cash_values: np.ndarray = field(repr=False)
+    shares_values: np.ndarray = field(repr=False)
+    marks: np.ndarray = field(repr=False)
+    book_values: np.ndarray = field(repr=False)
+    order_records: np.ndarray = field(repr=False)
+    fill_records: np.ndarray = field(repr=False)
+    full_index: pd.DatetimeIndex = field(repr=False)
+    offset: int = 0
+    settings: dict = field(default_factory=dict)
+    strategy: object = field(default=None, repr=False)
+    run_args: dict = field(default_factory=dict, repr=False)
+    benchmark_prices: pd.Series | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_run(cls, engine, rec: dict, lo: int, hi: int, broker, settings, template, run_args,
+                 benchmark) -> BacktestResult:
+        return cls(index=engine.index[lo:hi], assets=engine.assets, capital=settings["cash"],
+                   equity_values=rec["equity"], cash_values=rec["cash"], shares_values=rec["shares"],
+                   marks=engine.marks[lo:hi], book_values=rec["books"], order_records=broker.orders(),
+                   fill_records=broker.fill_ledger(), full_index=engine.index, offset=lo, settings=settings,
+                   strategy=template, run_args=run_args, benchmark_prices=benchmark)
+
+    # ------------------------------------------------------------ per bar
+    def _series(self, values: np.ndarray, name: str) -> pd.Series:
+        return pd.Series(values, index=self.index, name=name)
+
+    @cached_property
+    def equity(self) -> pd.Series:
+        """Account value after each bar (currency), shape (bars,)."""
+        return self._series(self.equity_values, "equity")
+
+    @cached_property
+    def returns(self) -> pd.Series:
+        """Per-bar return ``equity[t] / equity[t-1] - 1`` (0.01 = 1%); the first bar against ``capital``."""
+        prev = np.concatenate(([self.capital], self.equity_values[:-1]))
+        return self._series(self.equity_values / prev - 1.0, "return")
+
+    @cached_property
+    def cash(self) -> pd.Series:
+        """Cash after each bar (currency)."""
+        return self._series(self.cash_values, "cash")
+
+    @cached_property
+    def positions(self) -> pd.DataFrame:
+        """Shares held after each bar, shape (bars, assets)."""
+        return pd.DataFrame(self.shares_values, index=self.index, columns=self.assets)
+
+    @cached_property
+    def position_values(self) -> pd.DataFrame:
+        """Value of each position at the close marks (currency), shape (bars, assets)."""
+        return pd.DataFrame(self.shares_values * self.marks, index=self.index, columns=self.assets)
+
+    @cached_property
+    def weights(self) -> pd.DataFrame:
+        """Position value / equity after each bar, shape (bars, assets)."""
+        return self.position_values.div(self.equity_values, axis=0)
+
+    @cached_property
+    def book_equity(self) -> pd.DataFrame:
+        """Value of each position book after each bar (currency), shape (bars, books).
+
+        With a FactorStrategy, books ``1..N`` are its sleeves (book 0 keeps unallocated cash).
+        """
+        return pd.DataFrame(self.book_values, index=self.index,
+                            columns=pd.RangeIndex(self.book_values.shape[1], name="book"))
+
+    @cached_property
+    def exposures(self) -> pd.DataFrame:
+        """Long, short (negative), gross and net exposure as fractions of equity, shape (bars, 4)."""
+        w = self.weights.to_numpy()
+        long, short = np.where(w > 0, w, 0.0).sum(axis=1), np.where(w < 0, w, 0.0).sum(axis=1)
+        return pd.DataFrame({"long_exposure": long, "short_exposure": short, "gross_exposure": long - short,
+                             "net_exposure": long + short}, index=self.index)
+
+    def _per_bar(self, values: np.ndarray) -> np.ndarray:
+        rel = self.fill_records["bar"] - self.offset
+        return np.bincount(rel, weights=values, minlength=len(self.index))[:len(self.index)]
+
+    @cached_property
+    def costs(self) -> pd.DataFrame:
+        """Commission and slippage paid per bar (currency), columns commission, slippage, total."""
+        f = self.fill_records
+        c, s = self._per_bar(f["commission"]), self._per_bar(f["slippage"])
+        return pd.DataFrame({"commission": c, "slippage": s, "total": c + s}, index=self.index)
+
+    @cached_property
+    def traded_value(self) -> pd.Series:
+        """Absolute traded notional per bar (currency)."""
+        f = self.fill_records
+        return self._series(self._per_bar(np.abs(f["shares"] * f["price"])), "traded_value")
+
+    @cached_property
+    def turnover(self) -> pd.Series:
+        """Traded notional / equity per bar (0.1 = 10% of the account changed hands)."""
+        return (self.traded_value / self.equity).rename("turnover")
+
+    # ------------------------------------------------------------ ledgers
+    @cached_property
+    def orders(self) -> pd.DataFrame:
+        """Every order with its kind, amount, filled shares, commission and status."""
+        return orders_frame(self.order_records, self.full_index, self.assets)
+
+    @cached_property
+    def trades(self) -> pd.DataFrame:
+        """Every fill: date, asset, book, order, shares (signed), price, value, commission, slippage."""
+        return fills_frame(self.fill_records, self.full_index, self.assets)
+
+    @cached_property
+    def round_trips(self) -> pd.DataFrame:
+        """Account-level round trips per asset (a position opened from 0 and closed back to 0 or flipped).
+
+        Columns: asset, open, close, direction ('long'/'short'), pnl (currency,
+        net of commission), cost_basis (currency), return (pnl / cost_basis).
+        Positions still open at the end are not listed.
+        """
+        from factorlab.backtest._roundtrips import round_trips
+
+        return round_trips(self.trades)
+
+    # ------------------------------------------------------------ statistics
+    @cached_property
+    def periods_per_year(self) -> float:
+        """Bars per year from the median bar spacing (252 for daily equity bars)."""
+        from factorlab.metrics._periods import _from_spacing
+
+        gaps = np.diff(self.index.asi8)
+        gaps = gaps[gaps > 0]
+        if not len(gaps):
+            return 252.0
+        return _from_spacing(pd.Timedelta(int(np.median(gaps)), unit=self.index.unit), "equity")
+
+    @cached_property
+    def benchmark_returns(self) -> pd.Series | None:
+        """Per-bar returns of the benchmark levels on the replayed bars."""
+        if self.benchmark_prices is None:
+            return None
+        lv = self.benchmark_prices.reindex(self.full_index).ffill()
+        return lv.pct_change().iloc[self.offset:].reindex(self.index).rename("benchmark")
+
+    @cached_property
+    def stats(self) -> pd.Series:
+        """Key statistics (:func:`factorlab.metrics.summary_stats`) plus turnover and costs."""
+        from factorlab.metrics import summary_stats
+
+        out = summary_stats(self.returns, self.benchmark_returns, periods_per_year=self.periods_per_year)
+        extra = pd.Series({"mean_turnover": float(self.turnover.mean()),
+                           "total_commission": float(self.costs["commission"].sum()),
+                           "total_slippage": float(self.costs["slippage"].sum()),
+                           "orders": float(len(self.order_records)), "fills": float(len(self.fill_records))})
+        return pd.concat([out, extra])
+
+    def tear_sheet(self, **kwargs):
+        """The returns tear sheet (:func:`factorlab.create_returns_tear_sheet`) of this run."""
+        from factorlab.report import create_returns_tear_sheet
+
+        positions = self.position_values.assign(cash=self.cash_values)
+        kwargs.setdefault("periods_per_year", self.periods_per_year)
+        kwargs.setdefault("parameters", self.settings)
+        return create_returns_tear_sheet(self.returns, benchmark=self.benchmark_returns, positions=positions,
+                                         capital=self.capital, **kwargs)
+
+    # ------------------------------------------------------------ output
+    @staticmethod
+    def _write(frame: pd.DataFrame, path, index: bool) -> Path:
+        p = Path(path)
+        if p.suffix.lower() == ".csv":
+            frame.to_csv(p, index=index)
+        elif p.suffix.lower() in (".parquet", ".pq"):
+            frame.to_parquet(p, index=index)
+        else:
+            raise ParameterError(f"cannot write {p.name!r}: use a .csv or .parquet file name")
+        return p
+
+    def save_equity(self, path) -> Path:
+        """Write equity, cash and returns per bar to ``.csv`` or ``.parquet``."""
+        df = pd.DataFrame({"equity": self.equity, "cash": self.cash, "return": self.returns})
+        df.index.name = "date"
+        return self._write(df, path, index=True)
+
+    def save_trades(self, path) -> Path:
+        """Write the fills to ``.csv`` or ``.parquet``."""
+        return self._write(self.trades, path, index=False)
+
+    def save_orders(self, path) -> Path:
+        """Write the orders to ``.csv`` or ``.parquet``."""
+        return self._write(self.orders, path, index=False)
+
+    def summary(self) -> pd.DataFrame:
+        """Settings and headline statistics as a one-column table."""
+        s = self.stats
+        rows = {**self.settings, "start": self.index[0], "end": self.index[-1], "bars": len(self.index),
+                "assets": len(self.assets), **{k: s[k] for k in ("total_return", "cagr", "sharpe", "max_drawdown",
+                                                                  "mean_turnover", "total_commission",
+                                                                  "total_slippage", "orders", "fills")}}
+        return pd.DataFrame({"value": pd.Series(rows, dtype=object)})
+
+    def __repr__(self) -> str:
+        return (f"BacktestResult({self.settings.get('strategy')}, {len(self.index)} bars x {len(self.assets)} "
+                f"assets, total return {self.equity_values[-1] / self.capital - 1.0:.4%}, "
+                f"{len(self.fill_records)} fills)")
+
+    def _repr_html_(self) -> str:
+        return "<b>Backtest</b>" + self.summary().to_html()
