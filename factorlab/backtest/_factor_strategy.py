@@ -54,8 +54,9 @@ class FactorStrategy(Strategy):
         Keep only the largest ``max_long`` long and ``max_short`` short weights per date.
     leverage : float, default 1.0
         Gross exposure of each sleeve.
-    long_pct : float, default 0.5
-        Share of the gross on the long side (long-short only).
+    long_pct : float, optional
+        Share of the gross on the long side (long-short only); None keeps the
+        split of factor_weights (0.5 for demeaned weights).
     """
 
     rebalance_days = 1
@@ -66,7 +67,7 @@ class FactorStrategy(Strategy):
     max_long = None
     max_short = None
     leverage = 1.0
-    long_pct = 0.5
+    long_pct = None
 
     def __init__(self, factor, **params) -> None:
         super().__init__(**params)
@@ -79,7 +80,8 @@ class FactorStrategy(Strategy):
         n = self.rebalance_days
         if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
             raise ParameterError(f"rebalance_days must be an integer >= 1, got {n!r}")
-        if not 0.0 <= float(self.long_pct) <= 1.0 or float(self.leverage) < 0:
+        lp = 0.5 if self.long_pct is None else float(self.long_pct)
+        if not 0.0 <= lp <= 1.0 or float(self.leverage) < 0:
             raise ParameterError(f"need 0 <= long_pct <= 1 and leverage >= 0, got {self.long_pct}, {self.leverage}")
         return int(n)
 
@@ -92,12 +94,19 @@ class FactorStrategy(Strategy):
         w = factor_weights(self.factor, long_short=self.long_short, group_neutral=self.group_neutral,
                            equal_weight=self.equal_weight, quantiles=self.quantiles, groups=groups_arg)
         x = w.to_numpy(dtype="float64", copy=True)
-        if self.max_long is not None:
-            x = _keep_largest(x, int(self.max_long), side=1.0)
-        if self.max_short is not None:
-            x = _keep_largest(x, int(self.max_short), side=-1.0)
-        return pd.DataFrame(_scale_sides(x, self.long_short, float(self.leverage), float(self.long_pct)),
-                            index=w.index, columns=w.columns)
+        long0, short0 = _side_gross(x)
+        if self.max_long is not None or self.max_short is not None:
+            if self.max_long is not None:
+                x = _keep_largest(x, int(self.max_long), side=1.0)
+            if self.max_short is not None:
+                x = _keep_largest(x, int(self.max_short), side=-1.0)
+            x = _scale_sides(x, long0, short0)
+        if self.long_pct is not None and self.long_short:
+            gross = long0 + short0
+            x = _scale_sides(x, gross * float(self.long_pct), gross * (1.0 - float(self.long_pct)))
+        if float(self.leverage) != 1.0:
+            x = x * float(self.leverage)
+        return pd.DataFrame(x, index=w.index, columns=w.columns)
 
     def initialize(self, ctx) -> None:
         N = self._check()
@@ -144,13 +153,17 @@ def _keep_largest(x: np.ndarray, k: int, side: float) -> np.ndarray:
     return np.where(drop & (s > 0), 0.0, x)
 
 
-def _scale_sides(x: np.ndarray, long_short: bool, leverage: float, long_pct: float) -> np.ndarray:
-    """Scale each row's long and short side to their gross targets (rows without a side are kept)."""
+def _side_gross(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Gross weight of the long and of the short side per row, shapes (rows, 1)."""
+    long = np.nansum(np.where(x > 0, x, 0.0), axis=1, keepdims=True)
+    short = -np.nansum(np.where(x < 0, x, 0.0), axis=1, keepdims=True)
+    return long, short
+
+
+def _scale_sides(x: np.ndarray, long_gross: np.ndarray, short_gross: np.ndarray) -> np.ndarray:
+    """Scale each row's long and short side to the given gross (a side without names is left as is)."""
+    pos, neg = _side_gross(x)
     with np.errstate(invalid="ignore", divide="ignore"):
-        if not long_short:
-            return x * leverage
-        pos = np.nansum(np.where(x > 0, x, 0.0), axis=1, keepdims=True)
-        neg = -np.nansum(np.where(x < 0, x, 0.0), axis=1, keepdims=True)
-        up = np.where(pos > 0, leverage * long_pct / pos, 1.0)
-        down = np.where(neg > 0, leverage * (1.0 - long_pct) / neg, 1.0)
-        return np.where(x > 0, x * up, np.where(x < 0, x * down, x))
+        up = np.where(pos > 0, long_gross / pos, 1.0)
+        down = np.where(neg > 0, short_gross / neg, 1.0)
+    return np.where(x > 0, x * up, np.where(x < 0, x * down, x))
