@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from factorlab.backtest._broker import SHARES, TARGET_SHARES, TARGET_VALUE, TARGET_WEIGHT
-from factorlab.backtest._errors import OrderError, StrategyError, UnknownAssetError
+from factorlab.backtest._errors import BacktestError, OrderError, StrategyError, UnknownAssetError
 from factorlab.errors import ParameterError
 
 __all__ = ["Context", "BarData", "Portfolio"]
@@ -172,10 +172,14 @@ class Context:
         self._e.add_schedule(fn, self, every, on, offset)
 
     def _call(self, fn: Callable, ctx: Context, data: BarData, owner=None) -> None:
-        """Run a strategy callback; wrap its exception with the bar and the traceback."""
+        """Run a strategy callback; wrap its exception with the bar and the traceback.
+
+        The backtester's own errors (bad orders: :class:`OrderError`, ...) pass
+        through unchanged; their messages already name the bar.
+        """
         try:
             fn(ctx, data)
-        except StrategyError:
+        except BacktestError:
             raise
         except Exception as exc:
             tb = "".join(traceback.format_exception(*sys.exc_info()))
