@@ -1,0 +1,142 @@
+"""fl.compare: tear sheet (calculator) vs backtest, friction attribution and its plot; result outputs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import factorlab as fl
+from factorlab.backtest import FactorStrategy, FixedBps, PerShare, backtest, compare
+from factorlab.errors import AlignmentError, ParameterError
+from factorlab.plotting._backtest import plot_backtest_comparison, plot_friction_attribution
+
+CASH = 10_000_000.0
+
+
+@pytest.fixture(scope="module")
+def weights(reversal_factor):
+    return fl.factor_weights(reversal_factor)
+
+
+@pytest.fixture(scope="module")
+def reference(weights, sp500_prices):
+    return fl.interleaved_returns(weights, sp500_prices, 5, delay=1, capital=CASH)
+
+
+@pytest.fixture(scope="module")
+def integer_run(reversal_factor, sp500_prices):
+    return backtest(FactorStrategy(reversal_factor, rebalance_days=5), sp500_prices, cash=CASH,
+                    execution_delay=1, fractional=False, commission=PerShare(0.005, 1.0), slippage=FixedBps(2),
+                    progress=False)
+
+
+@pytest.fixture(scope="module")
+def comparison(reference, integer_run):
+    return compare(reference, integer_run)
+
+
+def test_integer_shares_correlation(reference, reversal_factor, sp500_prices):
+    bt = backtest(FactorStrategy(reversal_factor, rebalance_days=5), sp500_prices, cash=CASH,
+                  execution_delay=1, fractional=False, progress=False)
+    cmp = compare(reference, bt, frictions=False)
+    assert cmp.correlation >= 0.999
+    assert 0 < cmp.max_abs_difference < 1e-3  # integer shares do move the returns, a little
+    assert cmp.attribution.empty
+    # all positions are whole shares
+    pos = bt.positions.to_numpy()
+    np.testing.assert_array_equal(pos, np.round(pos))
+
+
+def test_comparison_numbers(comparison, reference, integer_run):
+    r = comparison.returns
+    pd.testing.assert_index_equal(r.index, reference.returns.index)
+    diff = integer_run.returns.reindex(r.index) - reference.returns
+    np.testing.assert_allclose(comparison.difference.to_numpy(), diff.to_numpy())
+    assert comparison.correlation == pytest.approx(np.corrcoef(r["reference"], r["backtest"])[0, 1])
+    assert comparison.correlation >= 0.999
+    assert comparison.tracking_error == pytest.approx(diff.std() * np.sqrt(252))
+    cum = (1 + r).prod() - 1
+    assert comparison.cumulative_gap.iloc[-1] == pytest.approx(cum["backtest"] - cum["reference"])
+    assert comparison.cumulative_gap.iloc[-1] < 0  # costs and slippage lose money
+
+
+def test_attribution_adds_up(comparison):
+    a = comparison.attribution
+    assert list(a.index) == ["model", "costs", "slippage", "integer shares", "interaction"]
+    assert abs(a["model"]) < 1e-9                      # frictionless rerun == calculator
+    assert a["costs"] < 0 and a["slippage"] < 0        # both cost money
+    assert a.sum() == pytest.approx(comparison.cumulative_gap.iloc[-1], abs=1e-12)
+    s = comparison.summary()
+    assert s["gap_costs"] == a["costs"] and s["correlation"] == comparison.correlation
+
+
+def test_delay_friction(reversal_factor, sp500_prices, weights):
+    px = sp500_prices.iloc[:300]
+    w = weights.loc[:px.index[-1]]
+    ref = fl.interleaved_returns(w, px, 5, delay=0, capital=CASH)
+    bt = backtest(FactorStrategy(reversal_factor.loc[:px.index[-1]], rebalance_days=5), px, cash=CASH,
+                  execution_delay=1, fractional=True, progress=False)
+    cmp = compare(ref, bt)
+    assert list(cmp.attribution.index) == ["model", "delay", "interaction"]
+    assert abs(cmp.attribution["model"]) < 1e-9 and abs(cmp.attribution["interaction"]) < 1e-9
+    assert cmp.attribution["delay"] == pytest.approx(cmp.cumulative_gap.iloc[-1], abs=1e-9)
+
+
+def test_compare_plot_artists(comparison):
+    fig = comparison.plot()
+    ax_lines, ax_bars = fig.axes
+    labels = [l.get_label() for l in ax_lines.get_lines() if not l.get_label().startswith("_")]
+    assert labels == ["tear sheet", "backtest"]
+    np.testing.assert_allclose(ax_lines.get_lines()[1].get_ydata(), comparison.cumulative["backtest"])
+    widths = [p.get_width() for p in ax_bars.patches]
+    np.testing.assert_allclose(widths, comparison.attribution.to_numpy())
+
+
+def test_plot_functions_take_ax(comparison):
+    import matplotlib.pyplot as plt
+
+    _, ax = plt.subplots()
+    assert plot_friction_attribution(comparison.attribution, ax=ax) is ax
+    assert plot_backtest_comparison(comparison.cumulative, ax=ax) is ax
+    with pytest.raises(ParameterError):
+        plot_friction_attribution(pd.Series(dtype=float))
+
+
+def test_compare_bad_input(integer_run):
+    with pytest.raises(ParameterError):
+        compare(object(), integer_run)
+    with pytest.raises(AlignmentError):
+        compare(pd.Series([0.0, 0.1], index=pd.bdate_range("1990-01-01", periods=2)), integer_run)
+
+
+# ------------------------------------------------------------------ result outputs
+def test_result_tables(integer_run, reference):
+    r = integer_run
+    assert r.positions.shape == (1440, 471) and r.weights.shape == (1440, 471)
+    np.testing.assert_allclose(r.position_values.sum(axis=1) + r.cash, r.equity, rtol=1e-12)
+    o, t = r.orders, r.trades
+    assert set(o["status"]) <= {"filled", "cancelled", "open"}
+    assert len(t) > 100_000 and t["commission"].min() >= 1.0  # PerShare minimum
+    np.testing.assert_allclose(t["commission"].sum(), r.costs["commission"].sum())
+    filled = o.groupby("asset")["filled"].sum()
+    np.testing.assert_allclose(filled.reindex(r.assets).to_numpy(), r.positions.iloc[-1].to_numpy(), atol=1e-6)
+    for key in ("sharpe", "max_drawdown", "total_return", "mean_turnover", "total_commission"):
+        assert np.isfinite(r.stats[key])
+    assert r.stats["total_return"] == pytest.approx(r.equity.iloc[-1] / CASH - 1)
+    # sleeves net each other at account level: the calculator's exposures, up to integer shares and costs
+    exp = r.exposures.reindex(reference.exposures.index)
+    np.testing.assert_allclose(exp.to_numpy(), reference.exposures.to_numpy(), atol=0.02)
+    assert "BacktestResult" in repr(r) and "<b>Backtest</b>" in r._repr_html_()
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_save_outputs(integer_run, tmp_path, suffix):
+    r = integer_run
+    eq = r.save_equity(tmp_path / f"equity{suffix}")
+    tr = r.save_trades(tmp_path / f"trades{suffix}")
+    od = r.save_orders(tmp_path / f"orders{suffix}")
+    read = pd.read_csv if suffix == ".csv" else pd.read_parquet
+    back = read(eq)
+    np.testing.assert_allclose(back["equity"].to_numpy(), r.equity.to_numpy())
+    assert len(read(tr)) == len(r.trades) and len(read(od)) == len(r.orders)
