@@ -15,7 +15,7 @@ import pandas as pd
 
 from factorlab.backtest._broker import SHARES, TARGET_SHARES, TARGET_VALUE, TARGET_WEIGHT
 from factorlab.backtest._errors import BacktestError, OrderError, StrategyError, UnknownAssetError
-from factorlab.errors import ParameterError
+from factorlab.errors import FactorlabError, ParameterError
 
 __all__ = ["Context", "BarData", "Portfolio"]
 
@@ -175,11 +175,17 @@ class Context:
         """Run a strategy callback; wrap its exception with the bar and the traceback.
 
         The backtester's own errors (bad orders: :class:`OrderError`, ...) pass
-        through unchanged; their messages already name the bar.
+        through unchanged (their messages name the bar); other factorlab errors
+        (bad parameters, misaligned data) keep their type and get a note with
+        the strategy and the bar.
         """
         try:
             fn(ctx, data)
         except BacktestError:
+            raise
+        except FactorlabError as exc:
+            who = getattr(owner or ctx._owner, "name", "strategy")
+            exc.add_note(f"raised in {who} at bar {data.bar} ({data.time})")
             raise
         except Exception as exc:
             tb = "".join(traceback.format_exception(*sys.exc_info()))
