@@ -140,3 +140,19 @@ def test_save_outputs(integer_run, tmp_path, suffix):
     back = read(eq)
     np.testing.assert_allclose(back["equity"].to_numpy(), r.equity.to_numpy())
     assert len(read(tr)) == len(r.trades) and len(read(od)) == len(r.orders)
+
+
+def test_compare_with_tear_sheet_quantile_returns(sp500_prices, reversal_factor):
+    import warnings
+
+    px = sp500_prices.iloc[:250]
+    f = reversal_factor.loc[:px.index[-1]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fd = fl.prepare_factor_data(f, px, periods=(1, 5), quantiles=5, delay=1)
+    qr = fl.quantile_interleaved_returns(fd, capital=CASH)
+    bt = backtest(FactorStrategy(fd, rebalance_days=5), px, cash=CASH, fractional=True, progress=False)
+    cmp = compare(qr, bt, frictions=False)
+    assert cmp.max_abs_difference < 1e-9 and len(cmp.returns) > 200
+    with pytest.raises(ParameterError, match="no period"):
+        compare(qr, bt, period="10D")

@@ -23,14 +23,25 @@ import pandas as pd
 
 from factorlab.backtest._result import BacktestResult
 from factorlab.errors import AlignmentError, ParameterError
+from factorlab.portfolio._interleaved_quantiles import QuantileReturns
 
 __all__ = ["Comparison", "compare"]
 
 
-def _reference_returns(reference) -> tuple[pd.Series, int | None, float]:
+def _reference_returns(reference, period: str | None, result) -> tuple[pd.Series, int | None, float]:
     """(per-bar returns, delay or None, cost bps) of a reference object."""
     if isinstance(reference, pd.Series):
         return reference.astype(float), None, 0.0
+    if isinstance(reference, QuantileReturns):
+        if period is None:
+            n = getattr(result.strategy, "rebalance_days", None)
+            match = [lab for lab, p in zip(reference.labels, reference.periods) if p == n]
+            if len(reference.labels) > 1 and not match:
+                raise ParameterError(f"pass period= one of {list(reference.labels)}")
+            period = match[0] if match else reference.labels[0]
+        if period not in reference.labels:
+            raise ParameterError(f"no period {period!r}; available: {list(reference.labels)}")
+        return reference[period]["long_short"].astype(float), reference.delay, reference.cost_bps
     r = getattr(reference, "returns", None)
     if isinstance(r, pd.DataFrame) and "long_short" in r.columns:
         r = r["long_short"]
@@ -144,17 +155,22 @@ def _is_bps(model, bps: float) -> bool:
     return isinstance(m, BpsCommission) and m.bps == bps
 
 
-def compare(reference, result: BacktestResult, *, frictions: bool = True) -> Comparison:
+def compare(reference, result: BacktestResult, *, frictions: bool = True, period: str | None = None) -> Comparison:
     """Compare the tear sheet's (calculator's) returns with a backtest's, friction by friction.
 
     Parameters
     ----------
-    reference : InterleavedResult, pd.Series of per-bar returns, or an object with ``.returns``
-        The calculator's result (its ``delay`` and ``cost_bps`` set the frictionless baseline).
+    reference : InterleavedResult, QuantileReturns, pd.Series of per-bar returns, or an object with ``.returns``
+        The calculator's result (its ``delay`` and ``cost_bps`` set the
+        frictionless baseline). For a QuantileReturns (the tear sheet's
+        interleaved returns) its 'long_short' column of ``period`` is used.
     result : BacktestResult
     frictions : bool, default True
         Rerun the backtest with each friction on alone to attribute the gap
         (costs, slippage, integer shares, volume limit, delay).
+    period : str, optional
+        Period label of a QuantileReturns reference (default: the one whose
+        bars equal the strategy's ``rebalance_days``).
 
     Returns
     -------
@@ -167,7 +183,7 @@ def compare(reference, result: BacktestResult, *, frictions: bool = True) -> Com
     """
     if not isinstance(result, BacktestResult):
         raise ParameterError(f"result must be a BacktestResult, got {type(result).__name__}")
-    ref, ref_delay, ref_bps = _reference_returns(reference)
+    ref, ref_delay, ref_bps = _reference_returns(reference, period, result)
     common = ref.index.intersection(result.returns.index)
     if len(common) < 2:
         raise AlignmentError(f"reference and backtest share {len(common)} bar(s); need at least 2")
