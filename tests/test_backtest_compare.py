@@ -27,7 +27,8 @@ def reference(weights, sp500_prices):
 @pytest.fixture(scope="module")
 def integer_run(reversal_factor, sp500_prices):
     return backtest(FactorStrategy(reversal_factor, rebalance_days=5), sp500_prices, cash=CASH,
-                    execution_delay=1, fractional=False, commission=PerShare(0.005, 1.0), slippage=FixedBps(2),
+                    execution_delay=1, fractional=False, commission=PerShare(0.005, 1.0),
+                    slippage=FixedBps(2),
                     progress=False)
 
 
@@ -120,7 +121,8 @@ def test_result_tables(integer_run, reference):
     assert len(t) > 100_000 and t["commission"].min() >= 1.0  # PerShare minimum
     np.testing.assert_allclose(t["commission"].sum(), r.costs["commission"].sum())
     filled = o.groupby("asset")["filled"].sum()
-    np.testing.assert_allclose(filled.reindex(r.assets).to_numpy(), r.positions.iloc[-1].to_numpy(), atol=1e-6)
+    np.testing.assert_allclose(filled.reindex(r.assets).to_numpy(), r.positions.iloc[-1].to_numpy(),
+                               atol=1e-6)
     for key in ("sharpe", "max_drawdown", "total_return", "mean_turnover", "total_commission"):
         assert np.isfinite(r.stats[key])
     assert r.stats["total_return"] == pytest.approx(r.equity.iloc[-1] / CASH - 1)

@@ -10,7 +10,6 @@ from factorlab.backtest import (
     BpsCommission,
     Combine,
     FactorStrategy,
-    FixedBps,
     InsufficientCashError,
     OrderError,
     PerShare,
@@ -293,7 +292,8 @@ def test_combine_splits_capital(sp500_prices, reversal_factor):
     kw = dict(cash=1e6, fractional=True, progress=False)
     a = backtest(FactorStrategy(f, rebalance_days=3), px, **kw)
     b = backtest(FactorStrategy(f, rebalance_days=5, long_short=False), px, **kw)
-    both = backtest([FactorStrategy(f, rebalance_days=3), FactorStrategy(f, rebalance_days=5, long_short=False)],
+    both = backtest([FactorStrategy(f, rebalance_days=3),
+                     FactorStrategy(f, rebalance_days=5, long_short=False)],
                     px, **kw)
     np.testing.assert_allclose(both.equity_values, 0.5 * (a.equity_values + b.equity_values), rtol=1e-12)
     assert both.book_values.shape[1] == 1 + 2 + 3 + 5  # root, one per child, sleeves

@@ -35,7 +35,8 @@ def test_max_names_and_side_scaling(small):
 
 def test_defaults_keep_factor_weights(small):
     px, f = small
-    np.testing.assert_array_equal(FactorStrategy(f).target_weights().to_numpy(), fl.factor_weights(f).to_numpy())
+    np.testing.assert_array_equal(FactorStrategy(f).target_weights().to_numpy(),
+                                  fl.factor_weights(f).to_numpy())
 
 
 def test_option_errors(small, sp500_sectors):

@@ -159,7 +159,7 @@ class Broker:
 
     # -------------------------------------------------------------- matching
     def match(self, bar: int, submitted_before: int | None = None) -> None:
-        """Fill the orders due at ``bar`` (``fill_bar <= bar``), optionally only those submitted before a bar."""
+        """Fill the orders due at ``bar`` (``fill_bar <= bar``); optionally only those placed before a bar."""
         if len(self.open) == 0:
             return
         due = self.open["fill_bar"] <= bar

@@ -49,7 +49,8 @@ def _reference_returns(reference, period: str | None, result) -> tuple[pd.Series
         raise ParameterError("reference must be an InterleavedResult, a returns Series, or an object whose "
                              f".returns is a Series; got {type(reference).__name__}")
     delay = getattr(reference, "delay", None)
-    return r.astype(float), (None if delay is None else int(delay)), float(getattr(reference, "cost_bps", 0.0))
+    bps = float(getattr(reference, "cost_bps", 0.0))
+    return r.astype(float), (None if delay is None else int(delay)), bps
 
 
 @dataclass(frozen=True, eq=False)
@@ -155,12 +156,13 @@ def _is_bps(model, bps: float) -> bool:
     return isinstance(m, BpsCommission) and m.bps == bps
 
 
-def compare(reference, result: BacktestResult, *, frictions: bool = True, period: str | None = None) -> Comparison:
+def compare(reference, result: BacktestResult, *, frictions: bool = True,
+            period: str | None = None) -> Comparison:
     """Compare the tear sheet's (calculator's) returns with a backtest's, friction by friction.
 
     Parameters
     ----------
-    reference : InterleavedResult, QuantileReturns, pd.Series of per-bar returns, or an object with ``.returns``
+    reference : InterleavedResult, QuantileReturns, pd.Series of per-bar returns, or any ``.returns``
         The calculator's result (its ``delay`` and ``cost_bps`` set the
         frictionless baseline). For a QuantileReturns (the tear sheet's
         interleaved returns) its 'long_short' column of ``period`` is used.
@@ -207,4 +209,5 @@ def compare(reference, result: BacktestResult, *, frictions: bool = True, period
         actual = float(np.prod(1.0 + rets["backtest"].to_numpy()) - 1.0)
         gaps["interaction"] = actual - base_total - sum(v for k, v in gaps.items() if k != "model")
         attribution = pd.Series(gaps, dtype=float, name="gap")
-    return Comparison(returns=rets, attribution=attribution, runs=runs, periods_per_year=result.periods_per_year)
+    return Comparison(returns=rets, attribution=attribution, runs=runs,
+                      periods_per_year=result.periods_per_year)

@@ -102,7 +102,8 @@ class Portfolio:
         pv = self.position_values.to_numpy()
         v = self.value
         long, short = pv[pv > 0].sum() / v, pv[pv < 0].sum() / v
-        return {"long": long, "short": short, "gross": long - short, "net": long + short}
+        return {"long": float(long), "short": float(short), "gross": float(long - short),
+                "net": float(long + short)}
 
     def book_shares(self, book: int) -> pd.Series:
         """Shares of one position book, shape (assets,)."""
@@ -168,7 +169,8 @@ class Context:
         if on not in _ON:
             raise ParameterError(f"on must be one of {_ON}, got {on!r}")
         if not isinstance(every, (int, np.integer)) or every < 1 or not 0 <= offset < every:
-            raise ParameterError(f"need integers every >= 1 and 0 <= offset < every, got {every!r}, {offset!r}")
+            raise ParameterError(f"need integers every >= 1 and 0 <= offset < every, "
+                                 f"got {every!r}, {offset!r}")
         self._e.add_schedule(fn, self, every, on, offset)
 
     def _call(self, fn: Callable, ctx: Context, data: BarData, owner=None) -> None:
@@ -210,7 +212,8 @@ class Context:
         idx = self._e.assets.get_indexer(pd.Index(assets))
         if (idx < 0).any():
             bad = [a for a, i in zip(assets, idx) if i < 0][:5]
-            raise UnknownAssetError(f"unknown asset(s) {bad} at bar {self.bar}; orders must name price columns")
+            raise UnknownAssetError(f"unknown asset(s) {bad} at bar {self.bar}; "
+                                    "orders must name price columns")
         return idx
 
     def _submit(self, assets, amounts, kind: int, book: int | None, keep_open: bool | None) -> np.ndarray:
@@ -277,7 +280,7 @@ class Context:
         return self._submit(idx, full[idx], TARGET_WEIGHT, bk, keep_open)
 
     def cancel(self, order_id=None, *, book: int | None = None) -> int:
-        """Cancel open orders: one id, a list of ids, or all of a book (default: all of this strategy's book)."""
+        """Cancel open orders: one id, a list of ids, or all of a book (default: this strategy's book)."""
         b = self.book if order_id is None and book is None else book
         return self._e.broker.cancel(self.bar, ids=order_id, book=b)
 

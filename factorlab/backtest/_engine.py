@@ -82,7 +82,8 @@ def _check_args(cash, execution_delay, volume_limit, unfilled) -> None:
         raise ParameterError(f"cash must be a finite amount > 0, got {cash!r}")
     if not isinstance(execution_delay, (int, np.integer)) or isinstance(execution_delay, bool) \
             or execution_delay < 0:
-        raise ParameterError(f"execution_delay must be an integer number of bars >= 0, got {execution_delay!r}")
+        raise ParameterError(f"execution_delay must be an integer number of bars >= 0, "
+                             f"got {execution_delay!r}")
     if volume_limit is not None and not (isinstance(volume_limit, (int, float)) and 0 < volume_limit <= 1):
         raise ParameterError(f"volume_limit must be a fraction of bar volume in (0, 1], got {volume_limit!r}")
     if unfilled not in ("keep", "cancel"):
@@ -162,7 +163,8 @@ def _progress(it, progress: bool):
     return tqdm(it, desc="backtest", unit="bar")
 
 
-def backtest(strategy, prices, start=None, end=None, cash: float = 1_000_000, benchmark: pd.Series | None = None,
+def backtest(strategy, prices, start=None, end=None, cash: float = 1_000_000,
+             benchmark: pd.Series | None = None,
              volumes: pd.DataFrame | None = None, groups: pd.Series | Mapping | None = None,
              execution_delay: int = 1, fractional: bool = False, commission=None, slippage=None,
              volume_limit: float | None = None, warmup: int = 0, progress: bool = True, *,

@@ -82,14 +82,19 @@ class FactorStrategy(Strategy):
             raise ParameterError(f"rebalance_days must be an integer >= 1, got {n!r}")
         lp = 0.5 if self.long_pct is None else float(self.long_pct)
         if not 0.0 <= lp <= 1.0 or float(self.leverage) < 0:
-            raise ParameterError(f"need 0 <= long_pct <= 1 and leverage >= 0, got {self.long_pct}, {self.leverage}")
+            raise ParameterError(f"need 0 <= long_pct <= 1 and leverage >= 0, "
+                                 f"got {self.long_pct}, {self.leverage}")
         return int(n)
 
     def target_weights(self, groups: pd.Series | None = None) -> pd.DataFrame:
-        """Target weights per factor date after selection and scaling, shape (dates, assets); NaN = not held."""
+        """Target weights per factor date after selection and scaling, shape (dates, assets).
+
+        NaN = not held.
+        """
         groups_arg = None if isinstance(self.factor, FactorData) else groups
         if self.group_neutral and groups_arg is None and not isinstance(self.factor, FactorData):
-            raise ParameterError("group_neutral=True needs groups: backtest(..., groups=sectors) or a FactorData "
+            raise ParameterError("group_neutral=True needs groups: backtest(..., groups=sectors) or a "
+                                 "FactorData "
                                  "prepared with groupby=")
         w = factor_weights(self.factor, long_short=self.long_short, group_neutral=self.group_neutral,
                            equal_weight=self.equal_weight, quantiles=self.quantiles, groups=groups_arg)

@@ -270,13 +270,15 @@ class BacktestResult:
         """Settings and headline statistics as a one-column table."""
         s = self.stats
         rows = {**self.settings, "start": self.index[0], "end": self.index[-1], "bars": len(self.index),
-                "assets": len(self.assets), **{k: s[k] for k in ("total_return", "cagr", "sharpe", "max_drawdown",
-                                                                  "mean_turnover", "total_commission",
-                                                                  "total_slippage", "orders", "fills")}}
+                "assets": len(self.assets)}
+        keys = ("total_return", "cagr", "sharpe", "max_drawdown", "mean_turnover", "total_commission",
+                "total_slippage", "orders", "fills")
+        rows.update({k: s[k] for k in keys})
         return pd.DataFrame({"value": pd.Series(rows, dtype=object)})
 
     def __repr__(self) -> str:
-        return (f"BacktestResult({self.settings.get('strategy')}, {len(self.index)} bars x {len(self.assets)} "
+        return (f"BacktestResult({self.settings.get('strategy')}, "
+                f"{len(self.index)} bars x {len(self.assets)} "
                 f"assets, total return {self.equity_values[-1] / self.capital - 1.0:.4%}, "
                 f"{len(self.fill_records)} fills)")
 

@@ -100,7 +100,8 @@ class Strategy:
         for item in items:
             key, sep, text = str(item).partition("=")
             if not sep or key not in known:
-                raise ParameterError(f"bad parameter {item!r}: expected key=value with key in {sorted(known)}")
+                raise ParameterError(f"bad parameter {item!r}: expected key=value with key in "
+                                     f"{sorted(known)}")
             out[key] = _convert(text, known[key], key)
         return out
 
@@ -209,4 +210,5 @@ def as_strategy(strategy, params: Mapping | None) -> Strategy:
         if params:
             strategy = strategy.clone().set_params(**params)
         return strategy
-    raise ParameterError(f"strategy must be a Strategy instance or class (or a list), got {type(strategy).__name__}")
+    raise ParameterError(f"strategy must be a Strategy instance or class (or a list), "
+                         f"got {type(strategy).__name__}")
