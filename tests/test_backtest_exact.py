@@ -106,3 +106,23 @@ def test_capital_invariance(fd, sp500_prices):
                  end=sp500_prices.index[300], progress=False)
     np.testing.assert_allclose(a.returns.to_numpy(), b.returns.to_numpy(), atol=1e-12)
     pd.testing.assert_index_equal(a.returns.index, sp500_prices.index[:301])
+
+
+@pytest.mark.parametrize("delay", [0, 1])
+def test_data_gaps_equal_calculator(sp500_prices, delay):
+    """Late listing, a halt, a delisting and random holes: the calculator's gap convention is replayed."""
+    px = sp500_prices.iloc[:300, :50].copy()
+    px.iloc[:40, 3] = np.nan
+    px.iloc[100:110, 7] = np.nan
+    px.iloc[200:, 9] = np.nan
+    px = px.mask(np.random.default_rng(1).random(px.shape) < 0.01)
+    f = -(px / px.shift(5) - 1)
+    factor = f.stack().dropna()
+    factor.index.names = ["date", "asset"]
+    ref = fl.interleaved_returns(fl.factor_weights(factor), px, 5, delay=delay, cost_bps=3.0, capital=CAPITAL)
+    assert ref.n_gap_events > 100
+    bt = backtest(FactorStrategy(factor, rebalance_days=5), px, cash=CAPITAL, execution_delay=delay,
+                  fractional=True, commission=3.0, progress=False)
+    assert _max_gap(ref, bt) < TOL
+    # untradeable targets were cancelled, not filled later
+    assert (bt.orders["status"] == "cancelled").sum() > 100

@@ -99,15 +99,30 @@ def test_volume_share_slippage(prices, volumes):
 
 
 def test_partial_fills_stay_open(prices, volumes):
-    res = run(prices, {0: [("order", ("A", 25), {})]}, volumes=volumes, volume_limit=0.1)
+    res = run(prices, {0: [("order", ("A", 25), {})]}, volumes=volumes, volume_limit=0.1, unfilled="keep")
     assert res.trades["shares"].tolist() == [10.0, 10.0, 5.0]
     assert res.trades["date"].tolist() == list(IDX[1:4])
     o = res.orders.iloc[0]
     assert o["status"] == "filled" and o["filled"] == 25 and o["closed"] == IDX[3]
 
 
+def test_keep_open_per_order_overrides_default(prices, volumes):
+    plan = {0: [("order", ("A", 25), {"keep_open": True})]}
+    res = run(prices, plan, volumes=volumes, volume_limit=0.1)
+    assert res.trades["shares"].tolist() == [10.0, 10.0, 5.0]
+
+
+def test_no_price_order_waits_or_is_cancelled(prices):
+    gappy = prices.copy()
+    gappy.iloc[1:3, 0] = np.nan
+    cancelled = run(gappy, {0: [("order", ("A", 10), {})]})
+    assert cancelled.trades.empty and cancelled.orders["status"].tolist() == ["cancelled"]
+    kept = run(gappy, {0: [("order", ("A", 10), {})]}, unfilled="keep")
+    assert kept.trades["date"].tolist() == [IDX[3]] and kept.trades["price"].tolist() == [11.0]
+
+
 def test_partial_fill_cancelled(prices, volumes):
-    res = run(prices, {0: [("order", ("A", 25), {})]}, volumes=volumes, volume_limit=0.1, unfilled="cancel")
+    res = run(prices, {0: [("order", ("A", 25), {})]}, volumes=volumes, volume_limit=0.1)  # default: cancel
     assert res.trades["shares"].tolist() == [10.0]
     o = res.orders.iloc[0]
     assert o["status"] == "cancelled" and o["filled"] == 10
@@ -159,7 +174,7 @@ def test_round_trip_pnl(prices):
 
 def test_cancel_open_order(prices, volumes):
     plan = {0: [("order", ("A", 25), {})], 2: [("cancel", (), {})]}
-    res = run(prices, plan, volumes=volumes, volume_limit=0.1)
+    res = run(prices, plan, volumes=volumes, volume_limit=0.1, unfilled="keep")
     assert res.trades["shares"].sum() == 20  # bars 1 and 2 fill before the cancel at bar 2
     assert res.orders["status"].iloc[0] == "cancelled"
 

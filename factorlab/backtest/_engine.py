@@ -168,7 +168,7 @@ def backtest(strategy, prices, start=None, end=None, cash: float = 1_000_000,
              volumes: pd.DataFrame | None = None, groups: pd.Series | Mapping | None = None,
              execution_delay: int = 1, fractional: bool = False, commission=None, slippage=None,
              volume_limit: float | None = None, warmup: int = 0, progress: bool = True, *,
-             unfilled: str = "keep", margin: bool = True, params: Mapping | None = None) -> BacktestResult:
+             unfilled: str = "cancel", margin: bool = True, params: Mapping | None = None) -> BacktestResult:
     """Replay bars through a strategy with a simulated broker.
 
     Parameters
@@ -200,8 +200,12 @@ def backtest(strategy, prices, start=None, end=None, cash: float = 1_000_000,
         ``start=None`` the first ``warmup`` bars are not traded).
     progress : bool, default True
         A tqdm progress bar when tqdm is installed.
-    unfilled : {'keep', 'cancel'}, default 'keep'
-        What happens to the unfilled rest of an order (volume limit, no price).
+    unfilled : {'cancel', 'keep'}, default 'cancel'
+        What happens to the unfilled rest of an order (volume limit, no
+        price): 'cancel' makes orders good for their fill bar only (as the
+        calculator, which keeps an untradeable position until the sleeve's
+        next rebalance); 'keep' leaves it open for the next bars until it
+        fills or is cancelled.
     margin : bool, default True
         Allow negative cash; with False a bar ending with negative cash raises.
     params : dict, optional
