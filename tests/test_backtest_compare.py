@@ -158,3 +158,17 @@ def test_compare_with_tear_sheet_quantile_returns(sp500_prices, reversal_factor)
     assert cmp.max_abs_difference < 1e-9 and len(cmp.returns) > 200
     with pytest.raises(ParameterError, match="no period"):
         compare(qr, bt, period="10D")
+
+
+def test_volume_limit_friction(sp500_prices, reversal_factor, weights):
+    px = sp500_prices.iloc[:200, :80]
+    f = reversal_factor[reversal_factor.index.get_level_values("asset").isin(px.columns)].loc[:px.index[-1]]
+    ref = fl.interleaved_returns(fl.factor_weights(f), px, 5, delay=1, capital=CASH)
+    vol = pd.DataFrame(20_000.0, index=px.index, columns=px.columns)
+    bt = backtest(FactorStrategy(f, rebalance_days=5), px, cash=CASH, fractional=True, volumes=vol,
+                  volume_limit=0.05, progress=False)
+    cmp = compare(ref, bt)
+    assert list(cmp.attribution.index) == ["model", "volume limit", "interaction"]
+    assert abs(cmp.attribution["volume limit"]) > 1e-4
+    assert cmp.attribution["volume limit"] == pytest.approx(cmp.cumulative_gap.iloc[-1], abs=1e-9)
+    assert (bt.orders["status"] == "cancelled").any()

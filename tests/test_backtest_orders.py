@@ -278,6 +278,10 @@ def test_params_mechanism(prices):
         Momentum.parse_params(["lookback=abc"])
     assert FactorStrategy.parse_params(["rebalance_days=5", "long_short=false", "max_long=10"]) == \
         {"rebalance_days": 5, "long_short": False, "max_long": 10}
+    grid = Momentum.param_grid({"lookback": [2, 3]})
+    assert grid == [{"lookback": 2}, {"lookback": 3}]
+    with pytest.raises(ParameterError):
+        Momentum.param_grid({"nope": [1]})
     s = Momentum()
     backtest(Momentum, prices, params={"lookback": 2}, progress=False)
     backtest(s, prices, params={"lookback": 2}, progress=False)

@@ -105,6 +105,24 @@ class Strategy:
             out[key] = _convert(text, known[key], key)
         return out
 
+    @classmethod
+    def param_grid(cls, grid: Mapping[str, Sequence]) -> list[dict[str, object]]:
+        """Every combination of the values in ``grid`` (name -> list), checked against the parameters.
+
+        Examples
+        --------
+        >>> runs = [fl.backtest(MyStrategy(**p), prices) for p in MyStrategy.param_grid(
+        ...     {"lookback": [20, 60], "top": [5, 10]})]                   # doctest: +SKIP
+        """
+        import itertools
+
+        known = cls.param_defaults()
+        bad = sorted(set(grid) - set(known))
+        if bad:
+            raise ParameterError(f"{cls.__name__} has no parameter(s) {bad}; parameters: {sorted(known)}")
+        names = list(grid)
+        return [dict(zip(names, combo)) for combo in itertools.product(*(list(grid[n]) for n in names))]
+
     def clone(self) -> Strategy:
         """A fresh, un-initialised copy built from the same constructor arguments and parameters."""
         args, kwargs = self._init_args
