@@ -10,6 +10,15 @@ The public names live here::
 
 from factorlab import errors, factor, metrics, portfolio, tears
 from factorlab.report import ReturnsTearSheet, create_returns_tear_sheet
+from factorlab.backtest import (
+    BacktestResult,
+    Combine,
+    Comparison,
+    FactorStrategy,
+    Strategy,
+    backtest,
+    compare,
+)
 from factorlab.data import load_sample, read_factor, read_prices
 from factorlab.factor import *  # noqa: F403
 from factorlab.portfolio import *  # noqa: F403
@@ -18,7 +27,14 @@ from factorlab.tears import *  # noqa: F403
 __version__ = "0.1.0"
 
 __all__ = [
+    "BacktestResult",
+    "Combine",
+    "Comparison",
+    "FactorStrategy",
     "ReturnsTearSheet",
+    "Strategy",
+    "backtest",
+    "compare",
     "create_returns_tear_sheet",
     "errors",
     "load_sample",

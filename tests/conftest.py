@@ -29,8 +29,14 @@ def _need_shared() -> Path:
 
 @pytest.fixture(scope="session")
 def sp500_prices() -> pd.DataFrame:
-    """471 S&P 500 stocks x 1,440 daily closes (2015-01-05 .. 2020-09-22)."""
-    return pd.read_parquet(_need_shared() / "sp500_close_2015_2020.parquet")
+    """471 S&P 500 stocks x 1,440 daily closes (2015-01-05 .. 2020-09-22).
+
+    The index is put in nanoseconds (Parquet gives milliseconds), the unit Alphalens
+    produces on pandas 2.2, so that index comparisons with the oracle hold on both pandas.
+    """
+    prices = pd.read_parquet(_need_shared() / "sp500_close_2015_2020.parquet")
+    prices.index = prices.index.as_unit("ns")
+    return prices
 
 
 @pytest.fixture(scope="session")
@@ -42,7 +48,9 @@ def sp500_sectors() -> pd.Series:
 @pytest.fixture(scope="session")
 def spx() -> pd.Series:
     """S&P 500 index level."""
-    return pd.read_parquet(_need_shared() / "spx_index_2015_2020.parquet")["SPX"]
+    spx = pd.read_parquet(_need_shared() / "spx_index_2015_2020.parquet")["SPX"]
+    spx.index = spx.index.as_unit("ns")
+    return spx
 
 
 def reversal(prices: pd.DataFrame, n: int = 5) -> pd.Series:

@@ -90,7 +90,7 @@ def turnover_frame(sp500_prices, sp500_sectors, reversal_factor):
     fac = reversal_factor[reversal_factor.index.get_level_values("asset").isin(prices.columns)]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return al.utils.get_clean_factor_and_forward_returns(fac, prices, groupby=sp500_sectors,
+        return al.utils.get_clean_factor_and_forward_returns(fac, prices, groupby=sp500_sectors.to_dict(),
                                                              periods=(1, 5),
                                                              filter_zscore=None)
 

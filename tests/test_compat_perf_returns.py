@@ -40,7 +40,7 @@ def frame(reversal_factor, sp500_prices, sp500_sectors):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         out = al.utils.get_clean_factor_and_forward_returns(
-            reversal_factor[keep], prices, groupby=sp500_sectors, quantiles=5, periods=(1, 5, 10),
+            reversal_factor[keep], prices, groupby=sp500_sectors.to_dict(), quantiles=5, periods=(1, 5, 10),
             filter_zscore=None)
     return out[out["group"] != "Energy"]
 

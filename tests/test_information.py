@@ -26,7 +26,7 @@ def al_frame(factor, prices, sectors, n_assets=None, dates=slice(None)):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return al.utils.get_clean_factor_and_forward_returns(
-            factor[keep], prices, groupby=sectors, quantiles=5, periods=(1, 5, 10), filter_zscore=None)
+            factor[keep], prices, groupby=None if sectors is None else sectors.to_dict(), quantiles=5, periods=(1, 5, 10), filter_zscore=None)
 
 
 def run_al(fn, *args, **kwargs):

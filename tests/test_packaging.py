@@ -23,3 +23,14 @@ def test_sample_files_are_declared_package_data():
     for name in ("prices.parquet", "benchmark.parquet", "sectors.csv"):
         assert (REPO / "data" / "sample" / name).exists()
     assert "*.parquet" in data["factorlab.sample_data"] and "*.csv" in data["factorlab.sample_data"]
+
+
+def test_computing_layers_never_import_matplotlib():
+    computing = ["data", "factor", "portfolio", "metrics", "compat", "backtest"]
+    offenders = []
+    for pkg in computing:
+        for path in (REPO / "factorlab" / pkg).rglob("*.py"):
+            text = path.read_text()
+            if "import matplotlib" in text or "from matplotlib" in text or "import seaborn" in text:
+                offenders.append(str(path.relative_to(REPO)))
+    assert not offenders, f"computing modules import matplotlib/seaborn: {offenders}"

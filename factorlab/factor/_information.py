@@ -121,15 +121,15 @@ def time_rule(by_time) -> pd.offsets.BaseOffset:
         return by_time
     if not isinstance(by_time, str):
         raise ParameterError(f"by_time must be a pandas offset or alias such as 'ME', 'YE', 'W', got {by_time!r}")
+    head = by_time.lstrip("0123456789")
+    number = by_time[: len(by_time) - len(head)]
+    base, _, suffix = head.partition("-")
+    if base in _OLD_ALIASES:  # translate first: pandas 2.2 warns on the old names, pandas 3 rejects them
+        by_time = number + _OLD_ALIASES[base] + ("-" + suffix if suffix else "")
     try:
         return to_offset(by_time)
     except ValueError:
         pass
-    head = by_time.lstrip("0123456789")
-    number = by_time[: len(by_time) - len(head)]
-    base, _, suffix = head.partition("-")
-    if base in _OLD_ALIASES:
-        return to_offset(number + _OLD_ALIASES[base] + ("-" + suffix if suffix else ""))
     raise ParameterError(f"by_time {by_time!r} is not a pandas offset alias; use e.g. 'ME' (or 'M') "
                          "for months, 'QE' (or 'Q') for quarters, 'YE' (or 'Y') for years, 'W' for weeks")
 
