@@ -20,6 +20,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from factorlab._progress import progress as progress_bar
 from factorlab.backtest._broker import Broker
 from factorlab.backtest._context import BarData, Context
 from factorlab.backtest._errors import InsufficientCashError
@@ -126,7 +127,7 @@ class Engine:
         n, A, broker = hi - lo, len(self.assets), self.broker
         rec = {"equity": np.empty(n), "cash": np.empty(n), "shares": np.empty((n, A)),
                "books": np.empty((n, broker.n_books))}
-        for i, t in enumerate(_progress(range(lo, hi), progress)):
+        for i, t in enumerate(progress_bar(range(lo, hi), desc="backtest", unit="bar", enabled=progress)):
             self.bar = t
             broker.match(t, submitted_before=t)
             data = BarData(self, t)
@@ -151,16 +152,6 @@ class Engine:
             raise InsufficientCashError(
                 f"cash is {cash:,.2f} after the fills of bar {t} ({self.index[t]}) and margin=False; "
                 "reduce the order sizes or allow margin=True")
-
-
-def _progress(it, progress: bool):
-    if not progress:
-        return it
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:
-        return it
-    return tqdm(it, desc="backtest", unit="bar")
 
 
 def backtest(strategy, prices, start=None, end=None, cash: float = 1_000_000,
@@ -199,7 +190,9 @@ def backtest(strategy, prices, start=None, end=None, cash: float = 1_000_000,
         Bars of history before ``start`` visible to ``data.history`` (with
         ``start=None`` the first ``warmup`` bars are not traded).
     progress : bool, default True
-        A tqdm progress bar when tqdm is installed.
+        A progress bar (a widget in notebooks, text in terminals; needs tqdm).
+        Also off with ``factorlab._progress.set_progress(False)`` or the
+        environment variable ``FACTORLAB_PROGRESS=0``.
     unfilled : {'cancel', 'keep'}, default 'cancel'
         What happens to the unfilled rest of an order (volume limit, no
         price): 'cancel' makes orders good for their fill bar only (as the
