@@ -1,8 +1,18 @@
-"""The ``factorlab`` command line. It only parses arguments and calls the public API."""
+"""The ``factorlab`` command line. It only parses arguments and calls the public API.
+
+Commands: ``quickstart``, ``run``, ``tearsheet``, ``runs list|show|compare|delete``,
+``sweep`` and ``walk-forward``; ``factorlab COMMAND --help`` documents each.
+
+Exit codes: 0 success; 1 the strategy failed during the run (recorded as
+failed); 2 bad input (usage, unknown module or class, bad ``--param``,
+unreadable file, dates outside the data); 3 registry problem (unknown run
+id, damaged run files).
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import warnings
 from collections.abc import Sequence
@@ -10,7 +20,57 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["main"]
+from factorlab.errors import FactorlabError
+
+__all__ = ["main", "build_parser"]
+
+EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_REGISTRY = 0, 1, 2, 3
+_HEADLINE = ("total_return", "cagr", "annual_volatility", "sharpe", "sortino", "max_drawdown", "calmar", "psr")
+
+
+class _InputError(FactorlabError):
+    """A file given on the command line could not be read (wrapped with its argument name)."""
+
+
+def _fmt(value) -> str:
+    return f"{value:.4f}" if isinstance(value, float) else str(value)
+
+
+def _table(frame: pd.DataFrame) -> str:
+    with pd.option_context("display.width", 160, "display.max_columns", 30, "display.max_colwidth", 40):
+        return frame.to_string(float_format=lambda v: f"{v:.4f}")
+
+
+def _read(kind: str, path: str, option: str):
+    """Read a prices/factor/table file named by ``option``; unreadable files become a clear input error."""
+    from factorlab.data import read_factor, read_prices, read_table
+
+    reader = {"prices": read_prices, "factor": read_factor, "table": read_table}[kind]
+    try:
+        return reader(path)
+    except FactorlabError as exc:
+        raise _InputError(f"{option} {path}: {exc}") from exc
+    except (OSError, ValueError) as exc:  # unparseable CSV / Parquet from pandas or pyarrow
+        raise _InputError(f"{option} {path}: cannot read the file ({type(exc).__name__}: {exc})") from exc
+
+
+def _strategy(spec: str):
+    from factorlab.registry import load_strategy
+
+    return load_strategy(spec, os.getcwd())  # the current directory is importable, as with `python -m`
+
+
+def _benchmark(text: str | None, prices: pd.DataFrame):
+    """(benchmark levels, prices): a file, or a column of the prices (taken out of the tradable assets)."""
+    if text is None:
+        return None, prices
+    if text in prices.columns:
+        return prices[text].rename(text), prices.drop(columns=[text])
+    if not Path(text).exists():
+        raise _InputError(f"--benchmark {text!r} is neither a file nor a column of the prices "
+                          f"(columns: {list(prices.columns[:8])}...)")
+    levels = _read("prices", text, "--benchmark")
+    return levels.iloc[:, 0], prices
 
 
 def _quickstart(args: argparse.Namespace) -> int:
@@ -42,8 +102,243 @@ def _quickstart(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run(args: argparse.Namespace) -> int:
+    from factorlab.registry import tracked_backtest
+
+    cls = _strategy(args.strategy)
+    params = cls.parse_params(args.param)
+    prices = _read("prices", args.prices, "--prices")
+    bench, prices = _benchmark(args.benchmark, prices)
+    result = tracked_backtest(cls, prices, params=params, track=not args.no_track, registry=args.registry,
+                              benchmark=bench, start=args.start, end=args.end, cash=args.cash,
+                              progress=not args.no_progress)
+    run_id = result.settings.get("run_id")
+    print(f"{cls.__name__}({', '.join(f'{k}={v!r}' for k, v in params.items())}): {len(result.index)} bars "
+          f"{result.index[0].date()} .. {result.index[-1].date()}, {len(result.assets)} assets"
+          + (f", run {run_id}" if run_id else " (not tracked)"))
+    stats = result.stats
+    for key in (*_HEADLINE, "mean_turnover", "fills"):
+        print(f"  {key:<18} {_fmt(float(stats[key]))}")
+    for option, save in (("save_equity", result.save_equity), ("save_trades", result.save_trades),
+                         ("save_orders", result.save_orders)):
+        if getattr(args, option):
+            print(f"{option.replace('_', ' ')}: {save(getattr(args, option))}")
+    if args.report:
+        result.tear_sheet().to_html(args.report)
+        print(f"report: {Path(args.report).resolve()}")
+    return EXIT_OK
+
+
+def _tearsheet(args: argparse.Namespace) -> int:
+    import factorlab as fl
+
+    if args.sample:
+        sample = fl.load_sample()
+        prices = sample.prices
+        factor = -(prices / prices.shift(5) - 1) if args.factor is None else _read("factor", args.factor, "--factor")
+        groups = sample.sectors if args.groups is None else None
+    else:
+        if args.factor is None or args.prices is None:
+            raise _InputError("tearsheet needs --factor FILE and --prices FILE, or --sample")
+        prices, factor, groups = _read("prices", args.prices, "--prices"), _read("factor", args.factor,
+                                                                                  "--factor"), None
+    if args.groups is not None:
+        table = _read("table", args.groups, "--groups")
+        groups = table.set_index(table.columns[0]).iloc[:, 0]
+    periods = tuple(int(p) for p in args.periods.split(","))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        sheet = fl.create_full_tear_sheet(factor, prices, periods=periods, quantiles=args.quantiles,
+                                          groupby=groups)
+    for w in caught:
+        print(f"note: {w.message}")
+    print("== headline ==")
+    print(_table(sheet.tables["headline"]))
+    sheet.to_html(args.report)
+    print(f"report: {Path(args.report).resolve()}")
+    return EXIT_OK
+
+
+def _runs(args: argparse.Namespace) -> int:
+    from factorlab.registry import delete_run, load_run, runs
+
+    if args.action == "list":
+        table = runs(args.registry)
+        if table.empty:
+            print("no runs recorded yet")
+            return EXIT_OK
+        cols = ["created", "status", "strategy", "params", "sharpe", "total_return", "max_drawdown"]
+        shown = table[cols].tail(args.limit).assign(
+            created=lambda t: t["created"].dt.strftime("%Y-%m-%d %H:%M:%S"),
+            params=lambda t: t["params"].str.slice(0, 60))
+        print(_table(shown))
+    elif args.action == "show":
+        print(_table(load_run(args.ids[0], args.registry).summary()))
+    elif args.action == "compare":
+        stored = [load_run(i, args.registry) for i in args.ids]
+        frame = pd.DataFrame({r.id: pd.Series({"strategy": r.record["strategy"], "status": r.status,
+                                               **{f"param {k}": v for k, v in r.params.items()},
+                                               **r.record["metrics"]}, dtype=object) for r in stored})
+        print(_table(frame))
+    else:
+        for run_id in args.ids:
+            delete_run(run_id, args.registry)
+            print(f"deleted run {run_id}")
+    return EXIT_OK
+
+
+def _grid(cls, items: Sequence[str] | None) -> dict | None:
+    """``['lookback=5,20', 'top=1,2']`` -> {'lookback': [5, 20], 'top': [1, 2]} typed like the defaults."""
+    if not items:
+        return None
+    grid: dict[str, list] = {}
+    for item in items:
+        key, sep, values = item.partition("=")
+        if not sep or not values:
+            raise _InputError(f"--grid {item!r}: expected name=value1,value2,...")
+        grid[key] = [cls.parse_params([f"{key}={v}"])[key] for v in values.split(",")]
+    return grid
+
+
+def _sweep_common(args: argparse.Namespace):
+    cls = _strategy(args.strategy)
+    grid = _grid(cls, args.grid)
+    prices = _read("prices", args.prices, "--prices")
+    bench, prices = _benchmark(args.benchmark, prices)
+    opts = dict(objective=args.objective, jobs=args.jobs, executor=args.executor, scheduler=args.scheduler,
+                benchmark=bench, track=not args.no_track, registry=args.registry,
+                progress=not args.no_progress, cash=args.cash)
+    return cls, grid, prices, opts
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    from factorlab.sweeps import sweep
+
+    cls, grid, prices, opts = _sweep_common(args)
+    res = sweep(cls, prices, grid, start=args.start, end=args.end, **opts)
+    cols = ["rank", *res.param_names, *_HEADLINE, "status", "run_id"]
+    print(f"sweep {res.sweep_id}: {len(res.table)} runs of {res.strategy}, ranked by {res.objective}")
+    print(_table(res.table[cols].set_index("rank")))
+    if args.out:
+        res.table.to_csv(args.out, index=False)
+        print(f"results: {Path(args.out).resolve()}")
+    if args.heatmap:
+        ax = res.plot_heatmap()
+        ax.figure.savefig(args.heatmap, bbox_inches="tight")
+        print(f"heatmap: {Path(args.heatmap).resolve()}")
+    return EXIT_OK
+
+
+def _walk_forward(args: argparse.Namespace) -> int:
+    from factorlab.sweeps import walk_forward
+
+    cls, grid, prices, opts = _sweep_common(args)
+    wf = walk_forward(cls, prices, grid, train=args.train, test=args.test, anchored=args.anchored, **opts)
+    print(f"walk-forward: {len(wf.folds)} folds, train {args.train} bars, test {args.test} bars"
+          f"{' (anchored)' if args.anchored else ''}, objective {wf.objective}")
+    folds = wf.folds.assign(**{c: wf.folds[c].dt.date for c in ("train_start", "train_end", "test_start",
+                                                                   "test_end")})
+    print(_table(folds))
+    print("out of sample (stitched):")
+    for key in _HEADLINE:
+        print(f"  {key:<18} {_fmt(float(wf.stats[key]))}")
+    if args.save_equity:
+        wf.equity.to_frame().to_csv(args.save_equity)
+        print(f"equity: {Path(args.save_equity).resolve()}")
+    return EXIT_OK
+
+
+def _common_run_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--strategy", required=True, metavar="MODULE:CLASS",
+                   help="Strategy subclass to run, e.g. my_strategy:MyStrategy (the current directory is importable)")
+    p.add_argument("--prices", required=True, metavar="FILE", help="prices as .csv or .parquet (wide or long)")
+    p.add_argument("--start", help="first bar to replay (date inside the data)")
+    p.add_argument("--end", help="last bar to replay (date inside the data)")
+    p.add_argument("--cash", type=float, default=1_000_000.0, help="starting capital (default: %(default)s)")
+    p.add_argument("--benchmark", metavar="FILE_OR_COLUMN",
+                   help="benchmark levels: a file, or a column of the prices (then not traded)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.add_argument("--no-track", action="store_true", help="do not record the run(s) in the registry")
+    _registry_arg(p)
+
+
+def _registry_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--registry", metavar="DIR", default=None,
+                   help="run registry folder (default: $FACTORLAB_REGISTRY or ./.factorlab)")
+
+
+def _sweep_args(p: argparse.ArgumentParser) -> None:
+    from factorlab.sweeps import EXECUTORS, OBJECTIVES
+
+    _common_run_args(p)
+    p.add_argument("--grid", action="append", metavar="NAME=V1,V2",
+                   help="values of one parameter (repeat per parameter); default: the class's sweep_grid")
+    p.add_argument("--objective", choices=OBJECTIVES, default="sharpe", help="ranking metric (default: sharpe)")
+    p.add_argument("--jobs", type=int, default=1, help="local worker processes (default: 1)")
+    p.add_argument("--executor", choices=EXECUTORS, default="local",
+                   help="'local' processes or a 'dask' cluster (needs --scheduler)")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="dask.distributed scheduler, e.g. tcp://host:8786")
+
+
+def _add_run_parsers(sub) -> None:
+    r = sub.add_parser("run", help="backtest a Strategy class and record the run",
+                       description="Backtest module:Class on a prices file, print a stats summary and record "
+                                   "the run in the registry.")
+    _common_run_args(r)
+    r.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                   help="strategy parameter override (repeatable), converted to the default's type")
+    r.add_argument("--report", metavar="FILE", help="write the returns tear sheet as HTML")
+    r.add_argument("--save-equity", metavar="FILE", help="write equity/cash/returns (.csv or .parquet)")
+    r.add_argument("--save-trades", metavar="FILE", help="write the fills (.csv or .parquet)")
+    r.add_argument("--save-orders", metavar="FILE", help="write the orders (.csv or .parquet)")
+    r.set_defaults(func=_run)
+    s = sub.add_parser("sweep", help="backtest every combination of a parameter grid, ranked",
+                       description="Run every grid combination (each recorded), rank by --objective.")
+    _sweep_args(s)
+    s.add_argument("--out", metavar="FILE", help="write the ranked results table as CSV")
+    s.add_argument("--heatmap", metavar="FILE", help="save a heatmap (two-parameter grids) as an image")
+    s.set_defaults(func=_sweep)
+    w = sub.add_parser("walk-forward", help="optimise on rolling train windows, test out of sample",
+                       description="Choose the best grid point on each train window, trade it on the next test "
+                                   "window, and stitch the out-of-sample equity.")
+    _sweep_args(w)
+    w.add_argument("--train", type=int, default=504, help="train window in bars (default: %(default)s)")
+    w.add_argument("--test", type=int, default=126, help="test window in bars (default: %(default)s)")
+    w.add_argument("--anchored", action="store_true", help="train on all bars before each test window")
+    w.add_argument("--save-equity", metavar="FILE", help="write the stitched out-of-sample equity as CSV")
+    w.set_defaults(func=_walk_forward)
+
+
+def _add_other_parsers(sub) -> None:
+    t = sub.add_parser("tearsheet", help="full factor tear sheet as HTML",
+                       description="Factor tear sheet (quantile returns, IC, turnover, events) of a factor file.")
+    t.add_argument("--factor", metavar="FILE", help="factor (.csv/.parquet; wide or long date,asset,value)")
+    t.add_argument("--prices", metavar="FILE", help="prices (.csv/.parquet)")
+    t.add_argument("--sample", action="store_true",
+                   help="use the bundled sample (prices, sectors; a 5-day reversal factor unless --factor)")
+    t.add_argument("--periods", default="1,5,10", help="forward return periods in bars (default: %(default)s)")
+    t.add_argument("--quantiles", type=int, default=5, help="number of quantiles (default: %(default)s)")
+    t.add_argument("--groups", metavar="FILE", help="CSV asset,group (e.g. sectors)")
+    t.add_argument("--report", default="tearsheet.html", metavar="FILE", help="HTML output (default: %(default)s)")
+    t.set_defaults(func=_tearsheet)
+    r = sub.add_parser("runs", help="the run registry: list, show, compare, delete",
+                       description="Inspect the runs recorded in the registry.")
+    _registry_arg(r)
+    rs = r.add_subparsers(dest="action", required=True)
+    lst = rs.add_parser("list", help="list recorded runs")
+    lst.add_argument("--limit", type=int, default=50, help="show the last N runs (default: %(default)s)")
+    for name, nargs, text in (("show", 1, "details and metrics of one run"),
+                              ("compare", "+", "metrics of several runs side by side"),
+                              ("delete", "+", "delete runs and their files")):
+        sp = rs.add_parser(name, help=text, description=text)
+        sp.add_argument("ids", nargs=nargs, metavar="ID", help="run id (or a unique prefix)")
+    r.set_defaults(func=_runs)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="factorlab", description="Factor research from tear sheet to backtest.")
+    """The argparse parser of every command."""
+    parser = argparse.ArgumentParser(prog="factorlab", description="Factor research from tear sheet to backtest.",
+                                     epilog="exit codes: 0 ok, 1 the strategy failed, 2 bad input, 3 registry")
     sub = parser.add_subparsers(dest="command", required=True)
     q = sub.add_parser("quickstart", help="analyse a 5-day reversal factor on the bundled sample",
                        description="Full tear sheet of a 5-day reversal factor on the bundled sample: "
@@ -53,13 +348,32 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--cost-bps", type=float, default=10.0,
                    help="cost in bps of traded notional for the net-of-cost headline (default: %(default)s)")
     q.set_defaults(func=_quickstart)
+    _add_run_parsers(sub)
+    _add_other_parsers(sub)
     return parser
 
 
+def _exit_code(exc: FactorlabError) -> int:
+    from factorlab.backtest import BacktestError
+    from factorlab.registry import RegistryError
+
+    if isinstance(exc, BacktestError):
+        return EXIT_FAILED
+    if isinstance(exc, RegistryError):
+        return EXIT_REGISTRY
+    return EXIT_INPUT
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``factorlab`` console script."""
+    """Entry point of the ``factorlab`` console script; returns the exit code."""
     args = build_parser().parse_args(argv)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except FactorlabError as exc:
+        code = _exit_code(exc)
+        what = "run failed" if code == EXIT_FAILED else "error"
+        print(f"factorlab {args.command}: {what}: {exc}", file=sys.stderr)
+        return code
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,58 @@
+"""Small strategies used by the CLI, registry and sweep tests through ``--strategy strategies_for_cli:...``.
+
+The tests copy this file into a temporary working directory and run the
+console script there, as a user would run ``factorlab run`` next to their own
+strategy module.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pandas as pd
+
+from factorlab.backtest import FactorStrategy, Strategy
+
+
+class Reversal(FactorStrategy):
+    """Short-term reversal: the factor is minus the ``lookback``-bar return, traded as N sleeves.
+
+    The factor at bar t uses prices up to t only.
+    """
+
+    lookback = 5
+    rebalance_days = 5
+    sweep_grid = {"lookback": [5, 20], "rebalance_days": [1, 5]}
+
+    def __init__(self, **params) -> None:
+        Strategy.__init__(self, **params)
+        self.factor = None
+
+    def initialize(self, ctx) -> None:
+        close: pd.DataFrame = ctx._e.fields["close"]  # the engine's validated prices (all bars)
+        self.factor = -(close / close.shift(int(self.lookback)) - 1.0)
+        super().initialize(ctx)
+
+
+class Slow(Strategy):
+    """Does nothing but sleep ``pause`` seconds per bar; writes ``started.flag`` once running."""
+
+    pause = 0.05
+
+    def initialize(self, ctx) -> None:
+        open("started.flag", "w").close()
+
+    def on_data(self, ctx, data) -> None:
+        time.sleep(float(self.pause))
+
+
+class Broken(Strategy):
+    """Raises on its first bar (a failed run)."""
+
+    def on_data(self, ctx, data) -> None:
+        raise RuntimeError("broken on purpose")
+
+
+def pid() -> int:
+    return os.getpid()
