@@ -41,10 +41,11 @@ def cli_popen(cwd: Path, *args: str) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def read_registry(cwd: Path) -> pd.DataFrame:
+def read_registry(path: Path) -> pd.DataFrame:
+    """The runs table of a registry folder, or of ``path/.factorlab`` (a working directory)."""
     from factorlab.registry import RunRegistry
 
-    return RunRegistry(cwd / ".factorlab").table()
+    return RunRegistry(path if (path / "runs.db").exists() else path / ".factorlab").table()
 
 
 def cli_many(cwd: Path, *commands: list[str], timeout: float = 180) -> list[subprocess.CompletedProcess]:

@@ -95,7 +95,7 @@ def _run_local(payload: Payload, tasks: Sequence[Task], jobs: int, progress: boo
 
 def _run_dask(payload: Payload, tasks: Sequence[Task], scheduler, progress: bool, desc: str) -> list[dict]:
     try:
-        from distributed import Client, as_completed as dask_completed
+        from distributed import Client
     except ImportError as exc:
         raise ParameterError("executor='dask' needs dask.distributed: pip install 'factorlab[dask]'") from exc
     if scheduler is None:
@@ -105,10 +105,12 @@ def _run_dask(payload: Payload, tasks: Sequence[Task], scheduler, progress: bool
     try:
         shared = client.scatter(payload, broadcast=True)
         futures = [client.submit(run_task, shared, t, pure=False) for t in tasks]
+        out = []
         with _progress(len(tasks), desc, progress) as bar:
-            for _ in dask_completed(futures):
+            for fut in futures:  # in task order; the cluster runs them all meanwhile
+                out.append(fut.result())
                 bar.update(1)
-        return list(client.gather(futures))
+        return out
     finally:
         if own:
             client.close()
