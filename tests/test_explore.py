@@ -97,7 +97,8 @@ def test_long_only_control(ex, small):
     ex.controls["mode"].value = False
     fd = _prepare(small)
     assert not ex.settings.long_short
-    np.testing.assert_allclose(_growth_line(ex), _expected_growth(fd, small[1], 5, long_only=True), rtol=1e-12)
+    expected = _expected_growth(fd, small[1], 5, long_only=True)
+    np.testing.assert_allclose(_growth_line(ex), expected, rtol=1e-12)
     raw = fl.rate_of_return(fl.mean_return_by_quantile(fd, demeaned=False)[0], "5D")["5D"]
     np.testing.assert_allclose(_bar_heights(ex.figure.axes[0]), raw.to_numpy() * 1e4, rtol=1e-10)
     assert "long top quantile Sharpe" in ex.tables["headline"].index
@@ -208,6 +209,6 @@ def test_each_change_is_fast_on_the_full_sample(sample):
                ("by_group", True), ("delay", 1), ("cost_bps", 10.0)]
     for name, value in changes:
         ex.controls[name].value = value
-    per_change = ex.timings[1:]
-    assert len(per_change) == len(changes)
-    assert float(np.median(per_change)) < 1.0, per_change
+    per_change = ex.cpu_timings[1:]  # CPU time: wall time also counts the other jobs on a shared CI box
+    assert len(per_change) == len(changes) == len(ex.timings) - 1
+    assert float(np.median(per_change)) < 1.0, (per_change, ex.timings)

@@ -130,7 +130,8 @@ def explorer_inputs(factor, prices=None, *, groupby=None, benchmark=None) -> Exp
         prices = fd.prices if prices is None else prices
         if groupby is None and fd.group is not None:
             groupby = fd.frame["group"]
-        default = ExplorerSettings(period=int(fd.periods[0]), quantiles=int(fd.n_quantiles), delay=int(fd.delay))
+        default = ExplorerSettings(period=int(fd.periods[0]), quantiles=int(fd.n_quantiles),
+                                   delay=int(fd.delay))
         factor = fd.frame["factor"]
     elif isinstance(factor, pd.DataFrame):
         factor = factor.stack().rename("factor")

@@ -61,8 +61,8 @@ class Explorer:
         The figure as PNG.
     table_html, status : ipywidgets.HTML
         The tables and the status line (update time, errors).
-    timings : list of float
-        Seconds taken by each update (compute + draw + render).
+    timings, cpu_timings : list of float
+        Wall-clock and CPU seconds taken by each update (compute + draw + render).
     widget : ipywidgets.VBox
         The whole explorer; displaying the Explorer displays it.
     """
@@ -80,6 +80,7 @@ class Explorer:
         self.table_html = widgets.HTML()
         self.status = widgets.HTML()
         self.timings: list[float] = []
+        self.cpu_timings: list[float] = []
         self.controls = self._build_controls()
         self.settings = self._settings_from_controls()  # explicit date range: one cache key per setting
         self.panels: PanelData | None = None
@@ -126,7 +127,8 @@ class Explorer:
         c = self.controls
         start, end = c["date_range"].value
         return ExplorerSettings(period=int(c["period"].value), quantiles=int(c["quantiles"].value),
-                                long_short=bool(c["mode"].value), group_neutral=bool(c["group_neutral"].value),
+                                long_short=bool(c["mode"].value),
+                                group_neutral=bool(c["group_neutral"].value),
                                 by_group=bool(c["by_group"].value), delay=int(c["delay"].value),
                                 cost_bps=float(c["cost_bps"].value), start=pd.Timestamp(start),
                                 end=pd.Timestamp(end))
@@ -142,21 +144,24 @@ class Explorer:
         period) leave the previous panels on screen and show the error in
         :attr:`status`.
         """
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         try:
             panels = self._computer.compute(self.settings)
             draw_panels(self.figure, panels)
         except FactorlabError as err:  # bad input for these settings: keep showing the last good panels
             if self.panels is not None:
                 draw_panels(self.figure, self.panels)
-            self.status.value = f"<span style='color:#b00'>cannot show these settings: {html.escape(str(err))}</span>"
+            message = html.escape(str(err))
+            self.status.value = f"<span style='color:#b00'>cannot show these settings: {message}</span>"
             return
         self.panels = panels
         self.image.value = _png(self.figure, self.dpi)
-        self.table_html.value = "".join(plotting.table_to_html(t, title=name.replace("_", " "), fmt=_TABLE_FMT)
+        self.table_html.value = "".join(plotting.table_to_html(t, title=name.replace("_", " "),
+                                                               fmt=_TABLE_FMT)
                                         for name, t in panels.tables.items())
         seconds = time.perf_counter() - t0
         self.timings.append(seconds)
+        self.cpu_timings.append(time.process_time() - c0)
         quality = panels.analysis.fd.quality
         dropped = "" if quality is None else f"; {quality}".splitlines()[0]
         self.status.value = f"updated in {seconds:.2f} s{dropped}"
@@ -211,7 +216,8 @@ def draw_panels(fig: Figure, p: PanelData) -> Figure:
 
 def explore(factor, prices=None, *, groupby=None, benchmark=None, period: int | None = None,
             quantiles: int | None = None, long_short: bool = True, group_neutral: bool = False,
-            by_group: bool = False, delay: int | None = None, cost_bps: float = 0.0, dpi: int = 72) -> Explorer:
+            by_group: bool = False, delay: int | None = None, cost_bps: float = 0.0,
+            dpi: int = 72) -> Explorer:
     """Explore a factor interactively: the tear sheet's key panels, redrawn as the controls change.
 
     Parameters
