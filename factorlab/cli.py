@@ -22,7 +22,7 @@ import pandas as pd
 
 from factorlab.errors import FactorlabError
 
-__all__ = ["main", "build_parser"]
+__all__ = ["build_parser", "main"]
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_REGISTRY = 0, 1, 2, 3
 _HEADLINE = ("total_return", "cagr", "annual_volatility", "sharpe", "sortino", "max_drawdown", "calmar", "psr")
@@ -205,9 +205,9 @@ def _sweep_common(args: argparse.Namespace):
     grid = _grid(cls, args.grid)
     prices = _read("prices", args.prices, "--prices")
     bench, prices = _benchmark(args.benchmark, prices)
-    opts = dict(objective=args.objective, jobs=args.jobs, executor=args.executor, scheduler=args.scheduler,
-                benchmark=bench, track=not args.no_track, registry=args.registry,
-                progress=not args.no_progress, cash=args.cash)
+    opts = {"objective": args.objective, "jobs": args.jobs, "executor": args.executor,
+            "scheduler": args.scheduler, "benchmark": bench, "track": not args.no_track,
+            "registry": args.registry, "progress": not args.no_progress, "cash": args.cash}
     return cls, grid, prices, opts
 
 

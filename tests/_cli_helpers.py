@@ -30,7 +30,7 @@ def cli(cwd: Path, *args: str, timeout: float = 120, env: dict | None = None) ->
     """Run ``python -m factorlab ARGS`` in ``cwd`` (not relying on PATH) and capture its output."""
     full_env = {**os.environ, "PYTHONPATH": str(REPO), "MPLBACKEND": "Agg", **(env or {})}
     full_env.pop("FACTORLAB_REGISTRY", None)
-    return subprocess.run([sys.executable, "-m", "factorlab", *args], cwd=cwd, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "factorlab", *args], cwd=cwd, capture_output=True, text=True, check=False,
                           timeout=timeout, env=full_env)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import time
+from typing import ClassVar
 
 import pandas as pd
 
@@ -23,7 +24,7 @@ class Reversal(FactorStrategy):
 
     lookback = 5
     rebalance_days = 5
-    sweep_grid = {"lookback": [5, 20], "rebalance_days": [1, 5]}
+    sweep_grid: ClassVar[dict] = {"lookback": [5, 20], "rebalance_days": [1, 5]}
 
     def __init__(self, **params) -> None:
         Strategy.__init__(self, **params)

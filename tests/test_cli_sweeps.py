@@ -6,7 +6,6 @@ import json
 
 import pandas as pd
 import pytest
-
 from _cli_helpers import cli_many, make_workdir, read_registry
 
 STRAT = "strategies_for_cli:Reversal"

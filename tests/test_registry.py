@@ -12,6 +12,7 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
+from strategies_for_cli import Broken, Reversal, Slow
 
 import factorlab as fl
 from factorlab.errors import FactorlabError
@@ -25,7 +26,6 @@ from factorlab.registry import (
     runs,
     tracked_backtest,
 )
-from strategies_for_cli import Broken, Reversal, Slow
 
 FORK = multiprocessing.get_context("fork")
 
@@ -149,8 +149,8 @@ def test_corrupted_parquet_breaks_only_that_run(tmp_path, prices):
     assert list(runs(tmp_path)["status"]) == ["finished", "finished"]  # listing is unaffected
     broken = load_run(bad, tmp_path)
     with pytest.raises(CorruptRunError, match=f"run {bad}: .*trades.parquet is not a readable Parquet file"):
-        broken.trades
+        _ = broken.trades
     with pytest.raises(CorruptRunError, match=f"run {bad}: orders.parquet is missing"):
-        broken.orders
+        _ = broken.orders
     assert len(broken.equity) == len(prices)  # its other files still load
     assert len(load_run(good, tmp_path).trades) > 0

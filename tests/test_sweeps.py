@@ -6,13 +6,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from strategies_for_cli import Reversal
 
 import factorlab as fl
 from factorlab.errors import ParameterError
 from factorlab.plotting._sweeps import plot_sweep_heatmap
 from factorlab.registry import load_run, runs
 from factorlab.sweeps import fold_windows, sweep, walk_forward
-from strategies_for_cli import Reversal
 
 GRID = {"lookback": [5, 10, 20], "rebalance_days": [1, 3, 5]}
 
@@ -88,7 +88,7 @@ def test_heatmap_draws_the_pivot(local_sweep):
     assert ax.get_xlabel() == "rebalance_days" and ax.get_ylabel() == "lookback"
     texts = {t.get_text() for t in ax.texts}
     assert f"{pivot.iloc[0, 0]:.2f}" in texts and len(ax.texts) == 9
-    fig, own = plt.subplots()
+    _, own = plt.subplots()
     assert plot_sweep_heatmap(pivot, ax=own, annotate=False) is own and not own.texts
     with pytest.raises(ParameterError, match="two-parameter grid"):
         sweep(Reversal, res_prices(res), {"lookback": [5, 10]}, track=False, progress=False).pivot()

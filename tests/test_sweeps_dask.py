@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from strategies_for_cli import Reversal
 
 import factorlab as fl
 from factorlab.registry import runs
 from factorlab.sweeps import sweep
-from strategies_for_cli import Reversal
 
 distributed = pytest.importorskip("distributed", reason="dask.distributed is not installed: "
                                                         "pip install 'factorlab[dask]' to run the Dask test")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from factorlab.errors import DataError, FactorlabError, ParameterError
 
-__all__ = ["RegistryError", "RunNotFoundError", "CorruptRunError", "StrategyLoadError", "DateRangeError"]
+__all__ = ["CorruptRunError", "DateRangeError", "RegistryError", "RunNotFoundError", "StrategyLoadError"]
 
 
 class RegistryError(FactorlabError):

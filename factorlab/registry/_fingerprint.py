@@ -9,7 +9,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-__all__ = ["data_fingerprint", "code_version"]
+__all__ = ["code_version", "data_fingerprint"]
 
 
 def _update(h, obj) -> None:

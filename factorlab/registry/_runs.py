@@ -17,8 +17,19 @@ from factorlab.registry._errors import DateRangeError, StrategyLoadError
 from factorlab.registry._fingerprint import code_version, data_fingerprint
 from factorlab.registry._store import RunRegistry
 
-__all__ = ["StoredRun", "runs", "load_run", "delete_run", "record_result", "tracked_backtest",
-           "load_strategy", "strategy_spec", "check_dates", "open_registry", "RUN_METRICS"]
+__all__ = [
+    "RUN_METRICS",
+    "StoredRun",
+    "check_dates",
+    "delete_run",
+    "load_run",
+    "load_strategy",
+    "open_registry",
+    "record_result",
+    "runs",
+    "strategy_spec",
+    "tracked_backtest",
+]
 
 RUN_METRICS = ("total_return", "cagr", "annual_volatility", "sharpe", "sortino", "calmar", "max_drawdown",
                "psr", "mean_turnover", "total_commission", "orders", "fills")

@@ -30,7 +30,7 @@ import pandas as pd
 
 from factorlab.registry._errors import CorruptRunError, RegistryError, RunNotFoundError
 
-__all__ = ["RunRegistry", "default_registry_dir", "ARTIFACTS", "STATUSES"]
+__all__ = ["ARTIFACTS", "STATUSES", "RunRegistry", "default_registry_dir"]
 
 ARTIFACTS = ("equity", "returns", "trades", "orders")
 STATUSES = ("running", "finished", "failed", "interrupted")

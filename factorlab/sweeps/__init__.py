@@ -15,5 +15,14 @@ from factorlab.sweeps._sweep import SweepResult, sweep
 from factorlab.sweeps._task import OBJECTIVES
 from factorlab.sweeps._walk_forward import WalkForwardResult, fold_windows, walk_forward
 
-__all__ = ["sweep", "walk_forward", "SweepResult", "WalkForwardResult", "fold_windows", "OBJECTIVES",
-           "EXECUTORS", "run_tasks", "mp_context"]
+__all__ = [
+           "EXECUTORS",
+           "OBJECTIVES",
+           "SweepResult",
+           "WalkForwardResult",
+           "fold_windows",
+           "mp_context",
+           "run_tasks",
+           "sweep",
+           "walk_forward",
+]

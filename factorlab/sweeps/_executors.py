@@ -32,7 +32,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from factorlab.errors import ParameterError
 from factorlab.sweeps._task import Payload, Task, run_task
 
-__all__ = ["run_tasks", "EXECUTORS", "mp_context"]
+__all__ = ["EXECUTORS", "mp_context", "run_tasks"]
 
 EXECUTORS = ("local", "dask")
 _WORKER_PAYLOAD: list[Payload] = []

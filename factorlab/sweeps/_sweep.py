@@ -15,7 +15,7 @@ from factorlab.registry import RUN_METRICS, check_dates, load_strategy, open_reg
 from factorlab.sweeps._executors import run_tasks
 from factorlab.sweeps._task import OBJECTIVES, Payload, Task
 
-__all__ = ["sweep", "SweepResult", "resolve_grid", "check_objective", "results_table"]
+__all__ = ["SweepResult", "check_objective", "resolve_grid", "results_table", "sweep"]
 
 
 def check_objective(objective: str) -> str:

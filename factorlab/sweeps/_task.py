@@ -18,7 +18,7 @@ from factorlab.errors import FactorlabError
 from factorlab.registry import load_strategy, strategy_spec, tracked_backtest
 from factorlab.registry._runs import result_metrics
 
-__all__ = ["Payload", "Task", "run_task", "OBJECTIVES"]
+__all__ = ["OBJECTIVES", "Payload", "Task", "run_task"]
 
 OBJECTIVES = ("sharpe", "sortino", "cagr", "calmar", "psr")
 

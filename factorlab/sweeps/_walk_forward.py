@@ -21,10 +21,16 @@ import pandas as pd
 from factorlab.errors import ParameterError
 from factorlab.registry import open_registry
 from factorlab.sweeps._executors import run_tasks
-from factorlab.sweeps._sweep import SweepResult, as_strategy_class, check_objective, resolve_grid, results_table
+from factorlab.sweeps._sweep import (
+    SweepResult,
+    as_strategy_class,
+    check_objective,
+    resolve_grid,
+    results_table,
+)
 from factorlab.sweeps._task import Payload, Task
 
-__all__ = ["walk_forward", "WalkForwardResult", "fold_windows"]
+__all__ = ["WalkForwardResult", "fold_windows", "walk_forward"]
 
 
 def fold_windows(n_bars: int, train: int, test: int, anchored: bool = False) -> list[tuple[int, int, int, int]]:
