@@ -24,8 +24,8 @@ REPO = Path(__file__).resolve().parents[1]
 IGNORE = shutil.ignore_patterns(".git", ".ci-venv*", "*.egg-info", "__pycache__", "build", "dist",
                                 ".pytest_cache", "factorlab_output", ".ipynb_checkpoints")
 
-pytestmark = pytest.mark.skipif(os.environ.get("FACTORLAB_SKIP_NEW_USER", "") not in ("", "0"),
-                                reason="FACTORLAB_SKIP_NEW_USER is set")
+skip_new_user = pytest.mark.skipif(os.environ.get("FACTORLAB_SKIP_NEW_USER", "") not in ("", "0"),
+                                   reason="FACTORLAB_SKIP_NEW_USER is set")
 
 
 def readme_commands() -> list[str]:
@@ -43,6 +43,7 @@ def test_readme_has_two_quickstart_commands():
     assert commands[0].startswith("pip install .") and "factorlab" in commands[0].split("&&")[-1]
 
 
+@skip_new_user
 def test_readme_first_command_works_in_a_fresh_venv(tmp_path):
     command = readme_commands()[0]
     checkout = tmp_path / "factorlab-checkout"

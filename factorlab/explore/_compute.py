@@ -4,8 +4,9 @@ The explorer composes existing statistics: :func:`prepare_factor_data`,
 :class:`~factorlab.tears._analysis.FactorAnalysis` (the tear sheet's
 statistics), :func:`factor_weights`, :func:`interleaved_returns` and
 :mod:`factorlab.metrics`. Prepared factor data are cached per
-(period, quantiles, delay, date range), so switching the portfolio
-options (long-short, group-neutral, by-group, cost) does not re-prepare.
+(period, quantiles, delay, date range) and the tear sheet's statistics
+per those and (long-short, group-neutral), so a cost or by-group change
+only reruns the interleaved portfolio (or adds the IC by group).
 """
 
 from __future__ import annotations
@@ -206,6 +207,7 @@ class PanelComputer:
     def __init__(self, inputs: ExplorerInputs) -> None:
         self.inputs = inputs
         self._prepared: OrderedDict[tuple, FactorData] = OrderedDict()
+        self._analyses: OrderedDict[tuple, FactorAnalysis] = OrderedDict()
 
     def prepared(self, s: ExplorerSettings) -> FactorData:
         """Factor data for the period, quantiles, delay and date range of ``s`` (cached)."""
@@ -233,6 +235,19 @@ class PanelComputer:
             self._prepared.popitem(last=False)
         return fd
 
+    def analysis(self, s: ExplorerSettings) -> FactorAnalysis:
+        """The tear sheet's statistics for ``s`` (cached; the cost only affects the portfolio run here)."""
+        key = (s.period, s.quantiles, s.delay, s.start, s.end, s.long_short, s.group_neutral)
+        if key in self._analyses:
+            self._analyses.move_to_end(key)
+            return self._analyses[key]
+        a = FactorAnalysis(self.prepared(s), long_short=s.long_short, group_neutral=s.group_neutral,
+                           benchmark=self.inputs.benchmark)
+        self._analyses[key] = a
+        if len(self._analyses) > _CACHE_SIZE:
+            self._analyses.popitem(last=False)
+        return a
+
     def compute(self, s: ExplorerSettings) -> PanelData:
         """All panels and tables for the settings ``s``.
 
@@ -243,9 +258,8 @@ class PanelComputer:
         """
         if (s.group_neutral or s.by_group) and self.inputs.groups is None:
             raise ParameterError("group-neutral and by-group need groups: pass groupby=")
-        fd = self.prepared(s)
-        a = FactorAnalysis(fd, long_short=s.long_short, group_neutral=s.group_neutral,
-                           benchmark=self.inputs.benchmark, cost_bps=float(s.cost_bps))
+        a = self.analysis(s)
+        fd = a.fd
         label = fd.labels[0]
         result = interleaved_returns(self._weights(fd, s), fd.prices[fd.assets], s.period, delay=s.delay,
                                      cost_bps=float(s.cost_bps))
