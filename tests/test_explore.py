@@ -187,9 +187,11 @@ def test_factor_data_input_sets_the_initial_controls(small):
 def test_prepared_data_are_cached_across_portfolio_options(ex):
     computer = ex._computer
     fd = computer.prepared(ex.settings)
+    analysis = ex.panels.analysis
     ex.controls["cost_bps"].value = 5.0
+    assert ex.panels.analysis is analysis  # a cost change reruns only the portfolio
     ex.controls["mode"].value = False
-    assert ex.panels.analysis.fd is fd
+    assert ex.panels.analysis is not analysis and ex.panels.analysis.fd is fd
 
 
 def test_inputs_are_not_mutated(small):
