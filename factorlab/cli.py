@@ -6,7 +6,8 @@ Commands: ``quickstart``, ``run``, ``tearsheet``, ``runs list|show|compare|delet
 Exit codes: 0 success; 1 the strategy failed during the run (recorded as
 failed); 2 bad input (usage, unknown module or class, bad ``--param``,
 unreadable file, dates outside the data); 3 registry problem (unknown run
-id, damaged run files).
+id, damaged run files); 130 interrupted with Ctrl-C (the run is recorded
+``interrupted``).
 """
 
 from __future__ import annotations
@@ -369,6 +370,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
+    except KeyboardInterrupt:
+        print(f"factorlab {args.command}: interrupted", file=sys.stderr)
+        return 130
     except FactorlabError as exc:
         code = _exit_code(exc)
         what = "run failed" if code == EXIT_FAILED else "error"

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from _cli_helpers import cli_many, make_workdir, read_registry
 
+import factorlab as fl
 from factorlab.cli import main
 
 STRAT = "strategies_for_cli:Reversal"
@@ -147,3 +148,20 @@ def test_bad_input_in_process(work, args, code, message, monkeypatch, capsys):
     assert main(_argv(args)) == code
     err = capsys.readouterr().err
     assert message in err and err.startswith("factorlab run: ")
+
+
+def test_tearsheet_from_files_with_groups(tmp_path, monkeypatch, capsys):
+    sample = fl.load_sample()
+    prices = sample.prices.iloc[:150, :20]
+    factor = -(prices / prices.shift(5) - 1)
+    prices.to_csv(tmp_path / "p.csv")
+    factor.to_parquet(tmp_path / "f.parquet")
+    sample.sectors.loc[prices.columns].rename_axis("asset").reset_index().to_csv(tmp_path / "g.csv", index=False)
+    monkeypatch.chdir(tmp_path)
+    assert main(["tearsheet", "--factor", "f.parquet", "--prices", "p.csv", "--groups", "g.csv",
+                 "--periods", "1,5", "--quantiles", "4", "--report", "ts.html"]) == 0
+    assert "== headline ==" in capsys.readouterr().out
+    html = (tmp_path / "ts.html").read_text()
+    assert 'id="returns"' in html and "5D" in html
+    assert main(["tearsheet", "--prices", "p.csv"]) == 2
+    assert "needs --factor FILE and --prices FILE, or --sample" in capsys.readouterr().err

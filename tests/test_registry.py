@@ -154,3 +154,15 @@ def test_corrupted_parquet_breaks_only_that_run(tmp_path, prices):
         _ = broken.orders
     assert len(broken.equity) == len(prices)  # its other files still load
     assert len(load_run(good, tmp_path).trades) > 0
+
+
+class _Interrupting(Reversal):
+    def on_data(self, ctx, data) -> None:
+        raise KeyboardInterrupt
+
+
+def test_ctrl_c_marks_the_run_interrupted(tmp_path, prices):
+    with pytest.raises(KeyboardInterrupt):
+        tracked_backtest(_Interrupting, prices, registry=tmp_path, progress=False)
+    row = runs(tmp_path).iloc[0]
+    assert row["status"] == "interrupted" and "KeyboardInterrupt" in row["error"]

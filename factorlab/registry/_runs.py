@@ -255,7 +255,7 @@ def tracked_backtest(strategy, prices, *, params: Mapping | None = None, track: 
         reg.fail(run_id, exc)
         raise
     except KeyboardInterrupt:
-        reg.fail(run_id, "interrupted by the user (KeyboardInterrupt)")
+        reg.fail(run_id, "interrupted by the user (KeyboardInterrupt)", status="interrupted")
         raise
     record_result(reg, run_id, result)
     result.settings["run_id"] = run_id

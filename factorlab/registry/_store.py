@@ -189,10 +189,12 @@ class RunRegistry:
         self._write("UPDATE runs SET status='finished', finished=?, metrics=? WHERE id=?",
                     (_now(), _dumps(metrics), run_id))
 
-    def fail(self, run_id: str, error: BaseException | str) -> None:
-        """Mark a run ``failed`` with the error (type and message)."""
+    def fail(self, run_id: str, error: BaseException | str, status: str = "failed") -> None:
+        """Mark a run ``failed`` (or ``interrupted``) with the error (type and message)."""
+        if status not in ("failed", "interrupted"):
+            raise RegistryError(f"a stopped run is 'failed' or 'interrupted', not {status!r}")
         text = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
-        self._write("UPDATE runs SET status='failed', finished=?, error=? WHERE id=?", (_now(), text, run_id))
+        self._write("UPDATE runs SET status=?, finished=?, error=? WHERE id=?", (status, _now(), text, run_id))
 
     def recover(self) -> int:
         """Mark ``running`` rows whose process (on this host) is gone as ``interrupted``; returns how many."""
