@@ -14,6 +14,7 @@ import pandas as pd
 from pandas.tseries.frequencies import to_offset
 from scipy import stats
 
+from factorlab.factor._blocks import blockwise
 from factorlab.errors import ParameterError
 from factorlab.factor._prepare import FactorData
 
@@ -86,6 +87,7 @@ def demean_rows(r: np.ndarray, codes: np.ndarray | None = None, n_groups: int = 
     return out
 
 
+@blockwise
 def _row_spearman(x: np.ndarray, y: np.ndarray, valid: np.ndarray, rx: np.ndarray | None = None) -> np.ndarray:
     """Spearman's rho of ``x`` and ``y`` along each row, over the ``valid`` cells.
 

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from factorlab.data._validate import check_same_timezone, factor_grid, groups_to_wide
+from factorlab.factor._blocks import blockwise
 from factorlab.errors import (
     BinningError,
     DataQualityWarning,
@@ -94,12 +95,10 @@ class FactorData:
 
         Computed once and shared by the IC and the rank autocorrelation.
         """
-        from scipy import stats
-
         x = self.factor.to_numpy(dtype="float64")
         if x.size == 0:
             return x.copy()
-        return stats.rankdata(x, method="average", axis=1, nan_policy="omit")
+        return blockwise(_rank_rows)(x)
 
     @cached_property
     def frame(self) -> pd.DataFrame:
@@ -153,6 +152,12 @@ class FactorData:
         n_q = int(np.nanmax(quant.to_numpy())) if len(frame) else 0
         return cls(factor=wide("factor"), quantile=quant, returns={lab: wide(lab) for lab in labels},
                    group=group, periods=periods, labels=labels, prices=prices, n_quantiles=n_q)
+
+
+def _rank_rows(x: np.ndarray) -> np.ndarray:
+    from scipy import stats
+
+    return stats.rankdata(x, method="average", axis=1, nan_policy="omit")
 
 
 def _label_bars(label: str) -> int:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from factorlab.factor._blocks import blockwise
 from factorlab.errors import ParameterError
 
 __all__ = ["quantize_rows", "qcut_probabilities", "check_binning_args"]
@@ -139,6 +140,7 @@ def check_binning_args(quantiles, bins, zero_aware: bool) -> None:
         raise ParameterError(f"zero_aware=True needs an integer number of {name}, got a sequence")
 
 
+@blockwise
 def quantize_rows(x: np.ndarray, quantiles=5, bins=None, zero_aware: bool = False
                   ) -> tuple[np.ndarray, np.ndarray]:
     """Assign each row's values to quantiles or bins.

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from factorlab.factor._blocks import blockwise
 from factorlab.errors import ParameterError
 from factorlab.factor._information import demean_rows, group_codes
 from factorlab.factor._prepare import FactorData
@@ -33,6 +34,7 @@ _STAT_COLUMNS = ["min", "max", "mean", "std", "count", "count %"]
 
 
 # --------------------------------------------------------------------------- helpers
+@blockwise
 def _cell_stats(r: np.ndarray, member: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Row-wise mean, sample std (ddof=1) and count of ``r`` over ``member`` cells.
 

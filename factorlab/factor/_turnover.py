@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from factorlab.factor._blocks import blockwise
 from factorlab.errors import ParameterError
 from factorlab.factor._prepare import FactorData
 
@@ -112,6 +113,7 @@ def row_ranks(x: np.ndarray) -> np.ndarray:
     return stats.rankdata(x, method="average", axis=1, nan_policy="omit")
 
 
+@blockwise
 def row_corr(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Row-wise Pearson correlation over the columns where both are non-NaN.
 

@@ -1,0 +1,33 @@
+"""Row blocks give the same result as one call on the whole arrays."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from factorlab.factor import _blocks
+from factorlab.factor._blocks import blockwise
+from factorlab.factor._quantize import quantize_rows
+
+
+def test_blockwise_equals_whole_call(rng, monkeypatch):
+    x = rng.normal(size=(37, 11))
+    x[rng.random(x.shape) < 0.2] = np.nan
+    whole = quantize_rows(x, quantiles=3)
+    monkeypatch.setattr(_blocks, "BLOCK_CELLS", 50)  # blocks of 4 rows
+    blocked = quantize_rows(x, quantiles=3)
+    np.testing.assert_array_equal(whole[0], blocked[0])
+    np.testing.assert_array_equal(whole[1], blocked[1])
+
+
+def test_blockwise_passes_none_and_scalars(monkeypatch):
+    calls = []
+
+    @blockwise
+    def f(a, b, scale=1.0):
+        calls.append(a.shape[0])
+        return a.sum(axis=1) * scale + (0 if b is None else b.sum(axis=1))
+
+    monkeypatch.setattr(_blocks, "BLOCK_CELLS", 6)  # 3 columns -> 2 rows per block
+    a = np.arange(15.0).reshape(5, 3)
+    np.testing.assert_array_equal(f(a, None, scale=2.0), a.sum(axis=1) * 2.0)
+    assert calls == [2, 2, 1]
