@@ -19,7 +19,9 @@ from factorlab.backtest import (
     backtest,
     compare,
 )
+from factorlab._progress import set_progress
 from factorlab.data import load_sample, read_factor, read_prices
+from factorlab.explore import explore
 from factorlab.factor import *  # noqa: F403
 from factorlab.portfolio import *  # noqa: F403
 from factorlab.tears import *  # noqa: F403
@@ -37,6 +39,8 @@ __all__ = [
     "compare",
     "create_returns_tear_sheet",
     "errors",
+    "explore",
+    "set_progress",
     "load_sample",
     "metrics",
     "read_factor",
