@@ -39,9 +39,13 @@ _WORKER_PAYLOAD: list[Payload] = []
 
 
 def _progress(total: int, desc: str, enabled: bool):
-    from tqdm.auto import tqdm  # notebook widget in Jupyter, text bar in a terminal
+    """A tqdm.auto bar (widget in Jupyter, text in a terminal); off when ``enabled`` is False or bars are
+    switched off with :func:`factorlab.set_progress` / ``FACTORLAB_PROGRESS=0``."""
+    from tqdm.auto import tqdm
 
-    return tqdm(total=total, desc=desc, unit="run", disable=not enabled)
+    from factorlab._progress import progress_enabled
+
+    return tqdm(total=total, desc=desc, unit="run", disable=not (enabled and progress_enabled()))
 
 
 def mp_context() -> multiprocessing.context.BaseContext:
