@@ -8,7 +8,7 @@ The public names live here::
     ts = fl.create_full_tear_sheet(fd)
 """
 
-from factorlab import errors, factor, metrics, portfolio, tears
+from factorlab import errors, factor, metrics, portfolio, registry, sweeps, tears
 from factorlab.report import ReturnsTearSheet, create_returns_tear_sheet
 from factorlab.backtest import (
     BacktestResult,
@@ -22,6 +22,8 @@ from factorlab.backtest import (
 from factorlab._progress import set_progress
 from factorlab.data import load_sample, read_factor, read_prices
 from factorlab.explore import explore
+from factorlab.registry import load_run, runs, tracked_backtest
+from factorlab.sweeps import SweepResult, WalkForwardResult, sweep, walk_forward
 from factorlab.factor import *  # noqa: F403
 from factorlab.portfolio import *  # noqa: F403
 from factorlab.tears import *  # noqa: F403
@@ -41,6 +43,15 @@ __all__ = [
     "errors",
     "explore",
     "set_progress",
+    "registry",
+    "sweeps",
+    "runs",
+    "load_run",
+    "tracked_backtest",
+    "sweep",
+    "walk_forward",
+    "SweepResult",
+    "WalkForwardResult",
     "load_sample",
     "metrics",
     "read_factor",

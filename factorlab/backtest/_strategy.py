@@ -29,8 +29,12 @@ from factorlab.errors import ParameterError
 __all__ = ["Strategy", "Combine"]
 
 
+#: Class attributes that configure sweeps rather than the strategy itself.
+_NOT_PARAMS = frozenset({"sweep_grid"})
+
+
 def _is_param(name: str, value: object) -> bool:
-    return not name.startswith("_") and not callable(value) and not isinstance(
+    return name not in _NOT_PARAMS and not name.startswith("_") and not callable(value) and not isinstance(
         value, (property, classmethod, staticmethod))
 
 

@@ -10,12 +10,13 @@ by 1e4 for display.
 
 from __future__ import annotations
 
-from factorlab.plotting import _backtest, _events, _information, _performance, _returns, _style, _tables, _turnover
+from factorlab.plotting import _sweeps, _backtest, _events, _information, _performance, _returns, _style, _tables, _turnover
 from factorlab.plotting._backtest import *  # noqa: F403
 from factorlab.plotting._events import *  # noqa: F403
 from factorlab.plotting._information import *  # noqa: F403
 from factorlab.plotting._performance import *  # noqa: F403
 from factorlab.plotting._returns import *  # noqa: F403
+from factorlab.plotting._sweeps import *  # noqa: F403
 from factorlab.plotting._style import BPS, PALETTE, QUANTILE_CMAP, bps_formatter, quantile_colors
 from factorlab.plotting._tables import *  # noqa: F403
 from factorlab.plotting._turnover import *  # noqa: F403
@@ -28,6 +29,7 @@ __all__ = [
     *_tables.__all__,
     *_performance.__all__,
     *_backtest.__all__,
+    *_sweeps.__all__,
     "BPS",
     "PALETTE",
     "QUANTILE_CMAP",
