@@ -169,7 +169,7 @@ class Broker:
             return
         idx = np.flatnonzero(due)
         o = self.open[idx]
-        a, b = o["asset"], o["book"]
+        a = o["asset"]
         px = self.px[bar, a]
         with np.errstate(invalid="ignore"):
             tradeable = px > 0

@@ -10,7 +10,7 @@ by 1e4 for display.
 
 from __future__ import annotations
 
-from factorlab.plotting import _sweeps, _backtest, _events, _information, _performance, _returns, _style, _tables, _turnover
+from factorlab.plotting import _backtest, _events, _information, _performance, _returns, _sweeps, _tables, _turnover
 from factorlab.plotting._backtest import *  # noqa: F403
 from factorlab.plotting._events import *  # noqa: F403
 from factorlab.plotting._information import *  # noqa: F403

@@ -268,7 +268,7 @@ def plot_monthly_heatmap(table: pd.DataFrame, *, ax: Axes | None = None, title: 
         colormap = colormaps[cmap].with_extremes(bad="white")
     except KeyError as exc:
         raise ParameterError(f"unknown colormap {cmap!r}") from exc
-    mesh = ax.pcolormesh(np.ma.masked_invalid(values), cmap=colormap,
+    ax.pcolormesh(np.ma.masked_invalid(values), cmap=colormap,
                          norm=Normalize(-limit, limit), **({"edgecolors": "white", "linewidth": 0.5} | style))
     if annotate:
         for (i, j), value in np.ndenumerate(values):

@@ -99,7 +99,7 @@ class ReturnsTearSheet:
         if int(self.workers) != self.workers or self.workers < 1:
             raise ParameterError(f"workers must be a positive integer, got {self.workers!r}")
         if self.positions is not None:
-            self.exposure  # validate now: errors belong to the call that passed the data
+            self.exposure  # noqa: B018 - validate now: errors belong to the call that passed the data
 
     # ------------------------------------------------------------ statistics
     @property
