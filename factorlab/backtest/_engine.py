@@ -159,7 +159,8 @@ def backtest(strategy, prices, start=None, end=None, cash: float = 1_000_000,
              volumes: pd.DataFrame | None = None, groups: pd.Series | Mapping | None = None,
              execution_delay: int = 1, fractional: bool = False, commission=None, slippage=None,
              volume_limit: float | None = None, warmup: int = 0, progress: bool = True, *,
-             unfilled: str = "cancel", margin: bool = True, params: Mapping | None = None) -> BacktestResult:
+             unfilled: str = "cancel", margin: bool = True, params: Mapping | None = None,
+             track: bool = False, registry=None) -> BacktestResult:
     """Replay bars through a strategy with a simulated broker.
 
     Parameters
@@ -203,6 +204,11 @@ def backtest(strategy, prices, start=None, end=None, cash: float = 1_000_000,
         Allow negative cash; with False a bar ending with negative cash raises.
     params : dict, optional
         Parameter overrides for the strategy.
+    track : bool, default False
+        Record the run in the run registry (see :func:`factorlab.runs`);
+        the id is in ``result.settings['run_id']``.
+    registry : RunRegistry or path, optional
+        Where to record it (default ``./.factorlab`` or ``$FACTORLAB_REGISTRY``).
 
     Returns
     -------
@@ -214,6 +220,14 @@ def backtest(strategy, prices, start=None, end=None, cash: float = 1_000_000,
         The strategy raised; carries the bar and the strategy's traceback.
     OrderError, UnknownAssetError, InsufficientCashError, ParameterError
     """
+    if track:
+        from factorlab.registry import tracked_backtest  # the registry builds on the engine
+
+        return tracked_backtest(strategy, prices, params=params, registry=registry, benchmark=benchmark,
+                                start=start, end=end, cash=cash, volumes=volumes, groups=groups,
+                                execution_delay=execution_delay, fractional=fractional, commission=commission,
+                                slippage=slippage, volume_limit=volume_limit, warmup=warmup, progress=progress,
+                                unfilled=unfilled, margin=margin)
     _check_args(cash, execution_delay, volume_limit, unfilled)
     strat = as_strategy(strategy, params)
     template = strat.clone()
