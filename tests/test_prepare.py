@@ -332,3 +332,11 @@ def test_max_loss_message_lists_reasons():
     fac.iloc[:6] = np.nan
     with pytest.raises(errors.MaxLossExceededError, match="non_finite_factor"):
         fl.prepare_factor_data(fac, _tiny_prices(), periods=(1,), quantiles=2)
+
+
+def test_progress_bar_over_periods(capsys):
+    fl.prepare_factor_data(_tiny_factor(), _tiny_prices(), periods=(1, 2), quantiles=2, max_loss=0.5,
+                           progress=True)
+    assert "prepare_factor_data" in capsys.readouterr().err
+    fl.prepare_factor_data(_tiny_factor(), _tiny_prices(), periods=(1, 2), quantiles=2, max_loss=0.5)
+    assert "prepare_factor_data" not in capsys.readouterr().err  # small panel: quiet by default

@@ -11,6 +11,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from factorlab._progress import progress as _progress
 from factorlab.data._validate import check_same_timezone, factor_grid, groups_to_wide
 from factorlab.factor._blocks import blockwise
 from factorlab.errors import (
@@ -26,6 +27,7 @@ from factorlab.factor._quantize import check_binning_args, quantize_rows
 
 __all__ = ["FactorData", "prepare_factor_data", "forward_return_columns"]
 
+_PROGRESS_CELLS = 5_000_000  # panels larger than this show a progress bar by default
 _PERIOD_RE = re.compile(r"^(\d+(\.\d+)?)(D|h|m|s|W|ms|us|ns)$")
 
 
@@ -193,6 +195,7 @@ def prepare_factor_data(
     filter_zscore: float | None = None,
     delay: int = 0,
     stale_bars: int = 10,
+    progress: bool | None = None,
 ) -> FactorData:
     """Align a factor with forward returns, assign quantiles, and account for losses.
 
@@ -226,6 +229,10 @@ def prepare_factor_data(
         Execution delay in bars (forward returns from P[t+delay]).
     stale_bars : int
         Report runs of at least this many bars with an unchanged price.
+    progress : bool, optional
+        Show a progress bar over the periods (a widget in notebooks, text in
+        terminals). None: only for large panels (over 5 million cells) and
+        unless bars are off (``fl.set_progress(False)``, ``FACTORLAB_PROGRESS=0``).
 
     Returns
     -------
@@ -278,7 +285,10 @@ def prepare_factor_data(
     n_bars = len(px.index)
     pvals = px.to_numpy()[:, cols]
     rets = {}
-    for p, label in zip(periods, labels):
+    # None lets the global switch decide; small panels stay quiet unless asked
+    show = progress if progress is not None else (None if fvals.size > _PROGRESS_CELLS else False)
+    for p, label in _progress(list(zip(periods, labels)), desc="prepare_factor_data", unit="period",
+                              enabled=show):
         r = fwd.returns[label].to_numpy()[np.ix_(rows, cols)]
         horizon = (rows + fwd.delay + p >= n_bars)[:, None]
         drop("forward_horizon", np.broadcast_to(horizon, r.shape))
