@@ -51,6 +51,29 @@ def _cell_stats(r: np.ndarray, member: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return mean, std, n
 
 
+def _cells_stats(r: np.ndarray, cell: np.ndarray, n_cells: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per (row, cell) mean, sample std (ddof=1) and count of ``r``, for all cells in one pass.
+
+    ``cell`` (dates, assets) holds each entry's cell number (0..n_cells-1) or
+    -1. Returns three (dates, n_cells) arrays; the same numbers as
+    :func:`_cell_stats` applied cell by cell (two-pass variance).
+    """
+    n_rows = r.shape[0]
+    ok = (cell >= 0) & ~np.isnan(r)
+    rows = np.nonzero(ok)[0]
+    key = rows * n_cells + cell[ok]
+    vals = r[ok]
+    size = n_rows * n_cells
+    n = np.bincount(key, minlength=size).astype("float64")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.bincount(key, weights=vals, minlength=size) / n
+        dev = vals - mean[key]
+        std = np.sqrt(np.bincount(key, weights=dev * dev, minlength=size) / (n - 1))
+    std[n < 2] = np.nan
+    shape = (n_rows, n_cells)
+    return mean.reshape(shape), std.reshape(shape), n.reshape(shape).astype(np.int64)
+
+
 def _col_stats(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Column-wise mean, sample std and count of the non-NaN values of ``a`` (dates, k)."""
     mean, std, n = _cell_stats(a.T, np.ones(a.T.shape, dtype=bool))
@@ -87,6 +110,14 @@ def _cells(fd: FactorData, by_group: bool) -> tuple[list[tuple], list[np.ndarray
                 keys.append((int(k), label))
                 masks.append(m)
     return keys, masks
+
+
+def _cell_numbers(masks: list[np.ndarray]) -> np.ndarray:
+    """Cell number of each entry from disjoint membership masks (-1 where none)."""
+    cell = np.full(masks[0].shape if masks else (0, 0), -1, dtype=np.int64)
+    for k, m in enumerate(masks):
+        cell[m] = k
+    return cell
 
 
 def _period_timedelta(label) -> pd.Timedelta:
@@ -140,8 +171,10 @@ def mean_return_by_quantile(fd: FactorData, by_date: bool = False, by_group: boo
         gpos = np.array([keys[i][-1] for i in qpos], dtype=object) if by_group else None
         order = np.lexsort((qpos, dpos, np.array([k[0] for k in keys])[qpos]))  # q, date, then key order
         mean, err = {}, {}
+        cell = _cell_numbers(masks)
         for label in labels:
-            stats = [_cell_stats(rets[label], m) for m in masks]
+            cm, cs, cn = _cells_stats(rets[label], cell, len(masks))
+            stats = [(cm[:, k], cs[:, k], cn[:, k]) for k in range(len(masks))]
             mean[label] = np.concatenate([s[0][d] for s, d in zip(stats, where)])[order]
             with np.errstate(invalid="ignore", divide="ignore"):
                 err[label] = np.concatenate([(s[1] / np.sqrt(s[2]))[d] for s, d in zip(stats, where)])[order]
@@ -151,8 +184,9 @@ def mean_return_by_quantile(fd: FactorData, by_date: bool = False, by_group: boo
         index = pd.MultiIndex.from_arrays(arrays, names=names)
     else:
         mean, err = {}, {}
+        cell = _cell_numbers(masks)
         for label in labels:
-            per_date = np.stack([_cell_stats(rets[label], m)[0] for m in masks], axis=1)
+            per_date = _cells_stats(rets[label], cell, len(masks))[0]
             m, s, n = _col_stats(per_date)
             mean[label] = m
             with np.errstate(invalid="ignore", divide="ignore"):
