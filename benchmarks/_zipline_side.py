@@ -47,6 +47,7 @@ def write_csvdir(prices: pd.DataFrame, root: Path) -> Path:
 def main() -> None:
     prices = pd.read_parquet(sys.argv[1])
     prices.index = pd.DatetimeIndex(prices.index).as_unit("ns")
+    prices.columns = [c.replace(".", "_") for c in prices.columns]  # csvdir reads the symbol from the file name
     root = Path(tempfile.mkdtemp(prefix="zipline-root-"))
     os.environ["ZIPLINE_ROOT"] = str(root)
     from zipline import run_algorithm
