@@ -120,6 +120,19 @@ def read_factor(source, *, date_col: str = "date", asset_col: str = "asset",
 
     Accepts the same layouts as :func:`read_prices`. A wide frame is stacked
     (its NaN cells mean 'no value' and are not entries).
+
+    Parameters
+    ----------
+    source : path to .csv/.parquet, pd.DataFrame or pd.Series
+        A Series is returned as it is (validated later by prepare_factor_data).
+    date_col, asset_col, value_col : str
+        Column names of the long layout (``value_col`` may be left out when
+        there is exactly one other column).
+
+    Returns
+    -------
+    pd.Series
+        Factor values with a ('date', 'asset') MultiIndex.
     """
     if isinstance(source, pd.Series):
         return source

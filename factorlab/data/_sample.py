@@ -59,6 +59,18 @@ def sample_path() -> Path:
 def load_sample() -> Sample:
     """Load the bundled sample (prices, benchmark, sectors).
 
+    Returns
+    -------
+    Sample
+        ``prices`` (1440 x 100 daily closes), ``benchmark`` (S&P 500 index
+        level), ``sectors`` and ``names`` (per asset). Read from the installed
+        package data, never from the repository's ``../shared``.
+
+    Raises
+    ------
+    SampleDataError
+        The sample files are missing from the installation.
+
     Examples
     --------
     >>> import factorlab as fl

@@ -34,7 +34,20 @@ def bar_unit(index: pd.DatetimeIndex) -> tuple[str, float]:
 
 
 def period_label(period: int, index: pd.DatetimeIndex) -> str:
-    """Column name of a period: '5D' for 5 daily bars, '4h' for 4 hourly bars."""
+    """Column name of a period: '5D' for 5 daily bars, '4h' for 4 hourly bars.
+
+    Parameters
+    ----------
+    period : int
+        Horizon in bars.
+    index : pd.DatetimeIndex
+        The price bars; their median spacing gives the unit (see :func:`bar_unit`).
+
+    Returns
+    -------
+    str
+        ``period`` times the bar length in the largest whole unit ('D' for daily bars).
+    """
     unit, size = bar_unit(index)
     n = period * size
     n_txt = str(int(n)) if float(n).is_integer() else f"{n:g}"

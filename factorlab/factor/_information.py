@@ -241,6 +241,13 @@ def mean_information_coefficient(fd: FactorData, group_adjust: bool = False, by_
 def ic_by_group(fd: FactorData, group_adjust: bool = False) -> pd.DataFrame:
     """Mean IC of each group, ranking within the group.
 
+    Parameters
+    ----------
+    fd : FactorData
+        Prepared with groups (``groupby=``).
+    group_adjust : bool, default False
+        Demean forward returns within (date, group) first.
+
     Returns
     -------
     pd.DataFrame, shape (groups, labels)

@@ -32,7 +32,18 @@ _PERIOD_RE = re.compile(r"^(\d+(\.\d+)?)(D|h|m|s|W|ms|us|ns)$")
 
 
 def forward_return_columns(columns: Sequence[str]) -> list[str]:
-    """The forward-return columns of an Alphalens-layout frame ('1D', '5D', '4h', ...)."""
+    """The forward-return columns of an Alphalens-layout frame ('1D', '5D', '4h', ...).
+
+    Parameters
+    ----------
+    columns : sequence of str
+        Column names, e.g. ``FactorData.frame.columns``.
+
+    Returns
+    -------
+    list of str
+        The names that are period labels (a number and a unit: D, h, m, s, W, ms, us, ns), in order.
+    """
     return [c for c in columns if isinstance(c, str) and _PERIOD_RE.match(c)]
 
 

@@ -31,6 +31,12 @@ def stale_runs(prices: pd.DataFrame, min_bars: int) -> pd.DataFrame:
     broken feed. Vectorised over assets: the equality mask is laid out
     asset by asset in one flat array and run boundaries are found with one diff.
 
+    Parameters
+    ----------
+    prices : pd.DataFrame, shape (bars, assets)
+    min_bars : int
+        Shortest run reported, in bars (a run of k bars has k-1 unchanged steps).
+
     Returns
     -------
     pd.DataFrame

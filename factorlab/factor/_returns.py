@@ -410,6 +410,11 @@ def factor_alpha_beta(fd: FactorData, returns: pd.DataFrame | pd.Series | None =
 def quantile_statistics(fd: FactorData) -> pd.DataFrame:
     """Factor value statistics per quantile (the 'Quantiles Statistics' table).
 
+    Parameters
+    ----------
+    fd : FactorData
+        Prepared factor data.
+
     Returns
     -------
     pd.DataFrame, shape (quantiles, 6)
