@@ -39,7 +39,7 @@ def write_csvdir(prices: pd.DataFrame, root: Path) -> Path:
     daily.mkdir(parents=True)
     for asset in prices.columns:
         close = prices[asset]
-        pd.DataFrame({"open": close, "high": close, "low": close, "close": close, "volume": 1e12,
+        pd.DataFrame({"open": close, "high": close, "low": close, "close": close, "volume": 1e9,  # bcolz stores uint32: stay below 4.29e9
                       "dividend": 0.0, "split": 1.0}, index=prices.index.rename("date")).to_csv(daily / f"{asset}.csv")
     return root / "csv"
 
@@ -75,6 +75,8 @@ def main() -> None:
 
     def rebalance(context, data):
         day = data.current_dt.tz_localize(None).normalize()
+        if os.environ.get("ZL_DEBUG"):
+            print("rebalance", data.current_dt, day, day in weights.index, file=sys.stderr)
         if day not in weights.index:
             return
         row = weights.loc[day]
