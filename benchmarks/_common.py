@@ -33,6 +33,14 @@ def synthetic_prices(n_bars: int, n_assets: int, seed: int = 7) -> pd.DataFrame:
     return pd.DataFrame(values, index=index, columns=pd.Index([f"S{i:05d}" for i in range(n_assets)], name="asset"))
 
 
+def reversal(prices: pd.DataFrame, n: int = 5) -> pd.Series:
+    """The n-bar reversal factor (minus the trailing return) as a (date, asset) Series."""
+    f = -(prices / prices.shift(n) - 1)
+    s = f.stack().dropna()
+    s.index.names = ["date", "asset"]
+    return s
+
+
 def measure(fn: Callable[[], object], repeat: int = 1) -> tuple[float, float]:
     """Best wall time (s) over ``repeat`` runs and peak traced memory (MiB) of one run."""
     best = float("inf")

@@ -18,18 +18,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import measure, real_prices, synthetic_prices  # noqa: E402
+from _common import measure, real_prices, reversal, synthetic_prices  # noqa: E402
 
 import factorlab as fl  # noqa: E402
 
 PERIODS = (1, 5, 10)
 
-
-def reversal(prices):
-    f = -(prices / prices.shift(5) - 1)
-    s = f.stack().dropna()
-    s.index.names = ["date", "asset"]
-    return s
 
 
 def run_factorlab(factor, prices):
