@@ -27,6 +27,7 @@ from scipy import stats
 
 from factorlab.factor._blocks import blockwise
 from factorlab.errors import ParameterError
+from factorlab.factor._forward import period_label
 from factorlab.factor._prepare import FactorData
 
 __all__ = ["quantile_turnover", "quantile_turnover_table", "factor_rank_autocorrelation"]
@@ -202,7 +203,7 @@ def quantile_turnover_table(fd: FactorData, periods: Sequence[int] | None = None
             table[i, j] = quantile_turnover_array(quant, fd.dates, int(q), p, fd.dates.freq).mean()
     names = dict(zip(fd.periods, fd.labels))
     return pd.DataFrame(table, index=[f"Quantile {q} Mean Turnover" for q in labels],
-                        columns=[names.get(p, f"{p}D") for p in periods])
+                        columns=[names.get(p) or period_label(p, fd.dates) for p in periods])
 
 
 def factor_rank_autocorrelation(fd: FactorData, period: int = 1) -> pd.Series:

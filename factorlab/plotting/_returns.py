@@ -265,6 +265,17 @@ def _check_log_scale(frame: pd.DataFrame, name: str) -> None:
                              "pass a growth index (1.0 = start) or logy=False")
 
 
+def _finish_cumulative(ax: Axes, baseline: float | None, logy: bool, title: str) -> Axes:
+    """Baseline, log scale, labels and legend shared by the cumulative-return charts."""
+    if baseline is not None:
+        zero_line(ax, baseline)
+    if logy:
+        ax.set_yscale("log")
+    ax.set(xlabel="", ylabel="Cumulative Return (growth of 1)" + (", log scale" if logy else ""), title=title)
+    ax.legend(loc="upper left")
+    return ax
+
+
 def plot_cumulative_returns(cum: pd.Series | pd.DataFrame, *, benchmark: pd.Series | None = None,
                             title: str | None = None, baseline: float | None = 1.0, logy: bool = False,
                             ax: Axes | None = None, **style) -> Axes:
@@ -307,14 +318,7 @@ def plot_cumulative_returns(cum: pd.Series | pd.DataFrame, *, benchmark: pd.Seri
         ax.plot(bench.index.to_numpy(), bench.to_numpy(dtype="float64", na_value=np.nan),
                 color=PALETTE["benchmark"], lw=1.2, alpha=0.8,
                 label=str(bench.name) if bench.name is not None else "benchmark")
-    if baseline is not None:
-        zero_line(ax, baseline)
-    if logy:
-        ax.set_yscale("log")
-    ax.set(xlabel="", ylabel="Cumulative Return (growth of 1)" + (", log scale" if logy else ""),
-           title=title if title is not None else "Portfolio Cumulative Return")
-    ax.legend(loc="upper left")
-    return ax
+    return _finish_cumulative(ax, baseline, logy, title if title is not None else "Portfolio Cumulative Return")
 
 
 def plot_cumulative_returns_by_quantile(cum_by_q: pd.DataFrame, *, logy: bool = False,
@@ -361,11 +365,4 @@ def plot_cumulative_returns_by_quantile(cum_by_q: pd.DataFrame, *, logy: bool = 
         kwargs = {"color": color, "lw": 1.8, **style}
         ax.plot(x, frame[column].to_numpy(dtype="float64", na_value=np.nan),
                 label=f"Quantile {column}", **kwargs)
-    if baseline is not None:
-        zero_line(ax, baseline)
-    if logy:
-        ax.set_yscale("log")
-    ax.set(xlabel="", ylabel="Cumulative Return (growth of 1)" + (", log scale" if logy else ""),
-           title=title if title is not None else "Cumulative Return by Quantile")
-    ax.legend(loc="upper left")
-    return ax
+    return _finish_cumulative(ax, baseline, logy, title if title is not None else "Cumulative Return by Quantile")

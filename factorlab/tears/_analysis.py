@@ -55,12 +55,21 @@ class FactorAnalysis:
     cost_bps: float = 0.0
 
     @cached_property
-    def periods_per_year(self) -> float:
+    def _annualisation(self) -> tuple[float, str]:
+        """Bars per year inferred from the price index, and the inference warning's text (kept as a note)."""
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", AnnualizationWarning)
             ppy = metrics.periods_per_year(self.fd.prices.index)
-        self.annualisation_note = str(caught[0].message) if caught else ""
-        return ppy
+        return ppy, str(caught[0].message) if caught else ""
+
+    @property
+    def periods_per_year(self) -> float:
+        return self._annualisation[0]
+
+    @property
+    def annualisation_note(self) -> str:
+        """How the annualisation was chosen ('' when nothing was inferred)."""
+        return self._annualisation[1]
 
     @cached_property
     def ic(self) -> pd.DataFrame:

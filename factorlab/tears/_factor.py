@@ -190,7 +190,6 @@ def _build(sections: Sequence[str], factor, prices=None, periods=(1, 5, 10), qua
     fd = a.fd
     ts = TearSheet(title=title or f"Factor tear sheet: {len(fd.assets)} assets, {fd.dates[0].date()} .. "
                                   f"{fd.dates[-1].date()}, periods {', '.join(fd.labels)}")
-    a.periods_per_year  # noqa: B018 - records the annualisation note
     if a.annualisation_note:
         ts.notes.append(a.annualisation_note)
     if fd.quality is not None:

@@ -16,7 +16,7 @@ import pandas as pd
 
 from factorlab.errors import MaxLossExceededError
 from factorlab.factor._forward import forward_returns as _forward_returns
-from factorlab.factor._prepare import FactorData, forward_return_columns, prepare_factor_data
+from factorlab.factor._prepare import forward_return_columns, prepare_factor_data
 from factorlab.factor._quantize import quantize_rows
 from factorlab.factor._returns import rate_of_return, std_conversion
 
@@ -130,6 +130,3 @@ def get_forward_returns_columns(columns, require_exact_day_multiple=False):
     """The forward-return column names among ``columns``."""
     return pd.Index(forward_return_columns(columns))
 
-
-def _as_factor_data(factor_data: pd.DataFrame) -> FactorData:
-    return FactorData.from_frame(factor_data)
