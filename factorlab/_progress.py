@@ -10,15 +10,21 @@ Bars can be switched off three ways; any one of them turns a bar off:
 3. the environment variable ``FACTORLAB_PROGRESS=0`` (also ``false``, ``off``, ``no``).
 
 Without tqdm installed the iterable is returned unchanged.
+
+Bars never start tqdm's monitor thread (``monitor_interval = 0``), even when
+they are disabled: a background thread would make the process unsafe to
+fork, and sweeps fork their local workers (see
+:func:`factorlab.sweeps.mp_context`).
 """
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterable, Iterator
 from typing import TypeVar
 
-__all__ = ["progress", "progress_enabled", "set_progress"]
+__all__ = ["progress", "progress_bar", "progress_enabled", "set_progress"]
 
 T = TypeVar("T")
 _OFF = {"0", "false", "off", "no"}
@@ -95,11 +101,60 @@ def progress(iterable: Iterable[T], *, desc: str, total: int | None = None, unit
     """
     if enabled is False or not progress_enabled():
         return iterable
+    bar_class = _bar_class()
+    if bar_class is None:
+        return iterable
+    return _closing(bar_class(iterable, desc=desc, total=total, unit=unit, leave=False))
+
+
+class _NullBar:
+    """Stands in for a tqdm bar that is switched off: ``update`` and ``close`` do nothing."""
+
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> _NullBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+
+def progress_bar(total: int, *, desc: str, unit: str = "it", enabled: bool | None = None):
+    """A progress bar advanced by hand (``bar.update(n)``), for work that completes out of order.
+
+    Parameters
+    ----------
+    total : int
+        Number of work items.
+    desc, unit : str
+        Label and rate unit.
+    enabled : bool, optional
+        As for :func:`progress`.
+
+    Returns
+    -------
+    tqdm bar or a do-nothing stand-in
+        A context manager with ``update(n)`` and ``close()``; the stand-in when
+        bars are off or tqdm is missing (no thread, no output).
+    """
+    bar_class = None if enabled is False or not progress_enabled() else _bar_class()
+    if bar_class is None:
+        return _NullBar()
+    return bar_class(total=total, desc=desc, unit=unit)
+
+
+@functools.cache
+def _bar_class():
+    """tqdm.auto's class without the monitor thread, or None when tqdm is not installed."""
     try:
         from tqdm.auto import tqdm
     except ImportError:
-        return iterable
-    return _closing(tqdm(iterable, desc=desc, total=total, unit=unit, leave=False))
+        return None
+    return type("FactorlabBar", (tqdm,), {"monitor_interval": 0})
 
 
 def _closing(bar) -> Iterator:

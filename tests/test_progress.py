@@ -61,3 +61,19 @@ def test_progress_yields_the_same_items_and_closes(capsys, monkeypatch):
 def test_set_progress_rejects_non_bool():
     with pytest.raises(TypeError, match="True, False or None"):
         set_progress("no")
+
+
+@pytest.mark.parametrize("enabled", [False, True])
+def test_bars_never_start_a_thread(capsys, monkeypatch, enabled):
+    """A background thread (tqdm's monitor) would make sweeps fall back from 'fork' to a slower start method."""
+    import threading
+
+    from factorlab._progress import progress_bar
+
+    monkeypatch.delenv("FACTORLAB_PROGRESS", raising=False)
+    before = threading.active_count()
+    with progress_bar(3, desc="runs", unit="run", enabled=enabled) as bar:
+        bar.update(2)
+    assert list(progress(range(3), desc="work", enabled=enabled)) == [0, 1, 2]
+    assert threading.active_count() == before
+    assert ("runs" in capsys.readouterr().err) is enabled

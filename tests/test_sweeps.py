@@ -123,3 +123,14 @@ def test_walk_forward_stitches_out_of_sample(prices):
     anchored = walk_forward(Reversal, prices, grid, train=80, test=40, anchored=True, track=False,
                             progress=False)
     assert (anchored.folds["train_start"] == prices.index[0]).all()
+
+
+@pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="'fork' is the Linux default")
+def test_a_finished_sweep_leaves_the_process_forkable(prices, monkeypatch):
+    """Progress bars leave no thread behind, so the next local sweep still forks its workers."""
+    from factorlab.sweeps import mp_context
+
+    monkeypatch.delenv("FACTORLAB_START_METHOD", raising=False)
+    sweep(Reversal, prices, {"lookback": [5], "rebalance_days": [1, 3]}, track=False, progress=True)
+    sweep(Reversal, prices, {"lookback": [5], "rebalance_days": [1, 3]}, track=False, progress=False)
+    assert mp_context().get_start_method() == "fork"

@@ -39,13 +39,11 @@ _WORKER_PAYLOAD: list[Payload] = []
 
 
 def _progress(total: int, desc: str, enabled: bool):
-    """A tqdm.auto bar (widget in Jupyter, text in a terminal); off when ``enabled`` is False or bars are
-    switched off with :func:`factorlab.set_progress` / ``FACTORLAB_PROGRESS=0``."""
-    from tqdm.auto import tqdm
+    """A progress bar (tqdm.auto: widget in Jupyter, text in a terminal; no monitor thread), or a
+    do-nothing stand-in when ``enabled`` is False or bars are off (:func:`factorlab.set_progress`)."""
+    from factorlab._progress import progress_bar
 
-    from factorlab._progress import progress_enabled
-
-    return tqdm(total=total, desc=desc, unit="run", disable=not (enabled and progress_enabled()))
+    return progress_bar(total, desc=desc, unit="run", enabled=enabled)
 
 
 def mp_context() -> multiprocessing.context.BaseContext:
