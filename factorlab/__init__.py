@@ -6,57 +6,238 @@ The public names live here::
     sample = fl.load_sample()
     fd = fl.prepare_factor_data(factor, sample.prices, periods=(1, 5, 10))
     ts = fl.create_full_tear_sheet(fd)
+
+``import factorlab`` is lazy (PEP 562): it imports none of the subpackages,
+so it costs little time and memory, and a name is imported from its
+subpackage the first time it is used (``fl.backtest`` loads the backtester,
+``fl.create_full_tear_sheet`` loads the tear sheets and matplotlib). Every
+name of ``__all__`` resolves, ``from factorlab import *`` imports them all,
+and type checkers see the imports of the ``TYPE_CHECKING`` block below.
 """
 
-from factorlab import errors, factor, metrics, portfolio, registry, sweeps, tears
-from factorlab.report import ReturnsTearSheet, create_returns_tear_sheet
-from factorlab.backtest import (
-    BacktestResult,
-    Combine,
-    Comparison,
-    FactorStrategy,
-    Strategy,
-    backtest,
-    compare,
-)
-from factorlab._progress import set_progress
-from factorlab.data import load_sample, read_factor, read_prices
-from factorlab.explore import explore
-from factorlab.registry import load_run, runs, tracked_backtest
-from factorlab.sweeps import SweepResult, WalkForwardResult, sweep, walk_forward
-from factorlab.factor import *  # noqa: F403
-from factorlab.portfolio import *  # noqa: F403
-from factorlab.tears import *  # noqa: F403
+from __future__ import annotations
+
+import importlib
+import sys
+import types
+from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
 
+if TYPE_CHECKING:
+    from factorlab import data as data
+    from factorlab import errors, metrics, registry, sweeps
+    from factorlab import factor as factor
+    from factorlab import plotting as plotting
+    from factorlab import portfolio as portfolio
+    from factorlab import report as report
+    from factorlab import tears as tears
+    from factorlab._progress import set_progress
+    from factorlab.backtest import (
+        BacktestResult,
+        Combine,
+        Comparison,
+        FactorStrategy,
+        Strategy,
+        backtest,
+        compare,
+    )
+    from factorlab.data import load_sample, read_factor, read_prices
+    from factorlab.explore import explore
+    from factorlab.factor import (
+        DROP_REASONS,
+        DataQualityReport,
+        FactorData,
+        ForwardReturns,
+        average_cumulative_return_by_quantile,
+        common_start_returns,
+        factor_alpha_beta,
+        factor_rank_autocorrelation,
+        factor_returns,
+        forward_return_columns,
+        forward_returns,
+        ic_by_group,
+        ic_decay,
+        ic_summary,
+        information_coefficient,
+        mean_information_coefficient,
+        mean_monthly_ic,
+        mean_return_by_quantile,
+        mean_return_spread,
+        period_label,
+        prepare_factor_data,
+        quantile_statistics,
+        quantile_turnover,
+        quantile_turnover_table,
+        quantize_rows,
+        rate_of_return,
+        stale_runs,
+        std_conversion,
+    )
+    from factorlab.portfolio import (
+        InterleavedResult,
+        QuantileReturns,
+        factor_weights,
+        interleaved_returns,
+        quantile_interleaved_returns,
+        row_weights,
+    )
+    from factorlab.registry import load_run, runs, tracked_backtest
+    from factorlab.report import ReturnsTearSheet, create_returns_tear_sheet
+    from factorlab.sweeps import SweepResult, WalkForwardResult, sweep, walk_forward
+    from factorlab.tears import (
+        Section,
+        TearSheet,
+        create_by_group_tear_sheet,
+        create_event_returns_tear_sheet,
+        create_factor_returns_tear_sheet,
+        create_full_tear_sheet,
+        create_information_tear_sheet,
+        create_summary_tear_sheet,
+        create_turnover_tear_sheet,
+    )
+
+# Where each lazily imported public name comes from (module, attribute).
+_EXPORTS: dict[str, tuple[str, str]] = {
+    **{name: ("factorlab.backtest", name) for name in (
+        "BacktestResult", "Combine", "Comparison", "FactorStrategy", "Strategy", "backtest", "compare")},
+    "set_progress": ("factorlab._progress", "set_progress"),
+    **{name: ("factorlab.data", name) for name in ("load_sample", "read_factor", "read_prices")},
+    "explore": ("factorlab.explore", "explore"),
+    **{name: ("factorlab.registry", name) for name in ("load_run", "runs", "tracked_backtest")},
+    **{name: ("factorlab.report", name) for name in ("ReturnsTearSheet", "create_returns_tear_sheet")},
+    **{name: ("factorlab.sweeps", name) for name in ("SweepResult", "WalkForwardResult", "sweep", "walk_forward")},
+    **{name: ("factorlab.factor", name) for name in (
+        "DROP_REASONS", "DataQualityReport", "FactorData", "ForwardReturns", "forward_return_columns",
+        "ic_decay", "forward_returns", "period_label", "prepare_factor_data", "quantize_rows", "stale_runs",
+        "information_coefficient", "mean_information_coefficient", "ic_summary", "ic_by_group",
+        "mean_monthly_ic", "mean_return_by_quantile", "rate_of_return", "std_conversion",
+        "mean_return_spread", "factor_returns", "factor_alpha_beta", "quantile_statistics",
+        "quantile_turnover", "quantile_turnover_table", "factor_rank_autocorrelation",
+        "common_start_returns", "average_cumulative_return_by_quantile")},
+    **{name: ("factorlab.portfolio", name) for name in (
+        "factor_weights", "row_weights", "InterleavedResult", "interleaved_returns", "QuantileReturns",
+        "quantile_interleaved_returns")},
+    **{name: ("factorlab.tears", name) for name in (
+        "Section", "TearSheet", "create_by_group_tear_sheet", "create_event_returns_tear_sheet",
+        "create_factor_returns_tear_sheet", "create_full_tear_sheet", "create_information_tear_sheet",
+        "create_summary_tear_sheet", "create_turnover_tear_sheet")},
+}
+
+# Subpackages and modules reachable as attributes (``fl.tears``, ``fl.plotting``, ...).
+_SUBMODULES = frozenset({
+    "_progress", "backtest", "cli", "compat", "data", "errors", "explore", "factor", "metrics",
+    "plotting", "portfolio", "registry", "report", "sweeps", "tears",
+})
+
+# Public functions named like the subpackage that holds them: ``fl.backtest`` and
+# ``fl.explore`` are the functions, as they were before the package became lazy.
+_SHADOWED = frozenset(name for name in _SUBMODULES if name in _EXPORTS)
+
 __all__ = [
+    "DROP_REASONS",
     "BacktestResult",
     "Combine",
     "Comparison",
+    "DataQualityReport",
+    "FactorData",
     "FactorStrategy",
+    "ForwardReturns",
+    "InterleavedResult",
+    "QuantileReturns",
     "ReturnsTearSheet",
+    "Section",
     "Strategy",
+    "SweepResult",
+    "TearSheet",
+    "WalkForwardResult",
+    "average_cumulative_return_by_quantile",
     "backtest",
+    "common_start_returns",
     "compare",
+    "create_by_group_tear_sheet",
+    "create_event_returns_tear_sheet",
+    "create_factor_returns_tear_sheet",
+    "create_full_tear_sheet",
+    "create_information_tear_sheet",
     "create_returns_tear_sheet",
+    "create_summary_tear_sheet",
+    "create_turnover_tear_sheet",
     "errors",
     "explore",
-    "set_progress",
-    "registry",
-    "sweeps",
-    "runs",
+    "factor_alpha_beta",
+    "factor_rank_autocorrelation",
+    "factor_returns",
+    "factor_weights",
+    "forward_return_columns",
+    "forward_returns",
+    "ic_by_group",
+    "ic_decay",
+    "ic_summary",
+    "information_coefficient",
+    "interleaved_returns",
     "load_run",
-    "tracked_backtest",
-    "sweep",
-    "walk_forward",
-    "SweepResult",
-    "WalkForwardResult",
     "load_sample",
+    "mean_information_coefficient",
+    "mean_monthly_ic",
+    "mean_return_by_quantile",
+    "mean_return_spread",
     "metrics",
+    "period_label",
+    "prepare_factor_data",
+    "quantile_interleaved_returns",
+    "quantile_statistics",
+    "quantile_turnover",
+    "quantile_turnover_table",
+    "quantize_rows",
+    "rate_of_return",
     "read_factor",
     "read_prices",
-    *factor.__all__,
-    *portfolio.__all__,
-    *tears.__all__,
+    "registry",
+    "row_weights",
+    "runs",
+    "set_progress",
+    "stale_runs",
+    "std_conversion",
+    "sweep",
+    "sweeps",
+    "tracked_backtest",
+    "walk_forward",
 ]
+
+
+def __getattr__(name: str):
+    """Import a public name (or a subpackage) on first use and keep it in the module."""
+    if name in _EXPORTS:
+        module, attr = _EXPORTS[name]
+        value = getattr(importlib.import_module(module), attr)
+    elif name in _SUBMODULES:
+        value = importlib.import_module(f"{__name__}.{name}")
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__) | _SUBMODULES)
+
+
+class _LazyPackage(types.ModuleType):
+    """The package's module type: importing ``factorlab.backtest`` must not replace ``fl.backtest``.
+
+    The import system sets each imported subpackage as an attribute of its
+    parent; for the subpackages named like a public function (``backtest``,
+    ``explore``) that would replace the function by the module. The module
+    stays in ``sys.modules`` (``from factorlab.backtest import X`` works), and
+    the attribute stays the function (``import factorlab.backtest as b``
+    gives the function, as it always did).
+    """
+
+    def __setattr__(self, name: str, value) -> None:
+        if name in _SHADOWED and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _LazyPackage

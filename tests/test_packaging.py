@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+import textwrap
 import tomllib
 from pathlib import Path
+
+import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -34,3 +40,68 @@ def test_computing_layers_never_import_matplotlib():
             if "import matplotlib" in text or "from matplotlib" in text or "import seaborn" in text:
                 offenders.append(str(path.relative_to(REPO)))
     assert not offenders, f"computing modules import matplotlib/seaborn: {offenders}"
+
+
+# `import factorlab` is lazy: none of these may be imported by it (each costs tens of MiB and
+# seconds; they load on first use of a name that needs them).
+HEAVY = ("matplotlib", "seaborn", "statsmodels", "ipywidgets", "jinja2")
+
+
+def _run_python(code: str) -> str:
+    out = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, check=False,
+                         cwd=REPO, timeout=300)
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+def test_import_factorlab_does_not_import_heavy_dependencies():
+    loaded = json.loads(_run_python(f"""
+        import json, sys
+        import factorlab
+        print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))
+    """))
+    assert loaded == [], f"`import factorlab` imports {loaded}; import them inside the functions that need them"
+
+
+def test_every_public_name_resolves_and_is_the_subpackage_object():
+    report = json.loads(_run_python("""
+        import json, types
+        import factorlab as fl
+        from factorlab import factor, portfolio, tears
+        missing = [n for n in fl.__all__ if not hasattr(fl, n)]
+        # the names of factor, portfolio and tears are re-exported whole, each the same object
+        subs = {n: m for m in (factor, portfolio, tears) for n in m.__all__}
+        not_exported = sorted(set(subs) - set(fl.__all__))
+        different = [n for n, m in subs.items() if n in fl.__all__ and getattr(fl, n) is not getattr(m, n)]
+        ns = {}
+        exec("from factorlab import *", ns)
+        star_missing = [n for n in fl.__all__ if n not in ns]
+        print(json.dumps({"missing": missing, "not_exported": not_exported, "different": different,
+                          "star_missing": star_missing, "dir_missing": sorted(set(fl.__all__) - set(dir(fl))),
+                          "backtest_is_function": isinstance(fl.backtest, types.FunctionType),
+                          "explore_is_function": isinstance(fl.explore, types.FunctionType),
+                          "modules": [type(getattr(fl, m)).__name__ for m in ("tears", "plotting", "report")]}))
+    """))
+    assert report["missing"] == [] and report["star_missing"] == [] and report["dir_missing"] == []
+    assert report["not_exported"] == [] and report["different"] == []
+    assert report["backtest_is_function"] and report["explore_is_function"]
+    assert report["modules"] == ["module", "module", "module"]
+
+
+def test_importing_a_subpackage_keeps_the_function_of_the_same_name():
+    out = _run_python("""
+        import factorlab as fl
+        import factorlab.backtest
+        import factorlab.explore
+        from factorlab.backtest import FactorStrategy
+        from factorlab.backtest._engine import backtest
+        print(fl.backtest is backtest, callable(fl.explore), FactorStrategy is fl.FactorStrategy)
+    """)
+    assert out.split() == ["True", "True", "True"]
+
+
+def test_unknown_attribute_raises_attribute_error():
+    import factorlab as fl
+
+    with pytest.raises(AttributeError, match="no attribute 'not_a_name'"):
+        fl.not_a_name  # noqa: B018
