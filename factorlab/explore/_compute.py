@@ -14,6 +14,7 @@ from __future__ import annotations
 import warnings
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -22,7 +23,9 @@ from factorlab import metrics
 from factorlab.errors import ParameterError
 from factorlab.factor import FactorData, prepare_factor_data
 from factorlab.portfolio import factor_weights, interleaved_returns
-from factorlab.tears._analysis import FactorAnalysis
+
+if TYPE_CHECKING:  # the tear sheet (and matplotlib) load on the first analysis, not at import
+    from factorlab.tears._analysis import FactorAnalysis
 
 __all__ = ["ExplorerInputs", "ExplorerSettings", "PanelData", "PanelComputer", "explorer_inputs"]
 
@@ -241,6 +244,8 @@ class PanelComputer:
         if key in self._analyses:
             self._analyses.move_to_end(key)
             return self._analyses[key]
+        from factorlab.tears._analysis import FactorAnalysis
+
         a = FactorAnalysis(self.prepared(s), long_short=s.long_short, group_neutral=s.group_neutral,
                            benchmark=self.inputs.benchmark)
         self._analyses[key] = a

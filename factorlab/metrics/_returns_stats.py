@@ -22,7 +22,6 @@ NaN conventions (never inf)
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import ndtr
 
 from factorlab.errors import ParameterError
 from factorlab.metrics._base import (
@@ -332,6 +331,8 @@ def win_rate(returns: Returns) -> Scalarish:
 
 
 def _psr_values(x: np.ndarray, ppy: float, benchmark_sharpe: float) -> np.ndarray:
+    from scipy.special import ndtr  # imported here: scipy is not needed by the other statistics
+
     n, m2, m3, m4 = _moments(x)
     sr = _safe_div(nanmean(x), nanstd(x, ddof=1))
     g3 = _safe_div(m3, m2**1.5)
