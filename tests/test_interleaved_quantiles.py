@@ -103,3 +103,26 @@ def test_bad_input(fd):
         fl.quantile_interleaved_returns(no_prices)
     with pytest.raises(ParameterError, match="cost_bps"):
         fl.quantile_interleaved_returns(fd, cost_bps=-5)
+
+
+def test_gaps_equal_single_runs(reversal_factor, sp500_prices):
+    """Prices missing mid-run and a delisting: every basket equals its own run, gap events included."""
+    clean = sp500_prices.iloc[:300, :60]
+    f = reversal_factor[reversal_factor.index.get_level_values(1).isin(clean.columns)]
+    f = f[f.index.get_level_values(0) <= clean.index[-1]]
+    p = clean.copy()
+    p.iloc[100:120, 3] = np.nan   # a gap while held and targeted
+    p.iloc[200:, 7] = np.nan      # delisted
+    p.iloc[150, 11] = 0.0         # a zero price cannot be traded either
+    fd = fl.FactorData.from_frame(_prepare(f, clean, periods=(1, 4), quantiles=3).frame, prices=p)
+    qr = fl.quantile_interleaved_returns(fd, cost_bps=10)
+    assert qr.gap_events.to_numpy().sum() > 0
+    for n, label in zip((1, 4), ("1D", "4D")):
+        end = p.index.get_loc(fd.dates[-1]) + n + 1
+        for col in (1, 2, 3, "long_short"):
+            w = fl.factor_weights(fd) if col == "long_short" else fl.factor_weights(fd, quantiles=col,
+                                                                                       long_short=False)
+            single = fl.interleaved_returns(w, p.iloc[:end], n, cost_bps=10)
+            np.testing.assert_array_equal(qr[label][col].to_numpy(), single.returns.to_numpy())
+            np.testing.assert_array_equal(qr.turnover[label][col].to_numpy(), single.turnover.to_numpy())
+            assert qr.gap_events.loc[label, col] == single.n_gap_events

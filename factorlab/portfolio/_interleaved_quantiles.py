@@ -25,8 +25,15 @@ import pandas as pd
 
 from factorlab.errors import ParameterError
 from factorlab.factor._prepare import FactorData
-from factorlab.portfolio._interleaved import run_interleaved
-from factorlab.portfolio._sleeves import check_run_args, price_panel, signals
+from factorlab.portfolio._sleeves import (
+    PricePanel,
+    Signals,
+    _rolling_cash,
+    check_horizon,
+    check_run_args,
+    price_panel,
+    signals,
+)
 from factorlab.portfolio._weights import factor_weights
 
 __all__ = ["QuantileReturns", "quantile_interleaved_returns"]
@@ -138,19 +145,18 @@ def quantile_interleaved_returns(fd: FactorData, cost_bps: float = 0.0,
     if len(fd.dates) == 0:
         raise ParameterError("the FactorData has no entries")
     columns = [*range(1, fd.n_quantiles + 1), LONG_SHORT]
-    targets = {q: factor_weights(fd, quantiles=q, long_short=False) for q in columns[:-1]}
-    targets[LONG_SHORT] = factor_weights(fd)
     panel = price_panel(fd.prices, fd.assets)
-    sigs = {c: signals(w, panel.index) for c, w in targets.items()}
+    sig = _stacked_signals(fd, columns, panel)
     last = int(panel.index.get_indexer(fd.dates[-1:])[0])
+    ends = [min(len(panel.index), last + fd.delay + p + 1) for p in fd.periods]
+    unit = _unit_targets_in_place(panel, sig, fd.delay, max(ends))
     returns, turnover, gaps = {}, {}, {}
-    for period, label in zip(fd.periods, fd.labels):
-        end = min(len(panel.index), last + fd.delay + period + 1)
-        runs = {c: run_interleaved(panel, sigs[c], period, fd.delay, float(cost_bps), float(capital), end=end)
-                for c in columns}
-        returns[label] = _stack({c: r.returns for c, r in runs.items()})
-        turnover[label] = _stack({c: r.turnover for c, r in runs.items()})
-        gaps[label] = {c: r.n_gap_events for c, r in runs.items()}
+    for period, label, end in zip(fd.periods, fd.labels, ends):
+        run = _simulate_batch(panel, sig, unit, period, fd.delay, float(cost_bps), float(capital), end)
+        index = panel.index[run.start:end]
+        returns[label] = _frame(run.returns, index, columns)
+        turnover[label] = _frame(run.turnover, index, columns)
+        gaps[label] = dict(zip(columns, run.n_gap_events.tolist()))
     gap_frame = pd.DataFrame(gaps).T.astype(np.int64)
     gap_frame.index.name = "period"
     return QuantileReturns(returns=returns, turnover=turnover, gap_events=gap_frame,
@@ -158,8 +164,165 @@ def quantile_interleaved_returns(fd: FactorData, cost_bps: float = 0.0,
                            cost_bps=float(cost_bps))
 
 
-def _stack(series: dict) -> pd.DataFrame:
-    out = pd.DataFrame({c: s.to_numpy() for c, s in series.items()},
-                       index=next(iter(series.values())).index)
-    out.columns = pd.Index(list(series), name="quantile", dtype=object)
+def _stacked_signals(fd: FactorData, columns: list, panel: PricePanel) -> Signals:
+    """Target weights of every portfolio on the price timeline, weights shape (P, dates, assets)."""
+    sig = None
+    for i, c in enumerate(columns):
+        w = factor_weights(fd) if c == LONG_SHORT else factor_weights(fd, quantiles=c, long_short=False)
+        if sig is None:
+            one = signals(w, panel.index)
+            sig = Signals(weights=np.empty((len(columns), *one.weights.shape)), row_of_bar=one.row_of_bar,
+                          first_bar=one.first_bar)
+        sig.weights[i] = w.to_numpy(dtype="float64")
+    return sig
+
+
+def _unit_targets_in_place(panel: PricePanel, sig: Signals, delay: int, end: int) -> np.ndarray | None:
+    """Target shares per unit of sleeve value, ``w[t - delay] / P[t]``, shape (P, rows, assets), or None.
+
+    In the usual case (a signal on every bar up to the last factor date,
+    every price tradeable) the weights are not needed afterwards and are
+    divided by the prices in place (the same division as
+    ``_sleeves._unit_targets``); the rows cover the bars with a signal.
+    Otherwise None, and each cycle computes its own targets from the weights.
+    """
+    start = sig.first_bar + delay
+    rows = sig.row_of_bar[start - delay:end - delay]
+    n = int(np.argmin(rows >= 0)) if (rows < 0).any() else len(rows)
+    if (rows[n:] >= 0).any() or not np.array_equal(rows[:n], np.arange(rows[0], rows[0] + n)) \
+            or panel.any_blocked[start:end].any():
+        return None
+    unit = sig.weights[:, rows[0]:rows[0] + n]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        np.divide(unit, panel.prices[start:start + n], out=unit)
+    unit[~np.isfinite(unit)] = 0.0
+    return unit
+
+
+@dataclass(frozen=True, eq=False)
+class _BatchRun:
+    """Per-bar outputs of several portfolios run side by side, shape (portfolios, rows)."""
+
+    start: int
+    returns: np.ndarray
+    turnover: np.ndarray
+    n_gap_events: np.ndarray
+
+
+def _cycle_targets(panel: PricePanel, sig: Signals, unit: np.ndarray | None, rows: np.ndarray,
+                   has: np.ndarray, lo: int, bar: int) -> np.ndarray:
+    """Target shares per unit of value for one cycle's bars, shape (P, m, assets)."""
+    m = len(rows)
+    if unit is not None:
+        if lo + m <= unit.shape[1]:
+            return unit[:, lo:lo + m]
+        out = np.zeros((unit.shape[0], m, unit.shape[2]))  # bars past the last signal: no target
+        out[:, :max(0, unit.shape[1] - lo)] = unit[:, lo:]
+        return out
+    prices = panel.prices[bar:bar + m]
+    out = np.zeros((sig.weights.shape[0], m, prices.shape[1]))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out[:, has] = sig.weights[:, rows[has]] / prices[has]
+    out[~np.isfinite(out)] = 0.0
+    return out
+
+
+def _simulate_batch(panel: PricePanel, sig: Signals, unit: np.ndarray | None, period: int, delay: int,
+                    cost_bps: float, capital: float, end: int) -> _BatchRun:
+    """:func:`factorlab.portfolio._sleeves.simulate` for P portfolios at once.
+
+    ``sig.weights`` has shape (P, signal dates, assets). The arithmetic is
+    the single-portfolio simulation's, operation for operation (same sums in
+    the same order), so each portfolio's returns equal an
+    :func:`interleaved_returns` run bit for bit; but one cycle of N bars is
+    computed for all P portfolios at once, and the holdings are kept only for
+    the current and the previous cycle: O(P x N x assets) memory instead of
+    O(P x bars x assets).
+    """
+    check_horizon(end, sig.first_bar, period, delay)
+    N, start = period, sig.first_bar + delay
+    n, P, A = end - start, sig.weights.shape[0], panel.marks.shape[1]
+    rows = sig.row_of_bar[start - delay:end - delay]
+    has = rows >= 0
+    marks = panel.marks[start:end]
+    special = ~has | panel.any_blocked[start:end]
+    cash, traded = np.empty((P, n)), np.empty((P, n))
+    held_value = np.empty((P, n))  # all sleeves' shares valued at the bar's marks
+    untradeable = np.zeros(P, dtype=np.int64)
+    old = np.zeros((P, N, A))
+    old_cash = np.full((P, N), capital / N)
+    suffix = None  # previous cycle: shares of sleeves k+1..N-1 summed, at position k
+    rate = cost_bps * 1e-4
+    for lo in range(0, n, N):
+        hi = min(lo + N, n)
+        m = hi - lo
+        o, mark, h = old[:, :m], marks[lo:hi], has[lo:hi]
+        value = old_cash[:, :m] + np.vecdot(o, mark)
+        new = np.zeros((P, N, A))
+        np.multiply(value[..., None], _cycle_targets(panel, sig, unit, rows[lo:hi], h, lo, start + lo),
+                    out=new[:, :m])
+        if special[lo:hi].any():
+            untradeable += _keep_batch(panel, sig, new[:, :m], o, rows[lo:hi], h, start + lo)
+        delta = new[:, :m] - o
+        bar_traded = np.vecdot(np.abs(delta, out=delta), mark)
+        bar_cash = value - np.vecdot(new[:, :m], mark) - rate * bar_traded
+        cash[:, lo:hi] = np.where(h, bar_cash, old_cash[:, :m])
+        traded[:, lo:hi] = bar_traded
+        total = _cycle_total(new, suffix)
+        held_value[:, lo:hi] = np.vecdot(total[:, :m], mark)
+        suffix = _cycle_suffix(new)
+        old, old_cash = new, cash[:, lo:hi]
+    equity = np.stack([_rolling_cash(cash[p], N, capital) for p in range(P)]) + held_value
+    costs = rate * traded
+    prev = np.concatenate((np.full((P, 1), capital), equity[:, :-1]), axis=1)
+    return _BatchRun(start=start, returns=equity / prev - 1.0, turnover=traded / (equity + costs),
+                     n_gap_events=untradeable)
+
+
+def _cycle_total(new: np.ndarray, suffix: np.ndarray | None) -> np.ndarray:
+    """All sleeves' shares on each bar of a cycle, summed as ``_sleeves._total_holdings`` does.
+
+    Bar k of the cycle holds sleeves 0..k of this cycle (a running sum) and
+    k+1..N-1 of the previous one (``suffix``).
+    """
+    N = new.shape[1]
+    if N == 1:
+        return new
+    total = new.copy()
+    for k in range(1, N):
+        total[:, k] += total[:, k - 1]
+    if suffix is not None:
+        total[:, :N - 1] += suffix
+    return total
+
+
+def _cycle_suffix(new: np.ndarray) -> np.ndarray | None:
+    """Position k: shares of sleeves k+1..N-1 of this cycle, summed from the last sleeve down."""
+    N = new.shape[1]
+    if N == 1:
+        return None
+    suffix = new[:, 1:].copy()
+    for k in range(N - 3, -1, -1):
+        suffix[:, k] += suffix[:, k + 1]
+    return suffix
+
+
+def _keep_batch(panel: PricePanel, sig: Signals, new: np.ndarray, old: np.ndarray, rows: np.ndarray,
+                has: np.ndarray, bar: int) -> np.ndarray:
+    """Batched ``_keep_untradeable``: keep shares without a signal or a price; count gap events per portfolio."""
+    keep = np.broadcast_to(~has[None, :, None], new.shape)
+    counts = np.zeros(new.shape[0], dtype=np.int64)
+    if panel.any_blocked[bar:bar + len(rows)].any():
+        blocked = panel.blocked[bar:bar + len(rows)]
+        w = np.nan_to_num(np.where(has[None, :, None], sig.weights[:, rows], 0.0), nan=0.0)
+        hit = blocked & has[None, :, None] & ((old != 0) | (w != 0))
+        counts = hit.sum(axis=(1, 2))
+        keep = keep | blocked
+    np.copyto(new, old, where=keep)
+    return counts
+
+
+def _frame(values: np.ndarray, index: pd.DatetimeIndex, columns: list) -> pd.DataFrame:
+    out = pd.DataFrame(values.T, index=index)
+    out.columns = pd.Index(columns, name="quantile", dtype=object)
     return out
