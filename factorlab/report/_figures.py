@@ -15,13 +15,16 @@ from concurrent.futures import ProcessPoolExecutor
 
 from matplotlib import rc_context
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_mixed import MixedModeRenderer
+from matplotlib.backends.backend_svg import FigureCanvasSVG, RendererSVG
 from matplotlib.figure import Figure
+from matplotlib.ticker import FixedFormatter, FixedLocator
 
 from factorlab.errors import ParameterError
 from factorlab.plotting import _performance as pp
 from factorlab.report._names import PLOT_NAMES
 
-__all__ = ["PLOT_NAMES", "build_figure", "render_all", "figure_data_uri"]
+__all__ = ["PLOT_NAMES", "build_figure", "figure_data_uri", "render_all"]
 
 _WIDE, _HALF = (10.0, 3.4), (5.0, 3.4)
 
@@ -93,8 +96,11 @@ def build_figure(sheet, name: str) -> Figure | None:
     return fig
 
 
-def _figure(size: tuple[float, float], margins: tuple[float, float, float, float] = (0.7, 0.15, 0.35, 0.4)
-            ) -> Figure:
+#: Margins of a chart in inches (left, right, top, bottom).
+_MARGINS = (0.7, 0.15, 0.35, 0.4)
+
+
+def _figure(size: tuple[float, float], margins: tuple[float, float, float, float] = _MARGINS) -> Figure:
     """A Figure with fixed margins in inches (left, right, top, bottom): no layout pass at draw time."""
     width, height = size
     left, right, top, bottom = margins
@@ -108,28 +114,96 @@ def _figure(size: tuple[float, float], margins: tuple[float, float, float, float
 IMAGE_FORMATS = ("svg", "png")
 
 
-def _image_uri(fig: Figure, image_format: str, dpi: int) -> str:
-    """``data:`` URI of ``fig`` as SVG (text as <text>, fixed id salt: deterministic) or PNG."""
-    buffer = io.BytesIO()
+#: rcParams of every image: SVG text as <text> (laid out by the browser), fixed id salt (deterministic).
+_IMAGE_RC = {"svg.fonttype": "none", "svg.hashsalt": "factorlab"}
+
+
+class _SharedMetricsRendererSVG(RendererSVG):
+    """An SVG renderer that shares its text metrics with the other images of one report.
+
+    SVG text metrics depend only on the string and the font (matplotlib lays
+    text out at a fixed 72 dpi for SVG), not on the image, so the many
+    repeated tick labels of a report are measured once instead of once per
+    image (matplotlib's own cache lives and dies with each renderer).
+    """
+
+    def __init__(self, width: float, height: float, svgwriter, *, metrics: dict, **kwargs) -> None:
+        super().__init__(width, height, svgwriter, **kwargs)
+        self._shared_metrics = metrics
+
+    def get_text_width_height_descent(self, s, prop, ismath):
+        if ismath == "TeX":
+            return super().get_text_width_height_descent(s, prop, ismath)
+        key = (s, ismath, hash(prop))  # matplotlib's own cache key (FontProperties equality is its hash)
+        metrics = self._shared_metrics.get(key)
+        if metrics is None:
+            metrics = self._shared_metrics[key] = super().get_text_width_height_descent(s, prop, ismath)
+        return metrics
+
+
+class _ReportCanvasSVG(FigureCanvasSVG):
+    """:class:`FigureCanvasSVG` drawing with :class:`_SharedMetricsRendererSVG` (else the same print_svg)."""
+
+    def __init__(self, figure: Figure, metrics: dict) -> None:
+        super().__init__(figure)
+        self._metrics = metrics
+
+    def print_svg(self, filename, *, bbox_inches_restore=None, metadata=None, **_ignored) -> None:
+        dpi = self.figure.dpi
+        self.figure.dpi = 72  # as FigureCanvasSVG.print_svg; savefig restores the figure's dpi
+        width, height = self.figure.get_size_inches()
+        renderer = MixedModeRenderer(
+            self.figure, width, height, dpi,
+            _SharedMetricsRendererSVG(width * 72, height * 72, filename, image_dpi=dpi, metadata=metadata,
+                                      metrics=self._metrics),
+            bbox_inches_restore=bbox_inches_restore)
+        self.figure.draw(renderer)
+        renderer.finalize()
+
+
+def _image_uri(fig: Figure, image_format: str, dpi: int, metrics: dict | None = None) -> str:
+    """``data:`` URI of ``fig`` as SVG or PNG; call inside ``rc_context(_IMAGE_RC)``.
+
+    ``metrics``: a text-metrics cache shared by the SVG images of one report.
+    """
     if image_format == "svg":
-        with rc_context({"svg.fonttype": "none", "svg.hashsalt": "factorlab"}):  # this call only
-            fig.savefig(buffer, format="svg", metadata={"Date": None})
-        mime = "image/svg+xml"
-    else:
-        fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None},
-                    pil_kwargs={"compress_level": 1})
-        mime = "image/png"
-    return f"data:{mime};base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+        text = io.StringIO()
+        previous = fig.canvas
+        _ReportCanvasSVG(fig, {} if metrics is None else metrics)
+        try:
+            fig.savefig(text, format="svg", metadata={"Date": None})
+        finally:
+            fig.set_canvas(previous)
+        return "data:image/svg+xml;base64," + base64.b64encode(text.getvalue().encode("utf-8")).decode("ascii")
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None}, pil_kwargs={"compress_level": 1})
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def figure_data_uri(fig: Figure, image_format: str = "svg", dpi: int = 72) -> str:
     """``data:`` URI of ``fig`` ('svg' or 'png' at ``dpi``); the figure is cleared afterwards."""
-    uri = _image_uri(fig, image_format, dpi)
+    with rc_context(_IMAGE_RC):
+        uri = _image_uri(fig, image_format, dpi)
     fig.clear()
     return uri
 
 
-def _crisis_uris(windows, image_format: str, dpi: int) -> list[str]:
+def _freeze_ticks(ax: Axes) -> None:
+    """Replace the axes' tick locators and formatters by their current output (fixed ticks).
+
+    Drawing asks the locator and formatter for the ticks several times per
+    axis (ticks, label placement, spines); date locators are costly. Freezing
+    them at the final view limits draws exactly the same ticks and labels.
+    """
+    for axis in (ax.xaxis, ax.yaxis):
+        locs = axis.get_majorticklocs()
+        formatter = FixedFormatter(axis.major.formatter.format_ticks(locs))
+        formatter.set_offset_string(axis.major.formatter.get_offset())
+        axis.set_major_locator(FixedLocator(locs))
+        axis.set_major_formatter(formatter)
+
+
+def _crisis_uris(windows, image_format: str, dpi: int, metrics: dict) -> list[str]:
     """Crisis panels sharing one Figure and Axes.
 
     Each event's artists are removed after its image is taken, so the axes
@@ -147,9 +221,9 @@ def _crisis_uris(windows, image_format: str, dpi: int) -> list[str]:
         ax.autoscale()
         pp.plot_crisis_event(window.cumulative, window.benchmark, ax=ax, title=window.title)
         ax.title.set_fontsize(9)
-        images.append(_image_uri(fig, image_format, dpi))
-    fig.clear()
-    return images
+        _freeze_ticks(ax)
+        images.append(_image_uri(fig, image_format, dpi, metrics))
+    return images  # the figure is not registered anywhere: dropping it frees it (no costly clear())
 
 
 # ------------------------------------------------------- parallel rendering
@@ -178,42 +252,59 @@ def _reset_axes(ax: Axes) -> None:
     ax.autoscale_view()
 
 
-def _chart_uris(sheet, names: list[str]) -> list[str]:
-    """Charts of the same size share one Figure and Axes, reset between charts.
+def _resize(fig: Figure, size: tuple[float, float],
+            margins: tuple[float, float, float, float] = _MARGINS) -> None:
+    """Give ``fig`` the size and the fixed margins (inches) of :func:`_figure`."""
+    width, height = size
+    left, right, top, bottom = margins
+    fig.set_size_inches(size)
+    fig.subplots_adjust(left=left / width, right=1 - right / width, top=1 - top / height,
+                        bottom=bottom / height)
+
+
+def _chart_uris(sheet, names: list[str], metrics: dict) -> list[str]:
+    """Charts share one Figure and Axes, resized and reset between charts.
 
     Building an axes and its ticks is a large part of a small chart's cost;
-    the images equal those of fresh figures (a test compares them).
+    the images equal those of fresh figures (a test compares them). The
+    variable-size heatmap, which restyles its ticks, gets its own figure.
     """
-    shared: dict[tuple[float, float], Axes] = {}
+    ax: Axes | None = None
     uris = []
     for name in names:
         _applies, size, draw = _CHARTS[name]
         if callable(size) or name not in _REUSABLE:
-            uris.append(figure_data_uri(build_figure(sheet, name), sheet.image_format, sheet.dpi))
+            fig = build_figure(sheet, name)
+            _freeze_ticks(fig.axes[0])
+            uris.append(_image_uri(fig, sheet.image_format, sheet.dpi, metrics))
             continue
-        ax = shared.get(size)
         if ax is None:
-            ax = shared[size] = _figure(size).add_subplot()
+            ax = _figure(size).add_subplot()
         else:
             _reset_axes(ax)
+            _resize(ax.figure, size)
         draw(sheet, ax)
-        uris.append(_image_uri(ax.figure, sheet.image_format, sheet.dpi))
-    for ax in shared.values():
-        ax.figure.clear()
-    return uris
+        _freeze_ticks(ax)
+        uris.append(_image_uri(ax.figure, sheet.image_format, sheet.dpi, metrics))
+    return uris  # the figures are not registered anywhere: dropping them frees them
 
 
 def _run_jobs(sheet, jobs: list[Job]) -> list[str]:
-    """Render jobs in this process; charts and crisis panels reuse axes (see _chart_uris)."""
+    """Render jobs in this process; charts and crisis panels reuse axes (see _chart_uris).
+
+    One rc context and one text-metrics cache serve every image of the call.
+    """
     out: dict[int, str] = {}
+    metrics: dict = {}
     crisis = [(pos, job[1]) for pos, job in enumerate(jobs) if job[0] == "crisis"]
     charts = [(pos, job[1]) for pos, job in enumerate(jobs) if job[0] == "chart"]
-    for (pos, _name), uri in zip(charts, _chart_uris(sheet, [name for _pos, name in charts])):
-        out[pos] = uri
-    if crisis:
-        windows = [sheet.crisis[i] for _pos, i in crisis]
-        for (pos, _i), uri in zip(crisis, _crisis_uris(windows, sheet.image_format, sheet.dpi)):
+    with rc_context(_IMAGE_RC):
+        for (pos, _name), uri in zip(charts, _chart_uris(sheet, [name for _pos, name in charts], metrics)):
             out[pos] = uri
+        if crisis:
+            windows = [sheet.crisis[i] for _pos, i in crisis]
+            for (pos, _i), uri in zip(crisis, _crisis_uris(windows, sheet.image_format, sheet.dpi, metrics)):
+                out[pos] = uri
     return [out[pos] for pos in range(len(jobs))]
 
 
