@@ -150,7 +150,7 @@ def forward_returns(prices: pd.DataFrame | ForwardReturns, periods: Sequence[int
     for n in periods:
         label = period_label(n, prices.index)
         out, zero = _shifted_ratio(values, int(delay), n)
-        rets[label] = pd.DataFrame(out, index=prices.index, columns=prices.columns)
+        rets[label] = pd.DataFrame(out, index=prices.index, columns=prices.columns, copy=False)
         zeros[label] = zero
         labels.append(label)
     return ForwardReturns(prices=prices, periods=periods, labels=tuple(labels), delay=int(delay),

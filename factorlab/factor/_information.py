@@ -12,11 +12,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from pandas.tseries.frequencies import to_offset
-from scipy import stats
 
-from factorlab.factor._blocks import blockwise
 from factorlab.errors import ParameterError
+from factorlab.factor._blocks import blockwise
 from factorlab.factor._prepare import FactorData
+from factorlab.factor._rank import rank_rows
 
 __all__ = [
     "information_coefficient",
@@ -87,34 +87,42 @@ def demean_rows(r: np.ndarray, codes: np.ndarray | None = None, n_groups: int = 
     return out
 
 
-@blockwise
-def _row_spearman(x: np.ndarray, y: np.ndarray, valid: np.ndarray, rx: np.ndarray | None = None) -> np.ndarray:
-    """Spearman's rho of ``x`` and ``y`` along each row, over the ``valid`` cells.
+@blockwise(small=True)
+def _row_spearman(x: np.ndarray, y: np.ndarray, mask: np.ndarray, rx: np.ndarray | None = None) -> np.ndarray:
+    """Spearman's rho of ``x`` and ``y`` along each row, over the ``mask`` cells where ``y`` is not NaN.
 
     Average ranks for ties; NaN for rows with fewer than two valid pairs or
     with a constant rank vector (all-equal factor or returns). ``rx`` may give
-    the ranks of ``x`` over exactly the ``valid`` cells, computed beforehand.
+    the ranks of ``x`` over the ``mask`` cells (NaN or anything elsewhere),
+    computed beforehand; it is used where ``y`` has no NaN inside ``mask``.
+
+    The sums are taken as ``sum(rx * ry) - n * mid**2`` (``mid = (n + 1) / 2``,
+    the mean rank whatever the ties): ranks are multiples of 1/2, so every
+    product and partial sum is exact in float64 and only the final division
+    rounds.
     """
-    if rx is None:
-        rx = stats.rankdata(np.where(valid, x, np.nan), axis=1, nan_policy="omit")
-    ry = stats.rankdata(np.where(valid, y, np.nan), axis=1, nan_policy="omit")
+    valid = mask & ~np.isnan(y)
+    if rx is None or not np.array_equal(valid, mask):
+        rx = rank_rows(np.where(valid, x, np.nan), fill=0.0)
+    else:
+        rx = np.where(valid, rx, 0.0)
+    ry = rank_rows(np.where(valid, y, np.nan), fill=0.0)
     n = valid.sum(axis=1)
+    centre = n * ((n + 1) / 2.0) ** 2
+    sxy = np.einsum("ij,ij->i", rx, ry) - centre
+    sxx = np.einsum("ij,ij->i", rx, rx) - centre
+    syy = np.einsum("ij,ij->i", ry, ry) - centre
     with np.errstate(invalid="ignore", divide="ignore"):
-        # the mean rank of n items is (n + 1) / 2 whatever the ties
-        mid = ((n + 1) / 2.0)[:, None]
-        dx = np.where(valid, rx - mid, 0.0)
-        dy = np.where(valid, ry - mid, 0.0)
-        sxy = (dx * dy).sum(axis=1)
-        sxx = (dx * dx).sum(axis=1)
-        syy = (dy * dy).sum(axis=1)
         rho = sxy / np.sqrt(sxx * syy)
     rho[(n < 2) | (sxx == 0) | (syy == 0)] = np.nan
     return np.clip(rho, -1.0, 1.0)
 
 
 def _adjusted_returns(fd: FactorData, label: str, group_adjust: bool, codes, n_groups) -> np.ndarray:
-    r = np.where(fd.mask, fd.returns[label].to_numpy(dtype="float64"), np.nan)
-    return demean_rows(r, codes, n_groups) if group_adjust else r
+    r = fd.returns[label].to_numpy(dtype="float64")
+    if not group_adjust:
+        return r  # the IC only reads the mask cells
+    return demean_rows(np.where(fd.mask, r, np.nan), codes, n_groups)
 
 
 def time_rule(by_time) -> pd.offsets.BaseOffset:
@@ -171,9 +179,7 @@ def information_coefficient(fd: FactorData, group_adjust: bool = False, by_group
         data = {}
         for label in labels:
             r = _adjusted_returns(fd, label, group_adjust, codes, n_groups)
-            valid = fd.mask & ~np.isnan(r)
-            rx = fd.factor_ranks if np.array_equal(valid, fd.mask) else None
-            data[label] = _row_spearman(x, r, valid, rx)
+            data[label] = _row_spearman(x, r, fd.mask, fd.factor_ranks)
         return pd.DataFrame(data, index=fd.dates.rename("date"), columns=pd.Index(labels))
     present = np.stack([(fd.mask & (codes == g)).any(axis=1) for g in range(n_groups)], axis=1)
     rows, cols = np.nonzero(present)  # row-major: sorted by date, then group
@@ -291,6 +297,8 @@ def ic_summary(ic: pd.DataFrame | pd.Series) -> pd.DataFrame:
         skewness) and 'IC Kurtosis' (biased excess kurtosis), as
         ``scipy.stats`` computes them. Index = the IC columns.
     """
+    from scipy import stats  # scipy.stats is slow to import: only when a summary is asked for
+
     frame = ic.to_frame() if isinstance(ic, pd.Series) else ic
     mean, std = frame.mean(), frame.std()
     rows = []

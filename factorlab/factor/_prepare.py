@@ -13,7 +13,6 @@ import pandas as pd
 
 from factorlab._progress import progress as _progress
 from factorlab.data._validate import check_same_timezone, factor_grid, groups_to_wide
-from factorlab.factor._blocks import blockwise
 from factorlab.errors import (
     BinningError,
     DataQualityWarning,
@@ -24,6 +23,7 @@ from factorlab.errors import (
 from factorlab.factor._forward import ForwardReturns, forward_returns
 from factorlab.factor._quality import DROP_REASONS, DataQualityReport, stale_runs
 from factorlab.factor._quantize import check_binning_args, quantize_rows
+from factorlab.factor._rank import rank_rows
 
 __all__ = ["FactorData", "prepare_factor_data", "forward_return_columns"]
 
@@ -108,10 +108,7 @@ class FactorData:
 
         Computed once and shared by the IC and the rank autocorrelation.
         """
-        x = self.factor.to_numpy(dtype="float64")
-        if x.size == 0:
-            return x.copy()
-        return blockwise(_rank_rows)(x)
+        return rank_rows(self.factor.to_numpy(dtype="float64"))
 
     @cached_property
     def frame(self) -> pd.DataFrame:
@@ -165,12 +162,6 @@ class FactorData:
         n_q = int(np.nanmax(quant.to_numpy())) if len(frame) else 0
         return cls(factor=wide("factor"), quantile=quant, returns={lab: wide(lab) for lab in labels},
                    group=group, periods=periods, labels=labels, prices=prices, n_quantiles=n_q)
-
-
-def _rank_rows(x: np.ndarray) -> np.ndarray:
-    from scipy import stats
-
-    return stats.rankdata(x, method="average", axis=1, nan_policy="omit")
 
 
 def _label_bars(label: str) -> int:
@@ -272,17 +263,19 @@ def prepare_factor_data(
     counts = dict.fromkeys(DROP_REASONS, 0)
     in_dates = wide.index.isin(px.index)
     in_assets = wide.columns.isin(px.columns)
-    counts["date_not_in_prices"] = int(present[~in_dates].sum())
-    counts["asset_not_in_prices"] = int(present[in_dates][:, ~in_assets].sum())
+    if not in_dates.all():
+        counts["date_not_in_prices"] = int(np.count_nonzero(present[~in_dates]))
+    if not in_assets.all():
+        counts["asset_not_in_prices"] = int(np.count_nonzero(present[in_dates][:, ~in_assets]))
     dates, assets = wide.index[in_dates], wide.columns[in_assets]
-    present = present[np.ix_(in_dates, in_assets)]
-    fvals = wide.to_numpy()[np.ix_(in_dates, in_assets)]
-    alive = present.copy()
+    fsub = (_selector(np.flatnonzero(in_dates)), _selector(np.flatnonzero(in_assets)))
+    fvals = _take(wide.to_numpy(), *fsub)
+    alive = _take(present, *fsub).copy()
 
     def drop(reason: str, bad: np.ndarray) -> None:
         hit = alive & bad
-        counts[reason] += int(hit.sum())
-        alive[hit] = False
+        counts[reason] += int(np.count_nonzero(hit))
+        np.logical_xor(alive, hit, out=alive)  # hit is inside alive: clears the hit cells
 
     drop("non_finite_factor", ~np.isfinite(fvals))
     gvals = None
@@ -293,17 +286,18 @@ def prepare_factor_data(
 
     rows = px.index.get_indexer(dates)
     cols = px.columns.get_indexer(assets)
+    psub = (_selector(rows), _selector(cols))
     n_bars = len(px.index)
-    pvals = px.to_numpy()[:, cols]
+    pvals = _take(px.to_numpy(), slice(None), psub[1])
     rets = {}
     # None lets the global switch decide; small panels stay quiet unless asked
     show = progress if progress is not None else (None if fvals.size > _PROGRESS_CELLS else False)
     for p, label in _progress(list(zip(periods, labels)), desc="prepare_factor_data", unit="period",
                               enabled=show):
-        r = fwd.returns[label].to_numpy()[np.ix_(rows, cols)]
+        r = _take(fwd.returns[label].to_numpy(), *psub)
         horizon = (rows + fwd.delay + p >= n_bars)[:, None]
         drop("forward_horizon", np.broadcast_to(horizon, r.shape))
-        zero = fwd.zero_start[label][np.ix_(rows, cols)]
+        zero = _take(fwd.zero_start[label], *psub)
         drop("missing_price", np.isnan(r) & ~zero)
         drop("zero_price", zero)
         if filter_zscore is not None:
@@ -333,7 +327,7 @@ def prepare_factor_data(
     first_zero = pd.DataFrame({"asset": assets[zero_cols], "date": px.index[zero_rows]}).drop_duplicates("asset")
     quality = DataQualityReport(
         n_entries=n_entries, n_kept=n_kept, dropped=pd.Series(counts, dtype=np.int64),
-        binning_failed_dates=pd.DatetimeIndex(failed_dates), stale=stale_runs(px[assets], stale_bars),
+        binning_failed_dates=pd.DatetimeIndex(failed_dates), stale=stale_runs(px if px.columns.equals(assets) else px[assets], stale_bars),
         zero_prices=first_zero.reset_index(drop=True), max_loss=float(max_loss))
     if n_entries and quality.loss > max_loss:
         raise MaxLossExceededError(
@@ -362,19 +356,36 @@ def _bin(x, gvals, quantiles, bins, zero_aware, by_group):
     return labels, failed
 
 
+def _selector(idx: np.ndarray) -> slice | np.ndarray:
+    """A slice for consecutive increasing indices (numpy then gives views), else the indices."""
+    if len(idx) == 0:
+        return slice(0, 0)
+    lo = int(idx[0])
+    if idx[-1] - lo == len(idx) - 1 and np.array_equal(idx, np.arange(lo, lo + len(idx))):
+        return slice(lo, lo + len(idx))
+    return idx
+
+
+def _take(arr: np.ndarray, rows: slice | np.ndarray, cols: slice | np.ndarray) -> np.ndarray:
+    """``arr[rows][:, cols]``: a view when both are slices, else one copy."""
+    if isinstance(rows, slice) or isinstance(cols, slice):
+        return arr[rows][:, cols]
+    return arr[np.ix_(rows, cols)]
+
+
 def _build(x, labels_q, rets, gvals, alive, dates, assets, periods, labels, px, quality,
            n_q, delay, by_group, zero_aware) -> FactorData:
-    keep_rows = alive.any(axis=1)
-    keep_cols = alive.any(axis=0)
-    sub = np.ix_(keep_rows, keep_cols)
-    d, a = dates[keep_rows], assets[keep_cols]
-    d = pd.DatetimeIndex(d, name="date")
-    a = pd.Index(a, name="asset")
-    m = alive[sub]
+    keep_rows = np.flatnonzero(alive.any(axis=1))
+    keep_cols = np.flatnonzero(alive.any(axis=0))
+    sub = (_selector(keep_rows), _selector(keep_cols))
+    d = pd.DatetimeIndex(dates[keep_rows], name="date")
+    a = pd.Index(assets[keep_cols], name="asset")
+    m = _take(alive, *sub)
 
     def frame(arr, dtype="float64"):
-        arr = np.where(m, arr[sub], np.nan if dtype == "float64" else None)
-        return pd.DataFrame(arr.astype(dtype), index=d, columns=a, dtype=dtype)
+        # one copy: the kept cells, NaN (None) elsewhere; pandas 3 would copy again without copy=False
+        out = np.where(m, _take(arr, *sub), np.nan if dtype == "float64" else None)
+        return pd.DataFrame(out, index=d, columns=a, dtype=dtype, copy=False)
 
     return FactorData(
         factor=frame(x), quantile=frame(labels_q),

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from factorlab.factor._blocks import blockwise
 from factorlab.errors import ParameterError
+from factorlab.factor._blocks import blockwise
 
 __all__ = ["quantize_rows", "qcut_probabilities", "check_binning_args"]
 

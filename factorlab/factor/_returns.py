@@ -15,9 +15,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from factorlab.factor._blocks import blockwise
 from factorlab.errors import ParameterError
-from factorlab.factor._information import demean_rows, group_codes
+from factorlab.factor._blocks import blockwise
+from factorlab.factor._information import group_codes
 from factorlab.factor._prepare import FactorData
 
 __all__ = [
@@ -51,73 +51,127 @@ def _cell_stats(r: np.ndarray, member: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return mean, std, n
 
 
-def _cells_stats(r: np.ndarray, cell: np.ndarray, n_cells: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+@blockwise
+def _cells_stats(r: np.ndarray, cell: np.ndarray, n_cells: int, demean: np.ndarray | str | None = None,
+                 n_demean: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per (row, cell) mean, sample std (ddof=1) and count of ``r``, for all cells in one pass.
 
-    ``cell`` (dates, assets) holds each entry's cell number (0..n_cells-1) or
-    -1. Returns three (dates, n_cells) arrays; the same numbers as
-    :func:`_cell_stats` applied cell by cell (two-pass variance).
+    Parameters
+    ----------
+    r : ndarray, shape (dates, assets)
+        Values (e.g. forward returns); NaN = absent.
+    cell : ndarray of int, shape (dates, assets)
+        Each entry's cell number (0..n_cells-1), or -1 for entries left out.
+    n_cells : int
+    demean : "row" or ndarray of int, shape (dates, assets), optional
+        First subtract from each value the mean of the counted entries of its
+        row, or of its (row, code) universe for codes 0..n_demean-1 (groups).
+    n_demean : int
+        Number of ``demean`` codes.
+
+    Returns
+    -------
+    mean, std, count : ndarray, shape (dates, n_cells)
+        NaN mean for empty cells and NaN std for cells with fewer than two
+        values (two-pass variance, ``np.bincount`` sums over integer keys).
     """
     n_rows = r.shape[0]
     ok = (cell >= 0) & ~np.isnan(r)
-    rows = np.nonzero(ok)[0]
-    key = rows * n_cells + cell[ok]
-    vals = r[ok]
+    vals = np.where(ok, r, 0.0)
+    if isinstance(demean, str):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            row_mean = vals.sum(axis=1, keepdims=True) / ok.sum(axis=1, keepdims=True)
+        vals = np.where(ok, vals - row_mean, 0.0)
+    elif demean is not None:
+        size_d = n_rows * n_demean
+        dkey = np.where(ok, np.arange(n_rows)[:, None] * n_demean + demean, size_d).ravel()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            universe = (np.bincount(dkey, weights=vals.ravel(), minlength=size_d + 1)
+                        / np.bincount(dkey, minlength=size_d + 1))
+        vals = np.where(ok, vals - universe[dkey].reshape(r.shape), 0.0)
     size = n_rows * n_cells
-    n = np.bincount(key, minlength=size).astype("float64")
+    key = np.where(ok, np.arange(n_rows)[:, None] * n_cells + cell, size).ravel()
+    n = np.bincount(key, minlength=size + 1).astype("float64")
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.bincount(key, weights=vals, minlength=size) / n
-        dev = vals - mean[key]
-        std = np.sqrt(np.bincount(key, weights=dev * dev, minlength=size) / (n - 1))
+        mean = np.bincount(key, weights=vals.ravel(), minlength=size + 1) / n
+        mean[size] = 0.0
+        dev = vals.ravel() - mean[key]
+        std = np.sqrt(np.bincount(key, weights=dev * dev, minlength=size + 1) / (n - 1))
     std[n < 2] = np.nan
     shape = (n_rows, n_cells)
-    return mean.reshape(shape), std.reshape(shape), n.reshape(shape).astype(np.int64)
+    return mean[:size].reshape(shape), std[:size].reshape(shape), n[:size].reshape(shape).astype(np.int64)
 
 
 def _col_stats(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Column-wise mean, sample std and count of the non-NaN values of ``a`` (dates, k)."""
-    mean, std, n = _cell_stats(a.T, np.ones(a.T.shape, dtype=bool))
+    """Column-wise mean, sample std (ddof=1) and count of the non-NaN values of ``a`` (dates, k)."""
+    ok = ~np.isnan(a)
+    n = ok.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(ok, a, 0.0).sum(axis=0) / n
+        dev = np.where(ok, a - mean, 0.0)
+        std = np.sqrt((dev * dev).sum(axis=0) / (n - 1))
+    std[n < 2] = np.nan
     return mean, std, n
 
 
-def _adjusted(fd: FactorData, demeaned: bool, group_adjust: bool) -> dict[str, np.ndarray]:
-    """Forward returns per label, demeaned per date or per (date, group)."""
-    codes, groups = group_codes(fd) if group_adjust else (None, None)
-    out = {}
-    for label in fd.labels:
-        r = np.where(fd.mask, fd.returns[label].to_numpy(dtype="float64"), np.nan)
-        if group_adjust:
-            r = demean_rows(r, codes, len(groups))
-        elif demeaned:
-            r = demean_rows(r)
-        out[label] = r
-    return out
+def _quantile_codes(fd: FactorData) -> tuple[np.ndarray, np.ndarray]:
+    """0-based code of each kept entry's quantile among the labels present (-1 elsewhere), and the labels."""
+    q = np.where(fd.mask, fd.quantile.to_numpy(), 0.0).astype(np.int64)  # labels are 1-based
+    present = np.bincount(q.ravel(), minlength=2)
+    present[0] = 0
+    labels = np.flatnonzero(present)
+    lut = np.cumsum(present > 0) - 1
+    lut[0] = -1
+    return lut[q], labels
 
 
-def _cells(fd: FactorData, by_group: bool) -> tuple[list[tuple], list[np.ndarray]]:
-    """The (quantile[, group]) keys and their membership masks, sorted."""
-    q = fd.quantile.to_numpy()
-    quants = np.unique(q[fd.mask]).astype(np.int64)
+def _cells(fd: FactorData, by_group: bool, group_adjust: bool
+           ) -> tuple[np.ndarray, int, np.ndarray, np.ndarray, np.ndarray | None, int]:
+    """Cell numbers of the (quantile[, group]) cells and the demeaning codes.
+
+    Returns
+    -------
+    cell : ndarray of int, shape (dates, assets)
+        ``quantile_code * n_groups + group_code`` with ``by_group``, else the
+        quantile code; -1 where not kept.
+    n_cells : int
+    cell_q : ndarray of int, shape (n_cells,)
+        Quantile label of each cell.
+    cell_g : ndarray, shape (n_cells,)
+        Group label of each cell (object; empty without ``by_group``).
+    gcode : ndarray of int or None, shape (dates, assets)
+        Group codes (-1 where not kept) when groups are needed.
+    n_groups : int
+    """
+    qcode, qlabels = _quantile_codes(fd)
+    if not (by_group or group_adjust):
+        return qcode, len(qlabels), qlabels, np.empty(0, dtype=object), None, 0
+    gcode, groups = group_codes(fd)
+    n_g = len(groups)
     if not by_group:
-        return [(int(k),) for k in quants], [fd.mask & (q == k) for k in quants]
-    codes, groups = group_codes(fd)
-    keys, masks = [], []
-    for k in quants:
-        in_q = fd.mask & (q == k)
-        for g, label in enumerate(groups):
-            m = in_q & (codes == g)
-            if m.any():
-                keys.append((int(k), label))
-                masks.append(m)
-    return keys, masks
+        return qcode, len(qlabels), qlabels, np.empty(0, dtype=object), gcode, n_g
+    cell = np.where(qcode >= 0, qcode * n_g + gcode, -1)
+    return (cell, len(qlabels) * n_g, np.repeat(qlabels, n_g),
+            np.tile(np.asarray(groups, dtype=object), len(qlabels)), gcode, n_g)
 
 
-def _cell_numbers(masks: list[np.ndarray]) -> np.ndarray:
-    """Cell number of each entry from disjoint membership masks (-1 where none)."""
-    cell = np.full(masks[0].shape if masks else (0, 0), -1, dtype=np.int64)
-    for k, m in enumerate(masks):
-        cell[m] = k
-    return cell
+def _cell_presence(cell: np.ndarray, n_cells: int) -> np.ndarray:
+    """Whether each (date, cell) has an entry, shape (dates, n_cells)."""
+    n_rows = cell.shape[0]
+    size = n_rows * n_cells
+    key = np.where(cell >= 0, np.arange(n_rows)[:, None] * n_cells + cell, size).ravel()
+    return (np.bincount(key, minlength=size + 1)[:size] > 0).reshape(n_rows, n_cells)
+
+
+def _cell_major(a: np.ndarray, n_groups: int) -> np.ndarray:
+    """Flatten per-(date, cell) values in the order (quantile, date[, group]).
+
+    ``a`` has shape (dates, cells); with ``n_groups`` > 0 cells are
+    ``quantile_code * n_groups + group_code``.
+    """
+    if n_groups:
+        return a.reshape(a.shape[0], -1, n_groups).transpose(1, 0, 2).ravel()
+    return a.T.ravel()
 
 
 def _period_timedelta(label) -> pd.Timedelta:
@@ -159,41 +213,46 @@ def mean_return_by_quantile(fd: FactorData, by_date: bool = False, by_group: boo
         names' returns over sqrt(count); otherwise the std over dates of the
         per-date means over sqrt(number of dates). NaN with one observation.
     """
-    rets = _adjusted(fd, demeaned, group_adjust)
-    keys, masks = _cells(fd, by_group)
-    labels = list(fd.labels)
-    names = ["factor_quantile", "date", "group"] if by_group else ["factor_quantile", "date"]
-    if by_date:
-        present = [m.any(axis=1) for m in masks]
-        where = [np.nonzero(p)[0] for p in present]
-        qpos = np.concatenate([np.full(len(d), i) for i, d in enumerate(where)])
-        dpos = np.concatenate(where)
-        gpos = np.array([keys[i][-1] for i in qpos], dtype=object) if by_group else None
-        order = np.lexsort((qpos, dpos, np.array([k[0] for k in keys])[qpos]))  # q, date, then key order
-        mean, err = {}, {}
-        cell = _cell_numbers(masks)
-        for label in labels:
-            cm, cs, cn = _cells_stats(rets[label], cell, len(masks))
-            stats = [(cm[:, k], cs[:, k], cn[:, k]) for k in range(len(masks))]
-            mean[label] = np.concatenate([s[0][d] for s, d in zip(stats, where)])[order]
-            with np.errstate(invalid="ignore", divide="ignore"):
-                err[label] = np.concatenate([(s[1] / np.sqrt(s[2]))[d] for s, d in zip(stats, where)])[order]
-        arrays = [np.array([k[0] for k in keys])[qpos][order], fd.dates[dpos[order]]]
-        if by_group:
-            arrays.append(gpos[order])
-        index = pd.MultiIndex.from_arrays(arrays, names=names)
+    cell, n_cells, cell_q, cell_g, gcode, n_groups = _cells(fd, by_group, group_adjust)
+    if group_adjust:
+        demean, n_demean = gcode, n_groups
+    elif demeaned:
+        demean, n_demean = "row", 1
     else:
-        mean, err = {}, {}
-        cell = _cell_numbers(masks)
+        demean, n_demean = None, 0
+    labels = list(fd.labels)
+    stats = {lab: _cells_stats(fd.returns[lab].to_numpy(dtype="float64"), cell, n_cells, demean, n_demean)
+             for lab in labels}
+    names = ["factor_quantile", "date", "group"] if by_group else ["factor_quantile", "date"]
+    present = _cell_presence(cell, n_cells)
+    mean, err = {}, {}
+    if by_date:
+        # (cell, date) pairs with entries, ordered by quantile, date[, group]
+        pick = np.flatnonzero(_cell_major(present, n_groups if by_group else 0))
         for label in labels:
-            per_date = _cells_stats(rets[label], cell, len(masks))[0]
-            m, s, n = _col_stats(per_date)
+            m, sd, n = (_cell_major(a, n_groups if by_group else 0)[pick] for a in stats[label])
             mean[label] = m
             with np.errstate(invalid="ignore", divide="ignore"):
-                err[label] = s / np.sqrt(n)
+                err[label] = sd / np.sqrt(n)
+        n_dates = len(fd.dates)
+        if by_group:
+            qi, di, gi = np.unravel_index(pick, (n_cells // n_groups, n_dates, n_groups))
+            ci = qi * n_groups + gi
+            arrays = [cell_q[ci], fd.dates[di], cell_g[ci]]
+        else:
+            ci, di = np.unravel_index(pick, (n_cells, n_dates))
+            arrays = [cell_q[ci], fd.dates[di]]
+        index = pd.MultiIndex.from_arrays(arrays, names=names)
+    else:
+        keep = np.flatnonzero(present.any(axis=0))
+        for label in labels:
+            m, sd, n = _col_stats(stats[label][0][:, keep])
+            mean[label] = m
+            with np.errstate(invalid="ignore", divide="ignore"):
+                err[label] = sd / np.sqrt(n)
         names.remove("date")
-        index = (pd.MultiIndex.from_tuples(keys, names=names) if by_group
-                 else pd.Index([k[0] for k in keys], name="factor_quantile"))
+        index = (pd.MultiIndex.from_arrays([cell_q[keep], cell_g[keep]], names=names) if by_group
+                 else pd.Index(cell_q[keep], name="factor_quantile"))
     columns = pd.Index(labels)
     return (pd.DataFrame(mean, index=index, columns=columns),
             pd.DataFrame(err, index=index, columns=columns))

@@ -23,12 +23,12 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from factorlab.factor._blocks import blockwise
 from factorlab.errors import ParameterError
+from factorlab.factor._blocks import blockwise
 from factorlab.factor._forward import period_label
 from factorlab.factor._prepare import FactorData
+from factorlab.factor._rank import rank_rows
 
 __all__ = ["quantile_turnover", "quantile_turnover_table", "factor_rank_autocorrelation"]
 
@@ -109,9 +109,7 @@ def quantile_turnover_array(quant: np.ndarray, dates: pd.DatetimeIndex, quantile
 
 def row_ranks(x: np.ndarray) -> np.ndarray:
     """Average ranks (1-based) along each row, NaN stays NaN; shape preserved."""
-    if x.size == 0:
-        return x.astype("float64")
-    return stats.rankdata(x, method="average", axis=1, nan_policy="omit")
+    return rank_rows(np.asarray(x, dtype="float64"))
 
 
 @blockwise
