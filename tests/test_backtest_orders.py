@@ -356,3 +356,36 @@ def test_sleeve_books_reconcile_after_partial_fills(sp500_prices, reversal_facto
         np.testing.assert_allclose(books[i], fills.to_numpy(), atol=1e-9)
     # capped orders never exceed 10% of volume per asset and bar
     assert trades.groupby(["date", "asset"])["shares"].apply(lambda s: s.abs().sum()).max() <= 400 + 1e-9
+
+
+def test_orders_are_listed_by_id_when_they_close_out_of_order(prices, volumes):
+    plan = {0: [("order", ("A", 25), {})], 1: [("order", ("B", 5), {})]}  # order 0 fills over 3 bars
+    res = run(prices, plan, volumes=volumes, volume_limit=0.1, unfilled="keep")
+    assert res.orders["id"].tolist() == [0, 1]
+    assert res.orders["asset"].tolist() == ["A", "B"]
+    assert res.orders["closed"].tolist() == [IDX[3], IDX[2]]
+    assert res.trades["order"].tolist() == [0, 0, 1, 0]
+
+
+def test_ledger_keeps_records_in_order_across_blocks_and_joins():
+    from factorlab.backtest._broker import FILL_DTYPE, Ledger
+
+    ledger = Ledger(FILL_DTYPE, block_bytes=3 * FILL_DTYPE.itemsize)  # 3 records a block
+    chunks = []
+    for k in (2, 5, 0, 1, 7):
+        rec = np.zeros(k, dtype=FILL_DTYPE)
+        rec["order"] = np.arange(k) + 100 * len(chunks)
+        rec["shares"] = np.linspace(-1.0, 1.0, k)
+        chunks.append(rec)
+        ledger.append(rec)
+    assert len(ledger) == 15
+    joined = ledger.join()
+    expected = np.concatenate(chunks)
+    assert joined.dtype == FILL_DTYPE and joined.tolist() == expected.tolist()
+    assert ledger.join() is joined and len(ledger) == 15
+    more = np.zeros(4, dtype=FILL_DTYPE)
+    more["order"] = 999
+    ledger.append(more)  # a later append does not change the array already handed out
+    assert joined.tolist() == expected.tolist()
+    assert ledger.join().tolist() == np.concatenate([expected, more]).tolist() and len(ledger) == 19
+    assert len(Ledger(FILL_DTYPE).join()) == 0

@@ -23,28 +23,101 @@ of the fill price field (last price carried forward).
 
 from __future__ import annotations
 
+import mmap
+
 import numpy as np
 
 from factorlab.backtest._errors import OrderError
 from factorlab.backtest._models import CommissionModel, SlippageModel
 
-__all__ = ["ORDER_DTYPE", "FILL_DTYPE", "Broker", "SHARES", "TARGET_SHARES", "TARGET_VALUE", "TARGET_WEIGHT",
-           "KIND_NAMES", "STATUS_NAMES", "OPEN", "FILLED", "CANCELLED"]
+__all__ = [
+    "CANCELLED",
+    "FILLED",
+    "FILL_DTYPE",
+    "KIND_NAMES",
+    "OPEN",
+    "ORDER_DTYPE",
+    "SHARES",
+    "STATUS_NAMES",
+    "TARGET_SHARES",
+    "TARGET_VALUE",
+    "TARGET_WEIGHT",
+    "Broker",
+]
 
 SHARES, TARGET_SHARES, TARGET_VALUE, TARGET_WEIGHT = 0, 1, 2, 3
 KIND_NAMES = np.array(["shares", "target_shares", "target_value", "target_weight"], dtype=object)
 OPEN, FILLED, CANCELLED = 0, 1, 2
 STATUS_NAMES = np.array(["open", "filled", "cancelled"], dtype=object)
 
+# Bars, assets and books are int32 (positions in the price index / columns, book numbers): the ledgers
+# of a daily-rebalanced 500-asset run hold hundreds of thousands of records.
 ORDER_DTYPE = np.dtype([
-    ("id", "i8"), ("bar", "i8"), ("fill_bar", "i8"), ("asset", "i8"), ("book", "i8"), ("kind", "i1"),
+    ("id", "i8"), ("bar", "i4"), ("fill_bar", "i4"), ("asset", "i4"), ("book", "i4"), ("kind", "i1"),
     ("amount", "f8"), ("filled", "f8"), ("commission", "f8"), ("status", "i1"), ("keep_open", "?"),
-    ("closed_bar", "i8"),
+    ("closed_bar", "i4"),
 ])
 FILL_DTYPE = np.dtype([
-    ("order", "i8"), ("bar", "i8"), ("asset", "i8"), ("book", "i8"), ("shares", "f8"), ("price", "f8"),
+    ("order", "i8"), ("bar", "i4"), ("asset", "i4"), ("book", "i4"), ("shares", "f8"), ("price", "f8"),
     ("commission", "f8"), ("slippage", "f8"),
 ])
+
+
+class Ledger:
+    """Append-only store of records in fixed-size blocks, joined once at the end of a run.
+
+    A daily-rebalanced 500-asset run books hundreds of thousands of orders and
+    fills, so the ledger never holds two copies of its records: blocks are
+    anonymous memory maps (returned to the system as soon as they are
+    dropped, unlike small heap blocks), and :meth:`join` copies them into the
+    final array one by one, dropping each after its copy.
+    """
+
+    def __init__(self, dtype: np.dtype, block_bytes: int = 1 << 20) -> None:
+        self.dtype = np.dtype(dtype)
+        self.block = max(1, block_bytes // self.dtype.itemsize)
+        self._blocks: list[np.ndarray] = []
+        self._used = 0  # records in the last block
+        self._joined: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        if self._joined is not None:
+            return len(self._joined)
+        return self.block * (len(self._blocks) - 1) + self._used if self._blocks else 0
+
+    def _new_block(self) -> None:
+        self._blocks.append(np.frombuffer(mmap.mmap(-1, self.block * self.dtype.itemsize), dtype=self.dtype))
+        self._used = 0
+
+    def append(self, rec: np.ndarray) -> None:
+        """Add records (copied)."""
+        if self._joined is not None:  # records added after a join: start over from the joined array
+            joined, self._joined = self._joined, None
+            self.append(joined)
+        pos, k = 0, len(rec)
+        while pos < k:
+            if not self._blocks or self._used == self.block:
+                self._new_block()
+            take = min(self.block - self._used, k - pos)
+            self._blocks[-1][self._used:self._used + take] = rec[pos:pos + take]
+            self._used += take
+            pos += take
+
+    def join(self) -> np.ndarray:
+        """All records in order of appending, as one array."""
+        if self._joined is None:
+            out = np.empty(len(self), dtype=self.dtype)
+            blocks, used = self._blocks[::-1], self._used
+            self._blocks, self._used = [], 0
+            pos = 0
+            while blocks:
+                b = blocks.pop()
+                k = used if not blocks else len(b)
+                out[pos:pos + k] = b[:k]
+                pos += k
+                del b  # unmaps the block
+            self._joined = out
+        return self._joined
 
 
 class Broker:
@@ -81,8 +154,8 @@ class Broker:
         self.fractional, self.commission, self.slippage = fractional, commission, slippage
         self.volume_limit, self.keep_open = volume_limit, keep_open
         self.open = np.empty(0, dtype=ORDER_DTYPE)
-        self.closed: list[np.ndarray] = []
-        self.fills: list[np.ndarray] = []
+        self.closed = Ledger(ORDER_DTYPE)
+        self.fills = Ledger(FILL_DTYPE)
         self.next_id = 0
 
     # ----------------------------------------------------------------- books
@@ -154,8 +227,12 @@ class Broker:
 
     def orders(self) -> np.ndarray:
         """Every order of the run (closed and still open), sorted by id."""
-        allrec = np.concatenate([*self.closed, self.open]) if self.closed else self.open.copy()
-        return allrec[np.argsort(allrec["id"], kind="stable")]
+        closed = self.closed.join()
+        allrec = np.concatenate([closed, self.open]) if len(self.open) else closed  # closed records are final
+        ids = allrec["id"]
+        if len(ids) > 1 and (ids[1:] < ids[:-1]).any():  # orders retire out of id order
+            allrec = allrec[np.argsort(ids, kind="stable")]
+        return allrec
 
     # -------------------------------------------------------------- matching
     def match(self, bar: int, submitted_before: int | None = None) -> None:
@@ -233,4 +310,4 @@ class Broker:
 
     def fill_ledger(self) -> np.ndarray:
         """All fills of the run in order, :data:`FILL_DTYPE`."""
-        return np.concatenate(self.fills) if self.fills else np.empty(0, dtype=FILL_DTYPE)
+        return self.fills.join()

@@ -94,11 +94,11 @@ def _check_args(cash, execution_delay, volume_limit, unfilled) -> None:
 class Engine:
     """State of one run (the strategy reaches it through Context and BarData)."""
 
-    def __init__(self, fields, visible, delay, broker, groups) -> None:
+    def __init__(self, fields, visible, delay, broker, groups, marks: np.ndarray | None = None) -> None:
         self.fields, self.first_visible, self.delay, self.broker = fields, visible, delay, broker
         close = fields["close"]
         self.index, self.assets = close.index, close.columns
-        self.marks = _last_price(close.to_numpy())
+        self.marks = _last_price(close.to_numpy()) if marks is None else marks  # close, last price carried
         self.groups = groups
         self.bar, self.started = visible, False
         self.schedules: list[tuple] = []
@@ -239,10 +239,11 @@ def backtest(strategy, prices, start=None, end=None, cash: float = 1_000_000,
     use_open = execution_delay >= 1 and "open" in fields
     exec_px = fields["open" if use_open else "close"].to_numpy()
     vol = fields["volume"].to_numpy() if "volume" in fields else None
-    broker = Broker(exec_px, _last_price(exec_px), vol, float(cash), bool(fractional), comm, slip,
-                    volume_limit, unfilled == "keep")
+    close_marks = _last_price(fields["close"].to_numpy())
+    broker = Broker(exec_px, _last_price(exec_px) if use_open else close_marks, vol, float(cash),
+                    bool(fractional), comm, slip, volume_limit, unfilled == "keep")
     grp = None if groups is None else pd.Series(groups)
-    engine = Engine(fields, visible, int(execution_delay), broker, grp)
+    engine = Engine(fields, visible, int(execution_delay), broker, grp, close_marks)
     engine.lo = lo
     root = Context(engine, float(cash), 0, strat)
     rec = engine.run(strat, root, lo, hi, margin, progress)

@@ -98,15 +98,19 @@ class FactorStrategy(Strategy):
                                  "prepared with groupby=")
         w = factor_weights(self.factor, long_short=self.long_short, group_neutral=self.group_neutral,
                            equal_weight=self.equal_weight, quantiles=self.quantiles, groups=groups_arg)
-        x = w.to_numpy(dtype="float64", copy=True)
+        select = self.max_long is not None or self.max_short is not None
+        split = self.long_pct is not None and self.long_short
+        if not (select or split or float(self.leverage) != 1.0):
+            return w  # factor_weights' own frame: no whole-panel copy
+        x = w.to_numpy(dtype="float64")  # never written in place: each step below makes a new array
         long0, short0 = _side_gross(x)
-        if self.max_long is not None or self.max_short is not None:
+        if select:
             if self.max_long is not None:
                 x = _keep_largest(x, int(self.max_long), side=1.0)
             if self.max_short is not None:
                 x = _keep_largest(x, int(self.max_short), side=-1.0)
             x = _scale_sides(x, long0, short0)
-        if self.long_pct is not None and self.long_short:
+        if split:
             gross = long0 + short0
             x = _scale_sides(x, gross * float(self.long_pct), gross * (1.0 - float(self.long_pct)))
         if float(self.leverage) != 1.0:
@@ -125,7 +129,8 @@ class FactorStrategy(Strategy):
             raise AlignmentError(f"{int((rows < 0).sum())} factor date(s) are not bars of prices, e.g. "
                                  f"{w.index[rows < 0][0]}")
         full = np.zeros((len(w.index), len(ctx.assets)))
-        full[:, cols] = np.nan_to_num(w.to_numpy(), nan=0.0)
+        full[:, cols] = w.to_numpy(dtype="float64")
+        np.nan_to_num(full, copy=False, nan=0.0)
         self._weights = full
         self._row_of_bar = np.full(len(ctx._e.index), -1, dtype=np.int64)
         self._row_of_bar[rows] = np.arange(len(rows))
