@@ -4,7 +4,8 @@ Builds a csvdir bundle from the shared prices in a temporary ZIPLINE_ROOT,
 ingests it (timed separately), then runs the same strategy as the factorlab
 side: every day, long the top quintile and short the bottom quintile of the
 5-day reversal factor, equal weights (0.5 gross per side), zero costs, orders
-filled at the next bar. Prints one JSON line: seconds, ingest seconds, peak RSS.
+filled at the next bar. Prints one JSON line: seconds, ingest seconds, peak RSS
+of the process, and (Linux) the peak RSS from the start of the run, after ingestion.
 """
 
 from __future__ import annotations
@@ -44,6 +45,27 @@ def write_csvdir(prices: pd.DataFrame, root: Path) -> Path:
     return root / "csv"
 
 
+def _reset_peak_rss() -> bool:
+    """Reset the process's RSS high-water mark (Linux >= 4.0); False where that is not possible."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def _peak_rss_mib() -> float | None:
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
 def main() -> None:
     prices = pd.read_parquet(sys.argv[1])
     prices.index = pd.DatetimeIndex(prices.index).as_unit("ns")
@@ -51,8 +73,7 @@ def main() -> None:
     root = Path(tempfile.mkdtemp(prefix="zipline-root-"))
     os.environ["ZIPLINE_ROOT"] = str(root)
     from zipline import run_algorithm
-    from zipline.api import (order_target_percent, schedule_function, set_commission, set_slippage,
-                             symbol)
+    from zipline.api import order_target_percent, schedule_function, set_commission, set_slippage, symbol
     from zipline.data import bundles
     from zipline.data.bundles.csvdir import csvdir_equities
     from zipline.finance import commission, slippage
@@ -84,12 +105,16 @@ def main() -> None:
             if np.isfinite(w):
                 order_target_percent(context.assets[a], w)
 
+    peak_ingest = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    can_reset = _reset_peak_rss()
     t0 = time.perf_counter()
     perf = run_algorithm(start=start, end=end, initialize=initialize, capital_base=10_000_000,
                          bundle="fl-sp500", data_frequency="daily")
     seconds = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_run = _peak_rss_mib() if can_reset else None
     print(json.dumps({"seconds": seconds, "ingest_seconds": ingest_s, "peak_mib": peak,
+                      "peak_through_ingest_mib": peak_ingest, "peak_run_mib": peak_run,
                       "total_return": float(perf["portfolio_value"].iloc[-1] / 10_000_000 - 1)}))
 
 
