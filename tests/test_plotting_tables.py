@@ -113,3 +113,12 @@ def test_svg_and_data_uri():
     assert base64.b64decode(svg_uri.split(",", 1)[1]).decode() == svg
     with pytest.raises(ParameterError, match="format must be one of 'png', 'svg'"):
         flp.figure_to_data_uri(fig, "gif")
+
+
+def test_png_untight_keeps_the_figure_size():
+    fig, _ax = _figure()  # 2 x 1.5 inches
+    png = flp.figure_to_png_bytes(fig, dpi=100, tight=False)
+    assert (int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")) == (200, 150)
+    tight = flp.figure_to_png_bytes(fig, dpi=100)
+    assert int.from_bytes(tight[16:20], "big") != 200  # cropped to the content
+    assert flp.figure_to_data_uri(fig, tight=False).startswith("data:image/png;base64,")

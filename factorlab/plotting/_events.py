@@ -116,7 +116,7 @@ def plot_quantile_average_cumulative_return(avg_cum: pd.DataFrame, *, by_quantil
 
 def plot_quantile_average_cumulative_return_by_quantile(avg_cum: pd.DataFrame, *, std_bar: bool = False,
                                                         ncols: int = 2, title: str | None = None,
-                                                        **style) -> Figure:
+                                                        fig: Figure | None = None, **style) -> Figure:
     """One panel per quantile of the average cumulative return around the event, in bps.
 
     Parameters
@@ -129,6 +129,8 @@ def plot_quantile_average_cumulative_return_by_quantile(avg_cum: pd.DataFrame, *
         Panels per row.
     title : str, optional
         Figure title.
+    fig : matplotlib.figure.Figure, optional
+        Empty figure to draw on (see :func:`panel_grid`); default a new one.
     **style
         Passed to the ``plot`` call of each mean line.
 
@@ -139,7 +141,7 @@ def plot_quantile_average_cumulative_return_by_quantile(avg_cum: pd.DataFrame, *
     """
     quantiles, means, stds = _split_stats(avg_cum, std_bar)
     x = _offsets(means)
-    fig, axes = panel_grid(len(quantiles), ncols=ncols)
+    fig, axes = panel_grid(len(quantiles), ncols=ncols, panel_size=(5.0, 3.2), fig=fig)
     colors = quantile_colors(len(quantiles), QUANTILE_CMAP)
     for ax, color, quantile in zip(axes, colors, quantiles):
         _draw_quantile(ax, x, means.loc[quantile], None if stds is None else stds.loc[quantile],
@@ -148,5 +150,4 @@ def plot_quantile_average_cumulative_return_by_quantile(avg_cum: pd.DataFrame, *
         ax.set(xlabel="Bars relative to the factor date", ylabel="Mean Return (bps)",
                title=f"Quantile {quantile}")
     fig.suptitle(title if title is not None else "Average Cumulative Returns by Quantile (bps)")
-    fig.tight_layout()
     return fig

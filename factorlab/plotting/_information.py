@@ -5,11 +5,8 @@ The IC is a rank correlation (unitless, -1..1); none of these charts uses bps.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
-import seaborn as sns
 from matplotlib.axes import Axes
 from scipy import stats
 
@@ -25,18 +22,20 @@ from factorlab.plotting._style import (
     PALETTE,
     get_axes,
     grouped_bars,
+    is_time_index,
     period_colors,
     stats_box,
+    time_axis,
     zero_line,
 )
 
 __all__ = [
-    "plot_ic_ts",
-    "plot_ic_hist",
-    "plot_ic_qq",
-    "plot_monthly_ic_heatmap",
     "plot_ic_by_group",
     "plot_ic_decay",
+    "plot_ic_hist",
+    "plot_ic_qq",
+    "plot_ic_ts",
+    "plot_monthly_ic_heatmap",
 ]
 
 _QQ_DISTRIBUTIONS = {"norm": (stats.norm, "Normal"), "t": (stats.t, "T")}
@@ -93,6 +92,8 @@ def plot_ic_ts(ic: pd.Series, *, moving_average: pd.Series | None = None, mean: 
         ax.plot(ma.index.to_numpy(), ma.to_numpy(dtype="float64", na_value=np.nan),
                 color=PALETTE["moving_average"], lw=2.0, alpha=0.8, label="1 month moving avg")
     zero_line(ax)
+    if is_time_index(ic.index):
+        time_axis(ax)
     mean, std = _mean_std(ic, mean, std)
     stats_box(ax, [f"Mean {mean:.3f}", f"Std. {std:.3f}"])
     ax.set(xlabel="", ylabel="IC (rank correlation)",
@@ -229,29 +230,44 @@ def plot_monthly_ic_heatmap(monthly_ic: pd.DataFrame | pd.Series, *, period: str
     fmt : str
         Format of the annotations.
     cmap : str
-        Diverging colormap, centred on 0 (positive IC blue by default).
+        Diverging colormap, centred on 0 (positive IC blue by default): the
+        colour range is +/- the largest absolute value.
     title : str, optional
         Axes title.
     ax : matplotlib.axes.Axes, optional
         Axes to draw on.
     **style
-        Passed to ``seaborn.heatmap``.
+        Passed to ``Axes.pcolormesh``.
 
     Returns
     -------
     matplotlib.axes.Axes
-        ``ax.collections[0]`` is the QuadMesh whose array holds the values.
+        ``ax.collections[0]`` is the QuadMesh whose array holds the values,
+        row by row (first year on top).
     """
     if period is None and isinstance(monthly_ic, pd.Series):
         period = monthly_ic.name
     grid = _monthly_grid(monthly_ic)
+    check_option(annot, "annot", (True, False))
     ax = get_axes(ax, figsize=(12.0, max(3.0, 0.5 * len(grid) + 1.5)))
-    kwargs = {"annot": annot, "fmt": fmt, "center": 0.0, "cmap": cmap, "cbar": False,
-              "linewidths": 0.5, "linecolor": "white", "annot_kws": {"size": 8}, **style}
-    with warnings.catch_warnings():
-        # seaborn 0.13 calls Colormap.set_bad, which matplotlib 3.11 marks as pending deprecation
-        warnings.filterwarnings("ignore", message="The set_bad function", category=PendingDeprecationWarning)
-        sns.heatmap(grid.astype("float64"), ax=ax, **kwargs)
+    values = grid.to_numpy(dtype="float64", na_value=np.nan)
+    finite = values[np.isfinite(values)]
+    bound = float(np.abs(finite).max()) if finite.size and np.abs(finite).max() > 0 else 1.0
+    kwargs = {"cmap": cmap, "vmin": -bound, "vmax": bound, "edgecolors": "white", "linewidth": 0.5, **style}
+    n_rows, n_cols = values.shape
+    ax.pcolormesh(np.arange(n_cols + 1), np.arange(n_rows + 1), np.ma.masked_invalid(values), **kwargs)
+    if annot:
+        for (r, c), v in np.ndenumerate(values):
+            if np.isfinite(v):
+                ax.text(c + 0.5, r + 0.5, format(v, fmt), ha="center", va="center", fontsize=8,
+                        color="white" if abs(v) > 0.6 * bound else "black")
+    ax.set_xticks(np.arange(n_cols) + 0.5, [str(m) for m in grid.columns])
+    ax.set_yticks(np.arange(n_rows) + 0.5, [str(y) for y in grid.index])
+    ax.set_xlim(0, n_cols)
+    ax.set_ylim(n_rows, 0)
+    ax.tick_params(length=0)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
     ax.set(xlabel="Month", ylabel="Year",
            title=title if title is not None else f"Monthly Mean {_period_suffix(period)}IC")
     return ax

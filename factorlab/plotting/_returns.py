@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
 from factorlab.errors import ParameterError
 from factorlab.plotting._checks import (
@@ -27,19 +27,21 @@ from factorlab.plotting._style import (
     bps_formatter,
     get_axes,
     grouped_bars,
+    is_time_index,
     panel_grid,
     period_colors,
     quantile_colors,
+    time_axis,
     zero_line,
 )
 
 __all__ = [
+    "plot_cumulative_returns",
+    "plot_cumulative_returns_by_quantile",
+    "plot_mean_return_spread",
     "plot_quantile_returns_bar",
     "plot_quantile_returns_bar_by_group",
     "plot_quantile_returns_violin",
-    "plot_mean_return_spread",
-    "plot_cumulative_returns",
-    "plot_cumulative_returns_by_quantile",
 ]
 
 _QUANTILE_NAMES = ("factor_quantile", "quantile")
@@ -104,7 +106,8 @@ def _split_group_quantile(frame: pd.DataFrame) -> tuple[int, int]:
 
 
 def plot_quantile_returns_bar_by_group(mean_ret_by_group: pd.DataFrame, *, ncols: int = 2,
-                                       sharey: bool = True, title: str | None = None, **style) -> Figure:
+                                       sharey: bool = True, title: str | None = None,
+                                       fig: Figure | None = None, **style) -> Figure:
     """One bar panel per group: mean forward return of each quantile, in bps.
 
     Parameters
@@ -120,6 +123,8 @@ def plot_quantile_returns_bar_by_group(mean_ret_by_group: pd.DataFrame, *, ncols
         Share the y axis across panels.
     title : str, optional
         Figure title (suptitle).
+    fig : matplotlib.figure.Figure, optional
+        Empty figure to draw on (see :func:`panel_grid`); default a new one.
     **style
         Passed to every ``Axes.bar`` call.
 
@@ -129,9 +134,9 @@ def plot_quantile_returns_bar_by_group(mean_ret_by_group: pd.DataFrame, *, ncols
         Visible axes in sorted group order; each titled with its group.
     """
     frame = as_frame(mean_ret_by_group, "mean_ret_by_group", allow_series=True)
-    group_level, quantile_level = _split_group_quantile(frame)
+    group_level, _ = _split_group_quantile(frame)
     groups = frame.index.get_level_values(group_level).unique().sort_values()
-    fig, axes = panel_grid(len(groups), ncols=ncols, sharey=sharey)
+    fig, axes = panel_grid(len(groups), ncols=ncols, sharey=sharey, panel_size=(5.0, 3.2), fig=fig)
     colors = period_colors(frame.shape[1])
     for ax, group in zip(axes, groups):
         panel = frame.xs(group, level=group_level).sort_index()
@@ -140,23 +145,12 @@ def plot_quantile_returns_bar_by_group(mean_ret_by_group: pd.DataFrame, *, ncols
         ax.set(title=str(group), xlabel="Factor quantile", ylabel="Mean Return (bps)")
     axes[0].legend(title="Period", loc="best")
     fig.suptitle(title if title is not None else "Mean Period Wise Return By Factor Quantile and Group (bps)")
-    fig.tight_layout()
     return fig
-
-
-def _long_returns(frame: pd.DataFrame) -> pd.DataFrame:
-    """Tidy (quantile, period, return in bps) rows of a (quantile, date) x period frame."""
-    q_level = level_position(frame.index, _QUANTILE_NAMES, 0)
-    quantiles = frame.index.get_level_values(q_level)
-    pieces = [pd.DataFrame({"quantile": quantiles, "period": str(col),
-                            "return_bps": frame[col].to_numpy(dtype="float64", na_value=np.nan) * BPS})
-              for col in frame.columns]
-    return pd.concat(pieces, ignore_index=True).dropna(subset=["return_bps"])
 
 
 def plot_quantile_returns_violin(mean_ret_by_date: pd.DataFrame, *, ax: Axes | None = None,
                                  title: str | None = None, ylim: tuple[float, float] | None = None,
-                                 **style) -> Axes:
+                                 points: int = 60, **style) -> Axes:
     """Violin plot of per-date quantile returns, one violin per (quantile, period), in bps.
 
     Parameters
@@ -165,31 +159,59 @@ def plot_quantile_returns_violin(mean_ret_by_date: pd.DataFrame, *, ax: Axes | N
         MultiIndex (quantile, date) as Alphalens' ``mean_return_by_quantile(
         by_date=True)``; the quantile level is found by name
         ('factor_quantile' or 'quantile'), otherwise it is level 0.
-        Values = returns as decimals.
+        Values = returns as decimals; NaN values are left out.
     ax : matplotlib.axes.Axes, optional
         Axes to draw on.
     title : str, optional
         Axes title.
     ylim : (float, float), optional
         y limits in bps.
+    points : int
+        Points at which each violin's kernel density (Gaussian, Scott's
+        bandwidth) is drawn.
     **style
-        Passed to ``seaborn.violinplot``.
+        Passed to ``Axes.violinplot`` (e.g. ``widths``, ``bw_method``).
 
     Returns
     -------
     matplotlib.axes.Axes
-        Violins are cut at the data range (``cut=0``) and show quartiles.
+        One body (a PolyCollection) per (quantile, period), quantile by
+        quantile and the periods in column order within each; violins are
+        cut at the data range and show the quartiles; the legend names the
+        periods.
     """
     frame = as_frame(mean_ret_by_date, "mean_ret_by_date", allow_series=True)
     check_multiindex(frame, "mean_ret_by_date", 2, "(quantile, date)")
     ax = get_axes(ax)
-    tidy = _long_returns(frame)
+    quantiles = frame.index.get_level_values(level_position(frame.index, _QUANTILE_NAMES, 0))
+    levels = np.sort(quantiles.unique().to_numpy())
     periods = [str(c) for c in frame.columns]
-    palette = dict(zip(periods, period_colors(len(periods))))
-    kwargs = {"cut": 0, "inner": "quartile", "palette": palette, **style}
-    sns.violinplot(data=tidy, x="quantile", y="return_bps", hue="period", hue_order=periods,
-                   ax=ax, **kwargs)
+    colors = period_colors(len(periods))
+    values = frame.to_numpy(dtype="float64", na_value=np.nan) * BPS
+    step = 0.8 / len(periods)
+    data, positions, body_colors = [], [], []
+    for i, level in enumerate(levels):
+        rows = quantiles == level
+        for j in range(len(periods)):
+            v = values[rows, j]
+            v = v[np.isfinite(v)]
+            if v.size:
+                data.append(v)
+                positions.append(i + (j - (len(periods) - 1) / 2.0) * step)
+                body_colors.append(colors[j])
+    kwargs = {"widths": step * 0.95, "showextrema": False, "points": points, **style}
+    parts = ax.violinplot(data, positions=positions, quantiles=[[0.25, 0.5, 0.75]] * len(data), **kwargs)
+    for body, color in zip(parts["bodies"], body_colors):
+        body.set_facecolor(color)
+        body.set_edgecolor("0.3")
+        body.set_alpha(0.8)
+    if "cquantiles" in parts:
+        parts["cquantiles"].set_color("0.2")
+        parts["cquantiles"].set_linewidth(0.8)
+    ax.set_xticks(np.arange(len(levels)), [str(level) for level in levels])
     zero_line(ax)
+    ax.legend(handles=[Patch(facecolor=c, label=p) for c, p in zip(colors, periods)], title="period",
+              loc="upper right")
     ax.set(xlabel="Factor quantile", ylabel="Return (bps)",
            title=title if title is not None else "Period Wise Return By Factor Quantile (bps)")
     if ylim is not None:
@@ -249,6 +271,8 @@ def plot_mean_return_spread(spread: pd.Series, std_err: pd.Series | None = None,
         ax.plot(ma.index.to_numpy(), ma.to_numpy(dtype="float64", na_value=np.nan) * BPS,
                 color=PALETTE["spread_average"], lw=1.6, alpha=0.9, label="1 month moving avg")
     zero_line(ax)
+    if is_time_index(spread.index):
+        time_axis(ax)
     period = "" if spread.name is None else f" ({spread.name} Period Forward Return)"
     ax.set(xlabel="", ylabel="Long-Short Return (bps, 100% gross)",
            title=title if title is not None else f"Top Minus Bottom Quantile Mean Return (bps){period}")
@@ -265,12 +289,14 @@ def _check_log_scale(frame: pd.DataFrame, name: str) -> None:
                              "pass a growth index (1.0 = start) or logy=False")
 
 
-def _finish_cumulative(ax: Axes, baseline: float | None, logy: bool, title: str) -> Axes:
+def _finish_cumulative(ax: Axes, baseline: float | None, logy: bool, title: str, dates: bool) -> Axes:
     """Baseline, log scale, labels and legend shared by the cumulative-return charts."""
     if baseline is not None:
         zero_line(ax, baseline)
     if logy:
         ax.set_yscale("log")
+    if dates:
+        time_axis(ax)
     ax.set(xlabel="", ylabel="Cumulative Return (growth of 1)" + (", log scale" if logy else ""), title=title)
     ax.legend(loc="upper left")
     return ax
@@ -318,7 +344,8 @@ def plot_cumulative_returns(cum: pd.Series | pd.DataFrame, *, benchmark: pd.Seri
         ax.plot(bench.index.to_numpy(), bench.to_numpy(dtype="float64", na_value=np.nan),
                 color=PALETTE["benchmark"], lw=1.2, alpha=0.8,
                 label=str(bench.name) if bench.name is not None else "benchmark")
-    return _finish_cumulative(ax, baseline, logy, title if title is not None else "Portfolio Cumulative Return")
+    return _finish_cumulative(ax, baseline, logy, title if title is not None else "Portfolio Cumulative Return",
+                              is_time_index(frame.index))
 
 
 def plot_cumulative_returns_by_quantile(cum_by_q: pd.DataFrame, *, logy: bool = False,
@@ -365,4 +392,5 @@ def plot_cumulative_returns_by_quantile(cum_by_q: pd.DataFrame, *, logy: bool = 
         kwargs = {"color": color, "lw": 1.8, **style}
         ax.plot(x, frame[column].to_numpy(dtype="float64", na_value=np.nan),
                 label=f"Quantile {column}", **kwargs)
-    return _finish_cumulative(ax, baseline, logy, title if title is not None else "Cumulative Return by Quantile")
+    return _finish_cumulative(ax, baseline, logy, title if title is not None else "Cumulative Return by Quantile",
+                              is_time_index(frame.index))

@@ -9,28 +9,33 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from factorlab.errors import ParameterError
 
 __all__ = [
     "BPS",
+    "FIGSIZE",
     "PALETTE",
     "QUANTILE_CMAP",
-    "FIGSIZE",
     "bps_formatter",
-    "quantile_colors",
-    "period_colors",
+    "fixed_margins",
     "get_axes",
-    "panel_grid",
-    "zero_line",
-    "stats_box",
     "grouped_bars",
+    "is_time_index",
+    "panel_grid",
+    "period_colors",
+    "quantile_colors",
+    "stats_box",
+    "time_axis",
+    "zero_line",
 ]
 
 #: Multiply a return (0.01 = 1%) by this to get basis points.
@@ -102,8 +107,20 @@ def get_axes(ax: Axes | None, figsize: tuple[float, float] = FIGSIZE) -> Axes:
 
 
 def panel_grid(n_panels: int, *, ncols: int = 2, panel_size: tuple[float, float] = (7.0, 4.5),
-               sharey: bool = False) -> tuple[Figure, list[Axes]]:
-    """A new figure with ``n_panels`` axes on a grid; unused cells are hidden.
+               sharey: bool = False, fig: Figure | None = None) -> tuple[Figure, list[Axes]]:
+    """A figure with ``n_panels`` axes on a grid, fixed spacing; unused cells are hidden.
+
+    Parameters
+    ----------
+    n_panels, ncols : int
+        Number of panels and panels per row.
+    panel_size : (float, float)
+        Size of one panel in inches (sets the size of a new figure).
+    sharey : bool
+        Share the y axis across panels.
+    fig : matplotlib.figure.Figure, optional
+        An empty figure to draw the grid on (e.g. a ``Figure()`` not managed
+        by pyplot, for reports); by default a new pyplot figure.
 
     Returns
     -------
@@ -114,14 +131,54 @@ def panel_grid(n_panels: int, *, ncols: int = 2, panel_size: tuple[float, float]
         raise ParameterError(f"need at least one panel, got {n_panels}")
     if ncols < 1:
         raise ParameterError(f"ncols must be a positive integer, got {ncols}")
+    if fig is not None and not isinstance(fig, Figure):
+        raise ParameterError(f"fig must be a matplotlib Figure or None, got {type(fig).__name__}")
     ncols = min(ncols, n_panels)
     nrows = (n_panels - 1) // ncols + 1
-    fig, axes = plt.subplots(nrows, ncols, squeeze=False, sharey=sharey,
-                             figsize=(panel_size[0] * ncols, panel_size[1] * nrows))
+    size = (panel_size[0] * ncols, panel_size[1] * nrows)
+    if fig is None:
+        fig = plt.figure(figsize=size)
+    axes = fig.subplots(nrows, ncols, squeeze=False, sharey=sharey)
+    fixed_margins(fig, nrows, ncols)
     flat = list(axes.ravel())
     for extra in flat[n_panels:]:
         extra.set_visible(False)
     return fig, flat[:n_panels]
+
+
+def fixed_margins(fig: Figure, nrows: int = 1, ncols: int = 1, *, left: float = 0.8, right: float = 0.2,
+                  bottom: float = 0.55, top: float = 0.75, hgap: float = 0.95, wgap: float = 0.8) -> None:
+    """Place a grid of axes with margins and gaps given in inches.
+
+    A tight or constrained layout measures every text, which costs about one
+    extra draw of the figure; charts with known labels do with fixed room:
+    ``top`` for a title (and suptitle), ``left`` for y tick labels and label,
+    ``hgap`` between rows for x tick labels and the next panel's title.
+    """
+    width, height = fig.get_size_inches()
+    ax_w = max((width - left - right - (ncols - 1) * wgap) / ncols, 0.1)
+    ax_h = max((height - top - bottom - (nrows - 1) * hgap) / nrows, 0.1)
+    fig.subplots_adjust(left=min(left / width, 0.4), right=max(1 - right / width, 0.6),
+                        bottom=min(bottom / height, 0.4), top=max(1 - top / height, 0.6),
+                        wspace=wgap / ax_w, hspace=hgap / ax_h)
+
+
+def time_axis(ax: Axes, *, max_ticks: int = 7, y_ticks: int | None = 6) -> None:
+    """Few, short date labels on the x axis ('2016', 'Mar', ...) and at most ``y_ticks`` y ticks.
+
+    Text is the dearest part of drawing a chart, so time-series charts keep
+    their tick labels few and short. Only the given axes is changed.
+    """
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=max_ticks)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, show_offset=False))
+    if y_ticks is not None and ax.get_yscale() == "linear":
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=y_ticks))
+
+
+def is_time_index(index: pd.Index) -> bool:
+    """Whether ``index`` holds timestamps (drawn on a date axis)."""
+    return isinstance(index, pd.DatetimeIndex)
 
 
 def zero_line(ax: Axes, y: float = 0.0, *, vertical: bool = False) -> None:

@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 from factorlab.errors import ParameterError
 from factorlab.plotting._checks import check_option
 
-__all__ = ["table_to_html", "figure_to_png_bytes", "figure_to_svg", "figure_to_data_uri"]
+__all__ = ["figure_to_data_uri", "figure_to_png_bytes", "figure_to_svg", "table_to_html"]
 
 Formatter = str | Callable[[object], str]
 
@@ -122,14 +122,18 @@ def _figure(fig: Figure | Axes) -> Figure:
     return fig
 
 
-def figure_to_png_bytes(fig: Figure | Axes, *, dpi: int = 100) -> bytes:
-    """PNG image of a figure (or of the figure of an Axes), cropped to its content.
+def figure_to_png_bytes(fig: Figure | Axes, *, dpi: int = 100, tight: bool = True) -> bytes:
+    """PNG image of a figure (or of the figure of an Axes), by default cropped to its content.
 
     Parameters
     ----------
     fig : matplotlib.figure.Figure or matplotlib.axes.Axes
     dpi : int
         Resolution in dots per inch.
+    tight : bool
+        Crop to the drawn content (``bbox_inches='tight'``, which draws the
+        figure twice); False keeps the figure's own size and margins, for
+        figures laid out with fixed margins (about twice as fast).
 
     Returns
     -------
@@ -139,7 +143,7 @@ def figure_to_png_bytes(fig: Figure | Axes, *, dpi: int = 100) -> bytes:
     if not isinstance(dpi, (int, float)) or dpi <= 0:
         raise ParameterError(f"dpi must be a positive number, got {dpi!r}")
     buffer = io.BytesIO()
-    _figure(fig).savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    _figure(fig).savefig(buffer, format="png", dpi=dpi, bbox_inches="tight" if tight else None)
     return buffer.getvalue()
 
 
@@ -155,7 +159,7 @@ def figure_to_svg(fig: Figure | Axes) -> str:
     return buffer.getvalue().decode("utf-8")
 
 
-def figure_to_data_uri(fig: Figure | Axes, format: str = "png", *, dpi: int = 100) -> str:
+def figure_to_data_uri(fig: Figure | Axes, format: str = "png", *, dpi: int = 100, tight: bool = True) -> str:
     """``data:`` URI of a figure for ``<img src=...>`` in a self-contained HTML page.
 
     Parameters
@@ -165,6 +169,8 @@ def figure_to_data_uri(fig: Figure | Axes, format: str = "png", *, dpi: int = 10
         Image format.
     dpi : int
         Resolution for PNG.
+    tight : bool
+        Crop to the drawn content (see :func:`figure_to_png_bytes`).
 
     Returns
     -------
@@ -173,7 +179,7 @@ def figure_to_data_uri(fig: Figure | Axes, format: str = "png", *, dpi: int = 10
     """
     check_option(format, "format", ("png", "svg"))
     if format == "png":
-        payload, mime = figure_to_png_bytes(fig, dpi=dpi), "image/png"
+        payload, mime = figure_to_png_bytes(fig, dpi=dpi, tight=tight), "image/png"
     else:
         payload, mime = figure_to_svg(fig).encode("utf-8"), "image/svg+xml"
     return f"data:{mime};base64,{base64.b64encode(payload).decode('ascii')}"

@@ -8,9 +8,17 @@ from matplotlib.axes import Axes
 
 from factorlab.errors import ParameterError
 from factorlab.plotting._checks import as_frame, as_series, finite_values
-from factorlab.plotting._style import PALETTE, get_axes, period_colors, stats_box, zero_line
+from factorlab.plotting._style import (
+    PALETTE,
+    get_axes,
+    is_time_index,
+    period_colors,
+    stats_box,
+    time_axis,
+    zero_line,
+)
 
-__all__ = ["plot_top_bottom_quantile_turnover", "plot_factor_rank_autocorrelation"]
+__all__ = ["plot_factor_rank_autocorrelation", "plot_top_bottom_quantile_turnover"]
 
 
 def _top_bottom(frame: pd.DataFrame) -> pd.DataFrame:
@@ -57,6 +65,8 @@ def plot_top_bottom_quantile_turnover(turnover: pd.DataFrame, *, period: str | N
         kwargs = {"color": color, "lw": 0.8, "alpha": 0.7, **style}
         ax.plot(frame.index.to_numpy(), frame[column].to_numpy(dtype="float64", na_value=np.nan),
                 label=str(column), **kwargs)
+    if is_time_index(frame.index):
+        time_axis(ax)
     prefix = "" if period is None else f"{period} Period "
     ax.set(xlabel="", ylabel="Proportion Of Names New To Quantile",
            title=title if title is not None else f"{prefix}Top and Bottom Quantile Turnover")
@@ -101,6 +111,8 @@ def plot_factor_rank_autocorrelation(autocorr: pd.Series, *, period: str | None 
     ax.plot(autocorr.index.to_numpy(), autocorr.to_numpy(dtype="float64", na_value=np.nan),
             label="rank autocorrelation", **kwargs)
     zero_line(ax)
+    if is_time_index(autocorr.index):
+        time_axis(ax)
     stats_box(ax, [f"Mean {mean:.3f}"])
     prefix = "" if period is None else f"{period} Period "
     ax.set(xlabel="", ylabel="Autocorrelation Coefficient",

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
 from factorlab import plotting
 from factorlab.errors import ParameterError
 from factorlab.factor import FactorData, prepare_factor_data
+from factorlab.plotting._style import fixed_margins
 from factorlab.tears._analysis import FactorAnalysis
 from factorlab.tears._tearsheet import TearSheet
 
@@ -36,21 +36,33 @@ _PCT = "{:.2%}"
 _NUM = "{:.4f}"
 
 
-def _figure(width: float = 8.0, height: float = 3.6) -> Figure:
-    # fixed margins: much faster to render than constrained/tight layout
+def _figure(width: float = 8.0, height: float = 3.4, ncols: int = 1) -> Figure:
+    """A figure outside pyplot (nothing to close), with fixed margins: no tight layout to compute."""
     fig = Figure(figsize=(width, height))
-    fig.subplots_adjust(left=0.09, right=0.98, top=0.88, bottom=0.14, wspace=0.3)
+    fixed_margins(fig, 1, ncols)
     return fig
 
 
-def _axes(width: float = 8.0, height: float = 3.6):
+def _axes(width: float = 8.0, height: float = 3.4):
     fig = _figure(width, height)
     return fig, fig.subplots()
 
 
-def _detach(fig: Figure) -> Figure:
-    """Multi-panel plot functions may use pyplot; keep the figure but stop pyplot tracking it."""
-    plt.close(fig)
+def _fixed_layout(fig: Figure) -> Figure:
+    """Pin titles and axis labels at fixed offsets from their axes.
+
+    Left automatic, matplotlib places each title and axis label by measuring
+    every tick label of the axis (and its siblings) on each draw, which costs
+    as much as drawing them. Tear-sheet charts have no top tick labels and
+    short tick labels, so fixed offsets (in inches) give the same picture.
+    """
+    width, height = fig.get_size_inches()
+    for ax in fig.axes:
+        if ax.get_title():
+            ax.set_title(ax.get_title(), y=1.0)
+        box = ax.get_position()
+        ax.xaxis.set_label_coords(0.5, -0.42 / max(box.height * height, 0.1))
+        ax.yaxis.set_label_coords(-0.58 / max(box.width * width, 0.1), 0.5)
     return fig
 
 
@@ -69,10 +81,10 @@ def _returns(ts: TearSheet, a: FactorAnalysis) -> None:
     fig, ax = _axes()
     plotting.plot_quantile_returns_bar(a.mean_return_rate, ax=ax,
                                        title="Mean return by quantile (bps per bar)")
-    ts.add_figure("returns", "quantile_returns_bar", fig)
+    ts.add_figure("returns", "quantile_returns_bar", _fixed_layout(fig))
     fig, ax = _axes()
     plotting.plot_quantile_returns_violin(a.mean_return_by_date_rate, ax=ax)
-    ts.add_figure("returns", "quantile_returns_violin", fig)
+    ts.add_figure("returns", "quantile_returns_violin", _fixed_layout(fig))
     spread, std = a.spread
     ma_window = max(1, int(round(a.periods_per_year / 12)))
     for lab in a.fd.labels:
@@ -80,7 +92,7 @@ def _returns(ts: TearSheet, a: FactorAnalysis) -> None:
         plotting.plot_mean_return_spread(spread[lab], std[lab], ax=ax,
                                          moving_average=spread[lab].rolling(ma_window).mean(),
                                          title=f"Top minus bottom quantile mean return ({lab}), bps")
-        ts.add_figure("returns", f"spread_{lab}", fig)
+        ts.add_figure("returns", f"spread_{lab}", _fixed_layout(fig))
     for lab in a.fd.labels:
         cum = 1.0 + a.interleaved.cumulative(lab)
         fig, ax = _axes()
@@ -88,12 +100,12 @@ def _returns(ts: TearSheet, a: FactorAnalysis) -> None:
                                          benchmark=a.benchmark_growth(cum.index),
                                          title=f"Factor-weighted long-short portfolio, {lab} "
                                                f"interleaved sleeves (growth of 1)")
-        ts.add_figure("returns", f"cumulative_long_short_{lab}", fig)
+        ts.add_figure("returns", f"cumulative_long_short_{lab}", _fixed_layout(fig))
         fig, ax = _axes()
         plotting.plot_cumulative_returns_by_quantile(cum.drop(columns="long_short"), ax=ax,
                                                      title=f"Cumulative return by quantile, {lab} "
                                                            "interleaved sleeves (growth of 1)")
-        ts.add_figure("returns", f"cumulative_by_quantile_{lab}", fig)
+        ts.add_figure("returns", f"cumulative_by_quantile_{lab}", _fixed_layout(fig))
 
 
 def _information(ts: TearSheet, a: FactorAnalysis) -> None:
@@ -105,18 +117,18 @@ def _information(ts: TearSheet, a: FactorAnalysis) -> None:
         fig, ax = _axes()
         plotting.plot_ic_ts(ic, moving_average=ic.rolling(ma_window).mean(), ax=ax,
                             title=f"{lab} forward return information coefficient (IC)")
-        ts.add_figure("information", f"ic_ts_{lab}", fig)
-        fig = _figure(12, 3.6)
+        ts.add_figure("information", f"ic_ts_{lab}", _fixed_layout(fig))
+        fig = _figure(12, 3.6, ncols=3)
         ax1, ax2, ax3 = fig.subplots(1, 3)
         plotting.plot_ic_hist(ic, ax=ax1, title=f"{lab} IC histogram")
         plotting.plot_ic_qq(ic, ax=ax2, title=f"{lab} IC normal Q-Q")
         plotting.plot_monthly_ic_heatmap(a.monthly_ic[lab], period=lab, ax=ax3, annot=False)
-        ts.add_figure("information", f"ic_distribution_{lab}", fig)
+        ts.add_figure("information", f"ic_distribution_{lab}", _fixed_layout(fig))
     decay = a.ic_decay
     fig, ax = _axes()
     plotting.plot_ic_decay(decay["ic_mean"].set_axis(decay["label"]), std_err=decay["ic_std_err"]
                            .set_axis(decay["label"]), ax=ax)
-    ts.add_figure("information", "ic_decay", fig)
+    ts.add_figure("information", "ic_decay", _fixed_layout(fig))
     ts.add_table("information", "ic_decay_table", decay, fmt="{:.4f}")
 
 
@@ -129,19 +141,20 @@ def _turnover(ts: TearSheet, a: FactorAnalysis) -> None:
     for p, lab in zip(a.fd.periods, a.fd.labels):
         fig, ax = _axes()
         plotting.plot_top_bottom_quantile_turnover(a.top_bottom_turnover[lab], period=lab, ax=ax)
-        ts.add_figure("turnover", f"top_bottom_turnover_{lab}", fig)
+        ts.add_figure("turnover", f"top_bottom_turnover_{lab}", _fixed_layout(fig))
         fig, ax = _axes()
         plotting.plot_factor_rank_autocorrelation(a.rank_autocorrelation[lab], period=lab, ax=ax)
-        ts.add_figure("turnover", f"rank_autocorrelation_{lab}", fig)
+        ts.add_figure("turnover", f"rank_autocorrelation_{lab}", _fixed_layout(fig))
 
 
 def _events(ts: TearSheet, a: FactorAnalysis) -> None:
     ts.section("events", SECTIONS["events"])
     fig, ax = _axes()
     plotting.plot_quantile_average_cumulative_return(a.event_returns, ax=ax)
-    ts.add_figure("events", "event_returns", fig)
-    fig = _detach(plotting.plot_quantile_average_cumulative_return_by_quantile(a.event_returns, std_bar=True))
-    ts.add_figure("events", "event_returns_by_quantile", fig)
+    ts.add_figure("events", "event_returns", _fixed_layout(fig))
+    fig = plotting.plot_quantile_average_cumulative_return_by_quantile(a.event_returns, std_bar=True, ncols=3,
+                                                                       fig=Figure(figsize=(12, 6.4)))
+    ts.add_figure("events", "event_returns_by_quantile", _fixed_layout(fig))
 
 
 def _by_group(ts: TearSheet, a: FactorAnalysis) -> None:
@@ -151,9 +164,12 @@ def _by_group(ts: TearSheet, a: FactorAnalysis) -> None:
     ts.add_table("by_group", "ic_by_group", a.ic_by_group, fmt="{:.4f}")
     fig, ax = _axes(8, 4.5)
     plotting.plot_ic_by_group(a.ic_by_group, ax=ax)
-    ts.add_figure("by_group", "ic_by_group_bar", fig)
-    fig = _detach(plotting.plot_quantile_returns_bar_by_group(a.mean_return_by_group))
-    ts.add_figure("by_group", "quantile_returns_by_group", fig)
+    ts.add_figure("by_group", "ic_by_group_bar", _fixed_layout(fig))
+    index = a.mean_return_by_group.index
+    n_groups = index.get_level_values("group" if "group" in index.names else 0).nunique()
+    fig = plotting.plot_quantile_returns_bar_by_group(a.mean_return_by_group, ncols=3,
+                                                      fig=Figure(figsize=(12, 3.2 * -(-n_groups // 3))))
+    ts.add_figure("by_group", "quantile_returns_by_group", _fixed_layout(fig))
 
 
 _BUILDERS = {"summary": _summary, "returns": _returns, "information": _information,

@@ -112,7 +112,8 @@ class TearSheet:
     # ------------------------------------------------------------------ rendering
     def _image(self, name: str) -> str:
         if name not in self._images:
-            self._images[name] = figure_to_data_uri(self.figures[name], "png", dpi=self.dpi)
+            # the tear sheet's figures have fixed margins: no tight crop (it draws each figure twice)
+            self._images[name] = figure_to_data_uri(self.figures[name], "png", dpi=self.dpi, tight=False)
         return self._images[name]
 
     def _body(self) -> str:
