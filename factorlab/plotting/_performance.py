@@ -42,19 +42,19 @@ from factorlab.plotting._checks import as_frame, as_series
 
 __all__ = [
     "PERFORMANCE_COLORS",
+    "plot_annual_returns",
+    "plot_crisis_event",
     "plot_cumulative_vs_benchmark",
     "plot_daily_returns",
-    "plot_monthly_heatmap",
-    "plot_annual_returns",
-    "plot_return_distribution",
     "plot_drawdown_periods",
-    "plot_underwater",
+    "plot_exposure",
+    "plot_leverage",
+    "plot_monthly_heatmap",
+    "plot_return_distribution",
+    "plot_returns_per_trade",
     "plot_rolling_beta",
     "plot_rolling_sharpe",
-    "plot_leverage",
-    "plot_exposure",
-    "plot_returns_per_trade",
-    "plot_crisis_event",
+    "plot_underwater",
 ]
 
 #: Colours of the returns report (the reference report's conventions).
@@ -162,16 +162,8 @@ def plot_cumulative_vs_benchmark(cumulative: pd.Series, benchmark: pd.Series | N
         Lines labelled 'strategy' (and 'benchmark'); y data = ``cumulative``
         (or ``1 + cumulative`` with ``logy``).
     """
-    lines = {"strategy": _dated(cumulative, "cumulative")}
-    if benchmark is not None:
-        lines["benchmark"] = _dated(benchmark, "benchmark")
     ax = _axes(ax, (10.0, 4.0))
-    for label, series in lines.items():
-        y = _values(series) + (1.0 if logy else 0.0)
-        if logy and np.nanmin(y) <= 0:
-            raise ParameterError(f"{label} falls to -100% or below: a log scale needs 1 + cumulative > 0")
-        kwargs = {"color": PERFORMANCE_COLORS[label], "lw": 1.4 if label == "strategy" else 1.1}
-        ax.plot(_xdates(series.index), y, label=label, **(kwargs | style if label == "strategy" else kwargs))
+    _equity_lines(ax, cumulative, benchmark, logy, style)
     if logy:
         ax.set_yscale("log")
         ax.yaxis.set_major_locator(LogLocator(base=10.0, subs=(1.0, 1.5, 2.0, 3.0, 5.0, 7.0)))
@@ -185,6 +177,20 @@ def plot_cumulative_vs_benchmark(cumulative: pd.Series, benchmark: pd.Series | N
     ax.legend(loc="upper left", frameon=False)
     _finish(ax, title, "Cumulative returns" + (" (log scale)" if logy else ""))
     return ax
+
+
+def _equity_lines(ax: Axes, cumulative: pd.Series, benchmark: pd.Series | None, logy: bool,
+                  style: Mapping[str, object]) -> None:
+    """The strategy (blue) and benchmark (grey) lines; ``1 + cumulative`` with ``logy``."""
+    lines = {"strategy": _dated(cumulative, "cumulative")}
+    if benchmark is not None:
+        lines["benchmark"] = _dated(benchmark, "benchmark")
+    for label, series in lines.items():
+        y = _values(series) + (1.0 if logy else 0.0)
+        if logy and np.nanmin(y) <= 0:
+            raise ParameterError(f"{label} falls to -100% or below: a log scale needs 1 + cumulative > 0")
+        kwargs = {"color": PERFORMANCE_COLORS[label], "lw": 1.4 if label == "strategy" else 1.1}
+        ax.plot(_xdates(series.index), y, label=label, **(kwargs | dict(style) if label == "strategy" else kwargs))
 
 
 def _stems(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -575,14 +581,14 @@ def plot_crisis_event(cumulative: pd.Series, benchmark: pd.Series | None = None,
         Lines labelled 'strategy' (and 'benchmark'); x ticks at the first
         and last bar only.
     """
-    ax = plot_cumulative_vs_benchmark(cumulative, benchmark, ax=_axes(ax, (4.5, 3.0)), title=title or "Event",
-                                      **style)
-    legend = ax.get_legend()
-    if legend is not None:
-        legend.remove()
+    ax = _axes(ax, (4.5, 3.0))
+    _equity_lines(ax, cumulative, benchmark, False, style)  # no legend: the panels are small
+    ax.yaxis.set_major_formatter(_PCT)
+    _hline(ax, 0.0)
     first, last = _xdates(cumulative.index[[0, -1]])
     ax.xaxis.set_major_locator(FixedLocator([first, last]))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
+    _finish(ax, title or None, "Event")
     ax.yaxis.set_major_locator(MaxNLocator(nbins=4))
     ax.tick_params(labelsize=7)
     return ax

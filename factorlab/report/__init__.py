@@ -18,7 +18,6 @@ events in :data:`CRISIS_EVENTS`.
 from __future__ import annotations
 
 from factorlab.report._crisis import CRISIS_EVENTS, CrisisEvent, CrisisWindow, crisis_windows
-from factorlab.report._names import PLOT_NAMES
 from factorlab.report._html import (
     KPI_KEYS,
     TEMPLATE_KEYS,
@@ -26,20 +25,21 @@ from factorlab.report._html import (
     default_template_path,
     render_html,
 )
+from factorlab.report._names import PLOT_NAMES
 from factorlab.report._tearsheet import ROLLING_MONTHS, ReturnsTearSheet, create_returns_tear_sheet
 
 __all__ = [
-    "create_returns_tear_sheet",
-    "ReturnsTearSheet",
     "CRISIS_EVENTS",
+    "KPI_KEYS",
+    "PLOT_NAMES",
+    "ROLLING_MONTHS",
+    "TEMPLATE_KEYS",
     "CrisisEvent",
     "CrisisWindow",
+    "ReturnsTearSheet",
+    "create_returns_tear_sheet",
     "crisis_windows",
-    "PLOT_NAMES",
-    "KPI_KEYS",
-    "TEMPLATE_KEYS",
-    "ROLLING_MONTHS",
-    "render_html",
-    "default_template_path",
     "default_css_path",
+    "default_template_path",
+    "render_html",
 ]

@@ -17,7 +17,7 @@ import pandas as pd
 from factorlab.errors import ParameterError
 from factorlab.metrics import cumulative_returns, total_return
 
-__all__ = ["CrisisEvent", "CRISIS_EVENTS", "CrisisWindow", "crisis_windows"]
+__all__ = ["CRISIS_EVENTS", "CrisisEvent", "CrisisWindow", "crisis_windows"]
 
 
 @dataclass(frozen=True)

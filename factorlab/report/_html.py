@@ -57,8 +57,15 @@ from markupsafe import Markup, escape
 from factorlab.errors import ParameterError
 from factorlab.report._names import PLOT_NAMES
 
-__all__ = ["TEMPLATE_KEYS", "KPI_KEYS", "build_context", "render_html", "render_fragment",
-           "default_template_path", "default_css_path"]
+__all__ = [
+    "KPI_KEYS",
+    "TEMPLATE_KEYS",
+    "build_context",
+    "default_css_path",
+    "default_template_path",
+    "render_fragment",
+    "render_html",
+]
 
 _PCT = "pct"
 _RATIO = "ratio"
@@ -153,7 +160,7 @@ def _stats_table(sheet) -> Markup:
 
 def _drawdown_table(sheet) -> Markup:
     table = sheet.drawdowns
-    day = lambda ts: "not recovered" if pd.isna(ts) else f"{ts:%Y-%m-%d}"  # noqa: E731
+    day = lambda ts: "not recovered" if pd.isna(ts) else f"{ts:%Y-%m-%d}"
     cells = pd.DataFrame({
         "Peak": table["peak"].map(day), "Valley": table["valley"].map(day),
         "Recovery": table["recovery"].map(day), "Depth": table["depth"].map(lambda v: _fmt(v, _PCT)),

@@ -20,7 +20,7 @@ from factorlab.errors import (
     UnsortedDatesError,
 )
 
-__all__ = ["check_returns", "align_benchmark", "exposure_from_positions", "trade_returns"]
+__all__ = ["align_benchmark", "check_returns", "exposure_from_positions", "trade_returns"]
 
 _TRADE_RETURN_COLUMNS = ("return", "returns", "pnl_pct", "trade_return")
 

@@ -21,7 +21,7 @@ from factorlab.errors import ParameterError
 from factorlab.report import _inputs
 from factorlab.report._crisis import CRISIS_EVENTS, CrisisWindow, crisis_windows
 
-__all__ = ["ReturnsTearSheet", "create_returns_tear_sheet", "ROLLING_MONTHS"]
+__all__ = ["ROLLING_MONTHS", "ReturnsTearSheet", "create_returns_tear_sheet"]
 
 #: Trailing windows of the rolling beta and Sharpe charts, in months.
 ROLLING_MONTHS: tuple[int, int] = (6, 12)
