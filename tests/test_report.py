@@ -344,17 +344,26 @@ def test_svg_images_are_deterministic(daily):
     assert one.images["drawdown"] == two.images["drawdown"]
 
 
-def test_shared_axes_images_equal_fresh_figures(daily, rng):
-    """Charts rendered on a reused axes are pixel-identical to fresh figures."""
+@pytest.mark.parametrize("image_format", ["png", "svg"])
+def test_shared_axes_images_equal_fresh_figures(daily, rng, image_format):
+    """Charts and crisis panels rendered in turn on one reused axes equal those of fresh figures.
+
+    PNG: pixel-identical; SVG: the same document (the shared text metrics and
+    frozen ticks of the report path change nothing).
+    """
     from factorlab.report import _figures
 
     strat, bench = daily
     pos = pd.DataFrame({"A": 60.0, "B": -40.0, "cash": 80.0}, index=strat.index)
     sheet = create_returns_tear_sheet(strat, bench, positions=pos, trades=pd.Series(rng.normal(0, 0.02, 50)),
-                                      periods_per_year=PPY, image_format="png")
+                                      periods_per_year=PPY, image_format=image_format)
     for name in PLOT_NAMES:
-        fresh = _figures.figure_data_uri(_figures.build_figure(sheet, name), "png", sheet.dpi)
+        fresh = _figures.figure_data_uri(_figures.build_figure(sheet, name), image_format, sheet.dpi)
         assert sheet.images[name] == fresh, name
+    assert len(sheet.crisis) >= 2
+    for window, uri in zip(sheet.crisis, sheet.crisis_images):
+        fresh = _figures.figure_data_uri(_figures.build_crisis_figure(window), image_format, sheet.dpi)
+        assert uri == fresh, window.title
 
 
 @pytest.mark.parametrize("bars, tz", [(3, None), (60, "America/New_York")])

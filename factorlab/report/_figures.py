@@ -13,7 +13,7 @@ import multiprocessing
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 
-from matplotlib import rc_context
+from matplotlib import rc_context, rcParams
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_mixed import MixedModeRenderer
 from matplotlib.backends.backend_svg import FigureCanvasSVG, RendererSVG
@@ -24,7 +24,7 @@ from factorlab.errors import ParameterError
 from factorlab.plotting import _performance as pp
 from factorlab.report._names import PLOT_NAMES
 
-__all__ = ["PLOT_NAMES", "build_figure", "figure_data_uri", "render_all"]
+__all__ = ["PLOT_NAMES", "build_crisis_figure", "build_figure", "figure_data_uri", "render_all"]
 
 _WIDE, _HALF = (10.0, 3.4), (5.0, 3.4)
 
@@ -74,8 +74,6 @@ _CHARTS: dict[str, tuple[Callable, Callable | tuple, Callable]] = {
 }
 
 assert tuple(_CHARTS) == PLOT_NAMES, "chart registry and PLOT_NAMES disagree"
-#: Charts drawn on a shared, reset axes (all but the variable-size heatmap).
-_REUSABLE = frozenset(PLOT_NAMES) - {"monthly_heatmap"}
 
 
 def build_figure(sheet, name: str) -> Figure | None:
@@ -203,29 +201,6 @@ def _freeze_ticks(ax: Axes) -> None:
         axis.set_major_formatter(formatter)
 
 
-def _crisis_uris(windows, image_format: str, dpi: int, metrics: dict) -> list[str]:
-    """Crisis panels sharing one Figure and Axes.
-
-    Each event's artists are removed after its image is taken, so the axes
-    (and its tick objects) are built once.
-    """
-    if not windows:
-        return []
-    fig = _figure((3.4, 2.2), (0.5, 0.35, 0.3, 0.3))
-    ax = fig.add_subplot()
-    images = []
-    for window in windows:
-        for artist in [*ax.lines, *ax.collections, *ax.patches, *ax.texts]:
-            artist.remove()
-        ax.relim()
-        ax.autoscale()
-        pp.plot_crisis_event(window.cumulative, window.benchmark, ax=ax, title=window.title)
-        ax.title.set_fontsize(9)
-        _freeze_ticks(ax)
-        images.append(_image_uri(fig, image_format, dpi, metrics))
-    return images  # the figure is not registered anywhere: dropping it frees it (no costly clear())
-
-
 # ------------------------------------------------------- parallel rendering
 #: Rough relative cost of each image, to balance the work across processes.
 _COST = {"monthly_heatmap": 3.0, "distribution": 1.3, "crisis": 0.4}
@@ -234,9 +209,13 @@ _FORKED_SHEET = None  # the sheet a forked worker renders (inherited at fork tim
 Job = tuple[str, object]  # ('chart', name) or ('crisis', index)
 
 
-def _reset_axes(ax: Axes) -> None:
-    """Return a used axes to a blank state (artists, legend, scales, labels, limits)."""
-    for artist in [*ax.lines, *ax.collections, *ax.patches, *ax.texts, *ax.images]:
+def _reset_axes(ax: Axes, tick_style: bool = False) -> None:
+    """Return a used axes to a blank state (artists, legend, scales, labels, limits).
+
+    ``tick_style``: also restore the default tick length and label size
+    (after a chart that restyled them: heatmap, crisis panel).
+    """
+    for artist in [*ax.lines, *ax.collections, *ax.patches, *ax.texts, *ax.images, *ax.artists]:
         artist.remove()
     ax.containers.clear()
     if ax.get_legend() is not None:
@@ -247,6 +226,15 @@ def _reset_axes(ax: Axes) -> None:
     ax.set_ylabel("")
     ax.set_title("", loc="left")
     ax.grid(False)
+    ax.set_axisbelow(rcParams["axes.axisbelow"])
+    for side, spine in ax.spines.items():
+        spine.set_visible(rcParams[f"axes.spines.{side}"])
+    if tick_style:
+        for axis, prefix in ((ax.xaxis, "xtick"), (ax.yaxis, "ytick")):
+            axis.set_tick_params(which="major", length=rcParams[f"{prefix}.major.size"],
+                                 labelsize=rcParams[f"{prefix}.labelsize"])
+    ax.xaxis.set_inverted(False)  # the heatmap puts its first year on top
+    ax.yaxis.set_inverted(False)
     ax.set_autoscale_on(True)
     ax.relim()
     ax.autoscale_view()
@@ -262,50 +250,62 @@ def _resize(fig: Figure, size: tuple[float, float],
                         bottom=bottom / height)
 
 
-def _chart_uris(sheet, names: list[str], metrics: dict) -> list[str]:
-    """Charts share one Figure and Axes, resized and reset between charts.
+_CRISIS_SIZE, _CRISIS_MARGINS = (3.4, 2.2), (0.5, 0.35, 0.3, 0.3)
+#: Charts that restyle the ticks (length, label size) of the axes they draw on.
+_TICK_STYLING = frozenset({"monthly_heatmap", "crisis"})
 
-    Building an axes and its ticks is a large part of a small chart's cost;
-    the images equal those of fresh figures (a test compares them). The
-    variable-size heatmap, which restyles its ticks, gets its own figure.
-    """
-    ax: Axes | None = None
-    uris = []
-    for name in names:
-        _applies, size, draw = _CHARTS[name]
-        if callable(size) or name not in _REUSABLE:
-            fig = build_figure(sheet, name)
-            _freeze_ticks(fig.axes[0])
-            uris.append(_image_uri(fig, sheet.image_format, sheet.dpi, metrics))
-            continue
-        if ax is None:
-            ax = _figure(size).add_subplot()
-        else:
-            _reset_axes(ax)
-            _resize(ax.figure, size)
-        draw(sheet, ax)
-        _freeze_ticks(ax)
-        uris.append(_image_uri(ax.figure, sheet.image_format, sheet.dpi, metrics))
-    return uris  # the figures are not registered anywhere: dropping them frees them
+
+def _draw_crisis(window, ax: Axes) -> None:
+    pp.plot_crisis_event(window.cumulative, window.benchmark, ax=ax, title=window.title)
+    ax.title.set_fontsize(9)
+
+
+def build_crisis_figure(window) -> Figure:
+    """The Figure of one crisis panel (a :class:`CrisisWindow` of ``sheet.crisis``)."""
+    fig = _figure(_CRISIS_SIZE, _CRISIS_MARGINS)
+    _draw_crisis(window, fig.add_subplot())
+    return fig
+
+
+def _draw_job(sheet, job: Job, ax: Axes) -> None:
+    kind, key = job
+    if kind == "crisis":
+        _draw_crisis(sheet.crisis[key], ax)
+    else:
+        _CHARTS[key][2](sheet, ax)
+
+
+def _job_size(sheet, job: Job) -> tuple[tuple[float, float], tuple[float, float, float, float]]:
+    if job[0] == "crisis":
+        return _CRISIS_SIZE, _CRISIS_MARGINS
+    size = _CHARTS[job[1]][1]
+    return (size(sheet) if callable(size) else size), _MARGINS
 
 
 def _run_jobs(sheet, jobs: list[Job]) -> list[str]:
-    """Render jobs in this process; charts and crisis panels reuse axes (see _chart_uris).
+    """Render jobs in this process, all on one Figure and Axes, resized and reset between images.
 
-    One rc context and one text-metrics cache serve every image of the call.
+    Building an axes and its ticks is a large part of a small chart's cost;
+    the images equal those of fresh figures (a test compares them). One rc
+    context and one text-metrics cache serve every image of the call.
     """
-    out: dict[int, str] = {}
+    ax: Axes | None = None
+    restyled = False
     metrics: dict = {}
-    crisis = [(pos, job[1]) for pos, job in enumerate(jobs) if job[0] == "crisis"]
-    charts = [(pos, job[1]) for pos, job in enumerate(jobs) if job[0] == "chart"]
+    uris = []
     with rc_context(_IMAGE_RC):
-        for (pos, _name), uri in zip(charts, _chart_uris(sheet, [name for _pos, name in charts], metrics)):
-            out[pos] = uri
-        if crisis:
-            windows = [sheet.crisis[i] for _pos, i in crisis]
-            for (pos, _i), uri in zip(crisis, _crisis_uris(windows, sheet.image_format, sheet.dpi, metrics)):
-                out[pos] = uri
-    return [out[pos] for pos in range(len(jobs))]
+        for job in jobs:
+            size, margins = _job_size(sheet, job)
+            if ax is None:
+                ax = _figure(size, margins).add_subplot()
+            else:
+                _reset_axes(ax, tick_style=restyled)
+                _resize(ax.figure, size, margins)
+            _draw_job(sheet, job, ax)
+            restyled = (job[0] if job[0] == "crisis" else job[1]) in _TICK_STYLING
+            _freeze_ticks(ax)
+            uris.append(_image_uri(ax.figure, sheet.image_format, sheet.dpi, metrics))
+    return uris  # the figure is not registered anywhere: dropping it frees it (no costly clear())
 
 
 def _run_forked(jobs: list[Job]) -> list[str]:
