@@ -271,3 +271,62 @@ def test_inputs_not_mutated():
     pd.testing.assert_frame_equal(PRICES, prices)
     pd.testing.assert_frame_equal(fd.frame, frame)
     pd.testing.assert_frame_equal(fd.factor, factor)
+
+
+# --------------------------------------------------------------------------- window sums vs the reference
+@pytest.fixture(scope="module")
+def gappy_fd(sp500_prices, sp500_sectors, reversal_factor):
+    """40 assets, 15 event dates, prices with gaps (NaN) inside the event windows."""
+    prices = sp500_prices.iloc[:400, :40].copy()
+    prices.iloc[100:104, 2] = np.nan
+    prices.iloc[200:230, 7] = np.nan
+    prices.iloc[350:, 11] = np.nan  # delisted
+    dates = prices.index[60:380:22]
+    idx = reversal_factor.index
+    sub = reversal_factor[idx.get_level_values("asset").isin(prices.columns) & idx.get_level_values("date").isin(dates)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return fl.prepare_factor_data(sub, prices, periods=(1,), groupby=sp500_sectors, max_loss=0.5)
+
+
+@pytest.mark.parametrize("options", OPTIONS, ids=lambda o: "-".join(o))
+def test_missing_prices_in_windows_match_reference_loop(gappy_fd, options):
+    fd = gappy_fd
+    kw = dict(demeaned=True, group_adjust=False, by_group=False) | options
+    ref = reference_table(fd.frame, fd.prices, 6, 12, **kw)
+    ours = fl.average_cumulative_return_by_quantile(fd, periods_before=6, periods_after=12, **kw)
+    assert list(ours.index) == list(ref.index)
+    np.testing.assert_allclose(ours.to_numpy(), ref.to_numpy(dtype=float), rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.parametrize("options", OPTIONS, ids=lambda o: "-".join(o))
+def test_window_sums_equal_the_per_offset_table(gappy_fd, options):
+    from factorlab.factor import _events
+
+    fd = gappy_fd
+    kw = dict(demeaned=True, group_adjust=False, by_group=False) | options
+    offsets = _events.check_window(6, 12)
+    need = kw["group_adjust"] or kw["by_group"]
+    d_idx, a_idx, _, qcode, gcode, g_labels = _events.fd_codes(fd, need)
+    n_groups = len(g_labels) if need else 1
+    fast = _events.fast_event_table(fd, fd.prices, offsets, d_idx, a_idx, qcode, gcode, n_groups, **kw)
+    grid = _events._grid_for(fd, fd.prices, d_idx, a_idx, relative=True)
+    slow = _events.event_table(grid, offsets, qcode, gcode, n_groups, **kw)
+    assert fast is not None
+    for a, b in zip(fast, slow):
+        np.testing.assert_allclose(a, b, rtol=RTOL, atol=ATOL)
+
+
+def test_zero_price_takes_the_per_offset_path():
+    prices = PRICES.copy()
+    prices.loc[BARS[0], "C"] = 0.0  # C's return out of bar0 would be infinite
+    fd = tiny_fd()
+    from factorlab.factor import _events
+
+    d_idx, a_idx, _, qcode, _, _ = _events.fd_codes(fd, False)
+    assert _events.fast_event_table(fd, prices, np.arange(-1, 2), d_idx, a_idx, qcode, None, 1,
+                                    True, False, False) is None
+    out = fl.average_cumulative_return_by_quantile(fd, prices, periods_before=1, periods_after=1,
+                                                   demeaned=False)
+    # d1 Q2 = {C, D}: C from bar1 back to bar0 is 0/10 - 1 = -1, D 0 -> -1/2; d2 {D, A} 1/4 - 1/12 -> 1/12
+    np.testing.assert_allclose(out.loc[(2, "mean"), -1], (-0.5 + 1 / 12 + 0) / 3, rtol=1e-12)

@@ -223,3 +223,57 @@ def test_bad_options_raise(small_frame):
         fl.mean_information_coefficient(fd, by_time="fortnight")
     with pytest.raises(ParameterError, match="offset"):
         fl.mean_information_coefficient(fd, by_time=3)
+
+
+# --------------------------------------------------------------------------- IC decay
+def _decay_reference(fd: FactorData, prices: pd.DataFrame, horizon: int) -> tuple[float, float]:
+    """Plain per-date loop: scipy's spearmanr of the kept factor values with P[t+h]/P[t] - 1."""
+    from scipy import stats
+
+    ics = []
+    for date in fd.dates:
+        i = prices.index.get_loc(date)
+        if i + horizon >= len(prices):
+            continue
+        f = fd.factor.loc[date].dropna()
+        r = (prices.iloc[i + horizon] / prices.iloc[i] - 1)[f.index]
+        ok = r.notna()
+        if ok.sum() < 2 or f[ok].nunique() < 2 or r[ok].nunique() < 2:
+            continue
+        ics.append(stats.spearmanr(f[ok], r[ok])[0])
+    ics = np.array(ics)
+    return ics.mean(), ics.std(ddof=1) / np.sqrt(len(ics))
+
+
+def _within(factor: pd.Series, prices: pd.DataFrame) -> pd.Series:
+    idx = factor.index
+    return factor[idx.get_level_values(0).isin(prices.index) & idx.get_level_values(1).isin(prices.columns)]
+
+
+def test_ic_decay_matches_a_per_date_loop(reversal_factor, sp500_prices):
+    prices = sp500_prices.iloc[:120, :80].copy()
+    prices.iloc[40:47, 3] = np.nan  # a gap: those dates rank the factor again without that asset
+    prices.iloc[60:, 5] = np.nan  # a delisting
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fd = fl.prepare_factor_data(_within(reversal_factor, prices), prices, periods=(1, 5), max_loss=0.5)
+    out = fl.ic_decay(fd, horizons=(1, 2, 7, 30))
+    assert list(out.index) == [1, 2, 7, 30]
+    assert list(out["label"]) == ["1D", "2D", "7D", "30D"]
+    for h in out.index:
+        mean, se = _decay_reference(fd, prices, h)
+        np.testing.assert_allclose(out.loc[h, ["ic_mean", "ic_std_err"]].to_numpy(dtype=float), [mean, se],
+                                   rtol=1e-10)
+    # its own periods: the same numbers as the information coefficient
+    ic = fl.information_coefficient(fd)
+    np.testing.assert_allclose(out.loc[1, "ic_mean"], ic["1D"].mean(), rtol=1e-12)
+
+
+def test_ic_decay_default_horizons_and_prices_needed(reversal_factor, sp500_prices):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        prices = sp500_prices.iloc[:80, :40]
+        fd = fl.prepare_factor_data(_within(reversal_factor, prices), prices, periods=(1, 4), max_loss=0.5)
+    assert list(fl.ic_decay(fd).index) == [1, 2, 3, 4, 5, 10, 15, 20]
+    with pytest.raises(ParameterError, match="prices"):
+        fl.ic_decay(FactorData.from_frame(fd.frame))

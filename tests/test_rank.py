@@ -83,3 +83,22 @@ def test_factor_package_does_not_import_scipy_stats_or_statsmodels():
             "print(sorted(m for m in sys.modules if m.startswith(('scipy.stats', 'statsmodels'))))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_values_differing_in_the_lowest_bits_are_ordered_exactly():
+    # keys keep the high bits of the value and the column in the low bits: values a few ulps apart
+    # can be packed out of order; those rows are sorted again
+    base = 1.0 + np.arange(12)[::-1] * np.finfo(float).eps
+    x = np.vstack([base, -base, np.r_[base[:6], np.nan, base[7:]], np.full(12, 0.5)])
+    np.testing.assert_array_equal(rank_rows(x), scipy_ranks(x))
+
+
+def test_argsort_branch_for_wide_rows(monkeypatch):
+    from factorlab.factor import _rank
+
+    rng = np.random.default_rng(11)
+    x = np.round(rng.normal(size=(9, 30)), 1)
+    x[rng.random(x.shape) < 0.2] = np.nan
+    x[0, :3] = [np.inf, -np.inf, np.inf]
+    monkeypatch.setattr(_rank, "_PACK_MAX_BITS", 2)
+    np.testing.assert_array_equal(rank_rows(x), scipy_ranks(x))

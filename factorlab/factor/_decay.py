@@ -8,11 +8,33 @@ import numpy as np
 import pandas as pd
 
 from factorlab.errors import ParameterError
-from factorlab.factor._forward import check_periods, forward_returns
+from factorlab.factor._forward import check_periods, period_label
 from factorlab.factor._information import _row_spearman
 from factorlab.factor._prepare import FactorData
 
 __all__ = ["ic_decay"]
+
+
+def _returns_at(prices: np.ndarray, rows: np.ndarray, start: int, horizon: int) -> np.ndarray:
+    """``P[t+start+h] / P[t+start] - 1`` for the price rows ``rows`` (NaN past the end or from a 0 price)."""
+    n_bars = prices.shape[0]
+    out = np.full((len(rows), prices.shape[1]), np.nan)
+    r0 = rows + start
+    ok = r0 + horizon < n_bars
+    if not ok.any():
+        return out
+    i = np.flatnonzero(ok)
+    lo = i[0]
+    if i[-1] - lo == len(i) - 1 and np.all(np.diff(r0[i]) == 1):  # consecutive bars: slices, no gathers
+        p0 = prices[r0[lo]:r0[i[-1]] + 1]
+        p1 = prices[r0[lo] + horizon:r0[i[-1]] + horizon + 1]
+    else:
+        p0, p1 = prices[r0[i]], prices[r0[i] + horizon]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = p1 / p0 - 1.0
+    r[p0 == 0] = np.nan  # no return out of a bankrupt price
+    out[i] = r
+    return out
 
 
 def ic_decay(fd: FactorData, horizons: Sequence[int] | None = None) -> pd.DataFrame:
@@ -33,6 +55,12 @@ def ic_decay(fd: FactorData, horizons: Sequence[int] | None = None) -> pd.DataFr
         and ``ic_std_err`` (standard error of the mean over dates). The IC is
         computed on the kept entries of ``fd`` whose return at that horizon
         exists (dates near the end of the data drop out for long horizons).
+
+    Notes
+    -----
+    The factor is ranked once (``fd.factor_ranks``) and reused for every
+    horizon on the dates where all kept entries have a return; only the
+    returns are ranked per horizon.
     """
     if fd.prices is None:
         raise ParameterError("ic_decay needs a FactorData built with prices")
@@ -40,16 +68,20 @@ def ic_decay(fd: FactorData, horizons: Sequence[int] | None = None) -> pd.DataFr
     if horizons is None:
         horizons = sorted({h for h in (1, 2, 3, 5, 10, 15, 20, *fd.periods) if h < n_bars})
     horizons = check_periods(horizons, n_bars)
-    fwd = forward_returns(fd.prices[fd.assets], horizons, delay=fd.delay)
+    cols = fd.prices.columns.get_indexer(fd.assets)
+    if (cols < 0).any():
+        raise ParameterError(f"the prices of the FactorData lack {int((cols < 0).sum())} of its assets, "
+                             f"e.g. {fd.assets[cols < 0][0]!r}")
+    prices = fd.prices.to_numpy(dtype="float64")
+    if not np.array_equal(cols, np.arange(prices.shape[1])):
+        prices = prices[:, cols]
     rows = fd.prices.index.get_indexer(fd.dates)
-    x = fd.factor.to_numpy()
+    x = fd.factor.to_numpy(dtype="float64")
     out = []
-    for h, label in zip(fwd.periods, fwd.labels):
-        r = fwd.returns[label].to_numpy()[rows]
-        valid = fd.mask & ~np.isnan(r)
-        ic = _row_spearman(x, r, valid)
+    for h in horizons:
+        r = _returns_at(prices, rows, fd.delay, h)
+        ic = _row_spearman(x, r, fd.mask, fd.factor_ranks)
         ic = ic[~np.isnan(ic)]
         se = ic.std(ddof=1) / np.sqrt(len(ic)) if len(ic) > 1 else np.nan
-        out.append((h, label, ic.mean() if len(ic) else np.nan, se))
-    frame = pd.DataFrame(out, columns=["horizon", "label", "ic_mean", "ic_std_err"]).set_index("horizon")
-    return frame
+        out.append((h, period_label(h, fd.prices.index), ic.mean() if len(ic) else np.nan, se))
+    return pd.DataFrame(out, columns=["horizon", "label", "ic_mean", "ic_std_err"]).set_index("horizon")

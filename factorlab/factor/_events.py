@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numpy.lib.stride_tricks import sliding_window_view
 
 from factorlab.data._validate import validate_prices
 from factorlab.errors import ParameterError
@@ -195,6 +196,126 @@ def table_frame(mean: np.ndarray, std: np.ndarray, present: np.ndarray, q_labels
     return pd.DataFrame(values, index=index, columns=pd.RangeIndex(offsets[0], offsets[-1] + 1))
 
 
+# --------------------------------------------------------------------------- the fast path
+#: Cells (dates x buckets x assets) of the per-block bucket weight array.
+_WINDOW_BLOCK_CELLS = 2**19
+
+
+def _window_sums(weights_of, rows: np.ndarray, panel: np.ndarray, n_before: int, n_after: int,
+                 n_buckets: int) -> np.ndarray:
+    """Per (date, bucket, offset) weighted sums of the panel rows around each date.
+
+    ``out[t, b, j] = sum_a weights_of(block)[t, b, a] * panel[rows[t] + offsets[j], a]``
+    (0 outside the panel): one small matrix product per date, batched by
+    ``np.matmul`` over a strided window view of the (padded) panel, so no
+    (dates x assets x offsets) array is ever built.
+    """
+    n_bars, n_assets = panel.shape
+    width = n_before + n_after + 1
+    padded = np.zeros((n_bars + width - 1, n_assets))
+    padded[n_before:n_before + n_bars] = panel
+    np.nan_to_num(padded, copy=False)  # a missing price adds nothing
+    windows = sliding_window_view(padded, width, axis=0)  # (n_bars, assets, width): window of bar r at [r]
+    out = np.empty((len(rows), n_buckets, width))
+    # blocks of dates: the weights (and gathered windows) stay a few MB
+    step = max(1, _WINDOW_BLOCK_CELLS // max(n_assets * max(n_buckets, width), 1))
+    for lo in range(0, len(rows), step):
+        hi = min(lo + step, len(rows))
+        r = rows[lo:hi]
+        win = windows[r[0]:r[-1] + 1] if r[-1] - r[0] == hi - lo - 1 else windows[r]
+        np.matmul(weights_of(lo, hi), win, out=out[lo:hi])
+    return out
+
+
+def fast_event_table(fd: FactorData, values: pd.DataFrame, offsets: np.ndarray, d_idx: np.ndarray,
+                     a_idx: np.ndarray, qcode: np.ndarray, gcode: np.ndarray | None, n_groups: int,
+                     demeaned: bool, group_adjust: bool, by_group: bool
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """:func:`event_table` for price returns, by window sums instead of a pass per offset.
+
+    The mean of ``P[t+k] / P[t] - 1`` over a (date, bucket) is
+    ``sum(P[t+k] * (1 / P[t])) / count - 1``: the sums over the bucket's names
+    are, for all offsets at once, a product of the bucket's ``1 / P[t]``
+    weights with the window of price rows around the date. Counts are
+    products with the window of price presence. Demeaning subtracts the
+    universe's mean, formed from the same sums. Offset 0 is exactly 0.
+
+    Returns None (use :func:`event_table`) when a price of the panel is 0 (the
+    returns out of it are infinite) or a factor date is not a price bar.
+    """
+    rows = values.index.get_indexer(fd.dates)
+    if len(d_idx) == 0 or (rows < 0).any() or len(offsets) == 0:
+        return None
+    cols = values.columns.get_indexer(fd.assets)
+    have = cols >= 0
+    src = values.to_numpy(dtype="float64")
+    if have.all() and np.array_equal(cols, np.arange(src.shape[1])):
+        panel = src
+    else:
+        panel = np.full((len(values.index), len(fd.assets)), np.nan)
+        panel[:, have] = src[:, cols[have]]
+    if (panel == 0).any():
+        return None
+    n_q = int(qcode.max()) + 1 if len(qcode) else 0
+    split = by_group or group_adjust
+    n_b = n_q * n_groups if split else n_q
+    bucket = qcode * n_groups + gcode if split else qcode
+    present = np.bincount(bucket[have[a_idx]], minlength=n_b) > 0  # events whose asset has prices
+    start = panel[rows[d_idx], a_idx]
+    ok = ~np.isnan(start)
+    d_idx, a_idx, bucket = d_idx[ok], a_idx[ok], bucket[ok]
+    inv = 1.0 / start[ok]
+    bounds = np.searchsorted(d_idx, np.arange(len(rows) + 1))  # events are sorted by date
+    n_assets = panel.shape[1]
+
+    def block_weights(values_of_events: np.ndarray):
+        def weights(lo: int, hi: int) -> np.ndarray:
+            e0, e1 = bounds[lo], bounds[hi]
+            w = np.zeros((hi - lo, n_b, n_assets))
+            np.put(w, ((d_idx[e0:e1] - lo) * n_b + bucket[e0:e1]) * n_assets + a_idx[e0:e1],
+                   values_of_events[e0:e1])
+            return w
+        return weights
+
+    before, after = -int(offsets[0]), int(offsets[-1])
+    present_price = ~np.isnan(panel)
+    sums = _window_sums(block_weights(inv), rows, panel, before, after, n_b)
+    ones = np.ones(len(inv))
+    if present_price.all():  # counts: names of the bucket, on offsets inside the price bars
+        n_ev = np.bincount(np.repeat(np.arange(len(rows)), np.diff(bounds)) * n_b + bucket,
+                           minlength=len(rows) * n_b).reshape(len(rows), n_b)
+        inside = (rows[:, None] + offsets[None, :] >= 0) & (rows[:, None] + offsets[None, :] < panel.shape[0])
+        counts = n_ev[:, :, None] * inside[:, None, :]
+    else:
+        counts = _window_sums(block_weights(ones), rows, present_price.astype("float64"), before, after, n_b)
+    return _table_from_sums(sums, counts, offsets, n_q, n_groups, demeaned, group_adjust, by_group, present)
+
+
+def _table_from_sums(sums, counts, offsets, n_q, n_groups, demeaned, group_adjust, by_group, present):
+    """Mean and std over dates of the per-date bucket means (see :func:`event_table`)."""
+    n_d = sums.shape[0]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per_date = sums / counts - 1.0
+        if group_adjust:  # universe: the date's names of the same group
+            s = sums.reshape(n_d, n_q, n_groups, -1).sum(axis=1)
+            c = counts.reshape(n_d, n_q, n_groups, -1).sum(axis=1)
+            universe = np.broadcast_to((s / c - 1.0)[:, None], (n_d, n_q, n_groups, s.shape[-1]))
+            per_date = per_date - universe.reshape(per_date.shape)
+        elif demeaned:
+            universe = sums.sum(axis=1) / counts.sum(axis=1) - 1.0
+            per_date = per_date - universe[:, None, :]
+    zero = np.flatnonzero(offsets == 0)
+    per_date[:, :, zero] = np.where(counts[:, :, zero] > 0, 0.0, np.nan)  # P[t] / P[t] - 1, exactly
+    pooled = group_adjust and not by_group
+    if pooled:
+        present = present.reshape(n_q, n_groups).any(axis=1)
+        samples = per_date.reshape(n_d, n_q, n_groups, -1).transpose(1, 0, 2, 3).reshape(n_q, n_d * n_groups, -1)
+        mean, std = _nan_stats(samples, axis=1)
+    else:
+        mean, std = _nan_stats(per_date, axis=0)
+    return mean, std, present
+
+
 # --------------------------------------------------------------------------- FactorData glue
 def _price_values(fd: FactorData, prices: pd.DataFrame | None) -> pd.DataFrame:
     if prices is None:
@@ -203,6 +324,18 @@ def _price_values(fd: FactorData, prices: pd.DataFrame | None) -> pd.DataFrame:
                                  "with prices (prepare_factor_data, FactorData.from_frame(..., prices=))")
         return fd.prices
     return validate_prices(prices)
+
+
+def _label_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted unique labels and the code of each value (``np.unique(..., return_inverse=True)``),
+    by counting when the labels are small non-negative integers (quantiles)."""
+    if len(values) and np.all(values == np.floor(values)) and 0 <= values.min() and values.max() < 1e6:
+        ints = values.astype(np.int64)
+        seen = np.bincount(ints) > 0
+        codes = np.cumsum(seen) - 1
+        return np.flatnonzero(seen).astype(values.dtype), codes[ints]
+    labels, codes = np.unique(values, return_inverse=True)
+    return labels, codes.reshape(-1)
 
 
 def fd_codes(fd: FactorData, need_groups: bool) -> tuple:
@@ -218,7 +351,7 @@ def fd_codes(fd: FactorData, need_groups: bool) -> tuple:
         raise ParameterError("group_adjust=True and by_group=True need groups: prepare the factor "
                              "with groupby= (or a frame with a 'group' column)")
     date_idx, asset_idx = np.nonzero(fd.mask)
-    q_labels, qcode = np.unique(fd.quantile.to_numpy()[date_idx, asset_idx], return_inverse=True)
+    q_labels, qcode = _label_codes(fd.quantile.to_numpy()[fd.mask])  # same order as np.nonzero
     gcode, g_labels = None, None
     if need_groups:
         gcode, g_labels = pd.factorize(fd.group.to_numpy(dtype=object)[date_idx, asset_idx], sort=True)
@@ -355,7 +488,13 @@ def average_cumulative_return_by_quantile(
     values = _price_values(fd, prices)
     need_groups = group_adjust or by_group
     d_idx, a_idx, q_labels, qcode, gcode, g_labels = fd_codes(fd, need_groups)
-    grid = _grid_for(fd, values, d_idx, a_idx, relative=True)
     n_groups = len(g_labels) if need_groups else 1
-    mean, std, present = event_table(grid, offsets, qcode, gcode, n_groups, demeaned, group_adjust, by_group)
+    fast = fast_event_table(fd, values, offsets, d_idx, a_idx, qcode, gcode, n_groups, demeaned, group_adjust,
+                            by_group)
+    if fast is not None:
+        mean, std, present = fast
+    else:
+        grid = _grid_for(fd, values, d_idx, a_idx, relative=True)
+        mean, std, present = event_table(grid, offsets, qcode, gcode, n_groups, demeaned, group_adjust,
+                                         by_group)
     return table_frame(mean, std, present, q_labels, g_labels if by_group else None, offsets)

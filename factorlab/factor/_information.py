@@ -94,7 +94,8 @@ def _row_spearman(x: np.ndarray, y: np.ndarray, mask: np.ndarray, rx: np.ndarray
     Average ranks for ties; NaN for rows with fewer than two valid pairs or
     with a constant rank vector (all-equal factor or returns). ``rx`` may give
     the ranks of ``x`` over the ``mask`` cells (NaN or anything elsewhere),
-    computed beforehand; it is used where ``y`` has no NaN inside ``mask``.
+    computed beforehand; it is used on the rows where ``y`` has no NaN inside
+    ``mask`` (other rows are ranked again).
 
     The sums are taken as ``sum(rx * ry) - n * mid**2`` (``mid = (n + 1) / 2``,
     the mean rank whatever the ties): ranks are multiples of 1/2, so every
@@ -102,10 +103,14 @@ def _row_spearman(x: np.ndarray, y: np.ndarray, mask: np.ndarray, rx: np.ndarray
     rounds.
     """
     valid = mask & ~np.isnan(y)
-    if rx is None or not np.array_equal(valid, mask):
+    if rx is None:
         rx = rank_rows(np.where(valid, x, np.nan), fill=0.0)
     else:
         rx = np.where(valid, rx, 0.0)
+        # rows where y drops some mask cells (but not all): rank x again over the valid cells
+        redo = np.flatnonzero((valid != mask).any(axis=1) & valid.any(axis=1))
+        if len(redo):
+            rx[redo] = rank_rows(np.where(valid[redo], x[redo], np.nan), fill=0.0)
     ry = rank_rows(np.where(valid, y, np.nan), fill=0.0)
     n = valid.sum(axis=1)
     centre = n * ((n + 1) / 2.0) ** 2

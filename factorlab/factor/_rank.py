@@ -1,10 +1,9 @@
 """Row-wise average ranks on wide (dates x assets) arrays.
 
-One ``argsort`` per row block, ties averaged, NaN left out: the numbers of
+One integer sort per row block (see :func:`row_order`), ties averaged, NaN
+left out: the numbers of
 ``scipy.stats.rankdata(x, method="average", axis=1, nan_policy="omit")``,
-without importing scipy and about 3-5x faster. NaN cells are sorted as
-``+inf`` (numpy's vectorised sort is much faster on arrays without NaN), and
-genuine ``+inf`` values are given their rank afterwards.
+without importing scipy and about 3-5x faster.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ import numpy as np
 
 from factorlab.factor._blocks import blockwise
 
-__all__ = ["rank_rows", "sorted_ranks"]
+__all__ = ["rank_rows", "row_order", "sorted_ranks"]
 
 
 def sorted_ranks(s: np.ndarray, n: np.ndarray) -> np.ndarray:
@@ -56,6 +55,65 @@ def sorted_ranks(s: np.ndarray, n: np.ndarray) -> np.ndarray:
     return np.repeat(run_rank, lengths).reshape(s.shape)
 
 
+#: Most column bits packed into the sort keys (beyond: np.argsort).
+_PACK_MAX_BITS = 16
+
+
+def row_order(x: np.ndarray, nan: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The ascending order of each row, NaN cells last.
+
+    Parameters
+    ----------
+    x : ndarray of float64, shape (rows, columns)
+    nan : ndarray of bool, shape (rows, columns)
+        ``np.isnan(x)``.
+
+    Returns
+    -------
+    flat : ndarray of int, shape (rows, columns)
+        Flat index (``row * columns + column``) of the cell at each sorted
+        position: row i's non-NaN cells in ascending order, then its NaN cells.
+    s : ndarray of float64, shape (rows, columns)
+        The sorted values, NaN cells given as +inf.
+
+    Notes
+    -----
+    Values are mapped to order-preserving int64 keys whose lowest bits are
+    replaced by the column number, so that one SIMD ``np.sort`` of integers
+    (about twice as fast as ``np.argsort``) gives the order. Two values that
+    differ only in those lowest bits (a relative difference below about
+    ``columns * 2**-52``) may come out swapped: rows where the sorted values
+    are not ascending are sorted again with ``np.argsort``, so the order is
+    always exact.
+    """
+    n_rows, n_cols = x.shape
+    xi = np.where(nan, np.inf, x)
+    bits = max(1, (n_cols - 1).bit_length())
+    offsets = (np.arange(n_rows) * n_cols)[:, None]
+    if bits <= _PACK_MAX_BITS:
+        top = np.int64(0x7FFFFFFFFFFFFFFF)
+        b = xi.view(np.int64)
+        key = b >> 63  # -1 for negative values: flip their magnitude bits
+        key &= top
+        key ^= b
+        np.putmask(key, nan, top)  # NaN after +inf
+        key &= ~np.int64((1 << bits) - 1)
+        key |= np.arange(n_cols, dtype=np.int64)
+        key.sort(axis=1)
+        key &= np.int64((1 << bits) - 1)
+        flat = key
+    else:
+        flat = np.argsort(x, axis=1)  # NaN last
+    flat += offsets
+    s = np.take(xi, flat)
+    bad = np.flatnonzero((s[:, 1:] < s[:, :-1]).any(axis=1))
+    if len(bad):
+        fix = np.argsort(x[bad], axis=1) + offsets[bad]
+        flat[bad] = fix
+        s[bad] = np.take(xi, fix)
+    return flat, s
+
+
 @blockwise(small=True)
 def rank_rows(x: np.ndarray, fill: float = np.nan) -> np.ndarray:
     """Average rank (1-based) of each value within its row, NaN left out.
@@ -82,18 +140,8 @@ def rank_rows(x: np.ndarray, fill: float = np.nan) -> np.ndarray:
         return np.full(x.shape, fill)
     nan = np.isnan(x)
     n = x.shape[1] - nan.sum(axis=1)
-    key = np.where(nan, np.inf, x)
-    # flat positions of the sorted cells (np.take / np.put on flat indices are
-    # much faster than take_along_axis / put_along_axis)
-    flat = np.argsort(key, axis=1)
-    flat += (np.arange(x.shape[0]) * x.shape[1])[:, None]
-    s = np.take(key, flat)
+    flat, s = row_order(x, nan)
     out = np.empty(x.shape)
     np.put(out, flat, sorted_ranks(s, n))
-    posinf = np.isposinf(x)
-    if posinf.any():
-        # +inf values tie with the NaN cells sorted as +inf: they share the last k ranks
-        k = posinf.sum(axis=1)
-        out = np.where(posinf, ((2 * n - k + 1) * 0.5)[:, None], out)
     out[nan] = fill
     return out
