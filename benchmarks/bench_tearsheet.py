@@ -28,11 +28,11 @@ from factorlab.plotting import figure_to_png_bytes  # noqa: E402
 PERIODS = (1, 5, 10)
 
 
-
 def run_factorlab(factor, prices):
     ts = fl.create_full_tear_sheet(factor, prices, periods=PERIODS)
     for fig in ts.figures.values():
-        figure_to_png_bytes(fig, dpi=80)
+        # as the tear sheet's own HTML does: the figures have fixed margins, no tight crop
+        figure_to_png_bytes(fig, dpi=80, tight=False)
     return len(ts.figures)
 
 
