@@ -44,11 +44,47 @@ def test_heatmap_cells_are_monthly_returns(returns):
     assert cells.shape == table.shape
     np.testing.assert_allclose(np.ma.filled(cells, np.nan), table.to_numpy(), equal_nan=True)
     assert bool(np.ma.getmaskarray(cells)[0, 0])  # NaN month is masked (drawn white)
-    texts = [t.get_text() for t in ax.texts]
+    (labels,) = [a for a in ax.artists if isinstance(a, pp.CellLabels)]
+    texts, centres = labels.get_texts(), labels.get_positions()
     assert len(texts) == int(table.notna().sum().sum())
+    # each label sits in the centre of its cell and reads that month's return in percent
+    for text, (x, y) in zip(texts, centres):
+        row, col = int(y - 0.5), int(x - 0.5)
+        assert (x - col, y - row) == (0.5, 0.5)
+        assert text == f"{table.iat[row, col] * 100:.1f}"
     assert texts[0] == f"{table.to_numpy()[np.isfinite(table.to_numpy())][0] * 100:.1f}"
+    limit = np.nanmax(np.abs(table.to_numpy()))
+    dark = [abs(table.iat[int(y - 0.5), int(x - 0.5)]) > 0.75 * limit for x, y in centres]
+    assert labels.get_colors() == ["white" if d else "black" for d in dark]
     assert [t.get_text() for t in ax.get_yticklabels()] == [str(y) for y in table.index]
     assert [t.get_text() for t in ax.get_xticklabels()][:2] == ["Jan", "Feb"]
+
+
+def test_cell_labels_draw_like_one_text_per_cell(returns):
+    """The one-artist labels render exactly as separate centred ax.text() artists would."""
+    import io
+
+    from matplotlib.figure import Figure
+
+    table = mt.monthly_returns_table(returns)
+    svgs = []
+    for separate in (False, True):
+        fig = Figure(figsize=(8, 3))
+        ax = fig.add_subplot()
+        pp.plot_monthly_heatmap(table, ax=ax, annotate=not separate)
+        if separate:
+            values = table.to_numpy()
+            limit = np.nanmax(np.abs(values))
+            for (i, j), value in np.ndenumerate(values):
+                if np.isfinite(value):
+                    ax.text(j + 0.5, i + 0.5, f"{value * 100:.1f}", ha="center", va="center", fontsize=7,
+                            color="white" if abs(value) > 0.75 * limit else "black")
+        buffer = io.StringIO()
+        with plt.rc_context({"svg.fonttype": "none", "svg.hashsalt": "test"}):  # text as <text>, fixed ids
+            fig.savefig(buffer, format="svg", metadata={"Date": None})
+        svgs.append(buffer.getvalue())
+    assert svgs[0].count("<text") > table.notna().sum().sum()
+    assert svgs[0] == svgs[1]
 
 
 def test_heatmap_colours_are_centred_on_zero(returns):
@@ -234,7 +270,7 @@ def test_bad_inputs_raise_parameter_error(returns):
 def test_draws_on_given_axes_without_mutation_or_global_state(returns):
     before = returns.copy()
     rc = dict(plt.rcParams)
-    fig, ax = plt.subplots()
+    _fig, ax = plt.subplots()
     n_figs = len(plt.get_fignums())
     assert pp.plot_daily_returns(returns, ax=ax) is ax
     assert pp.plot_underwater(mt.underwater(returns), ax=ax) is ax

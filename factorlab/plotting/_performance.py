@@ -10,7 +10,8 @@ Artists the charts leave (what the tests inspect):
 - ``plot_daily_returns``: two ``Line2D`` (profitable, unprofitable bars),
   one vertical segment per bar from 0 to the return, separated by NaN.
 - ``plot_monthly_heatmap``: one ``QuadMesh`` whose array is the year x month
-  table (masked where NaN, drawn white) and one text per valued cell.
+  table (masked where NaN, drawn white) and one :class:`CellLabels` artist
+  with one centred label per valued cell (``get_texts()``, ``get_positions()``).
 - ``plot_annual_returns``: one ``BarContainer`` labelled 'annual return'
   with bar heights = the annual returns and a dotted red mean line.
 - ``plot_drawdown_periods`` / ``plot_underwater``: one shaded span
@@ -26,8 +27,10 @@ import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 from matplotlib import colormaps
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.colors import Normalize
+from matplotlib.text import Text
 from matplotlib.ticker import (
     FixedLocator,
     FuncFormatter,
@@ -42,6 +45,7 @@ from factorlab.plotting._checks import as_frame, as_series
 
 __all__ = [
     "PERFORMANCE_COLORS",
+    "CellLabels",
     "plot_annual_returns",
     "plot_crisis_event",
     "plot_cumulative_vs_benchmark",
@@ -264,7 +268,8 @@ def plot_monthly_heatmap(table: pd.DataFrame, *, ax: Axes | None = None, title: 
     -------
     matplotlib.axes.Axes
         One ``QuadMesh``: ``get_array()`` is the table (masked where NaN),
-        row i = ``table.index[i]`` (first year on top).
+        row i = ``table.index[i]`` (first year on top); with ``annotate``, a
+        :class:`CellLabels` artist (in ``ax.artists``) holding the cell texts.
     """
     frame = as_frame(table, "table")
     values = frame.to_numpy(dtype="float64", na_value=np.nan)
@@ -277,10 +282,11 @@ def plot_monthly_heatmap(table: pd.DataFrame, *, ax: Axes | None = None, title: 
     ax.pcolormesh(np.ma.masked_invalid(values), cmap=colormap,
                          norm=Normalize(-limit, limit), **({"edgecolors": "white", "linewidth": 0.5} | style))
     if annotate:
-        for (i, j), value in np.ndenumerate(values):
-            if np.isfinite(value):
-                ax.text(j + 0.5, i + 0.5, f"{value * 100:.1f}", ha="center", va="center", fontsize=7,
-                        color="white" if abs(value) > 0.75 * limit else "black")
+        rows, cols = np.nonzero(np.isfinite(values))
+        cells = values[rows, cols]
+        ax.add_artist(CellLabels(np.column_stack([cols + 0.5, rows + 0.5]),
+                                 [f"{v * 100:.1f}" for v in cells],
+                                 np.where(np.abs(cells) > 0.75 * limit, "white", "black"), fontsize=7))
     ax.set_xticks(np.arange(frame.shape[1]) + 0.5, [_month_label(c) for c in frame.columns])
     ax.set_yticks(np.arange(frame.shape[0]) + 0.5, [str(i) for i in frame.index])
     ax.set_xlim(0, frame.shape[1])
@@ -288,6 +294,60 @@ def plot_monthly_heatmap(table: pd.DataFrame, *, ax: Axes | None = None, title: 
     ax.tick_params(length=0)
     ax.set_title("Monthly returns (%)" if title is None else title, loc="left", fontsize=11, y=1.0)
     return ax
+
+
+class CellLabels(Artist):
+    """Centred text labels at many points, drawn as one artist (a heatmap's cell values).
+
+    One :class:`matplotlib.text.Text` is laid out and drawn at each point in
+    turn, so the output equals one ``ax.text(x, y, s, ha='center',
+    va='center')`` per label, without building and clipping a Text artist
+    per cell.
+
+    Parameters
+    ----------
+    positions : array, shape (n, 2)
+        Label centres in data coordinates (the axes' ``transData``).
+    texts : sequence of str, length n
+    colors : sequence of colours, length n
+    fontsize : float
+    """
+
+    zorder = 3  # as Text
+
+    def __init__(self, positions, texts, colors, *, fontsize: float = 7) -> None:
+        super().__init__()
+        self._positions = np.asarray(positions, dtype="float64").reshape(-1, 2)
+        self._texts = [str(t) for t in texts]
+        self._colors = list(colors)
+        if not len(self._texts) == len(self._colors) == len(self._positions):
+            raise ParameterError("positions, texts and colors need the same length")
+        self._text = Text(0.0, 0.0, "", ha="center", va="center", fontsize=fontsize)
+
+    def get_texts(self) -> list[str]:
+        """The labels, in drawing order."""
+        return list(self._texts)
+
+    def get_positions(self) -> np.ndarray:
+        """Label centres, shape (n, 2), in data coordinates."""
+        return self._positions.copy()
+
+    def get_colors(self) -> list:
+        """Label colours."""
+        return list(self._colors)
+
+    def draw(self, renderer) -> None:
+        if not self.get_visible():
+            return
+        text = self._text
+        text.set_figure(self.figure)
+        text.set_transform(self.get_transform())
+        for (x, y), label, color in zip(self._positions, self._texts, self._colors):
+            text.set_position((x, y))
+            text.set_text(label)
+            text.set_color(color)
+            text.draw(renderer)
+        self.stale = False
 
 
 def _month_label(month: object) -> str:
