@@ -45,6 +45,7 @@ does not apply are present and empty (None / empty list), so test them with
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import math
 from collections.abc import Callable
 from importlib import resources
@@ -257,7 +258,14 @@ def _read_css(css: str | Path | None) -> str:
 
 
 def _environment(search: list[Path]) -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.FileSystemLoader([str(p) for p in search]),
+    """The Jinja2 environment over these template folders; one per folder list, reused, so each
+    template file is compiled once (Jinja reloads a file that changed on disk)."""
+    return _cached_environment(tuple(str(p) for p in search))
+
+
+@functools.lru_cache(maxsize=16)
+def _cached_environment(search: tuple[str, ...]) -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(list(search)),
                               autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
                               undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
 
