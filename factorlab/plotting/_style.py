@@ -163,7 +163,7 @@ def fixed_margins(fig: Figure, nrows: int = 1, ncols: int = 1, *, left: float = 
                         wspace=wgap / ax_w, hspace=hgap / ax_h)
 
 
-def time_axis(ax: Axes, *, max_ticks: int = 7, y_ticks: int | None = 6) -> None:
+def time_axis(ax: Axes, *, max_ticks: int = 6, y_ticks: int | None = 5) -> None:
     """Few, short date labels on the x axis ('2016', 'Mar', ...) and at most ``y_ticks`` y ticks.
 
     Text is the dearest part of drawing a chart, so time-series charts keep

@@ -143,7 +143,9 @@ def figure_to_png_bytes(fig: Figure | Axes, *, dpi: int = 100, tight: bool = Tru
     if not isinstance(dpi, (int, float)) or dpi <= 0:
         raise ParameterError(f"dpi must be a positive number, got {dpi!r}")
     buffer = io.BytesIO()
-    _figure(fig).savefig(buffer, format="png", dpi=dpi, bbox_inches="tight" if tight else None)
+    # zlib level 1: about a third of the encoding time of the default 6, files ~10% larger
+    _figure(fig).savefig(buffer, format="png", dpi=dpi, bbox_inches="tight" if tight else None,
+                         pil_kwargs={"compress_level": 1})
     return buffer.getvalue()
 
 

@@ -176,6 +176,10 @@ _BUILDERS = {"summary": _summary, "returns": _returns, "information": _informati
              "turnover": _turnover, "events": _events, "by_group": _by_group}
 
 
+_HEAVY = {"summary": ("interleaved", "headline"), "returns": ("interleaved",), "information": ("ic_decay",),
+          "turnover": ("rank_autocorrelation",), "events": ("event_returns",)}
+
+
 def _analysis(factor, prices, periods, quantiles, bins, groupby, long_short, group_neutral, benchmark,
               delay, cost_bps) -> FactorAnalysis:
     if isinstance(factor, FactorData):
@@ -212,6 +216,10 @@ def _build(sections: Sequence[str], factor, prices=None, periods=(1, 5, 10), qua
         ts.notes.extend(str(fd.quality).splitlines())
     ts.notes.append(f"Periods count bars; delay {fd.delay} bar(s); cumulative returns are N interleaved "
                     "sleeves of 1/N capital (exact, not (1+R)^(1/N)).")
+    # the statistics with large intermediate arrays first, while no figure is held in memory
+    for key in sections:
+        for name in _HEAVY.get(key, ()):
+            getattr(a, name)
     for key in sections:
         _BUILDERS[key](ts, a)
     ts.analysis = a
