@@ -44,7 +44,7 @@ def test_computing_layers_never_import_matplotlib():
 
 # `import factorlab` is lazy: none of these may be imported by it (each costs tens of MiB and
 # seconds; they load on first use of a name that needs them).
-HEAVY = ("matplotlib", "seaborn", "statsmodels", "ipywidgets", "jinja2")
+HEAVY = ("matplotlib", "seaborn", "statsmodels", "ipywidgets", "jinja2", "scipy.stats")
 
 
 def _run_python(code: str) -> str:
@@ -61,6 +61,17 @@ def test_import_factorlab_does_not_import_heavy_dependencies():
         print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))
     """))
     assert loaded == [], f"`import factorlab` imports {loaded}; import them inside the functions that need them"
+
+
+def test_the_backtest_path_does_not_import_plotting_or_statistics_libraries():
+    loaded = json.loads(_run_python(f"""
+        import json, sys
+        import factorlab as fl
+        fl.prepare_factor_data, fl.factor_weights, fl.interleaved_returns, fl.backtest, fl.FactorStrategy
+        import factorlab.data, factorlab.metrics, factorlab.registry
+        print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))
+    """))
+    assert loaded == [], f"the factor -> portfolio -> backtest path imports {loaded}"
 
 
 def test_every_public_name_resolves_and_is_the_subpackage_object():

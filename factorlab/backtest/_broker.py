@@ -63,6 +63,11 @@ FILL_DTYPE = np.dtype([
 ])
 
 
+def _raw(dtype: np.dtype) -> np.dtype:
+    """Opaque bytes of a record dtype's size: copies of such arrays are plain memcpy."""
+    return np.dtype((np.void, dtype.itemsize))
+
+
 class Ledger:
     """Append-only store of records in fixed-size blocks, joined once at the end of a run.
 
@@ -75,6 +80,7 @@ class Ledger:
 
     def __init__(self, dtype: np.dtype, block_bytes: int = 1 << 20) -> None:
         self.dtype = np.dtype(dtype)
+        self._raw = _raw(self.dtype)  # records are copied as raw bytes (a memcpy, unlike field-wise copies)
         self.block = max(1, block_bytes // self.dtype.itemsize)
         self._blocks: list[np.ndarray] = []
         self._used = 0  # records in the last block
@@ -86,7 +92,7 @@ class Ledger:
         return self.block * (len(self._blocks) - 1) + self._used if self._blocks else 0
 
     def _new_block(self) -> None:
-        self._blocks.append(np.frombuffer(mmap.mmap(-1, self.block * self.dtype.itemsize), dtype=self.dtype))
+        self._blocks.append(np.frombuffer(mmap.mmap(-1, self.block * self.dtype.itemsize), dtype=self._raw))
         self._used = 0
 
     def append(self, rec: np.ndarray) -> None:
@@ -94,6 +100,7 @@ class Ledger:
         if self._joined is not None:  # records added after a join: start over from the joined array
             joined, self._joined = self._joined, None
             self.append(joined)
+        rec = np.asarray(rec, dtype=self.dtype).view(self._raw)
         pos, k = 0, len(rec)
         while pos < k:
             if not self._blocks or self._used == self.block:
@@ -106,7 +113,7 @@ class Ledger:
     def join(self) -> np.ndarray:
         """All records in order of appending, as one array."""
         if self._joined is None:
-            out = np.empty(len(self), dtype=self.dtype)
+            out = np.empty(len(self), dtype=self._raw)
             blocks, used = self._blocks[::-1], self._used
             self._blocks, self._used = [], 0
             pos = 0
@@ -116,7 +123,7 @@ class Ledger:
                 out[pos:pos + k] = b[:k]
                 pos += k
                 del b  # unmaps the block
-            self._joined = out
+            self._joined = out.view(self.dtype)
         return self._joined
 
 
@@ -228,7 +235,11 @@ class Broker:
     def orders(self) -> np.ndarray:
         """Every order of the run (closed and still open), sorted by id."""
         closed = self.closed.join()
-        allrec = np.concatenate([closed, self.open]) if len(self.open) else closed  # closed records are final
+        if len(self.open):
+            raw = _raw(ORDER_DTYPE)
+            allrec = np.concatenate([closed.view(raw), self.open.view(raw)]).view(ORDER_DTYPE)
+        else:
+            allrec = closed  # closed records are final
         ids = allrec["id"]
         if len(ids) > 1 and (ids[1:] < ids[:-1]).any():  # orders retire out of id order
             allrec = allrec[np.argsort(ids, kind="stable")]
