@@ -209,11 +209,13 @@ _FORKED_SHEET = None  # the sheet a forked worker renders (inherited at fork tim
 Job = tuple[str, object]  # ('chart', name) or ('crisis', index)
 
 
-def _reset_axes(ax: Axes, tick_style: bool = False) -> None:
+def _reset_axes(ax: Axes, tick_style: bool = False, grid: bool = True) -> None:
     """Return a used axes to a blank state (artists, legend, scales, labels, limits).
 
     ``tick_style``: also restore the default tick length and label size
-    (after a chart that restyled them: heatmap, crisis panel).
+    (after a chart that restyled them: heatmap, crisis panel). ``grid``: also
+    switch the grid off (each is a pass over every tick: skipped where the
+    next chart sets the same state again).
     """
     for artist in [*ax.lines, *ax.collections, *ax.patches, *ax.texts, *ax.images, *ax.artists]:
         artist.remove()
@@ -225,7 +227,8 @@ def _reset_axes(ax: Axes, tick_style: bool = False) -> None:
     ax.set_xlabel("")
     ax.set_ylabel("")
     ax.set_title("", loc="left")
-    ax.grid(False)
+    if grid:
+        ax.grid(False)
     ax.set_axisbelow(rcParams["axes.axisbelow"])
     for side, spine in ax.spines.items():
         spine.set_visible(rcParams[f"axes.spines.{side}"])
@@ -253,6 +256,9 @@ def _resize(fig: Figure, size: tuple[float, float],
 _CRISIS_SIZE, _CRISIS_MARGINS = (3.4, 2.2), (0.5, 0.35, 0.3, 0.3)
 #: Charts that restyle the ticks (length, label size) of the axes they draw on.
 _TICK_STYLING = frozenset({"monthly_heatmap", "crisis"})
+#: Charts without the y grid; every other chart (and crisis panel) sets the same
+#: light y grid and no x grid (``plotting._performance._finish``).
+_NO_GRID = frozenset({"monthly_heatmap"})
 
 
 def _draw_crisis(window, ax: Axes) -> None:
@@ -290,19 +296,21 @@ def _run_jobs(sheet, jobs: list[Job]) -> list[str]:
     context and one text-metrics cache serve every image of the call.
     """
     ax: Axes | None = None
-    restyled = False
+    previous = None
     metrics: dict = {}
     uris = []
     with rc_context(_IMAGE_RC):
         for job in jobs:
             size, margins = _job_size(sheet, job)
+            kind = job[0] if job[0] == "crisis" else job[1]
             if ax is None:
                 ax = _figure(size, margins).add_subplot()
             else:
-                _reset_axes(ax, tick_style=restyled)
+                _reset_axes(ax, tick_style=previous in _TICK_STYLING and previous != kind,
+                            grid=kind in _NO_GRID)
                 _resize(ax.figure, size, margins)
             _draw_job(sheet, job, ax)
-            restyled = (job[0] if job[0] == "crisis" else job[1]) in _TICK_STYLING
+            previous = kind
             _freeze_ticks(ax)
             uris.append(_image_uri(ax.figure, sheet.image_format, sheet.dpi, metrics))
     return uris  # the figure is not registered anywhere: dropping it frees it (no costly clear())
