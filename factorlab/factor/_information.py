@@ -16,7 +16,7 @@ from pandas.tseries.frequencies import to_offset
 from factorlab.errors import ParameterError
 from factorlab.factor._blocks import blockwise
 from factorlab.factor._prepare import FactorData
-from factorlab.factor._rank import rank_rows
+from factorlab.factor._rank import rank_rows, row_order, sorted_ranks
 
 __all__ = [
     "information_coefficient",
@@ -111,10 +111,15 @@ def _row_spearman(x: np.ndarray, y: np.ndarray, mask: np.ndarray, rx: np.ndarray
         redo = np.flatnonzero((valid != mask).any(axis=1) & valid.any(axis=1))
         if len(redo):
             rx[redo] = rank_rows(np.where(valid[redo], x[redo], np.nan), fill=0.0)
-    ry = rank_rows(np.where(valid, y, np.nan), fill=0.0)
+    # y is ranked in its sorted order: x's ranks are gathered into that order (no scatter back)
+    invalid = ~valid
     n = valid.sum(axis=1)
+    flat, s = row_order(np.where(valid, y, np.nan), invalid)
+    ry = sorted_ranks(s, n)
+    ry *= np.arange(y.shape[1])[None, :] < n[:, None]  # positions after the n-th are not values
+    rx_in_y_order = np.take(rx, flat)
     centre = n * ((n + 1) / 2.0) ** 2
-    sxy = np.einsum("ij,ij->i", rx, ry) - centre
+    sxy = np.einsum("ij,ij->i", rx_in_y_order, ry) - centre
     sxx = np.einsum("ij,ij->i", rx, rx) - centre
     syy = np.einsum("ij,ij->i", ry, ry) - centre
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -33,26 +33,27 @@ def sorted_ranks(s: np.ndarray, n: np.ndarray) -> np.ndarray:
         meaningless values.
     """
     n_rows, n_cols = s.shape
-    size = n_rows * n_cols
-    if size == 0:
-        return np.empty(s.shape)
-    # runs of equal values in the flat sorted array, cut at row starts and at
-    # each row's n-th position (the cells after it do not take part)
-    flat = s.ravel()
-    new_run = np.empty(size, dtype=bool)
-    new_run[0] = True
-    np.not_equal(flat[1:], flat[:-1], out=new_run[1:])
-    new_run[::n_cols] = True
-    short = np.flatnonzero(n < n_cols)
-    new_run[short * n_cols + n[short]] = True
-    starts = np.flatnonzero(new_run)
-    # without ties every taking-part cell starts a run (+ one run of the rest per short row)
-    if len(starts) == int(n.sum()) + len(short):
-        return np.broadcast_to(np.arange(1.0, n_cols + 1.0), s.shape).copy()
-    lengths = np.diff(starts, append=size)
-    # the mean 1-based position of each run within its row, repeated over the run
-    run_rank = starts % n_cols + (lengths + 1) * 0.5
-    return np.repeat(run_rank, lengths).reshape(s.shape)
+    out = np.broadcast_to(np.arange(1.0, n_cols + 1.0), s.shape).copy()
+    if n_cols < 2 or n_rows == 0:
+        return out
+    # cont[i, j]: position j + 1 continues a run of equal values, both positions taking part
+    cont = s[:, 1:] == s[:, :-1]
+    cont &= np.arange(1, n_cols)[None, :] < n[:, None]
+    p = np.flatnonzero(cont)
+    if len(p) == 0:  # no ties
+        return out
+    # only the (few) tied positions are touched: group consecutive continuations into runs
+    pos = (p // (n_cols - 1)) * n_cols + p % (n_cols - 1) + 1  # flat position in s (never column 0)
+    first = np.ones(len(pos), dtype=bool)
+    first[1:] = np.diff(pos) != 1  # a run never crosses a row: column 0 is never a continuation
+    run = np.cumsum(first) - 1
+    start = pos[first] - 1
+    length = np.bincount(run) + 1
+    run_rank = start % n_cols + (length + 1) * 0.5  # mean 1-based position of the run
+    flat = out.reshape(-1)
+    flat[start] = run_rank
+    flat[pos] = run_rank[run]
+    return out
 
 
 #: Most column bits packed into the sort keys (beyond: np.argsort).
