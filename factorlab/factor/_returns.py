@@ -393,13 +393,25 @@ def factor_returns(fd: FactorData, long_short: bool = True, group_neutral: bool 
         rows, cols = np.nonzero(fd.mask)
         data = {lab: (w * fd.returns[lab].to_numpy(dtype="float64"))[rows, cols] for lab in labels}
         return pd.DataFrame(data, index=fd.frame.index, columns=pd.Index(labels))
-    data = {}
-    for label in labels:
-        contrib = w * fd.returns[label].to_numpy(dtype="float64")
-        ok = ~np.isnan(contrib)
-        total = np.where(ok, contrib, 0.0).sum(axis=1)
-        data[label] = np.where(ok.any(axis=1), total, np.nan)
+    data = {label: _weighted_row_sums(w, fd.returns[label].to_numpy(dtype="float64")) for label in labels}
     return pd.DataFrame(data, index=fd.dates.rename("date"), columns=pd.Index(labels))
+
+
+@blockwise
+def _weighted_row_sums(w: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """``sum(w * r)`` per row over the non-NaN products; NaN for a row without any, shape (dates,)."""
+    contrib = w * r
+    ok = ~np.isnan(contrib)
+    total = np.where(ok, contrib, 0.0).sum(axis=1)
+    return np.where(ok.any(axis=1), total, np.nan)
+
+
+@blockwise
+def _masked_row_means(r: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Mean per row of the non-NaN ``r`` inside ``mask`` (NaN for none), shape (dates,)."""
+    ok = mask & ~np.isnan(r)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(ok, r, 0.0).sum(axis=1) / ok.sum(axis=1)
 
 
 def _ols(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
@@ -456,9 +468,7 @@ def factor_alpha_beta(fd: FactorData, returns: pd.DataFrame | pd.Series | None =
     if unknown:
         raise ParameterError(f"returns columns {unknown} are not periods of the factor data {list(fd.labels)}")
     for label in returns.columns:
-        r = np.where(fd.mask, fd.returns[label].to_numpy(dtype="float64"), np.nan)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            universe = np.where(fd.mask, r, 0.0).sum(axis=1) / (~np.isnan(r)).sum(axis=1)
+        universe = _masked_row_means(fd.returns[label].to_numpy(dtype="float64"), fd.mask)
         x = pd.Series(universe, index=fd.dates).reindex(returns.index).to_numpy(dtype="float64")
         alpha, beta = _ols(x, returns[label].to_numpy(dtype="float64"))
         out.loc["Ann. alpha", label] = (1.0 + alpha) ** (year / _period_timedelta(label)) - 1.0
