@@ -91,7 +91,10 @@ def test_by_group_one_panel_per_group_with_bps_bars(mean_ret, order):
         for container, column in zip(ax.containers, mean_ret.columns):
             expected = mean_ret[column].to_numpy() * factors[ax.get_title()] * 1e4
             np.testing.assert_allclose([b.get_height() for b in container], expected)
-    assert len(fig.axes) == 4 and not fig.axes[3].get_visible()  # 3 panels on a 2x2 grid
+    # 3 panels on a 2x2 grid: the fourth cell stays empty (no hidden axes to build)
+    assert len(fig.axes) == 3
+    spec = fig.axes[2].get_subplotspec()
+    assert spec.get_gridspec().get_geometry() == (2, 2) and (spec.rowspan.start, spec.colspan.start) == (1, 0)
     assert "bps" in fig.get_suptitle()
 
 

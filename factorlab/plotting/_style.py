@@ -108,7 +108,7 @@ def get_axes(ax: Axes | None, figsize: tuple[float, float] = FIGSIZE) -> Axes:
 
 def panel_grid(n_panels: int, *, ncols: int = 2, panel_size: tuple[float, float] = (7.0, 4.5),
                sharey: bool = False, fig: Figure | None = None) -> tuple[Figure, list[Axes]]:
-    """A figure with ``n_panels`` axes on a grid, fixed spacing; unused cells are hidden.
+    """A figure with ``n_panels`` axes on a grid, fixed spacing; unused cells stay empty.
 
     Parameters
     ----------
@@ -138,12 +138,12 @@ def panel_grid(n_panels: int, *, ncols: int = 2, panel_size: tuple[float, float]
     size = (panel_size[0] * ncols, panel_size[1] * nrows)
     if fig is None:
         fig = plt.figure(figsize=size)
-    axes = fig.subplots(nrows, ncols, squeeze=False, sharey=sharey)
     fixed_margins(fig, nrows, ncols)
-    flat = list(axes.ravel())
-    for extra in flat[n_panels:]:
-        extra.set_visible(False)
-    return fig, flat[:n_panels]
+    grid = fig.add_gridspec(nrows, ncols)
+    axes: list[Axes] = []
+    for i in range(n_panels):  # only the panels asked for: an axes costs as much to make as to draw
+        axes.append(fig.add_subplot(grid[i // ncols, i % ncols], sharey=axes[0] if sharey and axes else None))
+    return fig, axes
 
 
 def fixed_margins(fig: Figure, nrows: int = 1, ncols: int = 1, *, left: float = 0.8, right: float = 0.2,

@@ -99,12 +99,12 @@ def _returns(ts: TearSheet, a: FactorAnalysis) -> None:
         plotting.plot_cumulative_returns(cum["long_short"].rename("factor portfolio"), ax=ax,
                                          benchmark=a.benchmark_growth(cum.index),
                                          title=f"Factor-weighted long-short portfolio, {lab} "
-                                               f"interleaved sleeves (growth of 1)")
+                                               f"interleaved sleeves")
         ts.add_figure("returns", f"cumulative_long_short_{lab}", _fixed_layout(fig))
         fig, ax = _axes()
         plotting.plot_cumulative_returns_by_quantile(cum.drop(columns="long_short"), ax=ax,
                                                      title=f"Cumulative return by quantile, {lab} "
-                                                           "interleaved sleeves (growth of 1)")
+                                                           "interleaved sleeves")
         ts.add_figure("returns", f"cumulative_by_quantile_{lab}", _fixed_layout(fig))
 
 
@@ -120,7 +120,7 @@ def _information(ts: TearSheet, a: FactorAnalysis) -> None:
         ts.add_figure("information", f"ic_ts_{lab}", _fixed_layout(fig))
         fig = _figure(12, 3.6, ncols=3)
         ax1, ax2, ax3 = fig.subplots(1, 3)
-        plotting.plot_ic_hist(ic, ax=ax1, title=f"{lab} IC histogram")
+        plotting.plot_ic_hist(ic, ax=ax1, bins=25, title=f"{lab} IC histogram")
         plotting.plot_ic_qq(ic, ax=ax2, title=f"{lab} IC normal Q-Q")
         plotting.plot_monthly_ic_heatmap(a.monthly_ic[lab], period=lab, ax=ax3, annot=False)
         ts.add_figure("information", f"ic_distribution_{lab}", _fixed_layout(fig))
