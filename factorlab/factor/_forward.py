@@ -141,6 +141,20 @@ def forward_returns(prices: pd.DataFrame | ForwardReturns, periods: Sequence[int
     """
     if isinstance(prices, ForwardReturns):
         prices = prices.prices
+    prices, periods, labels, arrays, zeros = forward_arrays(prices, periods, delay)
+    rets = {lab: pd.DataFrame(arrays[lab], index=prices.index, columns=prices.columns, copy=False)
+            for lab in labels}
+    return ForwardReturns(prices=prices, periods=periods, labels=labels, delay=int(delay),
+                          returns=rets, zero_start=zeros)
+
+
+def forward_arrays(prices: pd.DataFrame, periods: Sequence[int], delay: int = 0
+                   ) -> tuple[pd.DataFrame, tuple[int, ...], tuple[str, ...], dict, dict]:
+    """:func:`forward_returns` as plain arrays: validated prices, periods, labels, returns, zero starts.
+
+    The returns arrays are new and writable (a frame's ``to_numpy()`` is a
+    read-only view under pandas 3), for callers that mask them in place.
+    """
     if isinstance(delay, bool) or not isinstance(delay, (int, np.integer)) or delay < 0:
         raise ParameterError(f"delay must be an integer number of bars >= 0, got {delay!r}")
     prices = validate_prices(prices)
@@ -149,9 +163,6 @@ def forward_returns(prices: pd.DataFrame | ForwardReturns, periods: Sequence[int
     labels, rets, zeros = [], {}, {}
     for n in periods:
         label = period_label(n, prices.index)
-        out, zero = _shifted_ratio(values, int(delay), n)
-        rets[label] = pd.DataFrame(out, index=prices.index, columns=prices.columns, copy=False)
-        zeros[label] = zero
+        rets[label], zeros[label] = _shifted_ratio(values, int(delay), n)
         labels.append(label)
-    return ForwardReturns(prices=prices, periods=periods, labels=tuple(labels), delay=int(delay),
-                          returns=rets, zero_start=zeros)
+    return prices, periods, tuple(labels), rets, zeros

@@ -20,7 +20,7 @@ from factorlab.errors import (
     MaxLossExceededError,
     ParameterError,
 )
-from factorlab.factor._forward import ForwardReturns, forward_returns
+from factorlab.factor._forward import ForwardReturns, forward_arrays
 from factorlab.factor._quality import DROP_REASONS, DataQualityReport, stale_runs
 from factorlab.factor._quantize import check_binning_args, quantize_rows
 from factorlab.factor._rank import rank_rows
@@ -254,8 +254,12 @@ def prepare_factor_data(
         labels = tuple(lab for p, lab in zip(fwd.periods, fwd.labels) if p in want)
         periods = want
     else:
-        fwd = forward_returns(prices, periods, delay=delay)
-        labels, periods = fwd.labels, fwd.periods
+        px, periods, labels, arrays, zeros = forward_arrays(prices, periods, delay)
+        fwd = ForwardReturns(prices=px, periods=periods, labels=labels, delay=int(delay), returns={},
+                             zero_start=zeros)
+    # returns computed here are private and writable: masked in place below, not copied
+    owned = not isinstance(prices, ForwardReturns)
+    raw = arrays if owned else {lab: fwd.returns[lab].to_numpy() for lab in labels}
     px = fwd.prices
     wide, present, n_entries = factor_grid(factor)
     check_same_timezone(wide.index, px.index, "factor", "prices")
@@ -294,7 +298,7 @@ def prepare_factor_data(
     show = progress if progress is not None else (None if fvals.size > _PROGRESS_CELLS else False)
     for p, label in _progress(list(zip(periods, labels)), desc="prepare_factor_data", unit="period",
                               enabled=show):
-        r = _take(fwd.returns[label].to_numpy(), *psub)
+        r = _take(raw[label], *psub)
         horizon = (rows + fwd.delay + p >= n_bars)[:, None]
         drop("forward_horizon", np.broadcast_to(horizon, r.shape))
         zero = _take(fwd.zero_start[label], *psub)
@@ -338,7 +342,7 @@ def prepare_factor_data(
     if len(quality.stale) or len(quality.zero_prices):
         warnings.warn("price data quality: " + str(quality).split("\n", 1)[-1], DataQualityWarning, stacklevel=2)
     return _build(x, labels_q, rets, gvals, alive, dates, assets, periods, labels, px, quality,
-                  _n_buckets(quantiles, bins), delay, binning_by_group, zero_aware)
+                  _n_buckets(quantiles, bins), delay, binning_by_group, zero_aware, owned)
 
 
 def _bin(x, gvals, quantiles, bins, zero_aware, by_group):
@@ -374,7 +378,7 @@ def _take(arr: np.ndarray, rows: slice | np.ndarray, cols: slice | np.ndarray) -
 
 
 def _build(x, labels_q, rets, gvals, alive, dates, assets, periods, labels, px, quality,
-           n_q, delay, by_group, zero_aware) -> FactorData:
+           n_q, delay, by_group, zero_aware, owned_returns=False) -> FactorData:
     keep_rows = np.flatnonzero(alive.any(axis=1))
     keep_cols = np.flatnonzero(alive.any(axis=0))
     sub = (_selector(keep_rows), _selector(keep_cols))
@@ -382,14 +386,19 @@ def _build(x, labels_q, rets, gvals, alive, dates, assets, periods, labels, px, 
     a = pd.Index(assets[keep_cols], name="asset")
     m = _take(alive, *sub)
 
-    def frame(arr, dtype="float64"):
-        # one copy: the kept cells, NaN (None) elsewhere; pandas 3 would copy again without copy=False
-        out = np.where(m, _take(arr, *sub), np.nan if dtype == "float64" else None)
+    def frame(arr, dtype="float64", owned=False):
+        # the kept cells, NaN (None) elsewhere: masked in place in arrays made here (no new
+        # whole-panel array), else one copy; pandas 3 would copy again without copy=False
+        if owned:
+            out = _take(arr, *sub)
+            np.putmask(out, ~m, np.nan)
+        else:
+            out = np.where(m, _take(arr, *sub), np.nan if dtype == "float64" else None)
         return pd.DataFrame(out, index=d, columns=a, dtype=dtype, copy=False)
 
     return FactorData(
-        factor=frame(x), quantile=frame(labels_q),
-        returns={lab: frame(rets[lab]) for lab in labels},
+        factor=frame(x, owned=True), quantile=frame(labels_q, owned=True),
+        returns={lab: frame(rets[lab], owned=owned_returns) for lab in labels},
         group=None if gvals is None else frame(gvals, dtype=object),
         periods=tuple(periods), labels=tuple(labels), prices=px, quality=quality,
         n_quantiles=n_q, delay=int(delay), binning_by_group=by_group, zero_aware=zero_aware)

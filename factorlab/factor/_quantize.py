@@ -70,7 +70,10 @@ def _row_quantile_edges(x: np.ndarray, probs: np.ndarray) -> tuple[np.ndarray, n
 
 def _locate(x: np.ndarray, edges: np.ndarray, include_lowest: bool) -> np.ndarray:
     """1-based bin of each value: edges[k-1] < x <= edges[k]; NaN outside."""
-    ids = np.sum(edges[:, None, :] < x[:, :, None], axis=2).astype("float64")
+    ids = np.zeros(x.shape)
+    with np.errstate(invalid="ignore"):
+        for k in range(edges.shape[1]):  # one pass per edge, no (rows, columns, edges) array
+            ids += edges[:, k:k + 1] < x
     if include_lowest:
         ids[x == edges[:, :1]] = 1.0
     nb = edges.shape[1]
