@@ -3,7 +3,9 @@
 Both libraries get the same 10 years (2,520 bars) of synthetic daily strategy
 and benchmark returns (seeded), side by side in one run; each writes a
 self-contained HTML file. Prints the wall times and the ratios: factorlab in one process, and with
-``workers=2`` (charts rendered by this process and a forked helper).
+``workers=2`` (charts rendered by this process and a forked helper); then the
+CPU time of the single-process runs, which other load on the machine moves
+much less than the wall time (best of ``--repeat`` runs each).
 
     python benchmarks/bench_report.py [--repeat 3] [--real] [--workers 2]
 
@@ -27,10 +29,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import numpy as np
+import pandas as pd
 
-from factorlab.report import create_returns_tear_sheet  # noqa: E402
+from factorlab.report import create_returns_tear_sheet
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 
@@ -49,21 +51,23 @@ def real() -> tuple[pd.Series, pd.Series]:
     return prices.pct_change().dropna().rename("AAPL"), spx.pct_change().dropna().rename("SPX")
 
 
-def run_factorlab(strat: pd.Series, bench: pd.Series, out: Path, workers: int = 1) -> float:
-    start = time.perf_counter()
+def run_factorlab(strat: pd.Series, bench: pd.Series, out: Path, workers: int = 1) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of this process)."""
+    start, cpu = time.perf_counter(), time.process_time()
     create_returns_tear_sheet(strat, bench, periods_per_year=252, workers=workers).to_html(out)
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - cpu
 
 
-def run_quantstats(strat: pd.Series, bench: pd.Series, out: Path) -> float:
+def run_quantstats(strat: pd.Series, bench: pd.Series, out: Path) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of this process)."""
     import quantstats as qs
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), \
             contextlib.redirect_stderr(io.StringIO()):
         warnings.simplefilter("ignore")
         qs.reports.html(strat, benchmark=bench, output=str(out), title="strategy")
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - cpu
 
 
 def main() -> None:
@@ -80,12 +84,13 @@ def main() -> None:
         # warm-up: imports and font caches of both libraries, not timed
         run_factorlab(strat.iloc[:300], bench.iloc[:300], tmp / "warm_fl.html")
         run_quantstats(strat.iloc[:300], bench.iloc[:300], tmp / "warm_qs.html")
-        times: dict[str, list[float]] = {"fl": [], "qs": [], "flp": []}
+        times: dict[str, list[tuple[float, float]]] = {"fl": [], "qs": [], "flp": []}
         for _ in range(args.repeat):  # interleaved, so a busy machine slows all three alike
             times["fl"].append(run_factorlab(strat, bench, tmp / "factorlab.html"))
             times["qs"].append(run_quantstats(strat, bench, tmp / "quantstats.html"))
             times["flp"].append(run_factorlab(strat, bench, tmp / "factorlab_p.html", args.workers))
-        fl, qs, flp = (min(times[k]) for k in ("fl", "qs", "flp"))
+        fl, qs, flp = (min(wall for wall, _cpu in times[k]) for k in ("fl", "qs", "flp"))
+        fl_cpu, qs_cpu = (min(cpu for _wall, cpu in times[k]) for k in ("fl", "qs"))
         sizes = ((tmp / "factorlab.html").stat().st_size, (tmp / "quantstats.html").stat().st_size)
     print(f"returns tear sheet to HTML, {len(strat):,} daily bars with benchmark "
           f"({strat.index[0]:%Y-%m-%d} .. {strat.index[-1]:%Y-%m-%d})")
@@ -94,6 +99,9 @@ def main() -> None:
           f"  speed-up {qs / fl:.1f}x")
     print(f"  factorlab  same, workers={args.workers} (forked renderers)       : {flp:7.2f} s"
           f"  speed-up {qs / flp:.1f}x  (target >= 5x; {os.cpu_count()} CPUs)")
+    print(f"  CPU time of this process (less sensitive to other load), single process: quantstats "
+          f"{qs_cpu:.2f} s, factorlab {fl_cpu:.2f} s, ratio {qs_cpu / fl_cpu:.1f}x; "
+          f"load average {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":
