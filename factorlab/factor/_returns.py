@@ -116,13 +116,32 @@ def _col_stats(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def _quantile_codes(fd: FactorData) -> tuple[np.ndarray, np.ndarray]:
     """0-based code of each kept entry's quantile among the labels present (-1 elsewhere), and the labels."""
-    q = np.where(fd.mask, fd.quantile.to_numpy(), 0.0).astype(np.int64)  # labels are 1-based
-    present = np.bincount(q.ravel(), minlength=2)
+    q = fd.quantile.to_numpy()
+    top = np.fmax.reduce(q, axis=None) if q.size else np.nan  # NaN outside the kept entries
+    present = _label_counts(q, fd.mask, 0 if np.isnan(top) else int(top)).sum(axis=0)
     present[0] = 0
     labels = np.flatnonzero(present)
     lut = np.cumsum(present > 0) - 1
     lut[0] = -1
-    return lut[q], labels
+    return _label_lookup(q, fd.mask, lut), labels
+
+
+def _int_labels(q: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    return np.where(mask, q, 0.0).astype(np.int64)  # labels are 1-based: 0 = not kept
+
+
+@blockwise
+def _label_counts(q: np.ndarray, mask: np.ndarray, n_labels: int) -> np.ndarray:
+    """Per row, the count of each integer label 0..n (0 = not kept), shape (dates, n + 1)."""
+    ints = _int_labels(q, mask)
+    width = n_labels + 1
+    key = (np.arange(len(ints))[:, None] * width + ints).ravel()
+    return np.bincount(key, minlength=len(ints) * width).reshape(len(ints), width)
+
+
+@blockwise
+def _label_lookup(q: np.ndarray, mask: np.ndarray, lut: np.ndarray) -> np.ndarray:
+    return lut[_int_labels(q, mask)]
 
 
 def _cells(fd: FactorData, by_group: bool, group_adjust: bool
@@ -155,6 +174,7 @@ def _cells(fd: FactorData, by_group: bool, group_adjust: bool
             np.tile(np.asarray(groups, dtype=object), len(qlabels)), gcode, n_g)
 
 
+@blockwise
 def _cell_presence(cell: np.ndarray, n_cells: int) -> np.ndarray:
     """Whether each (date, cell) has an entry, shape (dates, n_cells)."""
     n_rows = cell.shape[0]
@@ -356,11 +376,21 @@ def mean_return_spread(mean_returns: pd.DataFrame, upper_quant: int, lower_quant
 # --------------------------------------------------------------------------- factor portfolio
 def _weights(fd: FactorData, long_short: bool, group_neutral: bool, equal_weight: bool) -> np.ndarray:
     """Alphalens factor weights; a date (or group) with no spread gets weight 0, not NaN."""
-    from factorlab.portfolio._weights import factor_weights  # portfolio imports factor
+    from factorlab.portfolio._weights import factor_weights, row_weights  # portfolio imports factor
 
+    if not group_neutral:  # row by row: the same function on blocks of dates
+        return _block_weights(fd.factor.to_numpy(dtype="float64"), fd.mask, row_weights, long_short,
+                              equal_weight)
     w = factor_weights(fd, long_short=long_short, group_neutral=group_neutral,
                        equal_weight=equal_weight).to_numpy(dtype="float64")
     return np.where(fd.mask & np.isnan(w), 0.0, w)
+
+
+@blockwise
+def _block_weights(x: np.ndarray, mask: np.ndarray, row_weights, demeaned: bool, equal_weight: bool
+                   ) -> np.ndarray:
+    w = row_weights(x, demeaned, equal_weight)
+    return np.where(mask & np.isnan(w), 0.0, w)
 
 
 def factor_returns(fd: FactorData, long_short: bool = True, group_neutral: bool = False,
