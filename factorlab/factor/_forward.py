@@ -102,18 +102,18 @@ class ForwardReturns:
 
 def _shifted_ratio(values: np.ndarray, start: int, n: int) -> tuple[np.ndarray, np.ndarray]:
     T = values.shape[0]
-    out = np.full(values.shape, np.nan)
+    out = np.empty(values.shape)
     zero = np.zeros(values.shape, dtype=bool)
-    m = T - start - n
+    m = max(T - start - n, 0)
+    out[m:] = np.nan
     if m > 0:
         p0 = values[start:start + m]
-        p1 = values[start + n:start + n + m]
+        r = out[:m]
         with np.errstate(divide="ignore", invalid="ignore"):
-            r = p1 / p0 - 1
-        z = p0 == 0
-        r[z] = np.nan
-        out[:m] = r
-        zero[:m] = z
+            np.divide(values[start + n:start + n + m], p0, out=r)
+        r -= 1.0
+        np.equal(p0, 0.0, out=zero[:m])
+        np.putmask(r, zero[:m], np.nan)
     return out, zero
 
 
