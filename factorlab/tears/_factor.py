@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -46,6 +47,18 @@ def _figure(width: float = 8.0, height: float = 3.4, ncols: int = 1) -> Figure:
 def _axes(width: float = 8.0, height: float = 3.4):
     fig = _figure(width, height)
     return fig, fig.subplots()
+
+
+def _load_display_backend() -> None:
+    """Make pyplot load its backend, as a pyplot figure would.
+
+    The tear sheet's figures are plain ``Figure`` objects (no pyplot state to
+    leak), but in Jupyter it is the inline backend, loaded with the first
+    pyplot figure, that teaches IPython to show a bare Figure (e.g.
+    ``ts.figures['ic_decay']``) as an image: one empty pyplot figure, closed
+    at once, loads it.
+    """
+    plt.close(plt.figure())
 
 
 def _fixed_layout(fig: Figure) -> Figure:
@@ -216,6 +229,7 @@ def _build(sections: Sequence[str], factor, prices=None, periods=(1, 5, 10), qua
         ts.notes.extend(str(fd.quality).splitlines())
     ts.notes.append(f"Periods count bars; delay {fd.delay} bar(s); cumulative returns are N interleaved "
                     "sleeves of 1/N capital (exact, not (1+R)^(1/N)).")
+    _load_display_backend()
     # the statistics with large intermediate arrays first, while no figure is held in memory
     for key in sections:
         for name in _HEAVY.get(key, ()):
