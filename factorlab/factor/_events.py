@@ -265,29 +265,55 @@ def fast_event_table(fd: FactorData, values: pd.DataFrame, offsets: np.ndarray, 
     ok = ~np.isnan(start)
     d_idx, a_idx, bucket = d_idx[ok], a_idx[ok], bucket[ok]
     inv = 1.0 / start[ok]
-    bounds = np.searchsorted(d_idx, np.arange(len(rows) + 1))  # events are sorted by date
-    n_assets = panel.shape[1]
-
-    def block_weights(values_of_events: np.ndarray):
-        def weights(lo: int, hi: int) -> np.ndarray:
-            e0, e1 = bounds[lo], bounds[hi]
-            w = np.zeros((hi - lo, n_b, n_assets))
-            np.put(w, ((d_idx[e0:e1] - lo) * n_b + bucket[e0:e1]) * n_assets + a_idx[e0:e1],
-                   values_of_events[e0:e1])
-            return w
-        return weights
-
+    n_dates = len(rows)
     before, after = -int(offsets[0]), int(offsets[-1])
     present_price = ~np.isnan(panel)
-    sums = _window_sums(block_weights(inv), rows, panel, before, after, n_b)
-    ones = np.ones(len(inv))
-    if present_price.all():  # counts: names of the bucket, on offsets inside the price bars
-        n_ev = np.bincount(np.repeat(np.arange(len(rows)), np.diff(bounds)) * n_b + bucket,
-                           minlength=len(rows) * n_b).reshape(len(rows), n_b)
+    all_priced = bool(present_price.all())
+
+    def bucket_sums(sel: np.ndarray, cell: np.ndarray, n_cells: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """Window sums (and counts) of the events ``sel`` (date-sorted) in ``n_cells`` cells,
+        over the columns those events use only."""
+        d, a = d_idx[sel], a_idx[sel]
+        used = np.unique(a)
+        a_loc = np.searchsorted(used, a)
+        bounds = np.searchsorted(d, np.arange(n_dates + 1))
+
+        def block_weights(values_of_events: np.ndarray):
+            def weights(lo: int, hi: int) -> np.ndarray:
+                e0, e1 = bounds[lo], bounds[hi]
+                w = np.zeros((hi - lo, n_cells, len(used)))
+                np.put(w, ((d[e0:e1] - lo) * n_cells + cell[e0:e1]) * len(used) + a_loc[e0:e1],
+                       values_of_events[e0:e1])
+                return w
+            return weights
+
+        sums = _window_sums(block_weights(inv[sel]), rows, panel[:, used], before, after, n_cells)
+        if all_priced:
+            return sums, None
+        counts = _window_sums(block_weights(np.ones(len(d))), rows,
+                              present_price[:, used].astype("float64"), before, after, n_cells)
+        return sums, counts
+
+    if split:
+        # one product per group over its own columns: Q buckets x its names, not Q x G x all names
+        sums = np.zeros((n_dates, n_q, n_groups, len(offsets)))
+        counts = None if all_priced else np.zeros_like(sums)
+        q_of, g_of = np.divmod(bucket, n_groups)
+        for g in range(n_groups):
+            sel = np.flatnonzero(g_of == g)
+            if len(sel):
+                s_g, c_g = bucket_sums(sel, q_of[sel], n_q)
+                sums[:, :, g] = s_g
+                if c_g is not None:
+                    counts[:, :, g] = c_g
+        sums = sums.reshape(n_dates, n_b, -1)
+        counts = None if counts is None else counts.reshape(n_dates, n_b, -1)
+    else:
+        sums, counts = bucket_sums(np.arange(len(d_idx)), bucket, n_b)
+    if counts is None:  # every price present: names of the bucket, on offsets inside the price bars
+        n_ev = np.bincount(d_idx * n_b + bucket, minlength=n_dates * n_b).reshape(n_dates, n_b)
         inside = (rows[:, None] + offsets[None, :] >= 0) & (rows[:, None] + offsets[None, :] < panel.shape[0])
         counts = n_ev[:, :, None] * inside[:, None, :]
-    else:
-        counts = _window_sums(block_weights(ones), rows, present_price.astype("float64"), before, after, n_b)
     return _table_from_sums(sums, counts, offsets, n_q, n_groups, demeaned, group_adjust, by_group, present)
 
 
