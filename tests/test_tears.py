@@ -13,6 +13,7 @@ import pytest
 
 import factorlab as fl
 from factorlab import errors
+from factorlab.tears._analysis import FactorAnalysis
 
 SECTION_KEYS = ["summary", "returns", "information", "turnover", "events"]
 
@@ -101,6 +102,35 @@ def test_headline_matches_metrics(sheet):
     assert head["IC mean"] == pytest.approx(a.ic["5D"].mean())
     # costs lower the return
     assert head["net annual return @ 5 bps"] < head["long-short annual return"]
+
+
+@pytest.mark.parametrize("delay", [0, 1])
+def test_ic_decay_reuses_the_ic_exactly(sample_small, delay):
+    # the tear sheet takes the decay at its own periods from the IC: exactly what ic_decay computes
+    prices, _, _ = sample_small
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fd = fl.prepare_factor_data(_reversal(prices), prices, periods=(1, 4, 10), delay=delay)
+    decay = FactorAnalysis(fd).ic_decay
+    expected = fl.factor.ic_decay(fd)
+    pd.testing.assert_frame_equal(decay, expected, check_exact=True)
+    assert {1, 2, 3, 4, 5, 10, 15, 20} <= set(decay.index)
+    assert decay.loc[4, "ic_mean"] == pytest.approx(np.nanmean(fl.factor.information_coefficient(fd)["4D"]))
+
+
+def test_png_bytes_equal_savefig_with_shared_text_metrics(sheet):
+    import io
+
+    from factorlab.plotting import figure_to_png_bytes
+
+    for name in ["ic_distribution_1D", "ic_ts_5D", "event_returns_by_quantile"]:
+        fig = sheet.figures[name]
+        canvas = fig.canvas
+        ref = io.BytesIO()
+        fig.savefig(ref, format="png", dpi=80, pil_kwargs={"compress_level": 1})
+        assert figure_to_png_bytes(fig, dpi=80, tight=False) == ref.getvalue()  # metrics cached across figures
+        assert figure_to_png_bytes(fig, dpi=80, tight=False) == ref.getvalue()
+        assert fig.canvas is canvas  # the temporary Agg canvas is gone
 
 
 def test_to_html_is_self_contained(sheet, tmp_path):

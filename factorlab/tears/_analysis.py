@@ -22,6 +22,7 @@ from factorlab.factor import (
     mean_monthly_ic,
     mean_return_by_quantile,
     mean_return_spread,
+    period_label,
     quantile_statistics,
     quantile_turnover,
     quantile_turnover_table,
@@ -85,7 +86,32 @@ class FactorAnalysis:
 
     @cached_property
     def ic_decay(self) -> pd.DataFrame:
-        return ic_decay(self.fd)
+        """:func:`ic_decay` at its default horizons; the factor's own periods taken from :attr:`ic`.
+
+        At the factor's own periods every kept entry has its forward return,
+        so ``ic_decay`` would recompute exactly the daily IC already in
+        :attr:`ic` (same entries, same ranks); only the other horizons are
+        computed. With ``group_neutral`` the IC is group-adjusted and
+        everything is computed by ``ic_decay``.
+        """
+        fd = self.fd
+        if self.group_neutral:
+            return ic_decay(fd)
+        n_bars = len(fd.prices.index) - fd.delay
+        horizons = sorted({h for h in (1, 2, 3, 5, 10, 15, 20, *fd.periods) if h < n_bars})
+        own = dict(zip(fd.periods, fd.labels))
+        others = [h for h in horizons if h not in own]
+        table = ic_decay(fd, others) if others else None
+        rows = []
+        for h in horizons:
+            if h in own:
+                ic = self.ic[own[h]].to_numpy(dtype="float64")
+                ic = ic[~np.isnan(ic)]
+                se = ic.std(ddof=1) / np.sqrt(len(ic)) if len(ic) > 1 else np.nan
+                rows.append((h, period_label(h, fd.prices.index), ic.mean() if len(ic) else np.nan, se))
+            else:
+                rows.append((h, *table.loc[h, ["label", "ic_mean", "ic_std_err"]]))
+        return pd.DataFrame(rows, columns=["horizon", "label", "ic_mean", "ic_std_err"]).set_index("horizon")
 
     @cached_property
     def ic_by_group(self) -> pd.DataFrame:
