@@ -133,6 +133,30 @@ def test_png_bytes_equal_savefig_with_shared_text_metrics(sheet):
         assert fig.canvas is canvas  # the temporary Agg canvas is gone
 
 
+def test_frozen_ticks_draw_the_same_images(sample_small, monkeypatch):
+    # only the visible ticks are kept, with matplotlib's labels: the PNGs equal those of live locators
+    import factorlab.tears._factor as tear_factor
+    from factorlab.plotting import figure_to_png_bytes
+
+    prices, sectors, bench = sample_small
+
+    def build():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ts = fl.create_full_tear_sheet(_reversal(prices), prices, periods=(1, 5), groupby=sectors,
+                                           by_group=True, benchmark=bench)
+        return ts, {n: figure_to_png_bytes(f, dpi=60, tight=False) for n, f in ts.figures.items()}
+
+    frozen, frozen_png = build()
+    monkeypatch.setattr(tear_factor, "_freeze_ticks", lambda ax: None)
+    live, live_png = build()
+    assert frozen_png == live_png
+    n_frozen = sum(len(ax.xaxis.majorTicks) + len(ax.yaxis.majorTicks)
+                   for f in frozen.figures.values() for ax in f.axes)
+    n_live = sum(len(ax.xaxis.majorTicks) + len(ax.yaxis.majorTicks) for f in live.figures.values() for ax in f.axes)
+    assert n_frozen < n_live
+
+
 def test_to_html_is_self_contained(sheet, tmp_path):
     path = sheet.to_html(tmp_path / "tear.html")
     text = path.read_text()

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import FixedFormatter, FixedLocator, NullLocator
 
 from factorlab import plotting
 from factorlab.errors import ParameterError
@@ -76,7 +78,34 @@ def _fixed_layout(fig: Figure) -> Figure:
         box = ax.get_position()
         ax.xaxis.set_label_coords(0.5, -0.42 / max(box.height * height, 0.1))
         ax.yaxis.set_label_coords(-0.58 / max(box.width * width, 0.1), 0.5)
+        _freeze_ticks(ax)
     return fig
+
+
+def _freeze_ticks(ax) -> None:
+    """Fix each axis' major ticks to those drawn at the final view limits, with the labels drawn.
+
+    matplotlib makes one Tick (five artists) per location its locator gives,
+    including the locations just outside the view that are never drawn, and
+    asks date locators again at every draw. The labels are formatted from
+    all locations (as matplotlib does) and only the visible ticks kept: the
+    same picture with fewer Tick objects.
+    """
+    for axis in (ax.xaxis, ax.yaxis):
+        if isinstance(axis.get_major_locator(), NullLocator):
+            continue
+        formatter = axis.get_major_formatter()
+        locs = np.asarray(axis.get_majorticklocs(), dtype="float64")
+        labels = formatter.format_ticks(locs)
+        offset = formatter.get_offset()
+        low, high = sorted(axis.get_transform().transform(np.asarray(axis.get_view_interval(), dtype="float64")))
+        locs_t = axis.get_transform().transform(locs)
+        eps = 1e-10 * (high - low)  # matplotlib's closeness test for drawing a tick
+        keep = (locs_t >= low - eps) & (locs_t <= high + eps)
+        fixed = FixedFormatter([lab for lab, k in zip(labels, keep) if k])
+        fixed.set_offset_string(offset)
+        axis.set_major_locator(FixedLocator(locs[keep]))
+        axis.set_major_formatter(fixed)
 
 
 def _summary(ts: TearSheet, a: FactorAnalysis) -> None:
