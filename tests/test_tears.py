@@ -227,3 +227,17 @@ def test_html_renders_in_headless_chromium(sheet, tmp_path):
     subprocess.run(["chromium", *flags, f"--screenshot={shot}", "--window-size=1200,2000", path.as_uri()],
                    capture_output=True, timeout=120)
     assert shot.exists() and shot.stat().st_size > 10_000
+
+
+def test_zooming_a_figure_gives_its_ticks_back(sheet):
+    # ticks are frozen for speed at build; a user changing the limits gets live ticks for the new view
+    from matplotlib.ticker import FixedLocator
+
+    ax = sheet.figures[next(n for n in sheet.figures if n.startswith("ic_ts"))].axes[0]
+    assert isinstance(ax.xaxis.get_major_locator(), FixedLocator)
+    lo, hi = ax.get_xlim()
+    ax.set_xlim(lo, lo + (hi - lo) / 10)
+    assert not isinstance(ax.xaxis.get_major_locator(), FixedLocator)
+    ticks = [t for t in ax.get_xticks() if lo <= t <= lo + (hi - lo) / 10]
+    assert len(ticks) >= 2
+    assert isinstance(ax.yaxis.get_major_locator(), FixedLocator)  # the other axis is untouched

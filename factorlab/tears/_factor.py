@@ -89,10 +89,13 @@ def _freeze_ticks(ax) -> None:
     including the locations just outside the view that are never drawn, and
     asks date locators again at every draw. The labels are formatted from
     all locations (as matplotlib does) and only the visible ticks kept: the
-    same picture with fewer Tick objects.
+    same picture with fewer Tick objects. When the user later changes an
+    axis' limits (zooming a figure of the tear sheet), that axis gets its
+    own locator and formatter back, so its ticks follow the new view.
     """
-    for axis in (ax.xaxis, ax.yaxis):
-        if isinstance(axis.get_major_locator(), NullLocator):
+    for axis, event in ((ax.xaxis, "xlim_changed"), (ax.yaxis, "ylim_changed")):
+        locator = axis.get_major_locator()
+        if isinstance(locator, NullLocator):
             continue
         formatter = axis.get_major_formatter()
         locs = np.asarray(axis.get_majorticklocs(), dtype="float64")
@@ -106,6 +109,18 @@ def _freeze_ticks(ax) -> None:
         fixed.set_offset_string(offset)
         axis.set_major_locator(FixedLocator(locs[keep]))
         axis.set_major_formatter(fixed)
+        ax.callbacks.connect(event, _restore_ticks(axis, locator, formatter))
+
+
+def _restore_ticks(axis, locator, formatter):
+    """Callback for a limits change: give ``axis`` back its live locator and formatter."""
+
+    def restore(_ax) -> None:
+        if axis.get_major_locator() is not locator:
+            axis.set_major_locator(locator)
+            axis.set_major_formatter(formatter)
+
+    return restore
 
 
 def _summary(ts: TearSheet, a: FactorAnalysis) -> None:
