@@ -16,7 +16,7 @@ import pandas as pd
 from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.ticker import FixedFormatter, FixedLocator, FuncFormatter, MaxNLocator, NullLocator
 
 from factorlab.errors import ParameterError
 
@@ -216,3 +216,49 @@ def grouped_bars(ax: Axes, frame, colors: Sequence[object] | None = None, *, wid
     ax.set_xticks(x)
     ax.set_xticklabels([str(label) for label in frame.index])
     ax.set_xlim(-0.5, n_rows - 0.5)
+
+
+def freeze_ticks(ax: Axes, *, restore_on_zoom: bool = True) -> None:
+    """Fix each axis' major ticks to those drawn at the current view limits, with the labels drawn.
+
+    matplotlib makes one Tick (five artists) per location its locator gives,
+    including the locations just outside the view that are never drawn, and
+    asks the locator (date locators are costly) and formatter again several
+    times per draw. The labels are formatted from all locations (as
+    matplotlib does) and only the visible ticks kept: the same picture,
+    cheaper to draw. Call it once an axes' limits are final.
+
+    ``restore_on_zoom``: when the limits of an axis change later (a user
+    zooming a figure), that axis gets its own locator and formatter back, so
+    its ticks follow the new view. Off for an axes that is drawn once and
+    reset (a callback per use would pile up).
+    """
+    for axis, event in ((ax.xaxis, "xlim_changed"), (ax.yaxis, "ylim_changed")):
+        locator = axis.get_major_locator()
+        if isinstance(locator, NullLocator):
+            continue
+        formatter = axis.get_major_formatter()
+        locs = np.asarray(axis.get_majorticklocs(), dtype="float64")
+        labels = formatter.format_ticks(locs)
+        offset = formatter.get_offset()
+        low, high = sorted(axis.get_transform().transform(np.asarray(axis.get_view_interval(), dtype="float64")))
+        locs_t = axis.get_transform().transform(locs)
+        eps = 1e-10 * (high - low)  # matplotlib's closeness test for drawing a tick
+        keep = (locs_t >= low - eps) & (locs_t <= high + eps)
+        fixed = FixedFormatter([lab for lab, k in zip(labels, keep) if k])
+        fixed.set_offset_string(offset)
+        axis.set_major_locator(FixedLocator(locs[keep]))
+        axis.set_major_formatter(fixed)
+        if restore_on_zoom:
+            ax.callbacks.connect(event, _restore_ticks(axis, locator, formatter))
+
+
+def _restore_ticks(axis, locator, formatter):
+    """Callback for a limits change: give ``axis`` back its live locator and formatter."""
+
+    def restore(_ax) -> None:
+        if axis.get_major_locator() is not locator:
+            axis.set_major_locator(locator)
+            axis.set_major_formatter(formatter)
+
+    return restore

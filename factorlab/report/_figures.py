@@ -18,10 +18,10 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_mixed import MixedModeRenderer
 from matplotlib.backends.backend_svg import FigureCanvasSVG, RendererSVG
 from matplotlib.figure import Figure
-from matplotlib.ticker import FixedFormatter, FixedLocator
 
 from factorlab.errors import ParameterError
 from factorlab.plotting import _performance as pp
+from factorlab.plotting._style import freeze_ticks
 from factorlab.report._names import PLOT_NAMES
 
 __all__ = ["PLOT_NAMES", "build_crisis_figure", "build_figure", "figure_data_uri", "render_all"]
@@ -186,21 +186,6 @@ def figure_data_uri(fig: Figure, image_format: str = "svg", dpi: int = 72) -> st
     return uri
 
 
-def _freeze_ticks(ax: Axes) -> None:
-    """Replace the axes' tick locators and formatters by their current output (fixed ticks).
-
-    Drawing asks the locator and formatter for the ticks several times per
-    axis (ticks, label placement, spines); date locators are costly. Freezing
-    them at the final view limits draws exactly the same ticks and labels.
-    """
-    for axis in (ax.xaxis, ax.yaxis):
-        locs = axis.get_majorticklocs()
-        formatter = FixedFormatter(axis.major.formatter.format_ticks(locs))
-        formatter.set_offset_string(axis.major.formatter.get_offset())
-        axis.set_major_locator(FixedLocator(locs))
-        axis.set_major_formatter(formatter)
-
-
 # ------------------------------------------------------- parallel rendering
 #: Rough relative cost of each image, to balance the work across processes.
 _COST = {"monthly_heatmap": 3.0, "distribution": 1.3, "crisis": 0.4}
@@ -311,7 +296,7 @@ def _run_jobs(sheet, jobs: list[Job]) -> list[str]:
                 _resize(ax.figure, size, margins)
             _draw_job(sheet, job, ax)
             previous = kind
-            _freeze_ticks(ax)
+            freeze_ticks(ax, restore_on_zoom=False)
             uris.append(_image_uri(ax.figure, sheet.image_format, sheet.dpi, metrics))
     return uris  # the figure is not registered anywhere: dropping it frees it (no costly clear())
 

@@ -5,15 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import FixedFormatter, FixedLocator, NullLocator
 
 from factorlab import plotting
 from factorlab.errors import ParameterError
 from factorlab.factor import FactorData, prepare_factor_data
-from factorlab.plotting._style import fixed_margins
+from factorlab.plotting._style import fixed_margins, freeze_ticks
 from factorlab.tears._analysis import FactorAnalysis
 from factorlab.tears._tearsheet import TearSheet
 
@@ -78,49 +76,8 @@ def _fixed_layout(fig: Figure) -> Figure:
         box = ax.get_position()
         ax.xaxis.set_label_coords(0.5, -0.42 / max(box.height * height, 0.1))
         ax.yaxis.set_label_coords(-0.58 / max(box.width * width, 0.1), 0.5)
-        _freeze_ticks(ax)
+        freeze_ticks(ax)
     return fig
-
-
-def _freeze_ticks(ax) -> None:
-    """Fix each axis' major ticks to those drawn at the final view limits, with the labels drawn.
-
-    matplotlib makes one Tick (five artists) per location its locator gives,
-    including the locations just outside the view that are never drawn, and
-    asks date locators again at every draw. The labels are formatted from
-    all locations (as matplotlib does) and only the visible ticks kept: the
-    same picture with fewer Tick objects. When the user later changes an
-    axis' limits (zooming a figure of the tear sheet), that axis gets its
-    own locator and formatter back, so its ticks follow the new view.
-    """
-    for axis, event in ((ax.xaxis, "xlim_changed"), (ax.yaxis, "ylim_changed")):
-        locator = axis.get_major_locator()
-        if isinstance(locator, NullLocator):
-            continue
-        formatter = axis.get_major_formatter()
-        locs = np.asarray(axis.get_majorticklocs(), dtype="float64")
-        labels = formatter.format_ticks(locs)
-        offset = formatter.get_offset()
-        low, high = sorted(axis.get_transform().transform(np.asarray(axis.get_view_interval(), dtype="float64")))
-        locs_t = axis.get_transform().transform(locs)
-        eps = 1e-10 * (high - low)  # matplotlib's closeness test for drawing a tick
-        keep = (locs_t >= low - eps) & (locs_t <= high + eps)
-        fixed = FixedFormatter([lab for lab, k in zip(labels, keep) if k])
-        fixed.set_offset_string(offset)
-        axis.set_major_locator(FixedLocator(locs[keep]))
-        axis.set_major_formatter(fixed)
-        ax.callbacks.connect(event, _restore_ticks(axis, locator, formatter))
-
-
-def _restore_ticks(axis, locator, formatter):
-    """Callback for a limits change: give ``axis`` back its live locator and formatter."""
-
-    def restore(_ax) -> None:
-        if axis.get_major_locator() is not locator:
-            axis.set_major_locator(locator)
-            axis.set_major_formatter(formatter)
-
-    return restore
 
 
 def _summary(ts: TearSheet, a: FactorAnalysis) -> None:
