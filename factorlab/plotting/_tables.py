@@ -123,30 +123,39 @@ def _figure(fig: Figure | Axes) -> Figure:
     return fig
 
 
-#: Agg text metrics (width, height, descent) by (string, ismath, font properties, dpi), shared by all PNGs.
-_AGG_METRICS: dict[tuple, tuple[float, float, float]] = {}
-_AGG_METRICS_MAX = 20_000
+class SharedTextMetrics:
+    """Renderer mixin: text metrics (width, height, descent) kept in ``_shared_metrics``, a dict that
+    outlives the renderer.
 
-
-class _SharedMetricsRendererAgg(RendererAgg):
-    """An Agg renderer whose text metrics are shared by every PNG this module draws.
-
-    Agg text metrics depend only on the string, the font and the dpi;
-    matplotlib's own cache lives and dies with each renderer (one per
-    figure), so the tick labels repeated across a tear sheet's figures were
-    measured again in every figure. Drawing is untouched: same pixels.
+    Text metrics depend only on the string, the font and the dpi; matplotlib's
+    own cache lives and dies with each renderer (one per image), so tick
+    labels repeated across images were measured again in every image.
+    Drawing is untouched: same pixels / same SVG. The dict is emptied when it
+    reaches ``_SHARED_METRICS_MAX`` entries.
     """
+
+    _shared_metrics: dict
 
     def get_text_width_height_descent(self, s, prop, ismath):
         if ismath == "TeX":
             return super().get_text_width_height_descent(s, prop, ismath)
-        key = (s, ismath, hash(prop), self.dpi)  # FontProperties equality is its hash (as matplotlib's cache)
-        metrics = _AGG_METRICS.get(key)
+        key = (s, ismath, hash(prop), getattr(self, "dpi", None))  # FontProperties equality is its hash
+        cache = self._shared_metrics
+        metrics = cache.get(key)
         if metrics is None:
-            if len(_AGG_METRICS) >= _AGG_METRICS_MAX:
-                _AGG_METRICS.clear()
-            metrics = _AGG_METRICS[key] = super().get_text_width_height_descent(s, prop, ismath)
+            if len(cache) >= _SHARED_METRICS_MAX:
+                cache.clear()
+            metrics = cache[key] = super().get_text_width_height_descent(s, prop, ismath)
         return metrics
+
+
+_SHARED_METRICS_MAX = 20_000
+
+
+class _SharedMetricsRendererAgg(SharedTextMetrics, RendererAgg):
+    """An Agg renderer whose text metrics are shared by every PNG this module draws."""
+
+    _shared_metrics: dict = {}
 
 
 class _SharedMetricsCanvasAgg(FigureCanvasAgg):

@@ -22,6 +22,7 @@ from matplotlib.figure import Figure
 from factorlab.errors import ParameterError
 from factorlab.plotting import _performance as pp
 from factorlab.plotting._style import freeze_ticks
+from factorlab.plotting._tables import SharedTextMetrics
 from factorlab.report._names import PLOT_NAMES
 
 __all__ = ["PLOT_NAMES", "build_crisis_figure", "build_figure", "figure_data_uri", "render_all"]
@@ -116,7 +117,7 @@ IMAGE_FORMATS = ("svg", "png")
 _IMAGE_RC = {"svg.fonttype": "none", "svg.hashsalt": "factorlab"}
 
 
-class _SharedMetricsRendererSVG(RendererSVG):
+class _SharedMetricsRendererSVG(SharedTextMetrics, RendererSVG):
     """An SVG renderer that shares its text metrics with the other images of one report.
 
     SVG text metrics depend only on the string and the font (matplotlib lays
@@ -128,15 +129,6 @@ class _SharedMetricsRendererSVG(RendererSVG):
     def __init__(self, width: float, height: float, svgwriter, *, metrics: dict, **kwargs) -> None:
         super().__init__(width, height, svgwriter, **kwargs)
         self._shared_metrics = metrics
-
-    def get_text_width_height_descent(self, s, prop, ismath):
-        if ismath == "TeX":
-            return super().get_text_width_height_descent(s, prop, ismath)
-        key = (s, ismath, hash(prop))  # matplotlib's own cache key (FontProperties equality is its hash)
-        metrics = self._shared_metrics.get(key)
-        if metrics is None:
-            metrics = self._shared_metrics[key] = super().get_text_width_height_descent(s, prop, ismath)
-        return metrics
 
 
 class _ReportCanvasSVG(FigureCanvasSVG):
