@@ -6,7 +6,9 @@ import shutil
 import subprocess
 import warnings
 
+import matplotlib
 import matplotlib.collections as mcoll
+import matplotlib.text
 import numpy as np
 import pandas as pd
 import pytest
@@ -118,19 +120,56 @@ def test_ic_decay_reuses_the_ic_exactly(sample_small, delay):
     assert decay.loc[4, "ic_mean"] == pytest.approx(np.nanmean(fl.factor.information_coefficient(fd)["4D"]))
 
 
-def test_png_bytes_equal_savefig_with_shared_text_metrics(sheet):
+def _png_pixels(data):
     import io
 
-    from factorlab.plotting import figure_to_png_bytes
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(data)).convert("RGBA"), dtype=np.int16)
+
+
+def test_png_equals_savefig_outside_text_and_is_stable(sheet):
+    import io
+
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    from factorlab.plotting import _tables, figure_to_png_bytes
 
     for name in ["ic_distribution_1D", "ic_ts_5D", "event_returns_by_quantile"]:
         fig = sheet.figures[name]
         canvas = fig.canvas
+        _tables._SharedMetricsRendererAgg._text_images.clear()
+        cold = figure_to_png_bytes(fig, dpi=80, tight=False)
+        warm = figure_to_png_bytes(fig, dpi=80, tight=False)
+        assert cold == warm  # reused text images draw the same pixels as freshly rasterised ones
+        assert fig.canvas is canvas  # the temporary Agg canvas is gone
         ref = io.BytesIO()
         fig.savefig(ref, format="png", dpi=80, pil_kwargs={"compress_level": 1})
-        assert figure_to_png_bytes(fig, dpi=80, tight=False) == ref.getvalue()  # metrics cached across figures
-        assert figure_to_png_bytes(fig, dpi=80, tight=False) == ref.getvalue()
-        assert fig.canvas is canvas  # the temporary Agg canvas is gone
+        ours, theirs = _png_pixels(warm), _png_pixels(ref.getvalue())
+        assert ours.shape == theirs.shape
+        differ = np.abs(ours - theirs).max(axis=-1) > 0
+        assert differ.any()  # text is placed on whole pixels, not at matplotlib 3.11's 1/64 px
+        # every differing pixel lies in (1 px around) a drawn text's box
+        height, width = differ.shape
+        renderer = RendererAgg(width, height, 80)
+        inside = np.zeros_like(differ)
+        texts = [t for t in fig.findobj(matplotlib.text.Text) if t.get_visible() and t.get_text()]
+        for text in texts:
+            box = text.get_window_extent(renderer, dpi=80)
+            x0, x1 = int(np.floor(box.x0)) - 1, int(np.ceil(box.x1)) + 1
+            y0, y1 = int(np.floor(box.y0)) - 1, int(np.ceil(box.y1)) + 1
+            inside[max(height - y1, 0):max(height - y0, 0), max(x0, 0):max(x1, 0)] = True
+        assert not (differ & ~inside).any(), name
+        # with the texts hidden the two images are byte-identical
+        for text in texts:
+            text.set_visible(False)
+        try:
+            ref = io.BytesIO()
+            fig.savefig(ref, format="png", dpi=80, pil_kwargs={"compress_level": 1})
+            assert figure_to_png_bytes(fig, dpi=80, tight=False) == ref.getvalue()
+        finally:
+            for text in texts:
+                text.set_visible(True)
 
 
 def test_frozen_ticks_draw_the_same_images(sample_small, monkeypatch):
