@@ -174,7 +174,7 @@ def test_png_equals_savefig_outside_text_and_is_stable(sheet):
 
 def test_frozen_ticks_draw_the_same_images(sample_small, monkeypatch):
     # only the visible ticks are kept, with matplotlib's labels: the PNGs equal those of live locators
-    import factorlab.tears._factor as tear_factor
+    import factorlab.tears._charts as tear_charts
     from factorlab.plotting import figure_to_png_bytes
 
     prices, sectors, bench = sample_small
@@ -187,13 +187,70 @@ def test_frozen_ticks_draw_the_same_images(sample_small, monkeypatch):
         return ts, {n: figure_to_png_bytes(f, dpi=60, tight=False) for n, f in ts.figures.items()}
 
     frozen, frozen_png = build()
-    monkeypatch.setattr(tear_factor, "freeze_ticks", lambda ax: None)
+    monkeypatch.setattr(tear_charts, "freeze_ticks", lambda ax, **kwargs: None)
     live, live_png = build()
     assert frozen_png == live_png
     n_frozen = sum(len(ax.xaxis.majorTicks) + len(ax.yaxis.majorTicks)
                    for f in frozen.figures.values() for ax in f.axes)
     n_live = sum(len(ax.xaxis.majorTicks) + len(ax.yaxis.majorTicks) for f in live.figures.values() for ax in f.axes)
     assert n_frozen < n_live
+
+
+def _hourly_with_gaps(rng):
+    idx = pd.date_range("2024-01-02 09:00", periods=400, freq="h")
+    prices = pd.DataFrame(100 * np.exp(np.cumsum(rng.normal(0, 0.003, (400, 30)), axis=0)), index=idx,
+                          columns=[f"A{i}" for i in range(30)])
+    prices.iloc[300:, 3] = np.nan  # delisted
+    prices.iloc[100:110, 9] = np.nan  # gap
+    return prices
+
+
+@pytest.mark.parametrize("case", ["daily_groups_benchmark", "hourly_gaps"])
+def test_html_images_equal_fresh_figures(sample_small, rng, case, monkeypatch):
+    # the HTML's images are drawn on one reused figure per chart kind; each equals its own fresh Figure's PNG
+    from factorlab.plotting import figure_to_data_uri
+    from factorlab.tears import _charts
+
+    new_figures = []
+    original = _charts.Chart._new
+    monkeypatch.setattr(_charts.Chart, "_new", lambda self, restore_on_zoom: new_figures.append(self.kind)
+                        or original(self, restore_on_zoom))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if case == "hourly_gaps":
+            prices = _hourly_with_gaps(rng)
+            ts = fl.create_full_tear_sheet(_reversal(prices), prices, periods=(1, 4, 8))
+        else:
+            prices, sectors, bench = sample_small
+            ts = fl.create_full_tear_sheet(_reversal(prices), prices, periods=(1, 5, 10), groupby=sectors,
+                                           by_group=True, benchmark=bench)
+    assert new_figures == []  # nothing is drawn until an image or a Figure is asked for
+    html = ts._repr_html_()
+    assert html.count("<img") == len(ts.figures) >= 26
+    charts = [ts.figures.entry(n) for n in ts.figures]
+    layouts = {(c.size, c.grid) for c in charts if c.grid is not None}
+    # one figure per size and grid of axes (reset between charts), a new one for each free-layout chart
+    assert len(new_figures) == len(layouts) + sum(c.grid is None for c in charts) <= 6
+    assert not ts._canvases._held  # the reused figures are dropped after composing
+    for name in ts.figures:
+        fresh = figure_to_data_uri(ts.figures[name], "png", dpi=ts.dpi, tight=False)
+        assert ts._images[name] == fresh, name
+        assert f'src="{fresh}"' in html
+
+
+def test_a_changed_figure_shows_in_the_html(sample_small, tmp_path):
+    prices, _, _ = sample_small
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ts = fl.create_full_tear_sheet(_reversal(prices), prices, periods=(1, 5))
+    ts.figures["ic_ts_5D"].axes[0].set_title("my own title")
+    text = ts.to_html(tmp_path / "t.html").read_text()
+    untouched = fl.create_full_tear_sheet(ts.analysis.fd, periods=(1, 5))
+    assert ts._images["ic_ts_5D"] != untouched._image("ic_ts_5D")
+    assert ts._images["ic_ts_1D"] == untouched._image("ic_ts_1D")
+    assert text.count("<img") == len(ts.figures)
+    with pytest.raises(errors.ParameterError, match="must be a matplotlib Figure"):
+        ts.figures["x"] = "not a figure"
 
 
 def test_to_html_is_self_contained(sheet, tmp_path):
@@ -218,9 +275,7 @@ def test_prepared_factor_data_accepted(sample_small):
 
 
 def test_hourly_data_labels_say_hours(rng):
-    idx = pd.date_range("2024-01-02 09:00", periods=400, freq="h")
-    prices = pd.DataFrame(100 * np.exp(np.cumsum(rng.normal(0, 0.003, (400, 30)), axis=0)), index=idx,
-                          columns=[f"A{i}" for i in range(30)])
+    prices = _hourly_with_gaps(rng)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ts = fl.create_full_tear_sheet(_reversal(prices), prices, periods=(1, 4))

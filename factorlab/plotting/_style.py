@@ -13,7 +13,7 @@ import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib import colormaps
+from matplotlib import colormaps, rcParams
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedFormatter, FixedLocator, FuncFormatter, MaxNLocator, NullLocator
@@ -33,6 +33,7 @@ __all__ = [
     "panel_grid",
     "period_colors",
     "quantile_colors",
+    "reset_axes",
     "stats_box",
     "time_axis",
     "zero_line",
@@ -262,3 +263,38 @@ def _restore_ticks(axis, locator, formatter):
             axis.set_major_formatter(formatter)
 
     return restore
+
+
+def reset_axes(ax: Axes, *, tick_style: bool = False, grid: bool = True) -> None:
+    """Return a used axes to a blank state (artists, legend, scales, labels, limits).
+
+    ``tick_style``: also restore the default tick length and label size
+    (after a chart that restyled them: heatmap, crisis panel). ``grid``: also
+    switch the grid off (each is a pass over every tick: skipped where the
+    next chart sets the same state again).
+    """
+    for artist in [*ax.lines, *ax.collections, *ax.patches, *ax.texts, *ax.images, *ax.artists]:
+        artist.remove()
+    ax.containers.clear()
+    if ax.get_legend() is not None:
+        ax.get_legend().remove()
+    ax.set_xscale("linear")  # also resets the locators and formatters
+    ax.set_yscale("linear")
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    for loc in ("left", "center", "right"):
+        ax.set_title("", loc=loc)
+    if grid:
+        ax.grid(False)
+    ax.set_axisbelow(rcParams["axes.axisbelow"])
+    for side, spine in ax.spines.items():
+        spine.set_visible(rcParams[f"axes.spines.{side}"])
+    if tick_style:
+        for axis, prefix in ((ax.xaxis, "xtick"), (ax.yaxis, "ytick")):
+            axis.set_tick_params(which="major", length=rcParams[f"{prefix}.major.size"],
+                                 labelsize=rcParams[f"{prefix}.labelsize"])
+    ax.xaxis.set_inverted(False)  # the heatmap puts its first year on top
+    ax.yaxis.set_inverted(False)
+    ax.set_autoscale_on(True)
+    ax.relim()
+    ax.autoscale_view()

@@ -13,7 +13,7 @@ import multiprocessing
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 
-from matplotlib import rc_context, rcParams
+from matplotlib import rc_context
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_mixed import MixedModeRenderer
 from matplotlib.backends.backend_svg import FigureCanvasSVG, RendererSVG
@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 
 from factorlab.errors import ParameterError
 from factorlab.plotting import _performance as pp
-from factorlab.plotting._style import freeze_ticks
+from factorlab.plotting._style import freeze_ticks, reset_axes
 from factorlab.plotting._tables import SharedTextMetrics
 from factorlab.report._names import PLOT_NAMES
 
@@ -186,40 +186,6 @@ _FORKED_SHEET = None  # the sheet a forked worker renders (inherited at fork tim
 Job = tuple[str, object]  # ('chart', name) or ('crisis', index)
 
 
-def _reset_axes(ax: Axes, tick_style: bool = False, grid: bool = True) -> None:
-    """Return a used axes to a blank state (artists, legend, scales, labels, limits).
-
-    ``tick_style``: also restore the default tick length and label size
-    (after a chart that restyled them: heatmap, crisis panel). ``grid``: also
-    switch the grid off (each is a pass over every tick: skipped where the
-    next chart sets the same state again).
-    """
-    for artist in [*ax.lines, *ax.collections, *ax.patches, *ax.texts, *ax.images, *ax.artists]:
-        artist.remove()
-    ax.containers.clear()
-    if ax.get_legend() is not None:
-        ax.get_legend().remove()
-    ax.set_xscale("linear")  # also resets the locators and formatters
-    ax.set_yscale("linear")
-    ax.set_xlabel("")
-    ax.set_ylabel("")
-    ax.set_title("", loc="left")
-    if grid:
-        ax.grid(False)
-    ax.set_axisbelow(rcParams["axes.axisbelow"])
-    for side, spine in ax.spines.items():
-        spine.set_visible(rcParams[f"axes.spines.{side}"])
-    if tick_style:
-        for axis, prefix in ((ax.xaxis, "xtick"), (ax.yaxis, "ytick")):
-            axis.set_tick_params(which="major", length=rcParams[f"{prefix}.major.size"],
-                                 labelsize=rcParams[f"{prefix}.labelsize"])
-    ax.xaxis.set_inverted(False)  # the heatmap puts its first year on top
-    ax.yaxis.set_inverted(False)
-    ax.set_autoscale_on(True)
-    ax.relim()
-    ax.autoscale_view()
-
-
 def _resize(fig: Figure, size: tuple[float, float],
             margins: tuple[float, float, float, float] = _MARGINS) -> None:
     """Give ``fig`` the size and the fixed margins (inches) of :func:`_figure`."""
@@ -283,7 +249,7 @@ def _run_jobs(sheet, jobs: list[Job]) -> list[str]:
             if ax is None:
                 ax = _figure(size, margins).add_subplot()
             else:
-                _reset_axes(ax, tick_style=previous in _TICK_STYLING and previous != kind,
+                reset_axes(ax, tick_style=previous in _TICK_STYLING and previous != kind,
                             grid=kind in _NO_GRID)
                 _resize(ax.figure, size, margins)
             _draw_job(sheet, job, ax)

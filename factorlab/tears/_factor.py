@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 
 import matplotlib.pyplot as plt
 import pandas as pd
-from matplotlib.figure import Figure
 
 from factorlab import plotting
+from factorlab._gc import fewer_collections
 from factorlab.errors import ParameterError
 from factorlab.factor import FactorData, prepare_factor_data
-from factorlab.plotting._style import fixed_margins, freeze_ticks
 from factorlab.tears._analysis import FactorAnalysis
+from factorlab.tears._charts import Chart
 from factorlab.tears._tearsheet import TearSheet
 
 __all__ = [
@@ -37,18 +38,6 @@ _PCT = "{:.2%}"
 _NUM = "{:.4f}"
 
 
-def _figure(width: float = 8.0, height: float = 3.4, ncols: int = 1) -> Figure:
-    """A figure outside pyplot (nothing to close), with fixed margins: no tight layout to compute."""
-    fig = Figure(figsize=(width, height))
-    fixed_margins(fig, 1, ncols)
-    return fig
-
-
-def _axes(width: float = 8.0, height: float = 3.4):
-    fig = _figure(width, height)
-    return fig, fig.subplots()
-
-
 def _load_display_backend() -> None:
     """Make pyplot load its backend, as a pyplot figure would.
 
@@ -61,25 +50,6 @@ def _load_display_backend() -> None:
     plt.close(plt.figure())
 
 
-def _fixed_layout(fig: Figure) -> Figure:
-    """Pin titles and axis labels at fixed offsets from their axes.
-
-    Left automatic, matplotlib places each title and axis label by measuring
-    every tick label of the axis (and its siblings) on each draw, which costs
-    as much as drawing them. Tear-sheet charts have no top tick labels and
-    short tick labels, so fixed offsets (in inches) give the same picture.
-    """
-    width, height = fig.get_size_inches()
-    for ax in fig.axes:
-        if ax.get_title():
-            ax.set_title(ax.get_title(), y=1.0)
-        box = ax.get_position()
-        ax.xaxis.set_label_coords(0.5, -0.42 / max(box.height * height, 0.1))
-        ax.yaxis.set_label_coords(-0.58 / max(box.width * width, 0.1), 0.5)
-        freeze_ticks(ax)
-    return fig
-
-
 def _summary(ts: TearSheet, a: FactorAnalysis) -> None:
     ts.section("summary", SECTIONS["summary"])
     ts.add_table("summary", "headline", a.headline, fmt=_NUM)
@@ -89,37 +59,59 @@ def _summary(ts: TearSheet, a: FactorAnalysis) -> None:
     ts.add_table("summary", "returns_table", a.returns_table, fmt=_NUM)
 
 
+# Each chart's draw function takes the precomputed statistics (bound with partial) and the axes last.
+def _spread(spread, std, ma_window, lab, ax) -> None:
+    plotting.plot_mean_return_spread(spread, std, ax=ax, moving_average=spread.rolling(ma_window).mean(),
+                                     title=f"Top minus bottom quantile mean return ({lab}), bps")
+
+
+def _cumulative_long_short(a: FactorAnalysis, lab, ax) -> None:
+    cum = 1.0 + a.interleaved.cumulative(lab)
+    plotting.plot_cumulative_returns(cum["long_short"].rename("factor portfolio"), ax=ax,
+                                     benchmark=a.benchmark_growth(cum.index),
+                                     title=f"Factor-weighted long-short portfolio, {lab} interleaved sleeves")
+
+
+def _cumulative_by_quantile(a: FactorAnalysis, lab, ax) -> None:
+    cum = 1.0 + a.interleaved.cumulative(lab)
+    plotting.plot_cumulative_returns_by_quantile(cum.drop(columns="long_short"), ax=ax,
+                                                 title=f"Cumulative return by quantile, {lab} interleaved sleeves")
+
+
 def _returns(ts: TearSheet, a: FactorAnalysis) -> None:
     ts.section("returns", SECTIONS["returns"])
     ts.add_table("returns", "mean_return_by_quantile", a.mean_return_rate * 1e4, fmt="{:.3f}")
-    fig, ax = _axes()
-    plotting.plot_quantile_returns_bar(a.mean_return_rate, ax=ax,
-                                       title="Mean return by quantile (bps per bar)")
-    ts.add_figure("returns", "quantile_returns_bar", _fixed_layout(fig))
-    fig, ax = _axes()
-    plotting.plot_quantile_returns_violin(a.mean_return_by_date_rate, ax=ax)
-    ts.add_figure("returns", "quantile_returns_violin", _fixed_layout(fig))
+    ts.add_chart("returns", "quantile_returns_bar", Chart(partial(
+        plotting.plot_quantile_returns_bar, a.mean_return_rate, title="Mean return by quantile (bps per bar)")))
+    ts.add_chart("returns", "quantile_returns_violin", Chart(partial(
+        plotting.plot_quantile_returns_violin, a.mean_return_by_date_rate)))
     spread, std = a.spread
     ma_window = max(1, int(round(a.periods_per_year / 12)))
     for lab in a.fd.labels:
-        fig, ax = _axes()
-        plotting.plot_mean_return_spread(spread[lab], std[lab], ax=ax,
-                                         moving_average=spread[lab].rolling(ma_window).mean(),
-                                         title=f"Top minus bottom quantile mean return ({lab}), bps")
-        ts.add_figure("returns", f"spread_{lab}", _fixed_layout(fig))
+        ts.add_chart("returns", f"spread_{lab}", Chart(partial(_spread, spread[lab], std[lab], ma_window, lab),
+                                                       kind="spread"))
     for lab in a.fd.labels:
-        cum = 1.0 + a.interleaved.cumulative(lab)
-        fig, ax = _axes()
-        plotting.plot_cumulative_returns(cum["long_short"].rename("factor portfolio"), ax=ax,
-                                         benchmark=a.benchmark_growth(cum.index),
-                                         title=f"Factor-weighted long-short portfolio, {lab} "
-                                               f"interleaved sleeves")
-        ts.add_figure("returns", f"cumulative_long_short_{lab}", _fixed_layout(fig))
-        fig, ax = _axes()
-        plotting.plot_cumulative_returns_by_quantile(cum.drop(columns="long_short"), ax=ax,
-                                                     title=f"Cumulative return by quantile, {lab} "
-                                                           "interleaved sleeves")
-        ts.add_figure("returns", f"cumulative_by_quantile_{lab}", _fixed_layout(fig))
+        ts.add_chart("returns", f"cumulative_long_short_{lab}",
+                     Chart(partial(_cumulative_long_short, a, lab), kind="cumulative_long_short"))
+        ts.add_chart("returns", f"cumulative_by_quantile_{lab}",
+                     Chart(partial(_cumulative_by_quantile, a, lab), kind="cumulative_by_quantile"))
+
+
+def _ic_ts(ic, ma_window, lab, ax) -> None:
+    plotting.plot_ic_ts(ic, moving_average=ic.rolling(ma_window).mean(), ax=ax,
+                        title=f"{lab} forward return information coefficient (IC)")
+
+
+def _ic_distribution(ic, monthly_ic, lab, ax) -> None:
+    ax1, ax2, ax3 = ax
+    plotting.plot_ic_hist(ic, ax=ax1, bins=25, title=f"{lab} IC histogram")
+    plotting.plot_ic_qq(ic, ax=ax2, title=f"{lab} IC normal Q-Q")
+    plotting.plot_monthly_ic_heatmap(monthly_ic, period=lab, ax=ax3, annot=False)
+
+
+def _ic_decay(decay: pd.DataFrame, ax) -> None:
+    plotting.plot_ic_decay(decay["ic_mean"].set_axis(decay["label"]),
+                           std_err=decay["ic_std_err"].set_axis(decay["label"]), ax=ax)
 
 
 def _information(ts: TearSheet, a: FactorAnalysis) -> None:
@@ -128,21 +120,12 @@ def _information(ts: TearSheet, a: FactorAnalysis) -> None:
     ma_window = max(1, int(round(a.periods_per_year / 12)))
     for lab in a.fd.labels:
         ic = a.ic[lab]
-        fig, ax = _axes()
-        plotting.plot_ic_ts(ic, moving_average=ic.rolling(ma_window).mean(), ax=ax,
-                            title=f"{lab} forward return information coefficient (IC)")
-        ts.add_figure("information", f"ic_ts_{lab}", _fixed_layout(fig))
-        fig = _figure(12, 3.6, ncols=3)
-        ax1, ax2, ax3 = fig.subplots(1, 3)
-        plotting.plot_ic_hist(ic, ax=ax1, bins=25, title=f"{lab} IC histogram")
-        plotting.plot_ic_qq(ic, ax=ax2, title=f"{lab} IC normal Q-Q")
-        plotting.plot_monthly_ic_heatmap(a.monthly_ic[lab], period=lab, ax=ax3, annot=False)
-        ts.add_figure("information", f"ic_distribution_{lab}", _fixed_layout(fig))
+        ts.add_chart("information", f"ic_ts_{lab}", Chart(partial(_ic_ts, ic, ma_window, lab), kind="ic_ts"))
+        ts.add_chart("information", f"ic_distribution_{lab}",
+                     Chart(partial(_ic_distribution, ic, a.monthly_ic[lab], lab), size=(12, 3.6), grid=(1, 3),
+                           kind="ic_distribution"))
     decay = a.ic_decay
-    fig, ax = _axes()
-    plotting.plot_ic_decay(decay["ic_mean"].set_axis(decay["label"]), std_err=decay["ic_std_err"]
-                           .set_axis(decay["label"]), ax=ax)
-    ts.add_figure("information", "ic_decay", _fixed_layout(fig))
+    ts.add_chart("information", "ic_decay", Chart(partial(_ic_decay, decay)))
     ts.add_table("information", "ic_decay_table", decay, fmt="{:.4f}")
 
 
@@ -152,23 +135,22 @@ def _turnover(ts: TearSheet, a: FactorAnalysis) -> None:
     autocorr = pd.DataFrame({lab: [a.rank_autocorrelation[lab].mean()] for lab in a.fd.labels},
                             index=["Mean Factor Rank Autocorrelation"])
     ts.add_table("turnover", "rank_autocorrelation", autocorr, fmt="{:.3f}")
-    for p, lab in zip(a.fd.periods, a.fd.labels):
-        fig, ax = _axes()
-        plotting.plot_top_bottom_quantile_turnover(a.top_bottom_turnover[lab], period=lab, ax=ax)
-        ts.add_figure("turnover", f"top_bottom_turnover_{lab}", _fixed_layout(fig))
-        fig, ax = _axes()
-        plotting.plot_factor_rank_autocorrelation(a.rank_autocorrelation[lab], period=lab, ax=ax)
-        ts.add_figure("turnover", f"rank_autocorrelation_{lab}", _fixed_layout(fig))
+    for lab in a.fd.labels:
+        ts.add_chart("turnover", f"top_bottom_turnover_{lab}", Chart(partial(
+            plotting.plot_top_bottom_quantile_turnover, a.top_bottom_turnover[lab], period=lab),
+            kind="top_bottom_turnover"))
+        ts.add_chart("turnover", f"rank_autocorrelation_{lab}", Chart(partial(
+            plotting.plot_factor_rank_autocorrelation, a.rank_autocorrelation[lab], period=lab),
+            kind="rank_autocorrelation"))
 
 
 def _events(ts: TearSheet, a: FactorAnalysis) -> None:
     ts.section("events", SECTIONS["events"])
-    fig, ax = _axes()
-    plotting.plot_quantile_average_cumulative_return(a.event_returns, ax=ax)
-    ts.add_figure("events", "event_returns", _fixed_layout(fig))
-    fig = plotting.plot_quantile_average_cumulative_return_by_quantile(a.event_returns, std_bar=True, ncols=3,
-                                                                       fig=Figure(figsize=(12, 6.4)))
-    ts.add_figure("events", "event_returns_by_quantile", _fixed_layout(fig))
+    ts.add_chart("events", "event_returns", Chart(partial(
+        plotting.plot_quantile_average_cumulative_return, a.event_returns)))
+    ts.add_chart("events", "event_returns_by_quantile", Chart(partial(
+        plotting.plot_quantile_average_cumulative_return_by_quantile, a.event_returns, std_bar=True, ncols=3),
+        size=(12, 6.4), grid=None))
 
 
 def _by_group(ts: TearSheet, a: FactorAnalysis) -> None:
@@ -176,14 +158,13 @@ def _by_group(ts: TearSheet, a: FactorAnalysis) -> None:
         raise ParameterError("by_group=True needs groups: pass groupby= (e.g. sectors)")
     ts.section("by_group", SECTIONS["by_group"])
     ts.add_table("by_group", "ic_by_group", a.ic_by_group, fmt="{:.4f}")
-    fig, ax = _axes(8, 4.5)
-    plotting.plot_ic_by_group(a.ic_by_group, ax=ax)
-    ts.add_figure("by_group", "ic_by_group_bar", _fixed_layout(fig))
+    ts.add_chart("by_group", "ic_by_group_bar", Chart(partial(plotting.plot_ic_by_group, a.ic_by_group),
+                                                      size=(8, 4.5)))
     index = a.mean_return_by_group.index
     n_groups = index.get_level_values("group" if "group" in index.names else 0).nunique()
-    fig = plotting.plot_quantile_returns_bar_by_group(a.mean_return_by_group, ncols=3,
-                                                      fig=Figure(figsize=(12, 3.2 * -(-n_groups // 3))))
-    ts.add_figure("by_group", "quantile_returns_by_group", _fixed_layout(fig))
+    ts.add_chart("by_group", "quantile_returns_by_group", Chart(partial(
+        plotting.plot_quantile_returns_bar_by_group, a.mean_return_by_group, ncols=3),
+        size=(12, 3.2 * -(-n_groups // 3)), grid=None))
 
 
 _BUILDERS = {"summary": _summary, "returns": _returns, "information": _information,
@@ -216,9 +197,14 @@ def _analysis(factor, prices, periods, quantiles, bins, groupby, long_short, gro
                           cost_bps=float(cost_bps))
 
 
-def _build(sections: Sequence[str], factor, prices=None, periods=(1, 5, 10), quantiles=5, bins=None,
-           groupby=None, long_short=True, group_neutral=False, benchmark=None, delay=0,
-           cost_bps=0.0, title=None) -> TearSheet:
+def _build(sections: Sequence[str], *args, **kwargs) -> TearSheet:
+    with fewer_collections():
+        return _build_sheet(sections, *args, **kwargs)
+
+
+def _build_sheet(sections: Sequence[str], factor, prices=None, periods=(1, 5, 10), quantiles=5, bins=None,
+                 groupby=None, long_short=True, group_neutral=False, benchmark=None, delay=0,
+                 cost_bps=0.0, title=None) -> TearSheet:
     a = _analysis(factor, prices, periods, quantiles, bins, groupby, long_short, group_neutral,
                   benchmark, delay, cost_bps)
     fd = a.fd

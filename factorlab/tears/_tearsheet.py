@@ -10,8 +10,10 @@ import jinja2
 import pandas as pd
 from matplotlib.figure import Figure
 
+from factorlab._gc import fewer_collections
 from factorlab.errors import ParameterError
 from factorlab.plotting import figure_to_data_uri, table_to_html
+from factorlab.tears._charts import Canvases, Chart, Figures
 
 __all__ = ["TearSheet", "Section"]
 
@@ -51,7 +53,11 @@ class TearSheet:
     ----------
     title : str
     tables : dict name -> pd.DataFrame
-    figures : dict name -> matplotlib.figure.Figure
+    figures : Figures (a mapping) name -> matplotlib.figure.Figure
+        A chart's Figure is built the first time it is asked for, then kept
+        (changes to it show in the images). The tear sheet's own images do
+        not build these Figure objects: charts of one kind are rendered on
+        one reused figure (same pixels as a fresh figure).
     sections : dict key -> Section
         In display order.
     notes : list of str
@@ -60,12 +66,17 @@ class TearSheet:
 
     title: str
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
-    figures: dict[str, Figure] = field(default_factory=dict)
+    figures: Figures = field(default_factory=Figures)
     sections: dict[str, Section] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     formats: dict[str, object] = field(default_factory=dict, repr=False)
     dpi: int = 80
     _images: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.figures, Figures):
+            self.figures = Figures(self.figures)
+        self._canvases = Canvases()
 
     # ------------------------------------------------------------------ building
     def section(self, key: str, title: str) -> Section:
@@ -86,6 +97,11 @@ class TearSheet:
         self.figures[name] = fig
         self.sections[section].items.append(("figure", name))
 
+    def add_chart(self, section: str, name: str, chart: Chart) -> None:
+        """Add a figure under ``section`` as a :class:`Chart` (built when first asked for)."""
+        self.figures[name] = chart
+        self.sections[section].items.append(("figure", name))
+
     # ------------------------------------------------------------------ access
     def __getitem__(self, name: str) -> pd.DataFrame | Figure:
         if name in self.tables:
@@ -96,7 +112,7 @@ class TearSheet:
                        f"figures: {sorted(self.figures)}")
 
     def subset(self, *keys: str) -> TearSheet:
-        """A tear sheet with only the given sections (sharing tables and figures)."""
+        """A tear sheet with only the given sections (sharing tables, figures built so far, charts, images)."""
         unknown = [k for k in keys if k not in self.sections]
         if unknown:
             raise ParameterError(f"unknown section(s) {unknown}; available: {list(self.sections)}")
@@ -106,17 +122,29 @@ class TearSheet:
             sec = self.sections[k]
             out.sections[k] = Section(sec.key, sec.title, list(sec.items))
             for kind, name in sec.items:
-                (out.tables if kind == "table" else out.figures)[name] = self[name]
+                if kind == "table":
+                    out.tables[name] = self.tables[name]
+                else:
+                    out.figures[name] = self.figures.entry(name)
         return out
 
     # ------------------------------------------------------------------ rendering
     def _image(self, name: str) -> str:
         if name not in self._images:
+            entry = self.figures.entry(name)
+            fig = self._canvases.draw(entry) if isinstance(entry, Chart) else entry
             # the tear sheet's figures have fixed margins: no tight crop (it draws each figure twice)
-            self._images[name] = figure_to_data_uri(self.figures[name], "png", dpi=self.dpi, tight=False)
+            self._images[name] = figure_to_data_uri(fig, "png", dpi=self.dpi, tight=False)
         return self._images[name]
 
     def _body(self) -> str:
+        try:
+            with fewer_collections():
+                return self._compose()
+        finally:
+            self._canvases.clear()  # the reused figures are only needed while composing
+
+    def _compose(self) -> str:
         parts = [f"<h1>{html.escape(self.title)}</h1>"]
         if self.notes:
             parts.append('<ul class="fl-notes">' + "".join(f"<li>{html.escape(n)}</li>" for n in self.notes)
