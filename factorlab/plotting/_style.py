@@ -266,10 +266,14 @@ def _restore_ticks(axis, locator, formatter):
 
 
 def reset_axes(ax: Axes, *, tick_style: bool = False, grid: bool = True) -> None:
-    """Return a used axes to a blank state (artists, legend, scales, labels, limits).
+    """Return a used axes to a blank state (artists, legend, scales, units, labels, limits).
 
-    ``tick_style``: also restore the default tick length and label size
-    (after a chart that restyled them: heatmap, crisis panel). ``grid``: also
+    The Axis and Tick objects are kept (building them is most of the cost of
+    a new axes); everything a chart sets on them is put back as on a new
+    axes, so the next chart draws the same picture as on a fresh figure.
+
+    ``tick_style``: also restore the default tick length, label size and
+    label rotation (after a chart that restyled them: heatmap, crisis panel). ``grid``: also
     switch the grid off (each is a pass over every tick: skipped where the
     next chart sets the same state again).
     """
@@ -278,6 +282,7 @@ def reset_axes(ax: Axes, *, tick_style: bool = False, grid: bool = True) -> None
     ax.containers.clear()
     if ax.get_legend() is not None:
         ax.get_legend().remove()
+    ax.set_prop_cycle(None)  # the next default colour is C0 again
     ax.set_xscale("linear")  # also resets the locators and formatters
     ax.set_yscale("linear")
     ax.set_xlabel("")
@@ -292,9 +297,26 @@ def reset_axes(ax: Axes, *, tick_style: bool = False, grid: bool = True) -> None
     if tick_style:
         for axis, prefix in ((ax.xaxis, "xtick"), (ax.yaxis, "ytick")):
             axis.set_tick_params(which="major", length=rcParams[f"{prefix}.major.size"],
-                                 labelsize=rcParams[f"{prefix}.labelsize"])
+                                 labelsize=rcParams[f"{prefix}.labelsize"], labelrotation=0)
     ax.xaxis.set_inverted(False)  # the heatmap puts its first year on top
     ax.yaxis.set_inverted(False)
+    for axis in (ax.xaxis, ax.yaxis):
+        _forget_units(axis)
     ax.set_autoscale_on(True)
     ax.relim()
     ax.autoscale_view()
+
+
+def _forget_units(axis) -> None:
+    """Drop an axis' unit converter and units (dates, categories), as ``Axis.clear`` does.
+
+    The next chart's data then sets them up (with their locator and
+    formatter) as on a new axes: a date axis never keeps a category
+    converter, a numeric chart never inherits a date converter.
+    """
+    if hasattr(axis, "_converter_is_explicit"):  # matplotlib >= 3.10 keeps the converter private
+        axis._converter = None
+        axis._converter_is_explicit = False
+    else:
+        axis.converter = None
+    axis.units = None

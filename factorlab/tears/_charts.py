@@ -61,15 +61,19 @@ class Chart:
     grid : (int, int) or None
         Rows and columns of axes.
     kind : str or None
-        Charts of one kind draw the same sort of artists on the same layout
-        (e.g. the IC time series of each period); their images are rendered
-        on one reused figure. None: always a fresh figure.
+        Charts of one kind draw the same sort of artists (e.g. the IC time
+        series of each period): one drawn after another on a reused figure,
+        the axes need a lighter reset. None: a kind of its own.
+    restyles_ticks : bool
+        ``draw`` changes the tick length or label size, so a chart of another
+        kind drawn next on the same reused figure gets the defaults back.
     """
 
     draw: Callable
     size: tuple[float, float] = (8.0, 3.4)
     grid: tuple[int, int] | None = (1, 1)
     kind: str | None = None
+    restyles_ticks: bool = False
 
     def _new(self, restore_on_zoom: bool) -> tuple[Figure, object]:
         fig = Figure(figsize=self.size)  # outside pyplot: nothing to close, freed when dropped
@@ -138,11 +142,12 @@ class Canvases:
     ``draw(chart)`` returns a figure showing ``chart``: a fresh one the first
     time a size and grid is seen (or for a chart with ``grid=None``), else
     that figure with its axes reset and drawn again. A chart of another kind
-    than the last one drawn there gets a full reset (tick style, grid).
+    than the last one drawn there also gets the grid switched off and, after
+    a chart that restyled them, the default tick style.
     """
 
     def __init__(self) -> None:
-        self._held: dict[tuple, tuple[Figure, object, str | None]] = {}
+        self._held: dict[tuple, tuple[Figure, object, Chart]] = {}
 
     def draw(self, chart: Chart) -> Figure:
         if chart.grid is None:
@@ -150,14 +155,14 @@ class Canvases:
         key = (chart.size, chart.grid)
         if key not in self._held:
             fig, axes = chart._new(restore_on_zoom=False)
-            self._held[key] = (fig, axes, chart.kind)
+            self._held[key] = (fig, axes, chart)
             return fig
         fig, axes, last = self._held[key]
-        same = chart.kind is not None and chart.kind == last
+        same = chart.kind is not None and chart.kind == last.kind
         for ax in fig.axes:
-            reset_axes(ax, tick_style=not same, grid=not same)
+            reset_axes(ax, tick_style=last.restyles_ticks and not same, grid=not same)
         chart.draw(ax=axes)
-        self._held[key] = (fig, axes, chart.kind)
+        self._held[key] = (fig, axes, chart)
         return fixed_layout(fig, restore_on_zoom=False)
 
     def clear(self) -> None:

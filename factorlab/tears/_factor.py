@@ -123,7 +123,7 @@ def _information(ts: TearSheet, a: FactorAnalysis) -> None:
         ts.add_chart("information", f"ic_ts_{lab}", Chart(partial(_ic_ts, ic, ma_window, lab), kind="ic_ts"))
         ts.add_chart("information", f"ic_distribution_{lab}",
                      Chart(partial(_ic_distribution, ic, a.monthly_ic[lab], lab), size=(12, 3.6), grid=(1, 3),
-                           kind="ic_distribution"))
+                           kind="ic_distribution", restyles_ticks=True))  # the heatmap's ticks have no length
     decay = a.ic_decay
     ts.add_chart("information", "ic_decay", Chart(partial(_ic_decay, decay)))
     ts.add_table("information", "ic_decay_table", decay, fmt="{:.4f}")
@@ -159,7 +159,7 @@ def _by_group(ts: TearSheet, a: FactorAnalysis) -> None:
     ts.section("by_group", SECTIONS["by_group"])
     ts.add_table("by_group", "ic_by_group", a.ic_by_group, fmt="{:.4f}")
     ts.add_chart("by_group", "ic_by_group_bar", Chart(partial(plotting.plot_ic_by_group, a.ic_by_group),
-                                                      size=(8, 4.5)))
+                                                      size=(8, 4.5), restyles_ticks=True))  # rotated labels
     index = a.mean_return_by_group.index
     n_groups = index.get_level_values("group" if "group" in index.names else 0).nunique()
     ts.add_chart("by_group", "quantile_returns_by_group", Chart(partial(
