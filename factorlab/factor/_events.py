@@ -263,19 +263,23 @@ def fast_event_table(fd: FactorData, values: pd.DataFrame, offsets: np.ndarray, 
     present = np.bincount(bucket[have[a_idx]], minlength=n_b) > 0  # events whose asset has prices
     start = panel[rows[d_idx], a_idx]
     ok = ~np.isnan(start)
-    d_idx, a_idx, bucket = d_idx[ok], a_idx[ok], bucket[ok]
-    inv = 1.0 / start[ok]
+    if not ok.all():  # (the usual case, every event priced, copies nothing)
+        d_idx, a_idx, bucket, start = d_idx[ok], a_idx[ok], bucket[ok], start[ok]
+    inv = np.divide(1.0, start, out=start)
     n_dates = len(rows)
     before, after = -int(offsets[0]), int(offsets[-1])
     present_price = ~np.isnan(panel)
     all_priced = bool(present_price.all())
 
-    def bucket_sums(sel: np.ndarray, cell: np.ndarray, n_cells: int) -> tuple[np.ndarray, np.ndarray | None]:
-        """Window sums (and counts) of the events ``sel`` (date-sorted) in ``n_cells`` cells,
-        over the columns those events use only."""
-        d, a = d_idx[sel], a_idx[sel]
-        used = np.unique(a)
-        a_loc = np.searchsorted(used, a)
+    def bucket_sums(sel: np.ndarray | None, cell: np.ndarray, n_cells: int
+                    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Window sums (and counts) of the events ``sel`` (date-sorted; None: all) in ``n_cells``
+        cells, over the columns those events use only."""
+        d, a, w_ev = (d_idx, a_idx, inv) if sel is None else (d_idx[sel], a_idx[sel], inv[sel])
+        seen = np.zeros(panel.shape[1], dtype=bool)
+        seen[a] = True
+        used = np.flatnonzero(seen)
+        a_loc = (np.cumsum(seen, dtype=np.int32) - 1)[a]  # position of each event's asset in ``used``
         bounds = np.searchsorted(d, np.arange(n_dates + 1))
 
         def block_weights(values_of_events: np.ndarray):
@@ -287,7 +291,8 @@ def fast_event_table(fd: FactorData, values: pd.DataFrame, offsets: np.ndarray, 
                 return w
             return weights
 
-        sums = _window_sums(block_weights(inv[sel]), rows, panel[:, used], before, after, n_cells)
+        every = len(used) == panel.shape[1]  # no column copy when the events use every column
+        sums = _window_sums(block_weights(w_ev), rows, panel if every else panel[:, used], before, after, n_cells)
         if all_priced:
             return sums, None
         counts = _window_sums(block_weights(np.ones(len(d))), rows,
@@ -309,7 +314,7 @@ def fast_event_table(fd: FactorData, values: pd.DataFrame, offsets: np.ndarray, 
         sums = sums.reshape(n_dates, n_b, -1)
         counts = None if counts is None else counts.reshape(n_dates, n_b, -1)
     else:
-        sums, counts = bucket_sums(np.arange(len(d_idx)), bucket, n_b)
+        sums, counts = bucket_sums(None, bucket, n_b)
     if counts is None:  # every price present: names of the bucket, on offsets inside the price bars
         n_ev = np.bincount(d_idx * n_b + bucket, minlength=n_dates * n_b).reshape(n_dates, n_b)
         inside = (rows[:, None] + offsets[None, :] >= 0) & (rows[:, None] + offsets[None, :] < panel.shape[0])
@@ -382,7 +387,7 @@ def fd_codes(fd: FactorData, need_groups: bool) -> tuple:
     if need_groups:
         gcode, g_labels = pd.factorize(fd.group.to_numpy(dtype=object)[date_idx, asset_idx], sort=True)
         g_labels = pd.Index(g_labels, name="group")
-    return date_idx, asset_idx, q_labels.astype(np.int64), qcode.astype(np.int64), gcode, g_labels
+    return date_idx, asset_idx, q_labels.astype(np.int64), qcode.astype(np.int64, copy=False), gcode, g_labels
 
 
 def _grid_for(fd: FactorData, values: pd.DataFrame, date_idx, asset_idx, relative: bool) -> EventGrid:
