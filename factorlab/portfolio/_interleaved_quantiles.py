@@ -165,15 +165,27 @@ def quantile_interleaved_returns(fd: FactorData, cost_bps: float = 0.0,
 
 
 def _stacked_signals(fd: FactorData, columns: list, panel: PricePanel) -> Signals:
-    """Target weights of every portfolio on the price timeline, weights shape (P, dates, assets)."""
-    sig = None
+    """Target weights of every portfolio on the price timeline, weights shape (P, dates, assets).
+
+    The long-short row is :func:`factor_weights`; quantile ``q``'s basket is
+    ``1 / (names in q)`` on its names, NaN elsewhere: the same numbers as
+    ``factor_weights(fd, quantiles=q, long_short=False)`` (which divides ones
+    by their sum), computed from one pass over the quantile labels.
+    """
+    long_short = factor_weights(fd)
+    one = signals(long_short, panel.index)
+    sig = Signals(weights=np.empty((len(columns), *one.weights.shape)), row_of_bar=one.row_of_bar,
+                  first_bar=one.first_bar)
+    labels = fd.quantile.to_numpy(dtype="float64")
     for i, c in enumerate(columns):
-        w = factor_weights(fd) if c == LONG_SHORT else factor_weights(fd, quantiles=c, long_short=False)
-        if sig is None:
-            one = signals(w, panel.index)
-            sig = Signals(weights=np.empty((len(columns), *one.weights.shape)), row_of_bar=one.row_of_bar,
-                          first_bar=one.first_bar)
-        sig.weights[i] = w.to_numpy(dtype="float64")
+        if c == LONG_SHORT:
+            sig.weights[i] = one.weights
+            continue
+        in_q = labels == c
+        count = in_q.sum(axis=1, keepdims=True)
+        with np.errstate(divide="ignore"):
+            np.divide(1.0, count, out=sig.weights[i], where=in_q)
+        sig.weights[i][~in_q] = np.nan
     return sig
 
 
