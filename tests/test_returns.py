@@ -283,3 +283,14 @@ def test_bad_arguments_raise(rev_frame):
         fl.rate_of_return(pd.DataFrame({"five days": [0.01]}), "1D")
     with pytest.raises(ParameterError, match="not periods"):
         fl.factor_alpha_beta(fd, returns=pd.DataFrame({"3D": [0.0]}))
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"demeaned": False}, {"group_adjust": True}, {"by_group": True}])
+def test_both_layouts_from_one_pass_equal_separate_calls(mom_fd, kwargs):
+    from factorlab.factor._returns import mean_returns_by_quantile_both
+
+    both = mean_returns_by_quantile_both(mom_fd, **kwargs)
+    for by_date in (False, True):
+        mean, err = fl.mean_return_by_quantile(mom_fd, by_date=by_date, **kwargs)
+        pd.testing.assert_frame_equal(both[by_date][0], mean, check_exact=True)
+        pd.testing.assert_frame_equal(both[by_date][1], err, check_exact=True)

@@ -233,6 +233,18 @@ def mean_return_by_quantile(fd: FactorData, by_date: bool = False, by_group: boo
         names' returns over sqrt(count); otherwise the std over dates of the
         per-date means over sqrt(number of dates). NaN with one observation.
     """
+    return mean_returns_by_quantile_both(fd, by_group, demeaned, group_adjust, (by_date,))[by_date]
+
+
+def mean_returns_by_quantile_both(fd: FactorData, by_group: bool = False, demeaned: bool = True,
+                                  group_adjust: bool = False, layouts: tuple[bool, ...] = (False, True)
+                                  ) -> dict[bool, tuple[pd.DataFrame, pd.DataFrame]]:
+    """:func:`mean_return_by_quantile` for each ``by_date`` in ``layouts``, from one pass over the returns.
+
+    Both layouts come from the same per-(date, cell) statistics (the pooled
+    one is their mean over dates), so asking for both costs one computation.
+    Returns ``{by_date: (mean, std_err)}``.
+    """
     cell, n_cells, cell_q, cell_g, gcode, n_groups = _cells(fd, by_group, group_adjust)
     if group_adjust:
         demean, n_demean = gcode, n_groups
@@ -243,8 +255,15 @@ def mean_return_by_quantile(fd: FactorData, by_date: bool = False, by_group: boo
     labels = list(fd.labels)
     stats = {lab: _cells_stats(fd.returns[lab].to_numpy(dtype="float64"), cell, n_cells, demean, n_demean)
              for lab in labels}
-    names = ["factor_quantile", "date", "group"] if by_group else ["factor_quantile", "date"]
     present = _cell_presence(cell, n_cells)
+    return {by_date: _quantile_layout(fd, stats, labels, present, by_date, by_group, n_cells, cell_q, cell_g,
+                                      n_groups)
+            for by_date in layouts}
+
+
+def _quantile_layout(fd, stats, labels, present, by_date, by_group, n_cells, cell_q, cell_g, n_groups):
+    """The (mean, std_err) frames of :func:`mean_return_by_quantile` from the per-(date, cell) stats."""
+    names = ["factor_quantile", "date", "group"] if by_group else ["factor_quantile", "date"]
     mean, err = {}, {}
     if by_date:
         # (cell, date) pairs with entries, ordered by quantile, date[, group]

@@ -28,6 +28,7 @@ from factorlab.factor import (
     quantile_turnover_table,
     rate_of_return,
 )
+from factorlab.factor._returns import mean_returns_by_quantile_both
 from factorlab.metrics import AnnualizationWarning
 from factorlab.portfolio import factor_weights, interleaved_returns, quantile_interleaved_returns
 
@@ -122,19 +123,22 @@ class FactorAnalysis:
         return quantile_statistics(self.fd)
 
     @cached_property
+    def _mean_ret_both(self) -> dict[bool, tuple[pd.DataFrame, pd.DataFrame]]:
+        """:func:`mean_return_by_quantile` pooled (False) and by date (True), from one pass."""
+        return mean_returns_by_quantile_both(self.fd, demeaned=self.long_short, group_adjust=self.group_neutral)
+
+    @property
     def _mean_ret(self) -> tuple[pd.DataFrame, pd.DataFrame]:
-        return mean_return_by_quantile(self.fd, by_date=False, demeaned=self.long_short,
-                                       group_adjust=self.group_neutral)
+        return self._mean_ret_both[False]
 
     @cached_property
     def mean_return_rate(self) -> pd.DataFrame:
         """Mean return by quantile as a per-bar rate (quantile x period)."""
         return rate_of_return(self._mean_ret[0], self.fd.labels[0])
 
-    @cached_property
+    @property
     def _mean_ret_by_date(self) -> tuple[pd.DataFrame, pd.DataFrame]:
-        return mean_return_by_quantile(self.fd, by_date=True, demeaned=self.long_short,
-                                       group_adjust=self.group_neutral)
+        return self._mean_ret_both[True]
 
     @cached_property
     def mean_return_by_date_rate(self) -> pd.DataFrame:
