@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.collections import PolyCollection, QuadMesh
-from matplotlib.patches import Rectangle
 
 from factorlab import metrics as mt
 from factorlab.errors import InvalidIndexError, ParameterError
@@ -30,8 +29,15 @@ def bench(rng, returns) -> pd.Series:
     return pd.Series(rng.normal(0.0003, 0.01, len(returns)), returns.index, name="benchmark")
 
 
-def _spans(ax) -> list[Rectangle]:
-    return [p for p in ax.patches if isinstance(p, Rectangle) and p.get_label().startswith("drawdown")]
+def _spans(ax) -> list:
+    """The shaded drawdown spans (``axvspan``: a Rectangle in matplotlib >= 3.9, a Polygon before)."""
+    return [p for p in ax.patches if p.get_label().startswith("drawdown")]
+
+
+def _span_x(span) -> tuple[float, float]:
+    """x extent (data units) of an ``axvspan`` patch, whatever its class."""
+    x = span.get_patch_transform().transform(span.get_path().vertices)[:, 0]
+    return float(x.min()), float(x.max())
 
 
 # ------------------------------------------------------------------ heatmap
@@ -121,9 +127,9 @@ def test_drawdown_spans_are_top_drawdowns(returns):
     assert [s.get_label() for s in spans] == [f"drawdown {k}" for k in range(1, len(table) + 1)]
     ends = table["recovery"].fillna(returns.index[-1])
     for span, peak, end in zip(spans, table["peak"], ends):
-        x0 = span.get_x()
+        x0, x1 = _span_x(span)
         assert x0 == pytest.approx(_xnum([peak])[0])
-        assert x0 + span.get_width() == pytest.approx(_xnum([end])[0])
+        assert x1 == pytest.approx(_xnum([end])[0])
     assert len({s.get_facecolor() for s in spans}) == len(spans)  # one colour each
     (line,) = [ln for ln in ax.lines if ln.get_label() == "strategy"]
     np.testing.assert_allclose(line.get_ydata(), mt.cumulative_returns(returns).to_numpy())
@@ -135,7 +141,7 @@ def test_unrecovered_drawdown_span_ends_at_last_bar():
     table = mt.drawdown_table(r)
     assert table["recovery"].isna().all()
     span = _spans(pp.plot_drawdown_periods(mt.cumulative_returns(r), table))[0]
-    assert span.get_x() + span.get_width() == pytest.approx(_xnum([idx[-1]])[0])
+    assert _span_x(span)[1] == pytest.approx(_xnum([idx[-1]])[0])
 
 
 def test_underwater_area_and_spans(returns):

@@ -166,3 +166,26 @@ def test_ctrl_c_marks_the_run_interrupted(tmp_path, prices):
         tracked_backtest(_Interrupting, prices, registry=tmp_path, progress=False)
     row = runs(tmp_path).iloc[0]
     assert row["status"] == "interrupted" and "KeyboardInterrupt" in row["error"]
+
+
+def test_opening_retries_while_another_process_holds_the_database(tmp_path, monkeypatch):
+    # SQLite answers some open races (switching to WAL, creating the tables) with an immediate
+    # "database is locked": opening the registry tries again instead of failing
+    from factorlab.registry._errors import RegistryError
+
+    real = RunRegistry._connect
+    failures = []
+
+    def flaky(self):
+        if len(failures) < 2:
+            failures.append(1)
+            raise sqlite3.OperationalError("database is locked")
+        return real(self)
+
+    monkeypatch.setattr(RunRegistry, "_connect", flaky)
+    reg = RunRegistry(tmp_path)
+    assert len(failures) == 2 and reg.db_path.exists()
+    monkeypatch.setattr(RunRegistry, "_connect", lambda self: (_ for _ in ()).throw(
+        sqlite3.OperationalError("disk I/O error")))
+    with pytest.raises(RegistryError, match="disk I/O error"):
+        RunRegistry(tmp_path / "other")

@@ -148,6 +148,9 @@ def test_png_equals_savefig_outside_text_and_is_stable(sheet):
         ours, theirs = _png_pixels(warm), _png_pixels(ref.getvalue())
         assert ours.shape == theirs.shape
         differ = np.abs(ours - theirs).max(axis=-1) > 0
+        if matplotlib.__version_info__ < (3, 11):
+            assert not differ.any(), name  # matplotlib <= 3.10 draws text as we do: the same pixels
+            continue
         assert differ.any()  # text is placed on whole pixels, not at matplotlib 3.11's 1/64 px
         # every differing pixel lies in (1 px around) a drawn text's box
         height, width = differ.shape

@@ -120,8 +120,7 @@ class RunRegistry:
         self.root = self.db_path.parent
         try:
             (self.root / "runs").mkdir(parents=True, exist_ok=True)
-            with self._connect() as con:
-                con.executescript(_SCHEMA)
+            self._create_schema()
         except (OSError, sqlite3.Error) as exc:
             raise RegistryError(f"cannot open the run registry {self.db_path}: {exc}") from exc
         if recover:
@@ -131,6 +130,27 @@ class RunRegistry:
         return f"RunRegistry({str(self.root)!r})"
 
     # ------------------------------------------------------------ plumbing
+    def _create_schema(self) -> None:
+        """Create the tables (if missing), retried while another process holds the database.
+
+        Processes opening a new registry at once race to switch it to WAL and
+        to create the tables; SQLite answers some of these races with an
+        immediate "database is locked" (its busy timeout does not apply where
+        waiting could deadlock), so the attempt is repeated, as writes are.
+        """
+        for attempt in range(50):
+            try:
+                con = self._connect()
+                try:
+                    con.executescript("BEGIN IMMEDIATE;\n" + _SCHEMA + "\nCOMMIT;")
+                finally:
+                    con.close()
+                return
+            except sqlite3.OperationalError as exc:
+                if ("locked" not in str(exc) and "busy" not in str(exc)) or attempt == 49:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+
     def _connect(self) -> sqlite3.Connection:
         con = sqlite3.connect(self.db_path, timeout=60.0, isolation_level=None)
         con.execute("PRAGMA busy_timeout=60000")
