@@ -86,6 +86,8 @@ if TYPE_CHECKING:
     from factorlab.report import ReturnsTearSheet, create_returns_tear_sheet
     from factorlab.sweeps import SweepResult, WalkForwardResult, sweep, walk_forward
     from factorlab.tears import (
+        Chart,
+        Figures,
         Section,
         TearSheet,
         create_by_group_tear_sheet,
@@ -119,7 +121,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "factor_weights", "row_weights", "InterleavedResult", "interleaved_returns", "QuantileReturns",
         "quantile_interleaved_returns")},
     **{name: ("factorlab.tears", name) for name in (
-        "Section", "TearSheet", "create_by_group_tear_sheet", "create_event_returns_tear_sheet",
+        "Chart", "Figures", "Section", "TearSheet", "create_by_group_tear_sheet", "create_event_returns_tear_sheet",
         "create_factor_returns_tear_sheet", "create_full_tear_sheet", "create_information_tear_sheet",
         "create_summary_tear_sheet", "create_turnover_tear_sheet")},
 }
@@ -137,11 +139,13 @@ _SHADOWED = frozenset(name for name in _SUBMODULES if name in _EXPORTS)
 __all__ = [
     "DROP_REASONS",
     "BacktestResult",
+    "Chart",
     "Combine",
     "Comparison",
     "DataQualityReport",
     "FactorData",
     "FactorStrategy",
+    "Figures",
     "ForwardReturns",
     "InterleavedResult",
     "QuantileReturns",

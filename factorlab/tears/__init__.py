@@ -9,9 +9,12 @@ from factorlab.tears._factor import (
     create_summary_tear_sheet,
     create_turnover_tear_sheet,
 )
+from factorlab.tears._charts import Chart, Figures
 from factorlab.tears._tearsheet import Section, TearSheet
 
 __all__ = [
+    "Chart",
+    "Figures",
     "Section",
     "TearSheet",
     "create_by_group_tear_sheet",
