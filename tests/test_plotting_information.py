@@ -61,11 +61,13 @@ def test_ic_hist_counts_and_mean_line(ic):
     data = ic.copy()
     data.iloc[:5] = np.nan
     ax = flp.plot_ic_hist(data, bins=10)
-    heights = [p.get_height() for p in ax.patches]
+    (hist,) = ax.patches
+    heights, edges = hist.get_data().values, hist.get_data().edges
     assert len(heights) == 10
     assert sum(heights) == data.notna().sum()  # NaN days are left out, not zero
-    expected, _edges = np.histogram(data.dropna(), bins=10)
+    expected, expected_edges = np.histogram(data.dropna(), bins=10)
     np.testing.assert_array_equal(heights, expected)
+    np.testing.assert_array_equal(edges, expected_edges)
     mean_line = [l for l in ax.lines if l.get_label() == "mean"][0]
     assert mean_line.get_xdata()[0] == pytest.approx(data.mean())
     assert ax.get_xlim() == (-1.0, 1.0)

@@ -113,7 +113,7 @@ def plot_ic_hist(ic: pd.Series, *, bins: int | str = "auto", mean: float | None 
     ic : pd.Series, shape (dates,)
         IC per date for one period; NaN values are left out (not zero).
     bins : int or str
-        Passed to ``Axes.hist`` (number of bins or a numpy rule name).
+        Number of bins or a numpy rule name (``np.histogram``'s ``bins``).
     mean, std : float, optional
         Values for the mean line and the text box; by default read off
         ``ic`` (mean and ddof=1 standard deviation of the non-NaN values).
@@ -122,18 +122,21 @@ def plot_ic_hist(ic: pd.Series, *, bins: int | str = "auto", mean: float | None 
     ax : matplotlib.axes.Axes, optional
         Axes to draw on.
     **style
-        Passed to ``Axes.hist``.
+        Passed to ``Axes.stairs``.
 
     Returns
     -------
     matplotlib.axes.Axes
-        Bar heights are counts of dates; x limits are [-1, 1].
+        ``ax.patches[0]`` is the histogram, one filled ``StepPatch`` (one
+        artist, not a patch per bar): ``get_data()`` gives the counts of
+        dates per bin and the bin edges. x limits are [-1, 1].
     """
     ic = as_series(ic, "ic")
     ax = get_axes(ax)
     values = finite_values(ic)
-    kwargs = {"color": PALETTE["main"], "alpha": 0.8, "edgecolor": "white", **style}
-    ax.hist(values, bins=bins, label="IC", **kwargs)
+    counts, edges = np.histogram(values, bins=bins)
+    kwargs = {"color": PALETTE["main"], "alpha": 0.8, "fill": True, **style}
+    ax.stairs(counts.astype("float64"), edges, label="IC", **kwargs)
     mean, std = _mean_std(ic, mean, std)
     ax.axvline(mean, color=PALETTE["mean"], linestyle="--", lw=2, label="mean")
     stats_box(ax, [f"Mean {mean:.3f}", f"Std. {std:.3f}"])
