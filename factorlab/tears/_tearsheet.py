@@ -54,10 +54,11 @@ class TearSheet:
     title : str
     tables : dict name -> pd.DataFrame
     figures : Figures (a mapping) name -> matplotlib.figure.Figure
-        A chart's Figure is built the first time it is asked for, then kept
-        (changes to it show in the images). The tear sheet's own images do
-        not build these Figure objects: charts of one kind are rendered on
-        one reused figure (same pixels as a fresh figure).
+        A chart's Figure is built the first time it is asked for, then kept;
+        once built, the tear sheet's images show it as it is (with any
+        changes made to it). Until then the images do not build these
+        Figure objects: the charts are drawn on a few reused figures, one per
+        size and grid of axes (same pixels as a fresh figure).
     sections : dict key -> Section
         In display order.
     notes : list of str
@@ -130,11 +131,15 @@ class TearSheet:
 
     # ------------------------------------------------------------------ rendering
     def _image(self, name: str) -> str:
-        if name not in self._images:
-            entry = self.figures.entry(name)
-            fig = self._canvases.draw(entry) if isinstance(entry, Chart) else entry
+        """PNG data URI of a figure: a chart not built as a Figure is drawn once on a reused canvas and
+        kept; a built (or given) Figure is drawn each time, so the changes made to it show."""
+        entry = self.figures.entry(name)
+        if not isinstance(entry, Chart):
             # the tear sheet's figures have fixed margins: no tight crop (it draws each figure twice)
-            self._images[name] = figure_to_data_uri(fig, "png", dpi=self.dpi, tight=False)
+            return figure_to_data_uri(entry, "png", dpi=self.dpi, tight=False)
+        if name not in self._images:
+            self._images[name] = figure_to_data_uri(self._canvases.draw(entry), "png", dpi=self.dpi,
+                                                    tight=False)
         return self._images[name]
 
     def _body(self) -> str:
