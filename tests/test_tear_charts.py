@@ -74,6 +74,25 @@ def test_reused_canvas_images_equal_fresh_figures(rng):
     assert not canvases._held
 
 
+def _with_twin(values, ax):
+    ax.plot(values)
+    ax.twinx().plot(values[::-1], color="red")
+
+
+def test_a_chart_that_adds_axes_is_not_drawn_on_again(rng):
+    twin = Chart(partial(_with_twin, rng.normal(size=30)), kind="twin")
+    plain = Chart(partial(_line, rng.normal(size=40), "after"), kind="line")
+    canvases = Canvases()
+    first = canvases.draw(plain)
+    assert canvases.draw(twin) is first and len(first.axes) == 2  # drawn on the reused figure ...
+    assert not canvases._held  # ... which is then dropped
+    after = canvases.draw(plain)
+    assert after is not first and len(after.axes) == 1
+    assert figure_to_png_bytes(after, dpi=50, tight=False) == figure_to_png_bytes(plain.figure(), dpi=50,
+                                                                                   tight=False)
+    assert len(canvases.draw(twin).axes) == 2 and not canvases._held
+
+
 def test_fresh_figures_follow_zoom_and_canvases_do_not():
     from matplotlib.ticker import FixedLocator
 

@@ -3,11 +3,12 @@
 A :class:`Chart` says how to draw one named figure. :class:`Figures` (the
 ``TearSheet.figures`` mapping) builds a chart's matplotlib Figure the first
 time it is asked for and keeps it. The tear sheet's own images (HTML,
-notebook display) do not need those Figure objects: charts of one kind (the
-per-period IC time series, say) are drawn one after the other on one reused
-figure whose axes are reset between images, which skips building an axes and
-its ticks for every image (a large part of a small chart's cost). The images
-equal those of fresh figures (tests/test_tears.py compares them).
+notebook display) do not need those Figure objects: charts with the same
+figure size and grid of axes are drawn one after the other on one reused
+figure whose axes are reset between images (:func:`reset_axes`), which skips
+building an axes and its ticks for every image (a large part of a small
+chart's cost). The images equal those of fresh figures (tests/test_tears.py
+and tests/test_tear_charts.py compare them pixel for pixel).
 """
 
 from __future__ import annotations
@@ -63,7 +64,8 @@ class Chart:
     kind : str or None
         Charts of one kind draw the same sort of artists (e.g. the IC time
         series of each period): one drawn after another on a reused figure,
-        the axes need a lighter reset. None: a kind of its own.
+        the axes need a lighter reset (the grid is left as the last chart
+        set it). None: a kind of its own.
     restyles_ticks : bool
         ``draw`` changes the tick length or label size, so a chart of another
         kind drawn next on the same reused figure gets the defaults back.
@@ -153,17 +155,20 @@ class Canvases:
         if chart.grid is None:
             return chart._new(restore_on_zoom=False)[0]
         key = (chart.size, chart.grid)
-        if key not in self._held:
+        if key in self._held:
+            fig, axes, last = self._held[key]
+            same = chart.kind is not None and chart.kind == last.kind
+            for ax in fig.axes:
+                reset_axes(ax, tick_style=last.restyles_ticks and not same, grid=not same)
+            chart.draw(ax=axes)
+            fixed_layout(fig, restore_on_zoom=False)
+        else:
             fig, axes = chart._new(restore_on_zoom=False)
+        if len(fig.axes) == chart.grid[0] * chart.grid[1]:
             self._held[key] = (fig, axes, chart)
-            return fig
-        fig, axes, last = self._held[key]
-        same = chart.kind is not None and chart.kind == last.kind
-        for ax in fig.axes:
-            reset_axes(ax, tick_style=last.restyles_ticks and not same, grid=not same)
-        chart.draw(ax=axes)
-        self._held[key] = (fig, axes, chart)
-        return fixed_layout(fig, restore_on_zoom=False)
+        else:  # the chart added axes (a colour bar, a twin): not a figure to reuse
+            self._held.pop(key, None)
+        return fig
 
     def clear(self) -> None:
         self._held.clear()
