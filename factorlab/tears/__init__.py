@@ -1,5 +1,6 @@
 """Tear sheets: compose factor statistics and plots into inline/HTML reports."""
 
+from factorlab.tears._charts import Chart, Figures
 from factorlab.tears._factor import (
     create_by_group_tear_sheet,
     create_event_returns_tear_sheet,
@@ -9,7 +10,6 @@ from factorlab.tears._factor import (
     create_summary_tear_sheet,
     create_turnover_tear_sheet,
 )
-from factorlab.tears._charts import Chart, Figures
 from factorlab.tears._tearsheet import Section, TearSheet
 
 __all__ = [
