@@ -2,8 +2,8 @@
 
 Building matplotlib figures allocates many small container objects (artists,
 transforms, paths); with Python's default threshold (700 net allocations)
-the cyclic collector then runs thousands of times and each pass walks the
-young objects again, about a tenth of a tear sheet's time. Inside
+the cyclic collector runs about 70 times per tear sheet (471 assets, periods
+1/5/10: ~65 ms), at 50,000 twice (~20 ms). Inside
 :func:`fewer_collections` the first-generation threshold is raised (objects
 are still collected, in fewer, larger passes); the previous thresholds are
 restored on exit, also after an error. Reference counting frees everything
