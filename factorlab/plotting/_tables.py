@@ -166,7 +166,7 @@ class _SharedMetricsRendererAgg(SharedTextMetrics, RendererAgg):
     rasterised once and reused by every later image (a tear sheet's 500 text
     draws are about 175 distinct strings). Pixels differ from
     ``savefig`` only inside text boxes, by the sub-pixel placement; the rest
-    of the image is byte-identical. Mathtext and text with font features or
+    of the image has the same pixels. Mathtext and text with font features or
     a language set go through matplotlib's own drawing. The image dict is
     emptied when it reaches ``_TEXT_IMAGES_MAX`` entries.
     """

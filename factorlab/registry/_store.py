@@ -131,25 +131,31 @@ class RunRegistry:
 
     # ------------------------------------------------------------ plumbing
     def _create_schema(self) -> None:
-        """Create the tables (if missing), retried while another process holds the database.
+        """Create the tables (if missing).
 
         Processes opening a new registry at once race to switch it to WAL and
         to create the tables; SQLite answers some of these races with an
         immediate "database is locked" (its busy timeout does not apply where
-        waiting could deadlock), so the attempt is repeated, as writes are.
+        waiting could deadlock), so it is retried as writes are.
         """
-        for attempt in range(50):
+        self._retry_locked(lambda con: con.executescript("BEGIN IMMEDIATE;\n" + _SCHEMA + "\nCOMMIT;"))
+
+    def _retry_locked(self, work):
+        """``work(connection)`` on a fresh connection, again (up to 50 times, backing off) while the
+        database is locked or busy; other errors and the last attempt's raise ``sqlite3.Error``."""
+        attempt = 0
+        while True:
             try:
                 con = self._connect()
                 try:
-                    con.executescript("BEGIN IMMEDIATE;\n" + _SCHEMA + "\nCOMMIT;")
+                    return work(con)
                 finally:
                     con.close()
-                return
             except sqlite3.OperationalError as exc:
-                if ("locked" not in str(exc) and "busy" not in str(exc)) or attempt == 49:
+                attempt += 1
+                if ("locked" not in str(exc) and "busy" not in str(exc)) or attempt == 50:
                     raise
-                time.sleep(0.05 * (attempt + 1))
+                time.sleep(0.05 * attempt)
 
     def _connect(self) -> sqlite3.Connection:
         con = sqlite3.connect(self.db_path, timeout=60.0, isolation_level=None)
@@ -163,20 +169,19 @@ class RunRegistry:
 
     def _write(self, sql: str, args: tuple) -> int:
         """Run one statement in its own IMMEDIATE transaction (retried while the database is locked)."""
-        for attempt in range(50):
-            con = self._connect()
-            try:
-                con.execute("BEGIN IMMEDIATE")
-                n = con.execute(sql, args).rowcount
-                con.execute("COMMIT")
-                return n
-            except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) and "busy" not in str(exc):
-                    raise RegistryError(f"{self.db_path}: {exc}") from exc
-                time.sleep(0.05 * (attempt + 1))
-            finally:
-                con.close()
-        raise RegistryError(f"{self.db_path}: database stayed locked; another process holds it")
+
+        def write(con: sqlite3.Connection) -> int:
+            con.execute("BEGIN IMMEDIATE")
+            n = con.execute(sql, args).rowcount
+            con.execute("COMMIT")
+            return n
+
+        try:
+            return self._retry_locked(write)
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise RegistryError(f"{self.db_path}: database stayed locked; another process holds it") from exc
+            raise RegistryError(f"{self.db_path}: {exc}") from exc
 
     def run_dir(self, run_id: str) -> Path:
         """Folder of the Parquet files of one run."""

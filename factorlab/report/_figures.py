@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 from factorlab.errors import ParameterError
 from factorlab.plotting import _performance as pp
 from factorlab.plotting._style import freeze_ticks, reset_axes
-from factorlab.plotting._tables import SharedTextMetrics
+from factorlab.plotting._tables import SharedTextMetrics, figure_to_data_uri
 from factorlab.report._names import PLOT_NAMES
 
 __all__ = ["PLOT_NAMES", "build_crisis_figure", "build_figure", "figure_data_uri", "render_all"]
@@ -165,9 +165,8 @@ def _image_uri(fig: Figure, image_format: str, dpi: int, metrics: dict | None = 
         finally:
             fig.set_canvas(previous)
         return "data:image/svg+xml;base64," + base64.b64encode(text.getvalue().encode("utf-8")).decode("ascii")
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None}, pil_kwargs={"compress_level": 1})
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    # the one PNG path of the product: shared text images, unfiltered rows at zlib level 1
+    return figure_to_data_uri(fig, "png", dpi=dpi, tight=False)
 
 
 def figure_data_uri(fig: Figure, image_format: str = "svg", dpi: int = 72) -> str:
@@ -250,7 +249,7 @@ def _run_jobs(sheet, jobs: list[Job]) -> list[str]:
                 ax = _figure(size, margins).add_subplot()
             else:
                 reset_axes(ax, tick_style=previous in _TICK_STYLING and previous != kind,
-                            grid=kind in _NO_GRID)
+                           grid=kind in _NO_GRID)
                 _resize(ax.figure, size, margins)
             _draw_job(sheet, job, ax)
             previous = kind
