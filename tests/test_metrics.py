@@ -209,12 +209,14 @@ def test_parity_rolling(rets, bench, months, window, quiet):
 
 
 def test_rolling_adapts_to_bar_frequency(rng):
-    idx = pd.date_range("2021-01-04 09:30", periods=2000, freq="h")
+    # hourly session bars, 7 a weekday (09:30 .. 15:30): 252 * 7 = 1,764 bars a year
+    days = pd.bdate_range("2021-01-04", periods=300)
+    idx = (days.repeat(7) + pd.to_timedelta(np.tile(np.arange(7), 300), unit="h") + pd.Timedelta("9h30min"))[:2000]
     r = pd.Series(rng.normal(0, 0.001, len(idx)), index=idx)
-    with pytest.warns(fm.AnnualizationWarning):
+    with pytest.warns(fm.AnnualizationWarning, match="1,764"):
         rs = fm.rolling_sharpe(r, 6)
-    assert fm.rolling_window_bars(6, 252 * 6.5) == 819
-    assert rs.first_valid_index() == idx[818]
+    assert fm.rolling_window_bars(6, 252 * 7) == 882
+    assert rs.first_valid_index() == idx[881]
     rs24 = fm.rolling_sharpe(r, 6, market="24h", periods_per_year=365 * 24)
     assert fm.rolling_window_bars(6, 365 * 24) == 4380 > len(idx)
     assert rs24.isna().all()  # six months of 24h hourly bars is longer than the sample

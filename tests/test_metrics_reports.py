@@ -28,13 +28,30 @@ def bench(spx) -> pd.Series:
 
 
 # ---------------------------------------------------------------- annualisation
+def _session_index(freq: str, per_day: int, days: int = 10) -> pd.DatetimeIndex:
+    """``per_day`` bars of ``freq`` from 09:30 on each of ``days`` weekdays."""
+    start = pd.bdate_range("2020-01-06", periods=days) + pd.Timedelta("9h30min")
+    return start.repeat(per_day) + np.tile(np.arange(per_day), days) * pd.Timedelta(1, unit=freq)
+
+
+@pytest.mark.parametrize("freq,per_day,market,want", [
+    ("h", 7, None, 252 * 7), ("min", 390, None, 252 * 390), ("s", 600, "equity", 252 * 600),
+    ("h", 7, "24h", 365 * 24),  # a 24/7 calendar forced: bars per day from the bar length
+])
+def test_periods_per_year_inferred_session_bars(freq, per_day, market, want):
+    # bars per session day are counted in the data, not assumed from a 6.5-hour session
+    idx = _session_index(freq, per_day)
+    with pytest.warns(fm.AnnualizationWarning, match="inferred"):
+        assert fm.periods_per_year(idx, market=market) == pytest.approx(want)
+
+
 @pytest.mark.parametrize("freq,market,want", [
-    ("B", "equity", 252), ("D", "24h", 365), ("h", "equity", 252 * 6.5), ("h", "24h", 365 * 24),
-    ("min", "equity", 252 * 390), ("30min", "equity", 252 * 13), ("W", "equity", 52),
+    ("B", "equity", 252), ("B", None, 252), ("D", "24h", 365), ("D", None, 365), ("D", "equity", 252),
+    ("h", "24h", 365 * 24), ("h", None, 365 * 24), ("min", None, 365 * 24 * 60), ("W", "equity", 52),
     ("ME", "equity", 12), ("QE", "24h", 4), ("YE", "equity", 1),
 ])
 def test_periods_per_year_inferred(freq, market, want):
-    idx = pd.date_range("2020-01-01", periods=40, freq=freq)
+    idx = pd.date_range("2020-01-01", periods={"min": 20_000, "h": 400}.get(freq, 40), freq=freq)  # a weekend
     with pytest.warns(fm.AnnualizationWarning, match="inferred"):
         assert fm.periods_per_year(idx, market=market) == pytest.approx(want)
     with pytest.warns(fm.AnnualizationWarning):
@@ -62,9 +79,12 @@ def test_periods_per_year_explicit_wins_and_fallbacks(sp500_prices):
 def test_hourly_annualisation_changes_statistics(rng):
     idx = pd.date_range("2021-01-04", periods=500, freq="h")
     r = pd.Series(rng.normal(0.0001, 0.002, 500), index=idx)
-    with pytest.warns(fm.AnnualizationWarning):
+    with pytest.warns(fm.AnnualizationWarning, match="8,760"):  # bars on weekends: 24/7 hourly
         vol = fm.annual_volatility(r)
-    assert vol == pytest.approx(r.std() * math.sqrt(1638))
+    assert vol == pytest.approx(r.std() * math.sqrt(8760))
+    with pytest.warns(fm.AnnualizationWarning, match="6,048"):  # calendar forced: 252 days of 24 bars
+        vol_session = fm.annual_volatility(r, market="equity")
+    assert vol_session == pytest.approx(r.std() * math.sqrt(252 * 24))
     vol24 = fm.annual_volatility(r, market="24h", periods_per_year=8760)
     assert vol24 == pytest.approx(r.std() * math.sqrt(8760))
 

@@ -201,14 +201,14 @@ class BacktestResult:
     # ------------------------------------------------------------ statistics
     @cached_property
     def periods_per_year(self) -> float:
-        """Bars per year from the median bar spacing (252 for daily equity bars)."""
-        from factorlab.metrics._periods import _from_spacing
+        """Bars per year of the replayed bars (:func:`factorlab.metrics.bar_frequency`: calendar and bar length).
 
-        gaps = np.diff(self.index.asi8)
-        gaps = gaps[gaps > 0]
-        if not len(gaps):
-            return 252.0
-        return _from_spacing(pd.Timedelta(int(np.median(gaps)), unit=self.index.unit), "equity")
+        252 for daily session bars, 365 for daily 24/7 bars, 8,760 for hourly
+        24/7 bars; daily bars are assumed when there are fewer than two bars.
+        """
+        from factorlab.metrics import bar_frequency
+
+        return bar_frequency(self.index).periods_per_year
 
     @cached_property
     def benchmark_returns(self) -> pd.Series | None:

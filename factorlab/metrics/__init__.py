@@ -3,10 +3,13 @@
 Every statistic takes simple per-bar returns (0.01 = 1%): a Series gives a
 float, a DataFrame a Series with one value per column, an ndarray a float
 (1-d) or a 1-d array (2-d). Inputs are never modified. Annualised statistics
-take ``periods_per_year`` (bars per year: 252 daily equity, 252 * 6.5 hourly
-equity, 365 * 24 hourly 24h markets); when it is not given it is inferred
-from the index's median bar spacing with an :class:`AnnualizationWarning`
-(``market='equity' | '24h'`` picks the calendar).
+take ``periods_per_year`` (bars per year); when it is not given it is inferred
+from the index with an :class:`AnnualizationWarning` naming the figure: the
+calendar (bars on weekends: a 24/7 market of 365 days, else a session market
+of 252) and the bar length (intraday session bars are counted per day from
+the data: 390 one-minute bars a day give 98,280; hourly 24/7 bars 8,760;
+weekly 52; monthly 12). ``market='equity' | '24h'`` overrides the inferred
+calendar; see :func:`bar_frequency`.
 
 NaN conventions
 ---------------
@@ -39,6 +42,9 @@ from factorlab.metrics._drawdown import (
 )
 from factorlab.metrics._periods import (
     AnnualizationWarning,
+    BarFrequency,
+    annualise_return,
+    bar_frequency,
     periods_per_year,
     rolling_window_bars,
 )
@@ -74,6 +80,9 @@ from factorlab.metrics._trading import capacity, trades_per_day, turnover, turno
 
 __all__ = [
     "AnnualizationWarning",
+    "BarFrequency",
+    "annualise_return",
+    "bar_frequency",
     "periods_per_year",
     "rolling_window_bars",
     "total_return",

@@ -85,7 +85,7 @@ def as_panel(returns: Returns, what: str = "returns") -> Panel:
 
 
 def resolve_ppy(
-    returns: Returns | Panel, periods_per_year: float | None, market: str
+    returns: Returns | Panel, periods_per_year: float | None, market: str | None
 ) -> float:
     """Bars per year: the explicit value, else inferred from the index (with a warning)."""
     index = returns.index if isinstance(returns, Panel) else getattr(returns, "index", None)

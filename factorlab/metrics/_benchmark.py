@@ -54,7 +54,7 @@ def _alpha_values(x: np.ndarray, bench: np.ndarray, b: np.ndarray, ppy: float) -
 
 
 def tracking_error(returns: Returns, benchmark: Returns, *, periods_per_year: float | None = None,
-                   market: Market = "equity") -> Scalarish:
+                   market: Market | None = None) -> Scalarish:
     """Annualised standard deviation of the active return ``r - benchmark`` (ddof=1)."""
     p, x, y = _paired(returns, benchmark)
     ppy = resolve_ppy(p, periods_per_year, market)
@@ -64,7 +64,7 @@ def tracking_error(returns: Returns, benchmark: Returns, *, periods_per_year: fl
 
 
 def information_ratio(returns: Returns, benchmark: Returns, *, periods_per_year: float | None = None,
-                      market: Market = "equity") -> Scalarish:
+                      market: Market | None = None) -> Scalarish:
     """Annualised information ratio, ``mean(r - b) / std(r - b, ddof=1) * sqrt(ppy)``.
 
     Equals empyrical's ``excess_sharpe`` (which is per bar) times ``sqrt(ppy)``.
@@ -79,7 +79,7 @@ def information_ratio(returns: Returns, benchmark: Returns, *, periods_per_year:
 
 
 def alpha_beta(returns: Returns, benchmark: Returns, risk_free: float = 0.0, *,
-               periods_per_year: float | None = None, market: Market = "equity"):
+               periods_per_year: float | None = None, market: Market | None = None):
     """Annualised alpha and beta of a single-factor regression on the benchmark.
 
     ``beta = cov(r, b) / var(b)`` (population moments over the paired bars);
@@ -111,7 +111,7 @@ def beta(returns: Returns, benchmark: Returns, risk_free: float = 0.0) -> Scalar
 
 
 def alpha(returns: Returns, benchmark: Returns, risk_free: float = 0.0, *,
-          periods_per_year: float | None = None, market: Market = "equity") -> Scalarish:
+          periods_per_year: float | None = None, market: Market | None = None) -> Scalarish:
     """Annualised (compounded) alpha, see :func:`alpha_beta`."""
     p, x, y = _paired(returns, benchmark)
     ppy = resolve_ppy(p, periods_per_year, market)

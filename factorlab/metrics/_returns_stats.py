@@ -108,7 +108,7 @@ def total_return(returns: Returns) -> Scalarish:
 
 
 def cagr(returns: Returns, *, periods_per_year: float | None = None,
-         market: Market = "equity") -> Scalarish:
+         market: Market | None = None) -> Scalarish:
     """Compound annual growth rate, ``(1 + total_return) ** (ppy / bars) - 1``.
 
     ``bars`` runs from the first to the last valid return of each column
@@ -121,7 +121,7 @@ def cagr(returns: Returns, *, periods_per_year: float | None = None,
 
 
 def annual_volatility(returns: Returns, *, periods_per_year: float | None = None,
-                      market: Market = "equity") -> Scalarish:
+                      market: Market | None = None) -> Scalarish:
     """Annualised standard deviation, ``std(r, ddof=1) * sqrt(ppy)``; NaN below 2 returns."""
     p = as_panel(returns)
     ppy = resolve_ppy(p, periods_per_year, market)
@@ -136,7 +136,7 @@ def _sharpe_values(x: np.ndarray, ppy: float, risk_free: float = 0.0) -> np.ndar
 
 
 def sharpe_ratio(returns: Returns, risk_free: float = 0.0, *,
-                 periods_per_year: float | None = None, market: Market = "equity") -> Scalarish:
+                 periods_per_year: float | None = None, market: Market | None = None) -> Scalarish:
     """Annualised Sharpe ratio, ``mean(r - rf) / std(r - rf, ddof=1) * sqrt(ppy)``.
 
     ``risk_free`` is a per-bar return. NaN below 2 returns or for constant returns.
@@ -153,7 +153,7 @@ def _downside_values(x: np.ndarray, ppy: float, required_return: float) -> np.nd
 
 
 def downside_risk(returns: Returns, required_return: float = 0.0, *,
-                  periods_per_year: float | None = None, market: Market = "equity") -> Scalarish:
+                  periods_per_year: float | None = None, market: Market | None = None) -> Scalarish:
     """Annualised downside deviation, ``sqrt(mean(min(r - required, 0) ** 2)) * sqrt(ppy)``.
 
     ``required_return`` is per bar; the mean runs over all valid bars.
@@ -170,7 +170,7 @@ def _sortino_values(x: np.ndarray, ppy: float, required_return: float = 0.0) -> 
 
 
 def sortino_ratio(returns: Returns, required_return: float = 0.0, *,
-                  periods_per_year: float | None = None, market: Market = "equity") -> Scalarish:
+                  periods_per_year: float | None = None, market: Market | None = None) -> Scalarish:
     """Annualised Sortino ratio, ``mean(r - required) * ppy / downside_risk``.
 
     NaN below 2 returns or when no bar is below ``required_return`` (per bar).
@@ -187,7 +187,7 @@ def _calmar_values(x: np.ndarray, ppy: float) -> np.ndarray:
 
 
 def calmar_ratio(returns: Returns, *, periods_per_year: float | None = None,
-                 market: Market = "equity") -> Scalarish:
+                 market: Market | None = None) -> Scalarish:
     """CAGR divided by the absolute maximum drawdown; NaN without a drawdown."""
     p = as_panel(returns)
     ppy = resolve_ppy(p, periods_per_year, market)
@@ -205,7 +205,7 @@ def _omega_values(x: np.ndarray, ppy: float, risk_free: float, required_return: 
 
 
 def omega_ratio(returns: Returns, risk_free: float = 0.0, required_return: float = 0.0, *,
-                periods_per_year: float | None = None, market: Market = "equity") -> Scalarish:
+                periods_per_year: float | None = None, market: Market | None = None) -> Scalarish:
     """Omega ratio: sum of gains over sum of losses around a threshold.
 
     The per-bar threshold is ``risk_free`` (per bar) plus the de-annualised
@@ -346,7 +346,7 @@ def _psr_values(x: np.ndarray, ppy: float, benchmark_sharpe: float) -> np.ndarra
 
 def probabilistic_sharpe_ratio(returns: Returns, benchmark_sharpe: float = 0.0, *,
                                periods_per_year: float | None = None,
-                               market: Market = "equity") -> Scalarish:
+                               market: Market | None = None) -> Scalarish:
     """Probability that the true Sharpe ratio exceeds ``benchmark_sharpe`` (Bailey & Lopez de Prado).
 
     ``PSR = Phi((SR - SR*) * sqrt(n - 1) / sqrt(1 - g3 * SR + (g4 - 1) / 4 * SR ** 2))``

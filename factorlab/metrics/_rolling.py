@@ -39,7 +39,7 @@ def _constant(frame: pd.DataFrame, w: int) -> np.ndarray:
 
 def rolling_sharpe(returns: Returns, months: float = 6, *, window: int | None = None,
                    risk_free: float = 0.0, periods_per_year: float | None = None,
-                   market: Market = "equity") -> Returns:
+                   market: Market | None = None) -> Returns:
     """Annualised Sharpe ratio over a trailing window (see :func:`sharpe_ratio`).
 
     Parameters
@@ -70,7 +70,7 @@ def rolling_sharpe(returns: Returns, months: float = 6, *, window: int | None = 
 
 def rolling_beta(returns: Returns, benchmark: Returns, months: float = 6, *,
                  window: int | None = None, periods_per_year: float | None = None,
-                 market: Market = "equity") -> Returns:
+                 market: Market | None = None) -> Returns:
     """Beta to the benchmark over a trailing window, ``cov(r, b) / var(b)``.
 
     ``benchmark`` holds per-bar benchmark returns, aligned on the index as in

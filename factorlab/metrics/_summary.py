@@ -31,7 +31,7 @@ def summary_stats(
     benchmark: pd.Series | None = None,
     periods_per_year: float | None = None,
     *,
-    market: Market = "equity",
+    market: Market | None = None,
     risk_free: float = 0.0,
     psr_benchmark_sharpe: float = 0.0,
     trades: pd.DataFrame | None = None,

@@ -102,7 +102,7 @@ def turnover_series(trades: pd.DataFrame, equity: pd.Series | pd.DataFrame) -> p
 
 
 def turnover(trades: pd.DataFrame, equity: pd.Series | pd.DataFrame, *,
-             periods_per_year: float | None = None, market: Market = "equity") -> float:
+             periods_per_year: float | None = None, market: Market | None = None) -> float:
     """Annual turnover: mean per-bar turnover (:func:`turnover_series`) x bars per year.
 
     Two sided (buys + sells): 2.0 means the portfolio was replaced once a
