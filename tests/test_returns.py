@@ -203,8 +203,10 @@ def test_alpha_beta_golden():
     returns = pd.DataFrame({"1D": a + b * x}, index=fd.dates)
     table = fl.factor_alpha_beta(fd, returns=returns)
     assert table.loc["beta", "1D"] == pytest.approx(b, rel=1e-12)
-    # '1D' compounds 252 times a year
-    assert table.loc["Ann. alpha", "1D"] == pytest.approx((1 + a) ** 252 - 1, rel=1e-10)
+    # daily bars through a weekend (2020-01-01 .. 05): a 24/7 calendar, '1D' compounds 365 times a year
+    assert table.loc["Ann. alpha", "1D"] == pytest.approx((1 + a) ** 365 - 1, rel=1e-10)
+    given = fl.factor_alpha_beta(fd, returns=returns, periods_per_year=252)
+    assert given.loc["Ann. alpha", "1D"] == pytest.approx((1 + a) ** 252 - 1, rel=1e-10)
     assert list(table.index) == ["Ann. alpha", "beta"]
     # a Series is matched to the period its name gives
     series = fl.factor_alpha_beta(fd, returns=returns["1D"])

@@ -15,26 +15,23 @@ __all__ = ["ForwardReturns", "forward_returns", "period_label", "bar_unit", "che
 
 
 def bar_unit(index: pd.DatetimeIndex) -> tuple[str, float]:
-    """The bar's unit for naming periods: ('D', 1) for daily bars, else ('h'|'m'|'s', size).
+    """The bar in the data's own unit, for naming periods: (unit, units per bar).
 
-    Daily, business-daily and other calendars of one bar per day give 'D'.
-    Intraday bars give the bar length in the largest whole unit, e.g. hourly
-    bars -> ('h', 1.0), 5-minute bars -> ('m', 5.0).
+    Intraday bars give their length in the largest whole unit: hourly ->
+    ('h', 1.0), 5-minute -> ('m', 5.0). One bar per trading day gives
+    ('D', 1.0) on any calendar (every other trading day ('D', 2.0)); weekly
+    bars ('W', 1.0), monthly ('M', 1.0), quarterly ('M', 3.0), yearly
+    ('Y', 1.0). Fewer than two timestamps: ('D', 1.0). The same rule sets
+    the bars per year (:func:`factorlab.metrics.bar_frequency`).
     """
-    if len(index) < 2:
-        return "D", 1.0
-    step = pd.Series(index[1:] - index[:-1]).median()
-    seconds = step.total_seconds()
-    if seconds >= 20 * 3600:
-        return "D", 1.0
-    for unit, size in (("h", 3600.0), ("m", 60.0), ("s", 1.0)):
-        if seconds % size == 0 or unit == "s":
-            return unit, seconds / size
-    return "s", seconds  # pragma: no cover
+    from factorlab.metrics._periods import bar_frequency  # the one bar-frequency rule
+
+    freq = bar_frequency(index if isinstance(index, pd.DatetimeIndex) else None)
+    return freq.unit, freq.size
 
 
 def period_label(period: int, index: pd.DatetimeIndex) -> str:
-    """Column name of a period: '5D' for 5 daily bars, '4h' for 4 hourly bars.
+    """Column name of a period in the data's own unit: '5D' (5 daily bars), '4h', '2W', '1M'.
 
     Parameters
     ----------

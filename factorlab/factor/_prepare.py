@@ -28,7 +28,7 @@ from factorlab.factor._rank import rank_rows
 __all__ = ["FactorData", "prepare_factor_data", "forward_return_columns"]
 
 _PROGRESS_CELLS = 5_000_000  # panels larger than this show a progress bar by default
-_PERIOD_RE = re.compile(r"^(\d+(\.\d+)?)(D|h|m|s|W|ms|us|ns)$")
+_PERIOD_RE = re.compile(r"^(\d+(\.\d+)?)(D|h|m|s|W|M|Y|ms|us|ns)$")
 
 
 def forward_return_columns(columns: Sequence[str]) -> list[str]:
@@ -42,7 +42,7 @@ def forward_return_columns(columns: Sequence[str]) -> list[str]:
     Returns
     -------
     list of str
-        The names that are period labels (a number and a unit: D, h, m, s, W, ms, us, ns), in order.
+        The names that are period labels (a number and a unit: D, h, m, s, W, M, Y, ms, us, ns), in order.
     """
     return [c for c in columns if isinstance(c, str) and _PERIOD_RE.match(c)]
 

@@ -7,10 +7,14 @@ layouts (index names and order) are those of Alphalens too, so a tear sheet
 can use either.
 
 Units: returns are fractions (0.01 is 1%) over the period of the column
-('5D' = 5 bars).
+('5D' = 5 bars). Annualisation follows the one bar-frequency rule of
+:func:`factorlab.metrics.bar_frequency`: an N-bar return compounds
+``periods_per_year / N`` times a year, never a calendar duration.
 """
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 import pandas as pd
@@ -19,6 +23,7 @@ from factorlab.errors import ParameterError
 from factorlab.factor._blocks import blockwise
 from factorlab.factor._information import group_codes
 from factorlab.factor._prepare import FactorData
+from factorlab.metrics._periods import annualise_return, bar_frequency
 
 __all__ = [
     "mean_return_by_quantile",
@@ -194,11 +199,30 @@ def _cell_major(a: np.ndarray, n_groups: int) -> np.ndarray:
     return a.T.ravel()
 
 
-def _period_timedelta(label) -> pd.Timedelta:
-    try:
-        return pd.Timedelta(label)
-    except ValueError as exc:
-        raise ParameterError(f"period label {label!r} is not a duration such as '1D', '5D' or '4h'") from exc
+_LABEL_RE = re.compile(r"^(\d+(?:\.\d+)?)(D|h|m|s|W|M|Y|ms|us|ns)$")
+_UNIT_SECONDS = {"W": 7 * 86_400.0, "D": 86_400.0, "h": 3_600.0, "m": 60.0, "s": 1.0,
+                 "ms": 1e-3, "us": 1e-6, "ns": 1e-9}
+_UNIT_MONTHS = {"Y": 12.0, "M": 1.0}
+
+
+def _parse_label(label) -> tuple[float, str]:
+    m = _LABEL_RE.match(label) if isinstance(label, str) else None
+    if m is None:
+        raise ParameterError(f"period label {label!r} is not a horizon (a duration such as '1D', '5D', '4h', '2W' or '1M')")
+    return float(m.group(1)), m.group(2)
+
+
+def _label_ratio(label, base) -> float:
+    """How many ``base`` periods make ``label``, both in the data's units ('5D' / '1D' = 5, '2M' / '1M' = 2)."""
+    n, unit = _parse_label(label)
+    n0, unit0 = _parse_label(base)
+    if unit == unit0:
+        return n / n0
+    for scale in (_UNIT_SECONDS, _UNIT_MONTHS):
+        if unit in scale and unit0 in scale:
+            return n * scale[unit] / (n0 * scale[unit0])
+    raise ParameterError(f"period {label!r} cannot be converted to {base!r}: months and years do not "
+                         "convert to days or hours; use a base period in the same unit")
 
 
 # --------------------------------------------------------------------------- quantile returns
@@ -298,13 +322,12 @@ def _quantile_layout(fd, stats, labels, present, by_date, by_group, n_cells, cel
 
 
 def _conversion(period_values: pd.Series | pd.DataFrame, base_period, inverse: bool) -> np.ndarray | float:
-    base = _period_timedelta(base_period)
     if isinstance(period_values, pd.Series):
         if period_values.name is None:
             raise ParameterError("a Series needs its period label as name ('1D', '5D', ...)")
-        spans = np.float64(_period_timedelta(period_values.name) / base)
+        spans = np.float64(_label_ratio(period_values.name, base_period))
     else:
-        spans = np.array([_period_timedelta(c) / base for c in period_values.columns], dtype="float64")
+        spans = np.array([_label_ratio(c, base_period) for c in period_values.columns], dtype="float64")
     return 1.0 / spans if inverse else spans
 
 
@@ -317,12 +340,14 @@ def rate_of_return(period_ret: pd.Series | pd.DataFrame, base_period: str) -> pd
         period-label columns ('1D', '5D', ...)
         Returns over each period (fractions).
     base_period : str
-        The unit period, a ``pd.Timedelta`` string ('1D', '4h', ...).
+        The unit period, a label in the data's unit ('1D', '4h', '1W', '1M').
 
     Returns
     -------
     Same type and shape: ``(1 + r) ** (base / period) - 1`` (Alphalens'
-    ``utils.rate_of_return``, vectorised over columns).
+    ``utils.rate_of_return``, vectorised over columns). The ratio of the
+    labels is taken in their common unit ('5D' / '1D' = 5 bars); months and
+    years do not convert to days.
     """
     power = _conversion(period_ret, base_period, inverse=True)
     return period_ret.add(1).pow(power).sub(1) if isinstance(period_ret, pd.Series) \
@@ -337,7 +362,7 @@ def std_conversion(period_std: pd.Series | pd.DataFrame, base_period: str) -> pd
     period_std : pd.Series named by its period label, or pd.DataFrame with
         period-label columns
     base_period : str
-        A ``pd.Timedelta`` string ('1D', ...).
+        A period label in the data's unit ('1D', '1h', '1M', ...).
 
     Returns
     -------
@@ -479,7 +504,8 @@ def _ols(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
 
 def factor_alpha_beta(fd: FactorData, returns: pd.DataFrame | pd.Series | None = None,
                       long_short: bool = True, group_neutral: bool = False,
-                      equal_weight: bool = False, days_per_year: float = 252.0) -> pd.DataFrame:
+                      equal_weight: bool = False, periods_per_year: float | None = None, *,
+                      days_per_year: float | None = None) -> pd.DataFrame:
     """Annualised alpha and beta of the factor portfolio against the universe.
 
     Regresses (OLS with intercept) the factor portfolio's period returns on
@@ -494,33 +520,45 @@ def factor_alpha_beta(fd: FactorData, returns: pd.DataFrame | pd.Series | None =
         or with the first period when its name is not a period label.
     long_short, group_neutral, equal_weight : bool
         Passed to :func:`factor_returns`.
-    days_per_year : float, default 252
-        Annualisation: alpha per period compounds ``days_per_year * 1 day /
-        period`` times a year, the period read from its label ('5D' = 5 days).
+    periods_per_year : float, optional
+        Bars per year. By default inferred from the price bars (the factor
+        dates without prices) by :func:`factorlab.metrics.bar_frequency`:
+        252 daily session bars, 365 daily 24/7 bars, 8,760 hourly 24/7 bars,
+        52 weekly, 12 monthly.
+    days_per_year : float, optional
+        Former name of ``periods_per_year`` (bars per year); give one of them.
 
     Returns
     -------
     pd.DataFrame, shape (2, labels)
-        Rows 'Ann. alpha' (``(1 + alpha) ** (days_per_year / period_days) - 1``,
-        a fraction per year) and 'beta'. NaN when fewer than two dates or a
-        universe return without variance (Alphalens' statsmodels fit would
-        then give a degenerate fit).
+        Rows 'Ann. alpha' and 'beta'. The N-bar alpha ``a`` compounds
+        ``periods_per_year / N`` times a year: ``(1 + a) ** (ppy / N) - 1``,
+        computed in log space so it never overflows (a fraction per year;
+        ``inf`` when the growth exceeds a float, NaN for ``a < -1``). NaN
+        when fewer than two dates or a universe return without variance
+        (Alphalens' statsmodels fit would then give a degenerate fit).
     """
+    if days_per_year is not None:
+        if periods_per_year is not None:
+            raise ParameterError("give periods_per_year or its former name days_per_year, not both")
+        periods_per_year = days_per_year
     if returns is None:
         returns = factor_returns(fd, long_short, group_neutral, equal_weight)
     if isinstance(returns, pd.Series):
         name = returns.name if returns.name in fd.labels else fd.labels[0]
         returns = returns.rename(name).to_frame()
-    out = pd.DataFrame(np.nan, index=["Ann. alpha", "beta"], columns=returns.columns, dtype="float64")
-    year = pd.Timedelta(days=days_per_year)
     unknown = [c for c in returns.columns if c not in fd.returns]
     if unknown:
         raise ParameterError(f"returns columns {unknown} are not periods of the factor data {list(fd.labels)}")
+    ppy = bar_frequency(fd.prices.index if fd.prices is not None else fd.dates,
+                        periods_per_year=periods_per_year).periods_per_year
+    bars = dict(zip(fd.labels, fd.periods))
+    out = pd.DataFrame(np.nan, index=["Ann. alpha", "beta"], columns=returns.columns, dtype="float64")
     for label in returns.columns:
         universe = _masked_row_means(fd.returns[label].to_numpy(dtype="float64"), fd.mask)
         x = pd.Series(universe, index=fd.dates).reindex(returns.index).to_numpy(dtype="float64")
         alpha, beta = _ols(x, returns[label].to_numpy(dtype="float64"))
-        out.loc["Ann. alpha", label] = (1.0 + alpha) ** (year / _period_timedelta(label)) - 1.0
+        out.loc["Ann. alpha", label] = annualise_return(alpha, ppy, bars[label])
         out.loc["beta", label] = beta
     return out
 

@@ -182,7 +182,7 @@ def _is_24_7(days: np.ndarray) -> bool:
     if calendar[5] == 0 or calendar[6] == 0:
         return False
     share = traded / np.where(calendar > 0, calendar, 1.0)
-    weekday = np.median(share[:5])
+    weekday = np.median(share[:5][calendar[:5] > 0]) if (calendar[:5] > 0).any() else 0.0
     return bool(share[5] >= 0.5 * weekday and share[6] >= 0.5 * weekday and weekday > 0)
 
 
