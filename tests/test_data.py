@@ -123,5 +123,7 @@ def test_period_longer_than_data(small_prices):
 def test_forward_returns_hand_values():
     prices = pd.DataFrame({"A": [1.0, 2.0, 4.0, np.nan, 4.0]}, index=pd.bdate_range("2021-01-04", periods=5))
     fwd = fl.forward_returns(prices, periods=(1, 2))
-    np.testing.assert_array_equal(fwd["1D"]["A"].to_numpy(), [1.0, 1.0, np.nan, np.nan, np.nan])
-    np.testing.assert_array_equal(fwd["2D"]["A"].to_numpy(), [3.0, np.nan, 0.0, np.nan, np.nan])
+    # the end of a horizon is marked to the last actual price (bar 3 has none: the mark is bar 2's 4.0);
+    # no start price (bar 3) or a horizon past the data (bar 4, and bar 3 for 2D) gives NaN
+    np.testing.assert_array_equal(fwd["1D"]["A"].to_numpy(), [1.0, 1.0, 0.0, np.nan, np.nan])
+    np.testing.assert_array_equal(fwd["2D"]["A"].to_numpy(), [3.0, 1.0, 0.0, np.nan, np.nan])

@@ -227,16 +227,18 @@ def test_bad_options_raise(small_frame):
 
 # --------------------------------------------------------------------------- IC decay
 def _decay_reference(fd: FactorData, prices: pd.DataFrame, horizon: int) -> tuple[float, float]:
-    """Plain per-date loop: scipy's spearmanr of the kept factor values with P[t+h]/P[t] - 1."""
+    """Plain per-date loop: scipy's spearmanr of the kept factor values with M[t+h]/P[t] - 1,
+    M the last actual price (pandas' ffill)."""
     from scipy import stats
 
+    marks = prices.ffill()
     ics = []
     for date in fd.dates:
         i = prices.index.get_loc(date)
         if i + horizon >= len(prices):
             continue
         f = fd.factor.loc[date].dropna()
-        r = (prices.iloc[i + horizon] / prices.iloc[i] - 1)[f.index]
+        r = (marks.iloc[i + horizon] / prices.iloc[i] - 1)[f.index]
         ok = r.notna()
         if ok.sum() < 2 or f[ok].nunique() < 2 or r[ok].nunique() < 2:
             continue

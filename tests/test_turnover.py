@@ -48,6 +48,10 @@ def cases(universe):
             periods=PERIODS, filter_zscore=None)
         rev_fd = fl.prepare_factor_data(universe["reversal"], universe["prices"], periods=PERIODS,
                                         groupby=universe["sectors"])
+        # point in time, factorlab also has the last dates (quantiles, no 5D return); on the rows with
+        # every horizon its frame is Alphalens' (tests/test_prepare.py): compare the statistics on those
+        complete = rev_fd.frame.dropna(subset=list(rev_fd.labels))
+        rev_fd = fl.FactorData.from_frame(complete, prices=universe["prices"])
         mom_fd = fl.prepare_factor_data(universe["momentum"], universe["prices"], periods=PERIODS)
     return {"reversal": (rev_fd, rev_frame), "momentum": (mom_fd, mom_fd.frame)}
 

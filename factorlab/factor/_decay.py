@@ -8,15 +8,16 @@ import numpy as np
 import pandas as pd
 
 from factorlab.errors import ParameterError
-from factorlab.factor._forward import check_periods, period_label
+from factorlab.factor._forward import check_periods, marked_prices, period_label
 from factorlab.factor._information import _row_spearman
 from factorlab.factor._prepare import FactorData
 
 __all__ = ["ic_decay"]
 
 
-def _returns_at(prices: np.ndarray, rows: np.ndarray, start: int, horizon: int) -> np.ndarray:
-    """``P[t+start+h] / P[t+start] - 1`` for the price rows ``rows`` (NaN past the end or from a 0 price)."""
+def _returns_at(prices: np.ndarray, marks: np.ndarray, rows: np.ndarray, start: int, horizon: int) -> np.ndarray:
+    """``M[t+start+h] / P[t+start] - 1`` for the price rows ``rows``, M the last actual price at or
+    before the end bar (NaN past the end, without a start price or from a 0 price)."""
     n_bars = prices.shape[0]
     out = np.full((len(rows), prices.shape[1]), np.nan)
     r0 = rows + start
@@ -27,9 +28,9 @@ def _returns_at(prices: np.ndarray, rows: np.ndarray, start: int, horizon: int) 
     lo = i[0]
     if i[-1] - lo == len(i) - 1 and np.all(np.diff(r0[i]) == 1):  # consecutive bars: slices, no gathers
         p0 = prices[r0[lo]:r0[i[-1]] + 1]
-        p1 = prices[r0[lo] + horizon:r0[i[-1]] + horizon + 1]
+        p1 = marks[r0[lo] + horizon:r0[i[-1]] + horizon + 1]
     else:
-        p0, p1 = prices[r0[i]], prices[r0[i] + horizon]
+        p0, p1 = prices[r0[i]], marks[r0[i] + horizon]
     with np.errstate(divide="ignore", invalid="ignore"):
         r = p1 / p0 - 1.0
     r[p0 == 0] = np.nan  # no return out of a bankrupt price
@@ -54,7 +55,8 @@ def ic_decay(fd: FactorData, horizons: Sequence[int] | None = None) -> pd.DataFr
         Index ``horizon`` (bars); columns ``label`` (e.g. '5D'), ``ic_mean``
         and ``ic_std_err`` (standard error of the mean over dates). The IC is
         computed on the kept entries of ``fd`` whose return at that horizon
-        exists (dates near the end of the data drop out for long horizons).
+        exists (dates near the end of the data drop out for long horizons);
+        returns end at the last actual price, as in :func:`forward_returns`.
 
     Notes
     -----
@@ -76,10 +78,11 @@ def ic_decay(fd: FactorData, horizons: Sequence[int] | None = None) -> pd.DataFr
     if not np.array_equal(cols, np.arange(prices.shape[1])):
         prices = prices[:, cols]
     rows = fd.prices.index.get_indexer(fd.dates)
+    marks = marked_prices(prices)
     x = fd.factor.to_numpy(dtype="float64")
     out = []
     for h in horizons:
-        r = _returns_at(prices, rows, fd.delay, h)
+        r = _returns_at(prices, marks, rows, fd.delay, h)
         ic = _row_spearman(x, r, fd.mask, fd.factor_ranks)
         ic = ic[~np.isnan(ic)]
         se = ic.std(ddof=1) / np.sqrt(len(ic)) if len(ic) > 1 else np.nan

@@ -11,7 +11,8 @@ import pandas as pd
 from factorlab.data._validate import validate_prices
 from factorlab.errors import ParameterError
 
-__all__ = ["ForwardReturns", "forward_returns", "period_label", "bar_unit", "check_periods"]
+__all__ = ["ForwardReturns", "forward_returns", "period_label", "bar_unit", "check_periods",
+           "drop_stale_prices", "marked_prices", "STALE_OPTIONS"]
 
 
 def bar_unit(index: pd.DatetimeIndex) -> tuple[str, float]:
@@ -64,26 +65,39 @@ def check_periods(periods: Sequence[int], n_bars: int | None = None) -> tuple[in
     return out
 
 
+STALE_OPTIONS = ("report", "drop")
+
+
 @dataclass(frozen=True)
 class ForwardReturns:
-    """Forward returns of every asset for several periods.
+    """Forward returns of every asset for several periods, marked to the last actual price.
 
     Attributes
     ----------
     prices : pd.DataFrame, shape (bars, assets)
-        The validated prices.
+        The validated prices (with ``stale="drop"``: stale runs already set to NaN).
     periods : tuple of int
         Horizons in bars, sorted.
     labels : tuple of str
         Column names ('1D', '5D', ... or '4h' for intraday bars).
     delay : int
-        Execution delay in bars: returns run from P[t+delay] to P[t+delay+N].
+        Execution delay in bars: returns run from P[t+delay] to the mark at t+delay+N.
     returns : dict label -> pd.DataFrame, shape (bars, assets)
-        ``P[t+d+N] / P[t+d] - 1`` at row t; NaN when a price is missing, the
-        horizon runs past the data, or ``P[t+d]`` is 0 (no return out of a
-        bankrupt price).
+        ``M[t+d+N] / P[t+d] - 1`` at row t, where ``P[t+d]`` is the actual
+        price at the execution bar and ``M`` the mark: the last actual price
+        at or before bar t+d+N (a name that stops trading returns to its last
+        price; a zero is -100% for every horizon spanning it). NaN when the
+        horizon runs past the last bar, when there is no price at the
+        execution bar, or when that price is 0 (no return out of a bankrupt
+        price).
     zero_start : dict label -> ndarray of bool, shape (bars, assets)
         Where the return is undefined because ``P[t+d] == 0``.
+    stale : {'report', 'drop'}
+        How stale price runs were treated (see :func:`drop_stale_prices`).
+    stale_bars : int
+        Shortest run counted as stale, in bars.
+    stale_mask : ndarray of bool or None, shape (bars, assets)
+        With ``stale="drop"``: the prices that were set to NaN as stale.
     """
 
     prices: pd.DataFrame
@@ -92,30 +106,95 @@ class ForwardReturns:
     delay: int
     returns: dict[str, pd.DataFrame] = field(repr=False)
     zero_start: dict[str, np.ndarray] = field(repr=False)
+    stale: str = "report"
+    stale_bars: int = 10
+    stale_mask: np.ndarray | None = field(default=None, repr=False)
 
     def __getitem__(self, label: str) -> pd.DataFrame:
         return self.returns[label]
 
 
-def _shifted_ratio(values: np.ndarray, start: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+def last_price_index(values: np.ndarray) -> np.ndarray:
+    """Row of the last actual (non-NaN) price at or before each bar, -1 before the first, shape (bars, assets)."""
     T = values.shape[0]
-    out = np.empty(values.shape)
-    zero = np.zeros(values.shape, dtype=bool)
+    idx = np.where(np.isnan(values), -1, np.arange(T)[:, None])
+    np.maximum.accumulate(idx, axis=0, out=idx)
+    return idx
+
+
+def marked_prices(values: np.ndarray) -> np.ndarray:
+    """Prices with each gap filled by the last actual price (NaN before the first), shape (bars, assets)."""
+    idx = last_price_index(values)
+    out = np.take_along_axis(values, np.maximum(idx, 0), axis=0)
+    out[idx < 0] = np.nan
+    return out
+
+
+def drop_stale_prices(prices: pd.DataFrame, stale_bars: int = 10) -> pd.DataFrame:
+    """Prices with every bar that ends a run of ``stale_bars`` or more unchanged prices set to NaN.
+
+    Point in time: bar s is stale when the price has been unchanged for
+    ``stale_bars`` bars up to and including s (bars ``s - stale_bars + 1 .. s``
+    all equal), so whether a bar is stale never depends on later bars. The
+    first ``stale_bars - 1`` bars of a run stay prices (the first is the real
+    last price of a delisted name; the next few are indistinguishable from a
+    quiet market). Typical use: vendor files that pad a name with a constant
+    price before its listing and after its delisting.
+
+    Parameters
+    ----------
+    prices : pd.DataFrame, shape (bars, assets)
+    stale_bars : int, >= 2
+        Run length (in bars) from which a price counts as stale.
+
+    Returns
+    -------
+    pd.DataFrame
+        A copy with stale bars set to NaN.
+    """
+    if isinstance(stale_bars, bool) or not isinstance(stale_bars, (int, np.integer)) or stale_bars < 2:
+        raise ParameterError(f"stale_bars must be an integer >= 2, got {stale_bars!r}")
+    values = prices.to_numpy(dtype="float64", copy=True)
+    T = values.shape[0]
+    same = np.zeros(values.shape, dtype=np.int64)
+    if T > 1:
+        same[1:] = values[1:] == values[:-1]
+    # length of the run of equal steps ending at each bar: cumulative count reset at each change
+    csum = np.cumsum(same, axis=0)
+    reset = np.where(same == 0, csum, 0)
+    np.maximum.accumulate(reset, axis=0, out=reset)
+    run = csum - reset  # equal steps ending at the bar; a run of k bars has k - 1 steps
+    values[run >= stale_bars - 1] = np.nan
+    return pd.DataFrame(values, index=prices.index, columns=prices.columns)
+
+
+def _shifted_ratio_ends(start_values: np.ndarray, end_values: np.ndarray, start: int, n: int
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    T = start_values.shape[0]
+    out = np.empty(start_values.shape)
+    zero = np.zeros(start_values.shape, dtype=bool)
     m = max(T - start - n, 0)
     out[m:] = np.nan
     if m > 0:
-        p0 = values[start:start + m]
+        p0 = start_values[start:start + m]
         r = out[:m]
         with np.errstate(divide="ignore", invalid="ignore"):
-            np.divide(values[start + n:start + n + m], p0, out=r)
+            np.divide(end_values[start + n:start + n + m], p0, out=r)
         r -= 1.0
         np.equal(p0, 0.0, out=zero[:m])
         np.putmask(r, zero[:m], np.nan)
     return out, zero
 
 
+def _check_stale(stale: str, stale_bars: int) -> None:
+    if stale not in STALE_OPTIONS:
+        raise ParameterError(f"stale must be one of {STALE_OPTIONS}, got {stale!r}")
+    if isinstance(stale_bars, bool) or not isinstance(stale_bars, (int, np.integer)) or stale_bars < 2:
+        raise ParameterError(f"stale_bars must be an integer >= 2, got {stale_bars!r}")
+
+
 def forward_returns(prices: pd.DataFrame | ForwardReturns, periods: Sequence[int] = (1, 5, 10),
-                    delay: int = 0) -> ForwardReturns:
+                    delay: int = 0, stale: str = "report", stale_bars: int = 10) -> ForwardReturns:
     """Compute forward returns for several periods, once, for reuse by many factors.
 
     Parameters
@@ -125,7 +204,11 @@ def forward_returns(prices: pd.DataFrame | ForwardReturns, periods: Sequence[int
     periods : sequence of int
         Horizons N in bars.
     delay : int, default 0
-        Execution delay d in bars: the return at t is ``P[t+d+N] / P[t+d] - 1``.
+        Execution delay d in bars: the return at t is ``M[t+d+N] / P[t+d] - 1``.
+    stale : {'report', 'drop'}, default 'report'
+        'drop' treats stale prices (see :func:`drop_stale_prices`) as no price.
+    stale_bars : int, default 10
+        Run length from which a price is stale.
 
     Returns
     -------
@@ -133,33 +216,49 @@ def forward_returns(prices: pd.DataFrame | ForwardReturns, periods: Sequence[int
 
     Notes
     -----
-    Prices are not forward-filled: a return whose start or end price is
-    missing is NaN (Alphalens forward-fills; on gap-free data both agree).
+    Point in time (see docs/concepts.md): the end of a horizon is marked to
+    the last actual price at or before it, so a name that stops trading
+    returns to its last price and a bankrupt name (price 0) returns -100% for
+    every horizon that spans the zero. A horizon is missing only past the
+    last bar of the data. Alphalens instead drops a return whose end price is
+    missing (``factorlab.compat.alphalens`` keeps that); on gap-free data both agree.
     """
     if isinstance(prices, ForwardReturns):
         prices = prices.prices
-    prices, periods, labels, arrays, zeros = forward_arrays(prices, periods, delay)
+    prices, periods, labels, arrays, zeros, stale_mask = forward_arrays(prices, periods, delay, stale=stale,
+                                                                        stale_bars=stale_bars)
     rets = {lab: pd.DataFrame(arrays[lab], index=prices.index, columns=prices.columns, copy=False)
             for lab in labels}
     return ForwardReturns(prices=prices, periods=periods, labels=labels, delay=int(delay),
-                          returns=rets, zero_start=zeros)
+                          returns=rets, zero_start=zeros, stale=stale, stale_bars=int(stale_bars),
+                          stale_mask=stale_mask)
 
 
-def forward_arrays(prices: pd.DataFrame, periods: Sequence[int], delay: int = 0
-                   ) -> tuple[pd.DataFrame, tuple[int, ...], tuple[str, ...], dict, dict]:
-    """:func:`forward_returns` as plain arrays: validated prices, periods, labels, returns, zero starts.
+def forward_arrays(prices: pd.DataFrame, periods: Sequence[int], delay: int = 0, *, stale: str = "report",
+                   stale_bars: int = 10, marked: bool = True
+                   ) -> tuple[pd.DataFrame, tuple[int, ...], tuple[str, ...], dict, dict, np.ndarray | None]:
+    """:func:`forward_returns` as plain arrays: validated prices, periods, labels, returns, zero starts
+    and the stale mask (None unless ``stale="drop"``).
 
     The returns arrays are new and writable (a frame's ``to_numpy()`` is a
     read-only view under pandas 3), for callers that mask them in place.
+    ``marked=False`` gives Alphalens' returns (NaN when the end price is missing).
     """
     if isinstance(delay, bool) or not isinstance(delay, (int, np.integer)) or delay < 0:
         raise ParameterError(f"delay must be an integer number of bars >= 0, got {delay!r}")
+    _check_stale(stale, stale_bars)
     prices = validate_prices(prices)
+    stale_mask = None
+    if stale == "drop":
+        dropped = drop_stale_prices(prices, stale_bars)
+        stale_mask = np.isnan(dropped.to_numpy()) & ~np.isnan(prices.to_numpy())
+        prices = dropped
     periods = check_periods(periods, len(prices.index) - delay)
     values = prices.to_numpy()
+    ends = marked_prices(values) if marked else values
     labels, rets, zeros = [], {}, {}
     for n in periods:
         label = period_label(n, prices.index)
-        rets[label], zeros[label] = _shifted_ratio(values, int(delay), n)
+        rets[label], zeros[label] = _shifted_ratio_ends(values, ends, int(delay), n)
         labels.append(label)
-    return prices, periods, tuple(labels), rets, zeros
+    return prices, periods, tuple(labels), rets, zeros, stale_mask

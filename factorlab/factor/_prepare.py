@@ -20,9 +20,9 @@ from factorlab.errors import (
     MaxLossExceededError,
     ParameterError,
 )
-from factorlab.factor._forward import ForwardReturns, forward_arrays
-from factorlab.factor._quality import DROP_REASONS, DataQualityReport, stale_runs
-from factorlab.factor._quantize import check_binning_args, quantize_rows
+from factorlab.factor._forward import ForwardReturns, check_periods, forward_arrays
+from factorlab.factor._quality import DROP_REASONS, HORIZON_REASONS, DataQualityReport, stale_runs
+from factorlab.factor._quantize import QUANTILE_METHODS, binning_failure_causes, check_binning_args, quantize_rows
 from factorlab.factor._rank import rank_rows
 
 __all__ = ["FactorData", "prepare_factor_data", "forward_return_columns"]
@@ -198,8 +198,20 @@ def prepare_factor_data(
     delay: int = 0,
     stale_bars: int = 10,
     progress: bool | None = None,
+    *,
+    stale: str = "report",
+    quantile_method: str = "qcut",
 ) -> FactorData:
     """Align a factor with forward returns, assign quantiles, and account for losses.
+
+    Point in time (docs/concepts.md): the members of date t (ranked, bucketed
+    and weighted at t) are the assets with a finite factor and a positive
+    price at t; nothing after t decides them, so quantiles and weights exist
+    for every factor date up to the last bar. Forward returns end at the last
+    actual price at or before t+delay+N (a name that stops trading returns to
+    its last price; a zero is -100% for every horizon spanning it); a horizon
+    is missing only past the end of the data, and each horizon's statistics
+    use every date where it exists, whatever other periods are asked for.
 
     Parameters
     ----------
@@ -207,8 +219,8 @@ def prepare_factor_data(
         Factor value known at date t, tradeable at the price of bar t (+ delay).
     prices : pd.DataFrame (bars x assets) or ForwardReturns
         Adjusted prices, or forward returns computed once by
-        :func:`forward_returns` (then ``periods`` and ``delay`` must be among
-        / equal to those it was computed with).
+        :func:`forward_returns` (then ``periods`` must be among those it was
+        computed with, and ``delay``, ``stale`` and ``stale_bars`` equal).
     periods : sequence of int
         Forward-return horizons in bars.
     quantiles, bins : int or sequence
@@ -225,41 +237,70 @@ def prepare_factor_data(
         more raises :class:`MaxLossExceededError`. With 0, a date whose
         binning fails raises :class:`BinningError`.
     filter_zscore : float, optional
-        Drop forward returns more than this many standard deviations from
-        the asset's mean (Alphalens' outlier filter; off by default).
+        Remove forward returns more than this many standard deviations from
+        the asset's mean (Alphalens' outlier filter; off by default). The
+        entry stays a member; only that horizon's return is missing.
     delay : int
         Execution delay in bars (forward returns from P[t+delay]).
     stale_bars : int
-        Report runs of at least this many bars with an unchanged price.
+        Runs of at least this many bars with an unchanged price are stale.
     progress : bool, optional
         Show a progress bar over the periods (a widget in notebooks, text in
         terminals). None: only for large panels (over 5 million cells) and
         unless bars are off (``fl.set_progress(False)``, ``FACTORLAB_PROGRESS=0``).
+    stale : {'report', 'drop'}, default 'report'
+        'report' keeps stale prices and reports their runs; 'drop' treats a
+        price unchanged for ``stale_bars`` bars up to t as no price (as after
+        a delisting in vendor files padded with the last price), counted as
+        ``stale_price``.
+    quantile_method : {'qcut', 'rank'}, default 'qcut'
+        'qcut' gives ``pd.qcut``'s buckets exactly (Alphalens); 'rank' buckets
+        by average rank so tied values share a bucket and no date fails on ties.
 
     Returns
     -------
     FactorData
-        Its ``quality`` attribute lists dropped entries per reason; a
+        Its ``quality`` attribute lists dropped entries per reason and the
+        kept entries without a return per horizon; a
         :class:`DroppedDataWarning` says the same when anything was dropped
         and a :class:`DataQualityWarning` flags stale runs and zero prices.
     """
+    return _prepare(factor, prices, periods, quantiles, bins, groupby, binning_by_group, zero_aware, max_loss,
+                    filter_zscore, delay, stale_bars, progress, stale, quantile_method, alphalens=False)
+
+
+def _prepare(factor, prices, periods, quantiles, bins, groupby, binning_by_group, zero_aware, max_loss,
+             filter_zscore, delay, stale_bars, progress, stale, quantile_method, *, alphalens: bool
+             ) -> FactorData:
+    """prepare_factor_data under the point-in-time rule, or Alphalens' (``alphalens=True``:
+    returns on actual end prices, an entry dropped from every horizon when any is missing)."""
     _check_prepare_args(quantiles, bins, zero_aware, max_loss, filter_zscore, binning_by_group, groupby)
+    if quantile_method not in QUANTILE_METHODS:
+        raise ParameterError(f"quantile_method must be one of {QUANTILE_METHODS}, got {quantile_method!r}")
+    if quantile_method == "rank" and quantiles is None:
+        raise ParameterError("quantile_method='rank' applies to quantiles=, not bins=")
     if isinstance(prices, ForwardReturns):
         fwd = prices
-        want = tuple(sorted(set(int(p) for p in periods)))
+        want = check_periods(periods)
         if not set(want) <= set(fwd.periods) or fwd.delay != delay:
             raise ParameterError(
                 f"the ForwardReturns given were computed for periods {fwd.periods} with delay {fwd.delay}; "
                 f"asked for periods {want} with delay {delay}")
+        if fwd.stale != stale or (stale == "drop" and fwd.stale_bars != stale_bars):
+            raise ParameterError(
+                f"the ForwardReturns given were computed with stale={fwd.stale!r}, stale_bars={fwd.stale_bars}; "
+                f"asked for stale={stale!r}, stale_bars={stale_bars}: compute them with the same settings")
         labels = tuple(lab for p, lab in zip(fwd.periods, fwd.labels) if p in want)
         periods = want
+        raw = {lab: fwd.returns[lab].to_numpy() for lab in labels}
+        zero_start, stale_mask = fwd.zero_start, fwd.stale_mask
+        owned = False
     else:
-        px, periods, labels, arrays, zeros = forward_arrays(prices, periods, delay)
+        px, periods, labels, raw, zero_start, stale_mask = forward_arrays(
+            prices, periods, delay, stale=stale, stale_bars=stale_bars, marked=not alphalens)
         fwd = ForwardReturns(prices=px, periods=periods, labels=labels, delay=int(delay), returns={},
-                             zero_start=zeros)
-    # returns computed here are private and writable: masked in place below, not copied
-    owned = not isinstance(prices, ForwardReturns)
-    raw = arrays if owned else {lab: fwd.returns[lab].to_numpy() for lab in labels}
+                             zero_start=zero_start, stale=stale, stale_bars=int(stale_bars), stale_mask=stale_mask)
+        owned = True  # returns computed here are private and writable: masked in place below, not copied
     px = fwd.prices
     wide, present, n_entries = factor_grid(factor)
     check_same_timezone(wide.index, px.index, "factor", "prices")
@@ -293,68 +334,117 @@ def prepare_factor_data(
     psub = (_selector(rows), _selector(cols))
     n_bars = len(px.index)
     pvals = _take(px.to_numpy(), slice(None), psub[1])
+    if not alphalens:
+        # membership at t: a finite factor and a positive price at t, nothing later
+        p_t = _take(px.to_numpy(), *psub)
+        if stale_mask is not None:
+            drop("stale_price", _take(stale_mask, *psub))
+        drop("missing_price", np.isnan(p_t))
+        drop("zero_price", p_t == 0)
     rets = {}
+    holes = {}
     # None lets the global switch decide; small panels stay quiet unless asked
     show = progress if progress is not None else (None if fvals.size > _PROGRESS_CELLS else False)
     for p, label in _progress(list(zip(periods, labels)), desc="prepare_factor_data", unit="period",
                               enabled=show):
         r = _take(raw[label], *psub)
-        horizon = (rows + fwd.delay + p >= n_bars)[:, None]
-        drop("forward_horizon", np.broadcast_to(horizon, r.shape))
-        zero = _take(fwd.zero_start[label], *psub)
-        drop("missing_price", np.isnan(r) & ~zero)
-        drop("zero_price", zero)
+        if not owned:
+            r = r.copy()
+        horizon = np.broadcast_to((rows + fwd.delay + p >= n_bars)[:, None], r.shape)
+        zero = _take(zero_start[label], *psub)
+        if alphalens:
+            drop("forward_horizon", horizon)
+            drop("missing_price", np.isnan(r) & ~zero)
+            drop("zero_price", zero)
+        outliers = np.zeros(r.shape, dtype=bool)
         if filter_zscore is not None:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
                 mean = np.nanmean(r, axis=0)
                 std = np.nanstd(r, axis=0, ddof=1)
             with np.errstate(invalid="ignore"):
-                out = np.abs(r - mean) > filter_zscore * std
-            drop("zscore_outlier", out)
-            r = np.where(out, np.nan, r)
+                outliers = np.abs(r - mean) > filter_zscore * std
+            if alphalens:
+                drop("zscore_outlier", outliers)
+            np.putmask(r, outliers, np.nan)
         rets[label] = r
+        holes[label] = (horizon, outliers)
 
     x = np.where(alive, fvals, np.nan)
-    labels_q, failed = _bin(x, gvals, quantiles, bins, zero_aware, binning_by_group)
+    labels_q, failed = _bin(x, gvals, quantiles, bins, zero_aware, binning_by_group, quantile_method)
     has_entries = alive.any(axis=1)
-    failed_dates = dates[failed & has_entries]
-    if max_loss == 0 and len(failed_dates):
-        raise BinningError(
-            f"could not assign {quantiles or bins} quantiles/bins on {len(failed_dates)} date(s), "
-            f"first {failed_dates[0]}: too few distinct factor values (bin edges not unique). "
-            "Use fewer quantiles, bins= for discrete factors, or allow losses with max_loss > 0")
+    failed_rows = failed & has_entries
+    failed_dates = dates[failed_rows]
+    causes = binning_failure_causes(x, failed_rows, _n_buckets(quantiles, bins))
     drop("binning", np.isnan(labels_q))
+
+    horizon_missing = pd.DataFrame(0, index=pd.Index(labels, name="period"), columns=list(HORIZON_REASONS),
+                                   dtype=np.int64)
+    if not alphalens:
+        for label in labels:
+            horizon, outliers = holes[label]
+            past = alive & horizon
+            no_exec = alive & ~horizon & ~outliers & np.isnan(rets[label])
+            horizon_missing.loc[label] = [int(past.sum()), int(no_exec.sum()), int((alive & outliers).sum())]
 
     n_kept = int(alive.sum())
     zero_rows, zero_cols = np.nonzero(pvals == 0)
     first_zero = pd.DataFrame({"asset": assets[zero_cols], "date": px.index[zero_rows]}).drop_duplicates("asset")
+    stale_px = px if px.columns.equals(assets) else px[assets]
     quality = DataQualityReport(
         n_entries=n_entries, n_kept=n_kept, dropped=pd.Series(counts, dtype=np.int64),
-        binning_failed_dates=pd.DatetimeIndex(failed_dates), stale=stale_runs(px if px.columns.equals(assets) else px[assets], stale_bars),
-        zero_prices=first_zero.reset_index(drop=True), max_loss=float(max_loss))
+        binning_failed_dates=pd.DatetimeIndex(failed_dates),
+        stale=stale_runs(stale_px, stale_bars) if stale == "report" else _stale_runs_before_drop(fwd, assets),
+        zero_prices=first_zero.reset_index(drop=True), max_loss=float(max_loss),
+        horizon_missing=horizon_missing, binning_causes=causes)
+    if max_loss == 0 and len(failed_dates):
+        raise BinningError(f"could not assign {quantiles or bins} quantiles/bins: {quality.binning_message()}; "
+                           "or allow losses with max_loss > 0")
     if n_entries and quality.loss > max_loss:
         raise MaxLossExceededError(
             f"max_loss ({max_loss:.1%}) exceeded: {quality.message()}; see DROP_REASONS, "
             "fix the inputs or raise max_loss")
+    if n_entries and n_kept == 0:
+        raise MaxLossExceededError(f"no factor entry is left: {quality.message()}")
     if n_entries - n_kept:
-        warnings.warn(quality.message(), DroppedDataWarning, stacklevel=2)
+        warnings.warn(quality.message(), DroppedDataWarning, stacklevel=3)
     if len(quality.stale) or len(quality.zero_prices):
-        warnings.warn("price data quality: " + str(quality).split("\n", 1)[-1], DataQualityWarning, stacklevel=2)
+        warnings.warn("price data quality: " + str(quality).split("\n", 1)[-1], DataQualityWarning, stacklevel=3)
     return _build(x, labels_q, rets, gvals, alive, dates, assets, periods, labels, px, quality,
-                  _n_buckets(quantiles, bins), delay, binning_by_group, zero_aware, owned)
+                  _n_buckets(quantiles, bins), delay, binning_by_group, zero_aware, owned_returns=True)
 
 
-def _bin(x, gvals, quantiles, bins, zero_aware, by_group):
+def _stale_runs_before_drop(fwd: ForwardReturns, assets: pd.Index) -> pd.DataFrame:
+    """The stale runs that stale='drop' removed: one row per asset and run of dropped bars."""
+    cols = ["asset", "start", "end", "bars"]
+    if fwd.stale_mask is None or not fwd.stale_mask.any():
+        return pd.DataFrame(columns=cols)
+    mask = pd.DataFrame(fwd.stale_mask, index=fwd.prices.index, columns=fwd.prices.columns)[assets]
+    # runs of True in the mask: a price series that is 0 where dropped and 1 elsewhere has runs of 0s
+    m = mask.to_numpy()
+    T, A = m.shape
+    padded = np.zeros((A, T + 2), dtype=np.int8)
+    padded[:, 1:T + 1] = m.T
+    flat = np.diff(padded.ravel())
+    starts = np.flatnonzero(flat == 1)
+    ends = np.flatnonzero(flat == -1)
+    asset_pos = starts // (T + 2)
+    bar0 = starts % (T + 2)
+    lengths = ends - starts
+    return pd.DataFrame({"asset": mask.columns[asset_pos], "start": mask.index[bar0],
+                         "end": mask.index[bar0 + lengths - 1], "bars": lengths.astype(np.int64)}, columns=cols)
+
+
+def _bin(x, gvals, quantiles, bins, zero_aware, by_group, method="qcut"):
     if not by_group:
-        return quantize_rows(x, quantiles=quantiles, bins=bins, zero_aware=zero_aware)
+        return quantize_rows(x, quantiles=quantiles, bins=bins, zero_aware=zero_aware, method=method)
     labels = np.full(x.shape, np.nan)
     failed = np.zeros(x.shape[0], dtype=bool)
     valid = ~np.isnan(x)
     for g in pd.unique(gvals[valid]):
         in_g = valid & (gvals == g)
         lab, fail = quantize_rows(np.where(in_g, x, np.nan), quantiles=quantiles, bins=bins,
-                                  zero_aware=zero_aware)
+                                  zero_aware=zero_aware, method=method)
         labels = np.where(in_g, lab, labels)
         failed |= fail & in_g.any(axis=1)
     return labels, failed

@@ -7,20 +7,33 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-__all__ = ["DROP_REASONS", "DataQualityReport", "stale_runs"]
+__all__ = ["DROP_REASONS", "HORIZON_REASONS", "DataQualityReport", "stale_runs"]
 
 #: Reasons an input factor entry is dropped, in the order they are checked;
-#: an entry is counted under the first reason that applies.
+#: an entry is counted under the first reason that applies. Point in time
+#: (``prepare_factor_data``), membership at t is decided by data at t only:
+#: ``forward_horizon`` and ``zscore_outlier`` never drop an entry there (they
+#: leave a hole in one horizon, counted in ``DataQualityReport.horizon_missing``).
+#: Under Alphalens' rule (``factorlab.compat.alphalens``) an entry is dropped
+#: from every horizon when any horizon's return is missing.
 DROP_REASONS: dict[str, str] = {
     "date_not_in_prices": "factor date absent from the price index",
     "asset_not_in_prices": "factor asset absent from the price columns",
     "non_finite_factor": "factor value is NaN or infinite",
     "no_group": "asset has no group label",
-    "forward_horizon": "forward return runs past the last price bar",
-    "missing_price": "no price at the start or end of a forward return",
-    "zero_price": "start price is 0 (no return out of a bankrupt price)",
-    "zscore_outlier": "forward return removed by filter_zscore",
+    "stale_price": "price stale at the factor date (stale='drop': unchanged for stale_bars bars or more)",
+    "missing_price": "no price at the factor date (Alphalens rule: at the start or end of a forward return)",
+    "zero_price": "price is 0 at the factor date (bankrupt; Alphalens rule: at the start of a return)",
+    "forward_horizon": "Alphalens rule only: a forward return runs past the last price bar",
+    "zscore_outlier": "Alphalens rule only: a forward return removed by filter_zscore",
     "binning": "quantile/bin could not be assigned on that date",
+}
+
+#: Why a kept entry has no forward return for one horizon (point-in-time rule).
+HORIZON_REASONS: dict[str, str] = {
+    "past_end": "the horizon runs past the last bar of the data",
+    "no_execution_price": "no price (or a price of 0) at the execution bar t + delay",
+    "zscore_outlier": "removed by filter_zscore",
 }
 
 
@@ -89,6 +102,13 @@ class DataQualityReport:
         Columns ``asset``, ``date``: the first zero price of each asset.
     max_loss : float
         The allowed fraction of dropped entries.
+    horizon_missing : pd.DataFrame
+        Kept entries without a forward return, per horizon (index: period
+        labels) and reason (columns: the keys of :data:`HORIZON_REASONS`).
+        These entries are members of their date (weights, quantiles) and
+        count in every horizon whose return exists.
+    binning_causes : dict
+        Failed binning dates by cause: ``ties``, ``too_few_values``, ``empty``.
     """
 
     n_entries: int
@@ -98,6 +118,8 @@ class DataQualityReport:
     stale: pd.DataFrame = field(repr=False)
     zero_prices: pd.DataFrame = field(repr=False)
     max_loss: float = 0.35
+    horizon_missing: pd.DataFrame | None = field(default=None, repr=False)
+    binning_causes: dict | None = field(default=None, repr=False)
 
     @property
     def loss(self) -> float:
@@ -129,12 +151,35 @@ class DataQualityReport:
         text = (f"dropped {self.n_entries - self.n_kept} of {self.n_entries} factor entries "
                 f"({self.loss:.1%}; max_loss {self.max_loss:.0%}): " + (", ".join(parts) or "none"))
         if len(self.binning_failed_dates):
-            dates = ", ".join(str(d) for d in self.binning_failed_dates[:3])
-            text += f"; binning impossible on {len(self.binning_failed_dates)} date(s), e.g. {dates}"
+            text += "; " + self.binning_message()
+        return text
+
+    def binning_message(self) -> str:
+        """Where binning failed, why, and the ways out."""
+        n = len(self.binning_failed_dates)
+        if not n:
+            return "binning succeeded on every date"
+        dates = ", ".join(str(d.date() if d == d.normalize() else d) for d in self.binning_failed_dates[:3])
+        causes = self.binning_causes or {}
+        why = []
+        if causes.get("ties"):
+            why.append(f"tied factor values make the quantile edges repeat on {causes['ties']} date(s)")
+        if causes.get("too_few_values"):
+            why.append(f"fewer distinct values than buckets on {causes['too_few_values']} date(s)")
+        text = f"binning impossible on {n} date(s), e.g. {dates}"
+        if why:
+            text += " (" + "; ".join(why) + ")"
+        text += (". Ways out: stale='drop' (padded, unchanged prices give tied factor values), "
+                 "quantile_method='rank' (tied values share a bucket), bins= for discrete factors, "
+                 "or fewer quantiles")
         return text
 
     def __str__(self) -> str:
         lines = [self.message()]
+        hm = self.horizon_missing
+        if hm is not None and int(hm.to_numpy().sum()):
+            per = ", ".join(f"{lab}: {int(row.sum())}" for lab, row in hm.iterrows() if row.sum())
+            lines.append(f"kept entries without a forward return (per horizon, not dropped): {per}")
         if len(self.stale):
             lines.append(f"{len(self.stale)} stale price run(s) in {self.stale['asset'].nunique()} asset(s)")
         if len(self.zero_prices):

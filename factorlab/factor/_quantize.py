@@ -17,8 +17,13 @@ import pandas as pd
 
 from factorlab.errors import ParameterError
 from factorlab.factor._blocks import blockwise
+from factorlab.factor._rank import rank_rows
 
-__all__ = ["quantize_rows", "qcut_probabilities", "check_binning_args"]
+__all__ = ["quantize_rows", "qcut_probabilities", "check_binning_args", "QUANTILE_METHODS", "binning_failure_causes"]
+
+#: How ``quantiles=`` are assigned: 'qcut' exactly as ``pd.qcut`` (Alphalens; fails on a date whose
+#: edges repeat), 'rank' by average rank (ties share a bucket; never fails on ties).
+QUANTILE_METHODS = ("qcut", "rank")
 
 _PANDAS_MAJOR = int(pd.__version__.split(".")[0])
 
@@ -96,6 +101,29 @@ def _qcut_rows(x: np.ndarray, q) -> tuple[np.ndarray, np.ndarray]:
     return ids, failed
 
 
+def _rank_rows_quantiles(x: np.ndarray, q) -> tuple[np.ndarray, np.ndarray]:
+    """Tie-robust quantiles: the bucket of the mid-rank ``(rank - 0.5) / n`` among the quantile edges.
+
+    ``rank`` is the average rank (1-based) within the row, so tied values
+    share one bucket (an all-equal row lands in the middle bucket) and a row
+    fails only when it is empty. Without ties the buckets hold ``n / q``
+    names each, as ``pd.qcut``'s do up to where the edges fall.
+    """
+    probs = np.linspace(0.0, 1.0, int(q) + 1) if isinstance(q, (int, np.integer)) else np.asarray(q, float)
+    n = np.sum(~np.isnan(x), axis=1)
+    r = rank_rows(x)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        u = (r - 0.5) / n[:, None]
+    inner = probs[1:-1]
+    ids = np.ones(x.shape)
+    for edge in inner:
+        ids += u >= edge
+    ids[np.isnan(x)] = np.nan
+    # edges given as a sub-range of [0, 1] (e.g. [0.1, 0.9]) leave the tails out, as pd.qcut does
+    ids[(u < probs[0]) | (u > probs[-1])] = np.nan
+    return ids, n == 0
+
+
 def _cut_rows(x: np.ndarray, bins) -> tuple[np.ndarray, np.ndarray]:
     n = np.sum(~np.isnan(x), axis=1)
     if isinstance(bins, (int, np.integer)):
@@ -144,8 +172,8 @@ def check_binning_args(quantiles, bins, zero_aware: bool) -> None:
 
 
 @blockwise
-def quantize_rows(x: np.ndarray, quantiles=5, bins=None, zero_aware: bool = False
-                  ) -> tuple[np.ndarray, np.ndarray]:
+def quantize_rows(x: np.ndarray, quantiles=5, bins=None, zero_aware: bool = False,
+                  method: str = "qcut") -> tuple[np.ndarray, np.ndarray]:
     """Assign each row's values to quantiles or bins.
 
     Parameters
@@ -159,6 +187,11 @@ def quantize_rows(x: np.ndarray, quantiles=5, bins=None, zero_aware: bool = Fals
     zero_aware : bool
         Bin positive (>= 0) and negative values separately, half of the
         buckets each, so that bucket ``n // 2 + 1`` and above are all >= 0.
+    method : {'qcut', 'rank'}
+        For ``quantiles``: 'qcut' gives ``pd.qcut``'s buckets exactly (a date
+        whose edges repeat, e.g. many tied values, fails); 'rank' buckets each
+        value by its average rank, so ties share a bucket and no date fails
+        on ties.
 
     Returns
     -------
@@ -174,7 +207,12 @@ def quantize_rows(x: np.ndarray, quantiles=5, bins=None, zero_aware: bool = Fals
         raise ParameterError(f"quantize_rows needs a 2-d (dates x assets) array, got {x.ndim}-d")
     if x.shape[1] == 0:
         return np.full(x.shape, np.nan), np.ones(x.shape[0], dtype=bool)
-    cut = (lambda v, s: _qcut_rows(v, s)) if quantiles is not None else (lambda v, s: _cut_rows(v, s))
+    if method not in QUANTILE_METHODS:
+        raise ParameterError(f"quantile_method must be one of {QUANTILE_METHODS}, got {method!r}")
+    if quantiles is None:
+        cut = _cut_rows
+    else:
+        cut = _qcut_rows if method == "qcut" else _rank_rows_quantiles
     spec = quantiles if quantiles is not None else bins
     if not zero_aware:
         labels, failed = cut(x, spec)
@@ -186,3 +224,26 @@ def quantize_rows(x: np.ndarray, quantiles=5, bins=None, zero_aware: bool = Fals
         failed = pos_f | neg_f
     labels[failed] = np.nan
     return labels, failed
+
+
+def binning_failure_causes(x: np.ndarray, failed: np.ndarray, n_buckets: int) -> dict[str, int]:
+    """Why binning failed on each failed row: counts of rows by cause.
+
+    Returns
+    -------
+    dict
+        ``ties``: rows with at least ``n_buckets`` values but tied values
+        (edges repeat); ``too_few_values``: rows with fewer distinct values
+        than buckets and no ties; ``empty``: rows without values.
+    """
+    rows = np.flatnonzero(failed)
+    out = {"ties": 0, "too_few_values": 0, "empty": 0}
+    if len(rows) == 0:
+        return out
+    sub = np.sort(x[rows], axis=1)
+    n = np.sum(~np.isnan(sub), axis=1)
+    tied = np.any(sub[:, 1:] == sub[:, :-1], axis=1)
+    out["empty"] = int(np.count_nonzero(n == 0))
+    out["ties"] = int(np.count_nonzero((n > 0) & tied))
+    out["too_few_values"] = int(np.count_nonzero((n > 0) & ~tied))
+    return out

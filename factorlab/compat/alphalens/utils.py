@@ -7,6 +7,12 @@ Differences from alphalens-reloaded (documented and tested):
 * prices are not forward-filled before computing forward returns (a return
   across a missing price is dropped and counted); on gap-free prices the
   numbers are identical.
+
+Alphalens' rule is kept on purpose (drop-in parity): an entry is dropped
+from every horizon when any horizon's return is missing, and returns end at
+the actual end price. factorlab's own :func:`~factorlab.prepare_factor_data`
+is point in time instead (membership from data at t only, returns marked to
+the last actual price, each horizon on all its dates); see docs/differences.md.
 """
 
 from __future__ import annotations
@@ -15,8 +21,8 @@ import numpy as np
 import pandas as pd
 
 from factorlab.errors import MaxLossExceededError
-from factorlab.factor._forward import forward_returns as _forward_returns
-from factorlab.factor._prepare import forward_return_columns, prepare_factor_data
+from factorlab.factor._forward import forward_arrays
+from factorlab.factor._prepare import _prepare, forward_return_columns
 from factorlab.factor._quantize import quantize_rows
 from factorlab.factor._returns import rate_of_return, std_conversion
 
@@ -41,26 +47,25 @@ def get_clean_factor_and_forward_returns(factor, prices, groupby=None, binning_b
                                   "are always cumulative over the period")
     if groupby is not None and groupby_labels is not None:
         groupby = (pd.Series(groupby) if isinstance(groupby, dict) else groupby).map(groupby_labels)
-    fd = prepare_factor_data(factor, prices, periods=periods, quantiles=quantiles, bins=bins,
-                             groupby=groupby, binning_by_group=binning_by_group, zero_aware=zero_aware,
-                             max_loss=max_loss, filter_zscore=filter_zscore)
+    fd = _prepare(factor, prices, periods, quantiles, bins, groupby, binning_by_group, zero_aware, max_loss,
+                  filter_zscore, 0, 10, None, "report", "qcut", alphalens=True)
     return fd.frame
 
 
 def compute_forward_returns(factor, prices, periods=(1, 5, 10), filter_zscore=None, cumulative_returns=True):
     """Forward returns on the factor's (date, asset) index, one column per period."""
-    fwd = _forward_returns(prices, periods)
+    px, _, labels, arrays, _, _ = forward_arrays(prices, periods, 0, marked=False)  # Alphalens: actual end prices
     dates = factor.index.get_level_values(0)
     assets = factor.index.get_level_values(1)
-    in_prices = dates.isin(fwd.prices.index) & assets.isin(fwd.prices.columns)
+    in_prices = dates.isin(px.index) & assets.isin(px.columns)
     idx = factor.index[in_prices].rename(["date", "asset"])
-    rows = fwd.prices.index.get_indexer(idx.get_level_values(0))
-    cols = fwd.prices.columns.get_indexer(idx.get_level_values(1))
+    rows = px.index.get_indexer(idx.get_level_values(0))
+    cols = px.columns.get_indexer(idx.get_level_values(1))
     out = {}
-    for label in fwd.labels:
-        wide = fwd.returns[label].to_numpy()
+    for label in labels:
+        wide = arrays[label]
         if filter_zscore is not None:
-            fdates = fwd.prices.index.isin(dates.unique())
+            fdates = px.index.isin(dates.unique())
             sub = wide[fdates]
             mean, std = np.nanmean(sub, axis=0), np.nanstd(sub, axis=0, ddof=1)
             with np.errstate(invalid="ignore"):
