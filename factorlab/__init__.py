@@ -7,26 +7,32 @@ The public names live here::
     fd = fl.prepare_factor_data(factor, sample.prices, periods=(1, 5, 10))
     ts = fl.create_full_tear_sheet(fd)
 
-``import factorlab`` is lazy (PEP 562): it imports none of the subpackages,
-so it costs little time and memory, and a name is imported from its
-subpackage the first time it is used (``fl.backtest`` loads the backtester,
-``fl.create_full_tear_sheet`` loads the tear sheets and matplotlib). Every
-name of ``__all__`` resolves, ``from factorlab import *`` imports them all,
-and type checkers see the imports of the ``TYPE_CHECKING`` block below.
+``import factorlab`` is lazy: a module ``__getattr__`` (PEP 562) imports a
+name from its subpackage the first time it is used (``fl.run_backtest``
+loads the backtester, ``fl.create_full_tear_sheet`` loads the tear sheets and
+matplotlib), so the import itself costs little time and memory. Every name
+of ``__all__`` resolves, ``from factorlab import *`` imports them all, and
+type checkers see the imports of the ``TYPE_CHECKING`` block below.
+
+A name is either a subpackage or a function, never both:
+``fl.backtest`` and ``fl.explore`` are the subpackages (``import
+factorlab.backtest as b`` gives the module, as for every other package);
+the functions are ``fl.run_backtest`` (``factorlab.backtest.backtest``) and
+``fl.open_explorer`` (``factorlab.explore.explore``).
 """
 
 from __future__ import annotations
 
 import importlib
-import sys
-import types
 from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    from factorlab import backtest as backtest
     from factorlab import data as data
     from factorlab import errors, metrics, registry, sweeps
+    from factorlab import explore as explore
     from factorlab import factor as factor
     from factorlab import plotting as plotting
     from factorlab import portfolio as portfolio
@@ -39,16 +45,18 @@ if TYPE_CHECKING:
         Comparison,
         FactorStrategy,
         Strategy,
-        backtest,
         compare,
     )
+    from factorlab.backtest import backtest as run_backtest
     from factorlab.data import load_sample, read_factor, read_prices
-    from factorlab.explore import explore
+    from factorlab.explore import explore as open_explorer
     from factorlab.factor import (
         DROP_REASONS,
+        HORIZON_REASONS,
         DataQualityReport,
         FactorData,
         ForwardReturns,
+        drop_stale_prices,
         average_cumulative_return_by_quantile,
         common_start_returns,
         factor_alpha_beta,
@@ -102,15 +110,16 @@ if TYPE_CHECKING:
 # Where each lazily imported public name comes from (module, attribute).
 _EXPORTS: dict[str, tuple[str, str]] = {
     **{name: ("factorlab.backtest", name) for name in (
-        "BacktestResult", "Combine", "Comparison", "FactorStrategy", "Strategy", "backtest", "compare")},
+        "BacktestResult", "Combine", "Comparison", "FactorStrategy", "Strategy", "compare")},
+    "run_backtest": ("factorlab.backtest", "backtest"),
     "set_progress": ("factorlab._progress", "set_progress"),
     **{name: ("factorlab.data", name) for name in ("load_sample", "read_factor", "read_prices")},
-    "explore": ("factorlab.explore", "explore"),
+    "open_explorer": ("factorlab.explore", "explore"),
     **{name: ("factorlab.registry", name) for name in ("load_run", "runs", "tracked_backtest")},
     **{name: ("factorlab.report", name) for name in ("ReturnsTearSheet", "create_returns_tear_sheet")},
     **{name: ("factorlab.sweeps", name) for name in ("SweepResult", "WalkForwardResult", "sweep", "walk_forward")},
     **{name: ("factorlab.factor", name) for name in (
-        "DROP_REASONS", "DataQualityReport", "FactorData", "ForwardReturns", "forward_return_columns",
+        "DROP_REASONS", "HORIZON_REASONS", "drop_stale_prices", "DataQualityReport", "FactorData", "ForwardReturns", "forward_return_columns",
         "ic_decay", "forward_returns", "period_label", "prepare_factor_data", "quantize_rows", "stale_runs",
         "information_coefficient", "mean_information_coefficient", "ic_summary", "ic_by_group",
         "mean_monthly_ic", "mean_return_by_quantile", "rate_of_return", "std_conversion",
@@ -132,12 +141,12 @@ _SUBMODULES = frozenset({
     "plotting", "portfolio", "registry", "report", "sweeps", "tears",
 })
 
-# Public functions named like the subpackage that holds them: ``fl.backtest`` and
-# ``fl.explore`` are the functions, as they were before the package became lazy.
-_SHADOWED = frozenset(name for name in _SUBMODULES if name in _EXPORTS)
+assert not _SUBMODULES & set(_EXPORTS), "a public name is either a subpackage or a function"
 
 __all__ = [
     "DROP_REASONS",
+    "HORIZON_REASONS",
+    "drop_stale_prices",
     "BacktestResult",
     "Chart",
     "Combine",
@@ -156,7 +165,6 @@ __all__ = [
     "TearSheet",
     "WalkForwardResult",
     "average_cumulative_return_by_quantile",
-    "backtest",
     "common_start_returns",
     "compare",
     "create_by_group_tear_sheet",
@@ -168,7 +176,6 @@ __all__ = [
     "create_summary_tear_sheet",
     "create_turnover_tear_sheet",
     "errors",
-    "explore",
     "factor_alpha_beta",
     "factor_rank_autocorrelation",
     "factor_returns",
@@ -187,6 +194,7 @@ __all__ = [
     "mean_return_by_quantile",
     "mean_return_spread",
     "metrics",
+    "open_explorer",
     "period_label",
     "prepare_factor_data",
     "quantile_interleaved_returns",
@@ -199,6 +207,7 @@ __all__ = [
     "read_prices",
     "registry",
     "row_weights",
+    "run_backtest",
     "runs",
     "set_progress",
     "stale_runs",
@@ -225,23 +234,3 @@ def __getattr__(name: str):
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__) | _SUBMODULES)
-
-
-class _LazyPackage(types.ModuleType):
-    """The package's module type: importing ``factorlab.backtest`` must not replace ``fl.backtest``.
-
-    The import system sets each imported subpackage as an attribute of its
-    parent; for the subpackages named like a public function (``backtest``,
-    ``explore``) that would replace the function by the module. The module
-    stays in ``sys.modules`` (``from factorlab.backtest import X`` works), and
-    the attribute stays the function (``import factorlab.backtest as b``
-    gives the function, as it always did).
-    """
-
-    def __setattr__(self, name: str, value) -> None:
-        if name in _SHADOWED and isinstance(value, types.ModuleType):
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _LazyPackage

@@ -346,3 +346,31 @@ def test_progress_bar_over_periods(capsys):
     assert "prepare_factor_data" in capsys.readouterr().err
     fl.prepare_factor_data(_tiny_factor(), _tiny_prices(), periods=(1, 2), quantiles=2, max_loss=0.5)
     assert "prepare_factor_data" not in capsys.readouterr().err  # small panel: quiet by default
+
+
+def test_compat_parity_on_data_with_listings_delistings_and_halts(sp500_prices):
+    """The compat layer keeps Alphalens' rule (forward-filled prices, an entry dropped from every
+    horizon when any is missing): same frame as alphalens-reloaded on survivorship-free data."""
+    prices = sp500_prices.iloc[:300, :60].copy()
+    prices.iloc[:80, 2] = np.nan        # listed on bar 80
+    prices.iloc[150:, 7] = np.nan       # delisted after bar 149
+    prices.iloc[201:, 11] = np.nan
+    prices.iloc[100:104, 13] = np.nan   # a 4-bar trading halt
+    fac = -(prices / prices.shift(5) - 1)
+    fac = fac.stack().dropna().rename_axis(["date", "asset"])
+    ref = _alphalens(fac, prices, periods=(1, 5), filter_zscore=None, max_loss=0.9)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours = fl_utils.get_clean_factor_and_forward_returns(fac, prices, periods=(1, 5), filter_zscore=None,
+                                                             max_loss=0.9)
+    ours, ref = ours.sort_index(), ref.sort_index()
+    assert ours.index.equals(ref.index)
+    for col in ref.columns:
+        np.testing.assert_allclose(ours[col].to_numpy(dtype=float), ref[col].to_numpy(dtype=float), rtol=1e-9)
+    # the native API keeps the delisted name's last dates and marks their returns to the last price
+    fd = fl.prepare_factor_data(fac, prices, periods=(1, 5), max_loss=0.9)
+    last = prices.index[149]
+    assert fd.factor.loc[last, prices.columns[7]] == fac.loc[(last, prices.columns[7])]
+    t = prices.index[146]
+    assert fd.returns["5D"].loc[t, prices.columns[7]] == pytest.approx(
+        prices.iloc[149, 7] / prices.iloc[146, 7] - 1, rel=1e-13)

@@ -288,7 +288,7 @@ def test_hourly_data_labels_say_hours(rng):
         ts = fl.create_full_tear_sheet(_reversal(prices), prices, periods=(1, 4))
     assert list(ts.tables["headline"].columns) == ["1h", "4h"]
     assert "cumulative_long_short_4h" in ts.figures
-    assert any("periods_per_year" in n for n in ts.notes)
+    assert any("8,760 bars/year (hourly, 24/7 calendar, inferred)" in n for n in ts.notes)  # weekend bars: 24/7
 
 
 def test_gaps_and_delistings_reported(sample_small):

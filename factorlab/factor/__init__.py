@@ -3,17 +3,19 @@
 from factorlab.factor import _events, _information, _returns, _turnover
 from factorlab.factor._decay import ic_decay
 from factorlab.factor._events import *  # noqa: F403
-from factorlab.factor._forward import ForwardReturns, forward_returns, period_label
+from factorlab.factor._forward import ForwardReturns, drop_stale_prices, forward_returns, period_label
 from factorlab.factor._information import *  # noqa: F403
 from factorlab.factor._prepare import FactorData, forward_return_columns, prepare_factor_data
-from factorlab.factor._quality import DROP_REASONS, DataQualityReport, stale_runs
+from factorlab.factor._quality import DROP_REASONS, HORIZON_REASONS, DataQualityReport, stale_runs
 from factorlab.factor._quantize import quantize_rows
 from factorlab.factor._returns import *  # noqa: F403
 from factorlab.factor._turnover import *  # noqa: F403
 
 __all__ = [
     "DROP_REASONS",
+    "HORIZON_REASONS",
     "DataQualityReport",
+    "drop_stale_prices",
     "FactorData",
     "ForwardReturns",
     "forward_return_columns",

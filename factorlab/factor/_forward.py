@@ -170,6 +170,8 @@ def drop_stale_prices(prices: pd.DataFrame, stale_bars: int = 10) -> pd.DataFram
 
 def _shifted_ratio_ends(start_values: np.ndarray, end_values: np.ndarray, start: int, n: int
                         ) -> tuple[np.ndarray, np.ndarray]:
+    """``end[t+start+n] / start[t+start] - 1`` per row t (NaN past the end or from a 0 start), and where
+    the start is 0."""
     T = start_values.shape[0]
     out = np.empty(start_values.shape)
     zero = np.zeros(start_values.shape, dtype=bool)
@@ -235,18 +237,21 @@ def forward_returns(prices: pd.DataFrame | ForwardReturns, periods: Sequence[int
 
 
 def forward_arrays(prices: pd.DataFrame, periods: Sequence[int], delay: int = 0, *, stale: str = "report",
-                   stale_bars: int = 10, marked: bool = True
+                   stale_bars: int = 10, rule: str = "point_in_time"
                    ) -> tuple[pd.DataFrame, tuple[int, ...], tuple[str, ...], dict, dict, np.ndarray | None]:
     """:func:`forward_returns` as plain arrays: validated prices, periods, labels, returns, zero starts
     and the stale mask (None unless ``stale="drop"``).
 
     The returns arrays are new and writable (a frame's ``to_numpy()`` is a
     read-only view under pandas 3), for callers that mask them in place.
-    ``marked=False`` gives Alphalens' returns (NaN when the end price is missing).
+    ``rule="alphalens"`` gives Alphalens' returns: both ends on forward-filled
+    prices (``prices.ffill().pct_change(N).shift(-N)``).
     """
     if isinstance(delay, bool) or not isinstance(delay, (int, np.integer)) or delay < 0:
         raise ParameterError(f"delay must be an integer number of bars >= 0, got {delay!r}")
     _check_stale(stale, stale_bars)
+    if rule not in ("point_in_time", "alphalens"):
+        raise ParameterError(f"rule must be 'point_in_time' or 'alphalens', got {rule!r}")
     prices = validate_prices(prices)
     stale_mask = None
     if stale == "drop":
@@ -255,10 +260,11 @@ def forward_arrays(prices: pd.DataFrame, periods: Sequence[int], delay: int = 0,
         prices = dropped
     periods = check_periods(periods, len(prices.index) - delay)
     values = prices.to_numpy()
-    ends = marked_prices(values) if marked else values
+    ends = marked_prices(values)
+    starts = ends if rule == "alphalens" else values
     labels, rets, zeros = [], {}, {}
     for n in periods:
         label = period_label(n, prices.index)
-        rets[label], zeros[label] = _shifted_ratio_ends(values, ends, int(delay), n)
+        rets[label], zeros[label] = _shifted_ratio_ends(starts, ends, int(delay), n)
         labels.append(label)
     return prices, periods, tuple(labels), rets, zeros, stale_mask

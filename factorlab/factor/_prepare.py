@@ -252,7 +252,7 @@ def prepare_factor_data(
         'report' keeps stale prices and reports their runs; 'drop' treats a
         price unchanged for ``stale_bars`` bars up to t as no price (as after
         a delisting in vendor files padded with the last price), counted as
-        ``stale_price``.
+        ``stale_price`` (reported, but not counted toward ``max_loss``: it was asked for).
     quantile_method : {'qcut', 'rank'}, default 'qcut'
         'qcut' gives ``pd.qcut``'s buckets exactly (Alphalens); 'rank' buckets
         by average rank so tied values share a bucket and no date fails on ties.
@@ -272,8 +272,8 @@ def prepare_factor_data(
 def _prepare(factor, prices, periods, quantiles, bins, groupby, binning_by_group, zero_aware, max_loss,
              filter_zscore, delay, stale_bars, progress, stale, quantile_method, *, alphalens: bool
              ) -> FactorData:
-    """prepare_factor_data under the point-in-time rule, or Alphalens' (``alphalens=True``:
-    returns on actual end prices, an entry dropped from every horizon when any is missing)."""
+    """prepare_factor_data under the point-in-time rule, or Alphalens' (``alphalens=True``: returns
+    on forward-filled prices, an entry dropped from every horizon when any return is missing)."""
     _check_prepare_args(quantiles, bins, zero_aware, max_loss, filter_zscore, binning_by_group, groupby)
     if quantile_method not in QUANTILE_METHODS:
         raise ParameterError(f"quantile_method must be one of {QUANTILE_METHODS}, got {quantile_method!r}")
@@ -297,7 +297,8 @@ def _prepare(factor, prices, periods, quantiles, bins, groupby, binning_by_group
         owned = False
     else:
         px, periods, labels, raw, zero_start, stale_mask = forward_arrays(
-            prices, periods, delay, stale=stale, stale_bars=stale_bars, marked=not alphalens)
+            prices, periods, delay, stale=stale, stale_bars=stale_bars,
+            rule="alphalens" if alphalens else "point_in_time")
         fwd = ForwardReturns(prices=px, periods=periods, labels=labels, delay=int(delay), returns={},
                              zero_start=zero_start, stale=stale, stale_bars=int(stale_bars), stale_mask=stale_mask)
         owned = True  # returns computed here are private and writable: masked in place below, not copied
@@ -400,7 +401,7 @@ def _prepare(factor, prices, periods, quantiles, bins, groupby, binning_by_group
     if max_loss == 0 and len(failed_dates):
         raise BinningError(f"could not assign {quantiles or bins} quantiles/bins: {quality.binning_message()}; "
                            "or allow losses with max_loss > 0")
-    if n_entries and quality.loss > max_loss:
+    if n_entries and quality.counted_loss > max_loss:
         raise MaxLossExceededError(
             f"max_loss ({max_loss:.1%}) exceeded: {quality.message()}; see DROP_REASONS, "
             "fix the inputs or raise max_loss")

@@ -127,6 +127,15 @@ class DataQualityReport:
         return (self.n_entries - self.n_kept) / self.n_entries if self.n_entries else 0.0
 
     @property
+    def counted_loss(self) -> float:
+        """Fraction of input entries dropped that counts toward ``max_loss``: every drop except
+        ``stale_price`` (entries removed at the user's request with ``stale='drop'``)."""
+        if not self.n_entries:
+            return 0.0
+        asked = int(self.dropped.get("stale_price", 0))
+        return (self.n_entries - self.n_kept - asked) / self.n_entries
+
+    @property
     def binning_loss(self) -> float:
         """Fraction dropped in the binning phase."""
         return float(self.dropped["binning"]) / self.n_entries if self.n_entries else 0.0
@@ -150,6 +159,8 @@ class DataQualityReport:
         parts = [f"{int(v)} {k}" for k, v in self.dropped.items() if v]
         text = (f"dropped {self.n_entries - self.n_kept} of {self.n_entries} factor entries "
                 f"({self.loss:.1%}; max_loss {self.max_loss:.0%}): " + (", ".join(parts) or "none"))
+        if self.dropped.get("stale_price", 0):
+            text += f" ({self.counted_loss:.1%} counted toward max_loss: stale_price was asked for)"
         if len(self.binning_failed_dates):
             text += "; " + self.binning_message()
         return text

@@ -15,7 +15,8 @@ does not apply are present and empty (None / empty list), so test them with
 
 ==========================  ==================================================
 ``title``                   report title (``create_returns_tear_sheet(title=)``)
-``subtitle``                period, bar count and benchmark, one line
+``subtitle``                period, bar count, benchmark and the bars per year
+                            used to annualise (how found), one line
 ``generated``               creation time, 'YYYY-MM-DD HH:MM'
 ``version``                 factorlab version
 ``css``                     the stylesheet text (default or ``css=``)
@@ -97,7 +98,7 @@ _TRADING = ("turnover", "trades_per_day", "capacity")
 #: Every key of the template context, with what it holds (see the module docstring).
 TEMPLATE_KEYS: dict[str, str] = {
     "title": "report title",
-    "subtitle": "period, bar count and benchmark name, one line of text",
+    "subtitle": "period, bar count, benchmark name and the bars per year used, one line of text",
     "generated": "creation time 'YYYY-MM-DD HH:MM'",
     "version": "factorlab version",
     "css": "stylesheet text (the default report.css or the css= argument)",
@@ -193,7 +194,8 @@ def _crisis(sheet) -> list[dict[str, object]]:
 def _subtitle(sheet) -> str:
     index = sheet.returns.index
     bench = f"benchmark: {sheet.benchmark.name}" if sheet.benchmark is not None else "no benchmark"
-    return f"{index[0]:%Y-%m-%d} to {index[-1]:%Y-%m-%d} · {len(index):,} bars · {bench}"
+    return (f"{index[0]:%Y-%m-%d} to {index[-1]:%Y-%m-%d} · {len(index):,} bars · {bench} · "
+            f"{sheet.bar_frequency.note}")
 
 
 def _version() -> str:

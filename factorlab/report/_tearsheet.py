@@ -8,7 +8,6 @@ report asks for them.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -48,7 +47,12 @@ class ReturnsTearSheet:
     title : str
         Report title.
     periods_per_year : float
-        Bars per year used to annualise (252 for daily equity bars).
+        Bars per year used to annualise: given, or inferred from the index
+        (:func:`factorlab.metrics.bar_frequency`: 252 daily session bars, 365
+        daily 24/7 bars, 8,760 hourly 24/7 bars, ...).
+    bar_frequency : BarFrequency
+        That figure and how it was found; the report's subtitle states it
+        (``bar_frequency.note``).
     capital : float or None
         Starting capital, used for turnover/capacity when positions carry no cash.
     risk_free : float
@@ -75,6 +79,7 @@ class ReturnsTearSheet:
     dpi: int = 72
     workers: int = 1
     image_format: str = "svg"
+    bar_frequency: mt.BarFrequency = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.returns = _inputs.check_returns(self.returns)
@@ -85,11 +90,8 @@ class ReturnsTearSheet:
         if not isinstance(self.parameters, Mapping):
             raise ParameterError(f"parameters must be a mapping name -> value, "
                                  f"got {type(self.parameters).__name__}")
-        if self.periods_per_year is None:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", mt.AnnualizationWarning)
-                self.periods_per_year = mt.periods_per_year(self.returns.index)
-        self.periods_per_year = float(mt.periods_per_year(periods_per_year=self.periods_per_year))
+        self.bar_frequency = mt.bar_frequency(self.returns.index, periods_per_year=self.periods_per_year)
+        self.periods_per_year = self.bar_frequency.periods_per_year
         if self.capital is not None and not (np.isfinite(self.capital) and self.capital > 0):
             raise ParameterError(f"capital must be a positive number, got {self.capital!r}")
         if int(self.dpi) != self.dpi or not 20 <= self.dpi <= 400:
@@ -313,7 +315,10 @@ def create_returns_tear_sheet(returns: pd.Series, benchmark: pd.Series | None = 
     title : str
         Report title.
     periods_per_year : float, optional
-        Bars per year; inferred from the bar spacing when None (252 for daily).
+        Bars per year; inferred from the index when None: its calendar
+        (weekend bars: 24/7, 365 days; else a 252-day session) and bar length
+        (hourly 24/7 8,760; 390 one-minute bars a session day 98,280; weekly
+        52; monthly 12). The report's subtitle states the figure used.
     capital : float, optional
         Starting capital (when positions do not give the equity).
     risk_free : float

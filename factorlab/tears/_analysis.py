@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -29,7 +28,6 @@ from factorlab.factor import (
     rate_of_return,
 )
 from factorlab.factor._returns import mean_returns_by_quantile_both
-from factorlab.metrics import AnnualizationWarning
 from factorlab.portfolio import factor_weights, interleaved_returns, quantile_interleaved_returns
 
 __all__ = ["FactorAnalysis"]
@@ -48,6 +46,9 @@ class FactorAnalysis:
         Benchmark price level (e.g. an index), aligned to the price bars.
     cost_bps : float
         Cost for the net-of-cost headline figures, in bps of traded notional.
+    bars_per_year : float, optional
+        Explicit bars per year (the tear sheets' ``periods_per_year=``); by
+        default inferred from the price index (:func:`factorlab.metrics.bar_frequency`).
     """
 
     fd: FactorData
@@ -55,23 +56,23 @@ class FactorAnalysis:
     group_neutral: bool = False
     benchmark: pd.Series | None = None
     cost_bps: float = 0.0
+    bars_per_year: float | None = None
 
     @cached_property
-    def _annualisation(self) -> tuple[float, str]:
-        """Bars per year inferred from the price index, and the inference warning's text (kept as a note)."""
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", AnnualizationWarning)
-            ppy = metrics.periods_per_year(self.fd.prices.index)
-        return ppy, str(caught[0].message) if caught else ""
+    def bar_frequency(self) -> metrics.BarFrequency:
+        """Bars per year of the price bars (given or inferred) and how they were found."""
+        return metrics.bar_frequency(self.fd.prices.index, periods_per_year=self.bars_per_year)
 
     @property
     def periods_per_year(self) -> float:
-        return self._annualisation[0]
+        """Bars per year every annualised figure of the tear sheet uses."""
+        return self.bar_frequency.periods_per_year
 
     @property
     def annualisation_note(self) -> str:
-        """How the annualisation was chosen ('' when nothing was inferred)."""
-        return self._annualisation[1]
+        """The figure used, stated: 'Annualised with 8,760 bars/year (hourly, 24/7 calendar, inferred).'."""
+        note = self.bar_frequency.note
+        return f"{note[0].upper()}{note[1:]}."
 
     @cached_property
     def ic(self) -> pd.DataFrame:
@@ -163,7 +164,7 @@ class FactorAnalysis:
     @cached_property
     def alpha_beta(self) -> pd.DataFrame:
         return factor_alpha_beta(self.fd, long_short=self.long_short, group_neutral=self.group_neutral,
-                                 days_per_year=self.periods_per_year)
+                                 periods_per_year=self.periods_per_year)
 
     @cached_property
     def interleaved(self):

@@ -59,6 +59,11 @@ def _summary(ts: TearSheet, a: FactorAnalysis) -> None:
     ts.add_table("summary", "returns_table", a.returns_table, fmt=_NUM)
 
 
+def _ma_window(a: FactorAnalysis) -> int:
+    """Bars in the charts' moving averages: one month (``periods_per_year / 12``), at most half the dates."""
+    return max(1, min(int(round(a.periods_per_year / 12)), len(a.fd.dates) // 2))
+
+
 # Each chart's draw function takes the precomputed statistics (bound with partial) and the axes last.
 def _spread(spread, std, ma_window, lab, ax) -> None:
     plotting.plot_mean_return_spread(spread, std, ax=ax, moving_average=spread.rolling(ma_window).mean(),
@@ -86,7 +91,7 @@ def _returns(ts: TearSheet, a: FactorAnalysis) -> None:
     ts.add_chart("returns", "quantile_returns_violin", Chart(partial(
         plotting.plot_quantile_returns_violin, a.mean_return_by_date_rate)))
     spread, std = a.spread
-    ma_window = max(1, int(round(a.periods_per_year / 12)))
+    ma_window = _ma_window(a)
     for lab in a.fd.labels:
         ts.add_chart("returns", f"spread_{lab}", Chart(partial(_spread, spread[lab], std[lab], ma_window, lab),
                                                        kind="spread"))
@@ -117,7 +122,7 @@ def _ic_decay(decay: pd.DataFrame, ax) -> None:
 def _information(ts: TearSheet, a: FactorAnalysis) -> None:
     ts.section("information", SECTIONS["information"])
     ts.add_table("information", "ic_summary", a.ic_table.T, fmt="{:.4f}")
-    ma_window = max(1, int(round(a.periods_per_year / 12)))
+    ma_window = _ma_window(a)
     for lab in a.fd.labels:
         ic = a.ic[lab]
         ts.add_chart("information", f"ic_ts_{lab}", Chart(partial(_ic_ts, ic, ma_window, lab), kind="ic_ts"))
@@ -176,7 +181,7 @@ _HEAVY = {"summary": ("interleaved", "headline"), "returns": ("interleaved",), "
 
 
 def _analysis(factor, prices, periods, quantiles, bins, groupby, long_short, group_neutral, benchmark,
-              delay, cost_bps) -> FactorAnalysis:
+              delay, cost_bps, periods_per_year=None) -> FactorAnalysis:
     if isinstance(factor, FactorData):
         fd = factor
         if fd.prices is None:
@@ -194,7 +199,7 @@ def _analysis(factor, prices, periods, quantiles, bins, groupby, long_short, gro
         else:
             raise ParameterError("benchmark must be a price-level Series (e.g. an index) on the price dates")
     return FactorAnalysis(fd, long_short=long_short, group_neutral=group_neutral, benchmark=benchmark,
-                          cost_bps=float(cost_bps))
+                          cost_bps=float(cost_bps), bars_per_year=periods_per_year)
 
 
 def _build(sections: Sequence[str], *args, **kwargs) -> TearSheet:
@@ -204,14 +209,13 @@ def _build(sections: Sequence[str], *args, **kwargs) -> TearSheet:
 
 def _build_sheet(sections: Sequence[str], factor, prices=None, periods=(1, 5, 10), quantiles=5, bins=None,
                  groupby=None, long_short=True, group_neutral=False, benchmark=None, delay=0,
-                 cost_bps=0.0, title=None) -> TearSheet:
+                 cost_bps=0.0, periods_per_year=None, title=None) -> TearSheet:
     a = _analysis(factor, prices, periods, quantiles, bins, groupby, long_short, group_neutral,
-                  benchmark, delay, cost_bps)
+                  benchmark, delay, cost_bps, periods_per_year)
     fd = a.fd
     ts = TearSheet(title=title or f"Factor tear sheet: {len(fd.assets)} assets, {fd.dates[0].date()} .. "
                                   f"{fd.dates[-1].date()}, periods {', '.join(fd.labels)}")
-    if a.annualisation_note:
-        ts.notes.append(a.annualisation_note)
+    ts.notes.append(a.annualisation_note)  # every tear sheet states its bars per year
     if fd.quality is not None:
         ts.notes.extend(str(fd.quality).splitlines())
     ts.notes.append(f"Periods count bars; delay {fd.delay} bar(s); cumulative returns are N interleaved "
@@ -255,6 +259,12 @@ _PARAMS_DOC = """
         Execution delay in bars.
     cost_bps : float
         Cost in bps of traded notional for the headline's net-of-cost return.
+    periods_per_year : float, optional
+        Bars per year for every annualised figure (alpha, annual return,
+        Sharpe). By default inferred from the price index: its calendar
+        (weekend bars: 24/7, 365 days; else a 252-day session) and bar length
+        (hourly 24/7 bars 8,760; 390 one-minute bars a session day 98,280;
+        weekly 52; monthly 12). The tear sheet's notes state the figure used.
 
     Returns
     -------
@@ -265,18 +275,18 @@ _PARAMS_DOC = """
 
 def create_full_tear_sheet(factor, prices=None, periods=(1, 5, 10), quantiles=5, bins=None, groupby=None,
                            long_short=True, group_neutral=False, by_group=False, benchmark=None, delay=0,
-                           cost_bps=0.0) -> TearSheet:
+                           cost_bps=0.0, periods_per_year=None) -> TearSheet:
     """The full factor tear sheet: summary, returns, information, turnover, event returns[, by group]."""
     sections = ["summary", "returns", "information", "turnover", "events"] + (["by_group"] if by_group else [])
     return _build(sections, factor, prices, periods, quantiles, bins, groupby, long_short, group_neutral,
-                  benchmark, delay, cost_bps)
+                  benchmark, delay, cost_bps, periods_per_year)
 
 
 def _section_fn(key: str, doc: str):
     def create(factor, prices=None, periods=(1, 5, 10), quantiles=5, bins=None, groupby=None, long_short=True,
-               group_neutral=False, benchmark=None, delay=0, cost_bps=0.0) -> TearSheet:
+               group_neutral=False, benchmark=None, delay=0, cost_bps=0.0, periods_per_year=None) -> TearSheet:
         return _build([key], factor, prices, periods, quantiles, bins, groupby, long_short, group_neutral,
-                      benchmark, delay, cost_bps)
+                      benchmark, delay, cost_bps, periods_per_year)
     create.__doc__ = doc + "\n" + _PARAMS_DOC.replace("    by_group : bool\n        Add the by-group section "
                                                       "(IC and quantile returns per group).\n", "")
     name = {"returns": "factor_returns", "events": "event_returns", "information": "information"}.get(key, key)

@@ -4,14 +4,12 @@ Differences from alphalens-reloaded (documented and tested):
 
 * losses are reported by a :class:`~factorlab.errors.DroppedDataWarning` and
   on the result, not printed;
-* prices are not forward-filled before computing forward returns (a return
-  across a missing price is dropped and counted); on gap-free prices the
-  numbers are identical.
+* the entries dropped are counted per reason (``DROP_REASONS``).
 
-Alphalens' rule is kept on purpose (drop-in parity): an entry is dropped
-from every horizon when any horizon's return is missing, and returns end at
-the actual end price. factorlab's own :func:`~factorlab.prepare_factor_data`
-is point in time instead (membership from data at t only, returns marked to
+Alphalens' rule is kept on purpose (drop-in parity): forward returns on
+forward-filled prices (``prices.ffill().pct_change(N).shift(-N)``), and an
+entry dropped from every horizon when any horizon's return is missing.
+factorlab's own :func:`~factorlab.prepare_factor_data` is point in time instead (membership from data at t only, returns marked to
 the last actual price, each horizon on all its dates); see docs/differences.md.
 """
 
@@ -54,7 +52,7 @@ def get_clean_factor_and_forward_returns(factor, prices, groupby=None, binning_b
 
 def compute_forward_returns(factor, prices, periods=(1, 5, 10), filter_zscore=None, cumulative_returns=True):
     """Forward returns on the factor's (date, asset) index, one column per period."""
-    px, _, labels, arrays, _, _ = forward_arrays(prices, periods, 0, marked=False)  # Alphalens: actual end prices
+    px, _, labels, arrays, _, _ = forward_arrays(prices, periods, 0, rule="alphalens")
     dates = factor.index.get_level_values(0)
     assets = factor.index.get_level_values(1)
     in_prices = dates.isin(px.index) & assets.isin(px.columns)
