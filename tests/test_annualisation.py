@@ -291,6 +291,12 @@ def test_backtest_stats_use_the_rule(rng):
     assert result.periods_per_year == 8760
     r = result.returns.to_numpy()
     assert result.stats["sharpe"] == pytest.approx(hand_sharpe(r, 8760), rel=1e-9)
+    reference = (result.returns * 0.5).rename("reference")
+    diff = (result.returns - reference).to_numpy()
+    cmp = fl.compare(reference, result, frictions=False)
+    assert cmp.tracking_error == pytest.approx(np.std(diff, ddof=1) * math.sqrt(8760), rel=1e-9)
+    cmp = fl.compare(reference, result, frictions=False, periods_per_year=1000)
+    assert cmp.tracking_error == pytest.approx(np.std(diff, ddof=1) * math.sqrt(1000), rel=1e-9)
 
 
 # --------------------------------------------------------------------------- labels

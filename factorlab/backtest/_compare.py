@@ -23,6 +23,7 @@ import pandas as pd
 
 from factorlab.backtest._result import BacktestResult
 from factorlab.errors import AlignmentError, ParameterError
+from factorlab.metrics import bar_frequency
 from factorlab.portfolio._interleaved_quantiles import QuantileReturns
 
 __all__ = ["Comparison", "compare"]
@@ -157,7 +158,7 @@ def _is_bps(model, bps: float) -> bool:
 
 
 def compare(reference, result: BacktestResult, *, frictions: bool = True,
-            period: str | None = None) -> Comparison:
+            period: str | None = None, periods_per_year: float | None = None) -> Comparison:
     """Compare the tear sheet's (calculator's) returns with a backtest's, friction by friction.
 
     Parameters
@@ -173,6 +174,9 @@ def compare(reference, result: BacktestResult, *, frictions: bool = True,
     period : str, optional
         Period label of a QuantileReturns reference (default: the one whose
         bars equal the strategy's ``rebalance_days``).
+    periods_per_year : float, optional
+        Bars per year of the tracking error; by default the backtest's
+        (:attr:`BacktestResult.periods_per_year`, the one bar-frequency rule).
 
     Returns
     -------
@@ -210,4 +214,5 @@ def compare(reference, result: BacktestResult, *, frictions: bool = True,
         gaps["interaction"] = actual - base_total - sum(v for k, v in gaps.items() if k != "model")
         attribution = pd.Series(gaps, dtype=float, name="gap")
     return Comparison(returns=rets, attribution=attribution, runs=runs,
-                      periods_per_year=result.periods_per_year)
+                      periods_per_year=result.periods_per_year if periods_per_year is None
+                      else bar_frequency(periods_per_year=periods_per_year).periods_per_year)
