@@ -111,7 +111,7 @@ def _run(args: argparse.Namespace) -> int:
     prices = _read("prices", args.prices, "--prices")
     bench, prices = _benchmark(args.benchmark, prices)
     result = tracked_backtest(cls, prices, params=params, track=not args.no_track, registry=args.registry,
-                              benchmark=bench, start=args.start, end=args.end, cash=args.cash,
+                              benchmark=bench, start=args.start, end=args.end, capital=args.capital,
                               progress=not args.no_progress)
     run_id = result.settings.get("run_id")
     print(f"{cls.__name__}({', '.join(f'{k}={v!r}' for k, v in params.items())}): {len(result.index)} bars "
@@ -150,7 +150,8 @@ def _tearsheet(args: argparse.Namespace) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         sheet = fl.create_full_tear_sheet(factor, prices, periods=periods, quantiles=args.quantiles,
-                                          groupby=groups)
+                                          groupby=groups, stale=args.stale, stale_bars=args.stale_bars,
+                                          quantile_method=args.quantile_method)
     for w in caught:
         print(f"note: {w.message}")
     print("== headline ==")
@@ -208,7 +209,7 @@ def _sweep_common(args: argparse.Namespace):
     bench, prices = _benchmark(args.benchmark, prices)
     opts = {"objective": args.objective, "jobs": args.jobs, "executor": args.executor,
             "scheduler": args.scheduler, "benchmark": bench, "track": not args.no_track,
-            "registry": args.registry, "progress": not args.no_progress, "cash": args.cash}
+            "registry": args.registry, "progress": not args.no_progress, "capital": args.capital}
     return cls, grid, prices, opts
 
 
@@ -255,7 +256,7 @@ def _common_run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--prices", required=True, metavar="FILE", help="prices as .csv or .parquet (wide or long)")
     p.add_argument("--start", help="first bar to replay (date inside the data)")
     p.add_argument("--end", help="last bar to replay (date inside the data)")
-    p.add_argument("--cash", type=float, default=1_000_000.0, help="starting capital (default: %(default)s)")
+    p.add_argument("--capital", type=float, default=1_000_000.0, help="starting capital (default: %(default)s)")
     p.add_argument("--benchmark", metavar="FILE_OR_COLUMN",
                    help="benchmark levels: a file, or a column of the prices (then not traded)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
@@ -320,6 +321,14 @@ def _add_other_parsers(sub) -> None:
     t.add_argument("--periods", default="1,5,10", help="forward return periods in bars (default: %(default)s)")
     t.add_argument("--quantiles", type=int, default=5, help="number of quantiles (default: %(default)s)")
     t.add_argument("--groups", metavar="FILE", help="CSV asset,group (e.g. sectors)")
+    t.add_argument("--stale", choices=("report", "drop"), default="report",
+                   help="prices unchanged for --stale-bars bars: report them, or drop them as no price "
+                        "(vendor files padded before listing and after delisting) (default: %(default)s)")
+    t.add_argument("--stale-bars", type=int, default=10, metavar="N",
+                   help="run length from which a price is stale (default: %(default)s)")
+    t.add_argument("--quantile-method", choices=("qcut", "rank"), default="qcut",
+                   help="qcut: pd.qcut's buckets (as Alphalens); rank: tied values share a bucket "
+                        "(default: %(default)s)")
     t.add_argument("--report", default="tearsheet.html", metavar="FILE", help="HTML output (default: %(default)s)")
     t.set_defaults(func=_tearsheet)
     r = sub.add_parser("runs", help="the run registry: list, show, compare, delete",

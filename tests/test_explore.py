@@ -214,3 +214,18 @@ def test_each_change_is_fast_on_the_full_sample(sample):
     per_change = ex.cpu_timings[1:]  # CPU time: wall time also counts the other jobs on a shared CI box
     assert len(per_change) == len(changes) == len(ex.timings) - 1
     assert float(np.median(per_change)) < 1.0, (per_change, ex.timings)
+
+
+def test_stale_drop_removes_padded_prices_point_in_time(small):
+    from factorlab.explore._compute import explorer_inputs
+
+    prices = small[1].copy()
+    prices.iloc[150:, 3] = prices.iloc[149, 3]  # delisted, padded with its last price
+    factor = -(prices / prices.shift(5) - 1)
+    kept = explorer_inputs(factor, prices).prices
+    dropped = explorer_inputs(factor, prices, stale="drop", stale_bars=10).prices
+    assert kept.iloc[150:, 3].notna().all()
+    # a price is stale from the 10th bar of its unchanged run on (bars 149..158), never earlier
+    assert dropped.iloc[:158, 3].notna().all() and dropped.iloc[158:, 3].isna().all()
+    with pytest.raises(fl.errors.ParameterError, match="stale"):
+        explorer_inputs(factor, prices, stale="remove")

@@ -20,8 +20,10 @@ import numpy as np
 import pandas as pd
 
 from factorlab import metrics
+from factorlab.data._validate import validate_prices
 from factorlab.errors import ParameterError
-from factorlab.factor import FactorData, prepare_factor_data
+from factorlab.factor import FactorData, drop_stale_prices, prepare_factor_data
+from factorlab.factor._forward import STALE_OPTIONS
 from factorlab.portfolio import factor_weights, interleaved_returns
 
 if TYPE_CHECKING:  # the tear sheet (and matplotlib) load on the first analysis, not at import
@@ -105,7 +107,8 @@ class ExplorerInputs:
         return self.factor.index.get_level_values(0).unique().sort_values()
 
 
-def explorer_inputs(factor, prices=None, *, groupby=None, benchmark=None) -> ExplorerInputs:
+def explorer_inputs(factor, prices=None, *, groupby=None, benchmark=None, stale: str = "report",
+                    stale_bars: int = 10) -> ExplorerInputs:
     """Normalise the explorer's arguments.
 
     Parameters
@@ -118,6 +121,10 @@ def explorer_inputs(factor, prices=None, *, groupby=None, benchmark=None) -> Exp
         asset -> group (sector).
     benchmark : pd.Series, optional
         Benchmark price level on the price bars.
+    stale : {'report', 'drop'}, default 'report'
+        'drop': prices unchanged for ``stale_bars`` bars up to t become no price
+        (:func:`drop_stale_prices`), before anything else is computed.
+    stale_bars : int, default 10
 
     Returns
     -------
@@ -144,6 +151,10 @@ def explorer_inputs(factor, prices=None, *, groupby=None, benchmark=None) -> Exp
                              f"got {type(factor).__name__}")
     if prices is None:
         raise ParameterError("prices are required unless a FactorData prepared with prices is given")
+    if stale not in STALE_OPTIONS:
+        raise ParameterError(f"stale must be one of {STALE_OPTIONS}, got {stale!r}")
+    if stale == "drop":
+        prices = drop_stale_prices(validate_prices(prices), stale_bars)
     groups = None if groupby is None else pd.Series(groupby)
     if isinstance(benchmark, pd.DataFrame) and benchmark.shape[1] == 1:
         benchmark = benchmark.iloc[:, 0]

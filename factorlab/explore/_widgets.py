@@ -68,8 +68,10 @@ class Explorer:
     """
 
     def __init__(self, factor, prices=None, *, groupby=None, benchmark=None,
-                 settings: ExplorerSettings | None = None, dpi: int = 72) -> None:
-        inputs = explorer_inputs(factor, prices, groupby=groupby, benchmark=benchmark)
+                 settings: ExplorerSettings | None = None, dpi: int = 72, stale: str = "report",
+                 stale_bars: int = 10) -> None:
+        inputs = explorer_inputs(factor, prices, groupby=groupby, benchmark=benchmark, stale=stale,
+                                 stale_bars=stale_bars)
         self._computer = PanelComputer(inputs)
         self._dates = inputs.dates
         self._has_groups = inputs.groups is not None
@@ -217,7 +219,7 @@ def draw_panels(fig: Figure, p: PanelData) -> Figure:
 def explore(factor, prices=None, *, groupby=None, benchmark=None, period: int | None = None,
             quantiles: int | None = None, long_short: bool = True, group_neutral: bool = False,
             by_group: bool = False, delay: int | None = None, cost_bps: float = 0.0,
-            dpi: int = 72) -> Explorer:
+            dpi: int = 72, stale: str = "report", stale_bars: int = 10) -> Explorer:
     """Explore a factor interactively: the tear sheet's key panels, redrawn as the controls change.
 
     Parameters
@@ -236,6 +238,10 @@ def explore(factor, prices=None, *, groupby=None, benchmark=None, period: int | 
         defaults to 5 bars, quantiles to 5, delay to 0 (or the FactorData's).
     dpi : int, default 72
         Resolution of the rendered figure.
+    stale : {'report', 'drop'}, default 'report'
+        'drop' treats prices unchanged for ``stale_bars`` bars up to t as no
+        price (see :func:`drop_stale_prices`), as ``prepare_factor_data`` does.
+    stale_bars : int, default 10
 
     Returns
     -------
@@ -252,11 +258,13 @@ def explore(factor, prices=None, *, groupby=None, benchmark=None, period: int | 
     --------
     >>> sample = fl.load_sample()                                          # doctest: +SKIP
     >>> factor = -sample.prices.pct_change(5)                              # doctest: +SKIP
-    >>> fl.explore(factor, sample.prices, groupby=sample.sectors)          # doctest: +SKIP
+    >>> fl.open_explorer(factor, sample.prices, groupby=sample.sectors)          # doctest: +SKIP
     """
-    base = explorer_inputs(factor, prices, groupby=groupby, benchmark=benchmark).default
+    base = explorer_inputs(factor, prices, groupby=groupby, benchmark=benchmark, stale=stale,
+                           stale_bars=stale_bars).default
     settings = base.updated(long_short=long_short, group_neutral=group_neutral, by_group=by_group,
                             cost_bps=float(cost_bps),
                             **{k: int(v) for k, v in (("period", period), ("quantiles", quantiles),
                                                       ("delay", delay)) if v is not None})
-    return Explorer(factor, prices, groupby=groupby, benchmark=benchmark, settings=settings, dpi=dpi)
+    return Explorer(factor, prices, groupby=groupby, benchmark=benchmark, settings=settings, dpi=dpi,
+                    stale=stale, stale_bars=stale_bars)
