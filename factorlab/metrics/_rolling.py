@@ -2,8 +2,9 @@
 
 The window is given in months and converted to bars with the bar frequency,
 ``round(months / 12 * periods_per_year)``: 126 / 252 bars for 6 / 12 months of
-daily equity bars, 819 / 1,638 for hourly equity bars. Pass ``window=`` (bars)
-to set it directly.
+daily session bars, 4,380 / 8,760 for hourly 24/7 bars (see
+:func:`factorlab.metrics.bar_frequency`). Pass ``window=`` (bars) to set it
+directly.
 
 The output has the input's index (and columns); the value at bar t uses the
 ``window`` bars ending at t. It is NaN until a full window of valid returns is

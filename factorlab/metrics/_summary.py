@@ -50,8 +50,12 @@ def summary_stats(
         Benchmark per-bar returns; without it 'information_ratio', 'alpha'
         and 'beta' are NaN.
     periods_per_year : float, optional
-        Bars per year; inferred once from the index (one AnnualizationWarning)
-        when not given.
+        Bars per year; inferred once from the index (one AnnualizationWarning
+        naming it) when not given: the calendar (weekend bars: 24/7, 365 days;
+        else a 252-day session) and the bar length (see
+        :func:`factorlab.metrics.bar_frequency`).
+    market : {None, '24h', 'equity'}
+        Overrides the inferred calendar (None infers it).
     risk_free : float
         Per-bar risk-free return for the Sharpe ratio and alpha/beta.
     psr_benchmark_sharpe : float
