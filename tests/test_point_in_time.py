@@ -285,3 +285,14 @@ def test_binning_failure_names_cause_and_ways_out():
     factor.iloc[:, 8:] = [1.0, 2.0]
     with pytest.raises(errors.BinningError, match=r"tied factor values .* on 12 date\(s\).*quantile_method='rank'"):
         fl.prepare_factor_data(factor, prices, periods=(1,), quantiles=5, max_loss=0)
+
+
+def test_horizon_independence_of_the_tear_sheet_tables(sp500_prices):
+    prices = sp500_prices.iloc[:500, :60].copy()
+    prices.iloc[300:, 4] = np.nan
+    factor = reversal_wide(prices)
+    one = _quiet(fl.create_summary_tear_sheet, factor, prices, periods=(5,))
+    many = _quiet(fl.create_summary_tear_sheet, factor, prices, periods=(1, 5, 10))
+    for name in ("headline", "returns_table"):
+        pd.testing.assert_frame_equal(one.tables[name], many.tables[name][["5D"]])
+    pd.testing.assert_frame_equal(one.tables["quantile_statistics"], many.tables["quantile_statistics"])
