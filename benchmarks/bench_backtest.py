@@ -38,7 +38,7 @@ def panel() -> tuple[pd.DataFrame, pd.Series]:
 
 
 def run_factorlab(prices: pd.DataFrame, factor: pd.Series):
-    return backtest(FactorStrategy(factor, rebalance_days=5), prices, cash=10_000_000, execution_delay=1,
+    return backtest(FactorStrategy(factor, period=5), prices, capital=10_000_000, delay=1,
                     fractional=False, commission=PerShare(0.005, 1.0), slippage=FixedBps(5), progress=False)
 
 

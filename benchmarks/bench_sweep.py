@@ -1,6 +1,6 @@
 """Benchmark of a parameter sweep with 1 vs 2 local worker processes (not a test).
 
-A 16-point sweep (lookback x rebalance_days, 4 x 4) of a FactorStrategy
+A 16-point sweep (lookback x period, 4 x 4) of a FactorStrategy
 trading the 5..60-day reversal factor on the bundled sample (100 assets x
 1,440 daily bars), every run recorded in a temporary registry. Target: the
 ``jobs=2`` sweep takes at most 0.6 x the time of ``jobs=1`` (needs two free
@@ -36,7 +36,7 @@ from factorlab.backtest import FactorStrategy, Strategy
 from factorlab.sweeps import sweep
 
 TARGET = 0.6
-GRID = {"lookback": [5, 10, 20, 60], "rebalance_days": [1, 3, 5, 10]}
+GRID = {"lookback": [5, 10, 20, 60], "period": [1, 3, 5, 10]}
 HERE = Path(__file__).resolve().parent
 
 
@@ -44,7 +44,7 @@ class SampleReversal(FactorStrategy):
     """FactorStrategy on minus the ``lookback``-bar return of the prices it is run on."""
 
     lookback = 5
-    rebalance_days = 5
+    period = 5
 
     def __init__(self, **params) -> None:
         Strategy.__init__(self, **params)

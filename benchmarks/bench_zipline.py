@@ -44,8 +44,8 @@ prices = pd.read_parquet(sys.argv[1])
 factor = -(prices / prices.shift(5) - 1)
 t0 = time.perf_counter()
 fd = prepare_factor_data(factor, prices, periods=(1,), quantiles=5)
-res = backtest(FactorStrategy(fd, rebalance_days=1, quantiles=[1, 5], equal_weight=True), prices,
-                  cash=10_000_000, execution_delay=1, fractional=False, progress=False)
+res = backtest(FactorStrategy(fd, period=1, quantiles=[1, 5], equal_weight=True), prices,
+                  capital=10_000_000, delay=1, fractional=False, progress=False)
 seconds = time.perf_counter() - t0
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({"seconds": seconds, "peak_mib": peak, "import_seconds": import_seconds,

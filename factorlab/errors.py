@@ -29,6 +29,7 @@ __all__ = [
     "FactorlabWarning",
     "DataQualityWarning",
     "DroppedDataWarning",
+    "NoFillsWarning",
 ]
 
 
@@ -106,3 +107,7 @@ class DataQualityWarning(FactorlabWarning):
 
 class DroppedDataWarning(FactorlabWarning):
     """Factor entries were dropped (counted, within ``max_loss``)."""
+
+
+class NoFillsWarning(FactorlabWarning):
+    """A backtest placed orders and none of them filled; the message counts why (open, cancelled, ...)."""

@@ -23,17 +23,19 @@ class Reversal(FactorStrategy):
     """
 
     lookback = 5
-    rebalance_days = 5
-    sweep_grid: ClassVar[dict] = {"lookback": [5, 20], "rebalance_days": [1, 5]}
+    period = 5
+    sweep_grid: ClassVar[dict] = {"lookback": [5, 20], "period": [1, 5]}
 
     def __init__(self, **params) -> None:
         Strategy.__init__(self, **params)
         self.factor = None
 
     def initialize(self, ctx) -> None:
-        close: pd.DataFrame = ctx._e.fields["close"]  # the engine's validated prices (all bars)
-        self.factor = -(close / close.shift(int(self.lookback)) - 1.0)
+        self.factor = ctx.precompute(self.reversal)  # checked: row t uses prices up to t only
         super().initialize(ctx)
+
+    def reversal(self, close: pd.DataFrame) -> pd.DataFrame:
+        return -(close / close.shift(int(self.lookback)) - 1.0)
 
 
 class Slow(Strategy):

@@ -26,8 +26,8 @@ def reference(weights, sp500_prices):
 
 @pytest.fixture(scope="module")
 def integer_run(reversal_factor, sp500_prices):
-    return backtest(FactorStrategy(reversal_factor, rebalance_days=5), sp500_prices, cash=CASH,
-                    execution_delay=1, fractional=False, commission=PerShare(0.005, 1.0),
+    return backtest(FactorStrategy(reversal_factor, period=5), sp500_prices, capital=CASH,
+                    delay=1, fractional=False, commission=PerShare(0.005, 1.0),
                     slippage=FixedBps(2),
                     progress=False)
 
@@ -38,8 +38,8 @@ def comparison(reference, integer_run):
 
 
 def test_integer_shares_correlation(reference, reversal_factor, sp500_prices):
-    bt = backtest(FactorStrategy(reversal_factor, rebalance_days=5), sp500_prices, cash=CASH,
-                  execution_delay=1, fractional=False, progress=False)
+    bt = backtest(FactorStrategy(reversal_factor, period=5), sp500_prices, capital=CASH,
+                  delay=1, fractional=False, progress=False)
     cmp = compare(reference, bt, frictions=False)
     assert cmp.correlation >= 0.999
     assert 0 < cmp.max_abs_difference < 1e-3  # integer shares do move the returns, a little
@@ -76,8 +76,8 @@ def test_delay_friction(reversal_factor, sp500_prices, weights):
     px = sp500_prices.iloc[:300]
     w = weights.loc[:px.index[-1]]
     ref = fl.interleaved_returns(w, px, 5, delay=0, capital=CASH)
-    bt = backtest(FactorStrategy(reversal_factor.loc[:px.index[-1]], rebalance_days=5), px, cash=CASH,
-                  execution_delay=1, fractional=True, progress=False)
+    bt = backtest(FactorStrategy(reversal_factor.loc[:px.index[-1]], period=5), px, capital=CASH,
+                  delay=1, fractional=True, progress=False)
     cmp = compare(ref, bt)
     assert list(cmp.attribution.index) == ["model", "delay", "interaction"]
     assert abs(cmp.attribution["model"]) < 1e-9 and abs(cmp.attribution["interaction"]) < 1e-9
@@ -153,9 +153,10 @@ def test_compare_with_tear_sheet_quantile_returns(sp500_prices, reversal_factor)
         warnings.simplefilter("ignore")
         fd = fl.prepare_factor_data(f, px, periods=(1, 5), quantiles=5, delay=1)
     qr = fl.quantile_interleaved_returns(fd, capital=CASH)
-    bt = backtest(FactorStrategy(fd, rebalance_days=5), px, cash=CASH, fractional=True, progress=False)
+    bt = backtest(FactorStrategy(fd, period=5), px, capital=CASH, delay=1, progress=False)
     cmp = compare(qr, bt, frictions=False)
     assert cmp.max_abs_difference < 1e-9 and len(cmp.returns) > 200
+    assert cmp.differing_settings == []
     with pytest.raises(ParameterError, match="no period"):
         compare(qr, bt, period="10D")
 
@@ -163,12 +164,98 @@ def test_compare_with_tear_sheet_quantile_returns(sp500_prices, reversal_factor)
 def test_volume_limit_friction(sp500_prices, reversal_factor, weights):
     px = sp500_prices.iloc[:200, :80]
     f = reversal_factor[reversal_factor.index.get_level_values("asset").isin(px.columns)].loc[:px.index[-1]]
-    ref = fl.interleaved_returns(fl.factor_weights(f), px, 5, delay=1, capital=CASH)
+    ref = fl.interleaved_returns(fl.factor_weights(f), px, 5, capital=CASH)
     vol = pd.DataFrame(20_000.0, index=px.index, columns=px.columns)
-    bt = backtest(FactorStrategy(f, rebalance_days=5), px, cash=CASH, fractional=True, volumes=vol,
+    bt = backtest(FactorStrategy(f, period=5), px, capital=CASH, fractional=True, volumes=vol,
                   volume_limit=0.05, progress=False)
     cmp = compare(ref, bt)
     assert list(cmp.attribution.index) == ["model", "volume limit", "interaction"]
     assert abs(cmp.attribution["volume limit"]) > 1e-4
     assert cmp.attribution["volume limit"] == pytest.approx(cmp.cumulative_gap.iloc[-1], abs=1e-9)
     assert (bt.orders["status"] == "cancelled").any()
+
+
+# ------------------------------------------------------------------ one set of defaults
+@pytest.fixture(scope="module")
+def factor_wide(sp500_prices):
+    """A raw wide factor (5-bar reversal), known at t, with a value on every date up to the last bar."""
+    return -(sp500_prices / sp500_prices.shift(5) - 1.0)
+
+
+def test_compare_with_all_defaults_has_no_gap(sp500_prices, factor_wide):
+    """Calculator and backtest with nothing but their defaults: zero gap to the last bar, nothing differs."""
+    res = fl.interleaved_returns(fl.factor_weights(factor_wide), sp500_prices, 5)
+    bt = backtest(FactorStrategy(factor_wide, period=5), sp500_prices, progress=False)
+    cmp = fl.compare(res, bt)
+    print(f"defaults: {len(cmp.returns)} bars to {cmp.returns.index[-1].date()}, max |difference| "
+          f"{cmp.max_abs_difference:.3g}, final cumulative gap {cmp.cumulative_gap.iloc[-1]:.3g}, "
+          f"differing settings {cmp.differing_settings}")
+    assert cmp.returns.index[-1] == sp500_prices.index[-1]  # the end of the sample is compared
+    assert len(cmp.returns) == len(sp500_prices)  # every bar: the wide factor has a row on each
+    assert cmp.max_abs_difference < 1e-9
+    assert abs(cmp.cumulative_gap.iloc[-1]) < 1e-9 and cmp.cumulative_gap.abs().max() < 1e-9
+    assert cmp.differing_settings == [] and cmp.summary()["differing_settings"] == []
+    assert list(cmp.attribution.index) == ["model", "interaction"] and cmp.attribution.abs().max() < 1e-9
+    assert not cmp.settings["differs"].any()
+    assert cmp.settings.loc["delay"].tolist()[:2] == [0, 0]
+    assert cmp.settings.loc["fractional"].tolist()[:2] == [True, True]
+    assert cmp.settings.loc["capital"].tolist()[:2] == [1_000_000.0, 1_000_000.0]
+    assert "differing settings: none" in repr(cmp) and "differ: none" in cmp._repr_html_()
+    assert bt.settings["delay"] == res.delay == 0 and bt.settings["fractional"] is True
+    assert bt.settings["capital"] == res.capital
+
+
+@pytest.mark.xfail(strict=False, reason="prepare_factor_data stops the factor data N bars before the last "
+                                         "bar (point-in-time issue, factor side)")
+def test_tear_sheet_path_with_defaults_has_no_end_of_sample_gap(sp500_prices, factor_wide):
+    """The tear sheet's portfolio (prepare_factor_data) against a backtest of the raw factor, all defaults."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fd = fl.prepare_factor_data(factor_wide, sp500_prices, periods=(5,), quantiles=5)
+    qr = fl.quantile_interleaved_returns(fd)
+    bt = backtest(FactorStrategy(factor_wide, period=5), sp500_prices, progress=False)
+    cmp = fl.compare(qr, bt)
+    print(f"tear sheet path: {len(cmp.returns)} bars to {cmp.returns.index[-1].date()}, max |difference| "
+          f"{cmp.max_abs_difference:.3g}, differing settings {cmp.differing_settings}")
+    assert cmp.differing_settings == []
+    assert cmp.returns.index[-1] == sp500_prices.index[-1]
+    assert cmp.max_abs_difference < 1e-9 and abs(cmp.cumulative_gap.iloc[-1]) < 1e-9
+
+
+@pytest.mark.parametrize("kwargs,expected", [
+    ({"delay": 1}, ["delay"]),
+    ({"fractional": False}, ["fractional"]),
+    ({"commission": 5.0}, ["costs"]),
+    ({"slippage": 2.0}, ["slippage"]),
+    ({"capital": 5e6}, ["capital"]),
+    ({"delay": 2, "commission": PerShare(0.005, 1.0), "capital": 2e6}, ["delay", "costs", "capital"]),
+], ids=["delay", "fractional", "costs", "slippage", "capital", "three"])
+def test_compare_lists_the_settings_that_differ(sp500_prices, factor_wide, kwargs, expected):
+    px = sp500_prices.iloc[:120, :60]
+    f = factor_wide.iloc[:120, :60]
+    res = fl.interleaved_returns(fl.factor_weights(f), px, 5)
+    bt = backtest(FactorStrategy(f, period=5), px, progress=False, **kwargs)
+    cmp = compare(res, bt, frictions=False)
+    assert cmp.differing_settings == expected
+    assert cmp.summary()["differing_settings"] == expected
+    for name in expected:
+        ref_value, bt_value, differs = cmp.settings.loc[name]
+        assert differs and ref_value != bt_value
+    if "costs" in expected:
+        assert cmp.settings.loc["costs", "reference"] == "none"
+
+
+def test_compare_settings_of_other_references(sp500_prices, factor_wide):
+    """Volume limit and period differences are listed; a plain returns Series knows no settings."""
+    px = sp500_prices.iloc[:120, :60]
+    f = factor_wide.iloc[:120, :60]
+    res = fl.interleaved_returns(fl.factor_weights(f), px, 3, cost_bps=5.0)
+    vol = pd.DataFrame(1e9, index=px.index, columns=px.columns)
+    bt = backtest(FactorStrategy(f, period=5), px, volumes=vol, volume_limit=0.5, commission=5.0, progress=False)
+    cmp = compare(res, bt, frictions=False)
+    assert cmp.differing_settings == ["period", "volume limit"]
+    assert cmp.settings.loc["costs"].tolist() == ["5 bps", "5 bps", False]
+    plain = compare(res.returns, bt, frictions=False)
+    assert plain.differing_settings == [] and plain.settings["reference"].isna().all()

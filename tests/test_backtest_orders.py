@@ -19,7 +19,7 @@ from factorlab.backtest import (
     VolumeShareSlippage,
     backtest,
 )
-from factorlab.errors import ParameterError
+from factorlab.errors import NoFillsWarning, ParameterError
 
 IDX = pd.bdate_range("2024-01-01", periods=6, name="date")
 
@@ -45,7 +45,10 @@ class Scripted(Strategy):
 
 
 def run(prices, plan, **kw):
-    kw.setdefault("cash", 1000.0)
+    """The hand-computed cases below trade whole shares one bar after the order."""
+    kw.setdefault("capital", 1000.0)
+    kw.setdefault("delay", 1)
+    kw.setdefault("fractional", False)
     kw.setdefault("progress", False)
     return backtest(Scripted(plan=plan), prices, **kw)
 
@@ -61,7 +64,7 @@ def test_order_fills_at_next_close(prices):
 
 
 def test_execution_delay_zero_fills_same_close(prices):
-    res = run(prices, {0: [("order", ("A", 10), {})]}, execution_delay=0)
+    res = run(prices, {0: [("order", ("A", 10), {})]}, delay=0)
     assert res.trades["price"].iloc[0] == 10.0 and res.trades["date"].iloc[0] == IDX[0]
 
 
@@ -79,7 +82,7 @@ def test_fill_at_next_open(prices):
     ([PerShare(0.01, 0.0), BpsCommission(10)], 10, 0.1 + 0.11),
 ])
 def test_commission_arithmetic(prices, model, shares, expected):
-    res = run(prices, {0: [("order", ("A", shares), {})]}, commission=model, cash=1e5)
+    res = run(prices, {0: [("order", ("A", shares), {})]}, commission=model, capital=1e5)
     assert res.trades["commission"].iloc[0] == pytest.approx(expected)
     assert res.cash.iloc[1] == pytest.approx(1e5 - shares * 11 - expected)
     assert res.costs["commission"].sum() == pytest.approx(expected)
@@ -115,7 +118,8 @@ def test_keep_open_per_order_overrides_default(prices, volumes):
 def test_no_price_order_waits_or_is_cancelled(prices):
     gappy = prices.copy()
     gappy.iloc[1:3, 0] = np.nan
-    cancelled = run(gappy, {0: [("order", ("A", 10), {})]})
+    with pytest.warns(NoFillsWarning, match="1 cancelled: no tradeable price at the fill bar"):
+        cancelled = run(gappy, {0: [("order", ("A", 10), {})]})
     assert cancelled.trades.empty and cancelled.orders["status"].tolist() == ["cancelled"]
     kept = run(gappy, {0: [("order", ("A", 10), {})]}, unfilled="keep")
     assert kept.trades["date"].tolist() == [IDX[3]] and kept.trades["price"].tolist() == [11.0]
@@ -132,7 +136,7 @@ def test_partial_fill_cancelled(prices, volumes):
 def test_volume_limit_integer_shares_and_pro_rata(prices):
     vol = pd.DataFrame(95.0, index=prices.index, columns=prices.columns)
     plan = {0: [("order", ("A", 30), {}), ("order", ("A", 10), {"book": 0})]}
-    res = run(prices, plan, volumes=vol, volume_limit=0.1, unfilled="cancel", cash=1e5)
+    res = run(prices, plan, volumes=vol, volume_limit=0.1, unfilled="cancel", capital=1e5)
     # cap 9.5 shares shared 3:1 -> 7.125 and 2.375, truncated to whole shares
     assert res.trades["shares"].tolist() == [7.0, 2.0]
 
@@ -222,9 +226,9 @@ def test_bad_arguments(prices):
     with pytest.raises(ParameterError):
         run(prices, {}, volume_limit=0.1)  # needs volumes
     with pytest.raises(ParameterError):
-        run(prices, {}, execution_delay=-1)
+        run(prices, {}, delay=-1)
     with pytest.raises(ParameterError):
-        run(prices, {}, cash=0)
+        run(prices, {}, capital=0)
     res = run(prices, {})
     with pytest.raises(ParameterError, match="csv"):
         res.save_equity("out.txt")
@@ -253,8 +257,8 @@ def test_no_look_ahead_poisoned_future(sp500_prices, rng):
     poisoned = px.copy()
     poisoned.iloc[cut:] = poisoned.iloc[cut:] * rng.uniform(0.2, 5.0, size=poisoned.iloc[cut:].shape)
     s1, s2 = Momentum(), Momentum()
-    a = backtest(s1, px, cash=1e6, progress=False)
-    b = backtest(s2, poisoned, cash=1e6, progress=False)
+    a = backtest(s1, px, capital=1e6, progress=False)
+    b = backtest(s2, poisoned, capital=1e6, progress=False)
     # equity up to the bar before the poison, and every order placed before it, are identical
     np.testing.assert_array_equal(a.equity_values[:cut], b.equity_values[:cut])
     oa, ob = a.orders, b.orders
@@ -276,8 +280,8 @@ def test_params_mechanism(prices):
     assert Momentum.parse_params(["lookback=7"]) == {"lookback": 7}
     with pytest.raises(ParameterError):
         Momentum.parse_params(["lookback=abc"])
-    assert FactorStrategy.parse_params(["rebalance_days=5", "long_short=false", "max_long=10"]) == \
-        {"rebalance_days": 5, "long_short": False, "max_long": 10}
+    assert FactorStrategy.parse_params(["period=5", "long_short=false", "max_long=10"]) == \
+        {"period": 5, "long_short": False, "max_long": 10}
     grid = Momentum.param_grid({"lookback": [2, 3]})
     assert grid == [{"lookback": 2}, {"lookback": 3}]
     with pytest.raises(ParameterError):
@@ -308,16 +312,16 @@ def test_schedules(sp500_prices):
 def test_combine_splits_capital(sp500_prices, reversal_factor):
     px = sp500_prices.iloc[:200]
     f = reversal_factor.loc[px.index[0]:px.index[-1]]
-    kw = dict(cash=1e6, fractional=True, progress=False)
-    a = backtest(FactorStrategy(f, rebalance_days=3), px, **kw)
-    b = backtest(FactorStrategy(f, rebalance_days=5, long_short=False), px, **kw)
-    both = backtest([FactorStrategy(f, rebalance_days=3),
-                     FactorStrategy(f, rebalance_days=5, long_short=False)],
+    kw = dict(capital=1e6, fractional=True, progress=False)
+    a = backtest(FactorStrategy(f, period=3), px, **kw)
+    b = backtest(FactorStrategy(f, period=5, long_short=False), px, **kw)
+    both = backtest([FactorStrategy(f, period=3),
+                     FactorStrategy(f, period=5, long_short=False)],
                     px, **kw)
     np.testing.assert_allclose(both.equity_values, 0.5 * (a.equity_values + b.equity_values), rtol=1e-12)
     assert both.book_values.shape[1] == 1 + 2 + 3 + 5  # root, one per child, sleeves
-    again = backtest(Combine([FactorStrategy(f, rebalance_days=3),
-                              FactorStrategy(f, rebalance_days=5, long_short=False)]), px, **kw)
+    again = backtest(Combine([FactorStrategy(f, period=3),
+                              FactorStrategy(f, period=5, long_short=False)]), px, **kw)
     np.testing.assert_array_equal(again.equity_values, both.equity_values)
 
 
@@ -339,8 +343,9 @@ def test_sleeve_books_reconcile_after_partial_fills(sp500_prices, reversal_facto
     f = reversal_factor[reversal_factor.index.get_level_values("asset").isin(px.columns)]
     f = f.loc[px.index[0]:px.index[-1]]
     vol = pd.DataFrame(4000.0, index=px.index, columns=px.columns)
-    strat = Recording(f, rebalance_days=3)
-    res = backtest(strat, px, cash=1e7, volumes=vol, volume_limit=0.1, unfilled="cancel", progress=False)
+    strat = Recording(f, period=3)
+    res = backtest(strat, px, capital=1e7, volumes=vol, volume_limit=0.1, unfilled="cancel", delay=1,
+                   progress=False)  # delay 1: the books logged in on_data hold every fill up to the bar
     orders = res.orders
     partial = orders[(orders["status"] == "cancelled") & (orders["filled"] != 0)]
     assert len(partial) > 50  # the volume limit really bit

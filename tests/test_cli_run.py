@@ -25,11 +25,11 @@ def two_runs(work):
     """Two tracked runs, started at the same time, with reports and saved files; returns (proc1, proc2)."""
     return cli_many(work,
                     ["run", "--strategy", STRAT, "--prices", "prices.parquet", "--benchmark", "SPX",
-                     "--param", "lookback=10", "--start", "2015-02-02", "--end", "2016-01-29", "--cash", "250000",
+                     "--param", "lookback=10", "--start", "2015-02-02", "--end", "2016-01-29", "--capital", "250000",
                      "--report", "report.html", "--save-equity", "equity.csv", "--save-trades", "trades.csv",
                      "--save-orders", "orders.parquet", "--no-progress"],
                     ["run", "--strategy", STRAT, "--prices", "prices.parquet", "--param", "lookback=20",
-                     "--param", "rebalance_days=1", "--no-progress"])
+                     "--param", "period=1", "--no-progress"])
 
 
 @pytest.mark.parametrize("command", [[], ["run"], ["tearsheet"], ["runs"], ["runs", "list"], ["runs", "show"],
@@ -43,7 +43,7 @@ def test_help_on_every_command(command, capsys):
     assert out.startswith("usage: factorlab")
     if command == ["run"]:
         assert all(f"--{o}" in out for o in ("param", "report", "save-equity", "save-trades", "save-orders",
-                                              "no-progress", "no-track", "benchmark", "start", "end", "cash"))
+                                              "no-progress", "no-track", "benchmark", "start", "end", "capital"))
     if command == ["walk-forward"]:
         assert all(f"--{o}" in out for o in ("train", "test", "anchored", "grid", "jobs", "executor"))
 
@@ -67,7 +67,7 @@ def test_run_writes_reports_files_and_registry(work, two_runs):
     table = table.iloc[np.argsort([json.loads(p)["lookback"] for p in table["params"]])]
     assert list(table["status"]) == ["finished", "finished"]
     params = [json.loads(p) for p in table["params"]]
-    assert [p["lookback"] for p in params] == [10, 20] and params[1]["rebalance_days"] == 1
+    assert [p["lookback"] for p in params] == [10, 20] and params[1]["period"] == 1
     assert "sweep_grid" not in params[0]
     assert table["data_fingerprint"].iloc[0] != table["data_fingerprint"].iloc[1]  # other window and cash
     stored = pd.read_parquet(work / ".factorlab" / "runs" / table.index[0] / "equity.parquet")

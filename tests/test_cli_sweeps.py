@@ -21,7 +21,7 @@ def outputs(tmp_path_factory):
     procs = cli_many(
         work,
         ["sweep", "--strategy", STRAT, "--prices", "prices.parquet", "--grid", "lookback=5,10,20",
-         "--grid", "rebalance_days=1,3,5", "--jobs", "2", "--objective", "sortino", "--registry", str(sweep_dir),
+         "--grid", "period=1,3,5", "--jobs", "2", "--objective", "sortino", "--registry", str(sweep_dir),
          "--out", "sweep.csv", "--heatmap", "heatmap.png", "--no-progress"],
         ["walk-forward", "--strategy", STRAT, "--prices", "prices.parquet", "--train", "120", "--test", "60",
          "--registry", str(wf_dir), "--save-equity", "wf_equity.csv", "--no-progress"],
@@ -38,7 +38,7 @@ def test_sweep_3x3_jobs_2(outputs):
     table = pd.read_csv(work / "sweep.csv")
     assert len(table) == 9 and list(table["rank"]) == list(range(1, 10))
     assert table["sortino"].is_monotonic_decreasing
-    assert set(zip(table["lookback"], table["rebalance_days"])) == {(a, b) for a in (5, 10, 20) for b in (1, 3, 5)}
+    assert set(zip(table["lookback"], table["period"])) == {(a, b) for a in (5, 10, 20) for b in (1, 3, 5)}
     registry = read_registry(work / "sweep").loc[table["run_id"]]
     assert (registry["status"] == "finished").all() and registry["group_id"].nunique() == 1
     assert registry["sortino"].to_numpy() == pytest.approx(table["sortino"].to_numpy())
@@ -57,7 +57,7 @@ def test_walk_forward_three_folds(outputs):
     assert len(runs) == 3 * 4 + 3 and (runs["status"] == "finished").all()  # sweep_grid is 2 x 2
     tests = runs[runs["created"] >= runs["created"].sort_values().iloc[12]]
     chosen = [json.loads(p) for p in tests["params"]]
-    assert all(c["lookback"] in (5, 20) and c["rebalance_days"] in (1, 5) for c in chosen)
+    assert all(c["lookback"] in (5, 20) and c["period"] in (1, 5) for c in chosen)
 
 
 def test_tearsheet_on_sample(outputs):

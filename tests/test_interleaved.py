@@ -24,6 +24,12 @@ from factorlab.errors import (
 TOL = 1e-12
 
 
+def interleaved_returns(*args, **kwargs):
+    """``fl.interleaved_returns`` with a capital of 1: the hand-computed values here are growth of 1."""
+    kwargs.setdefault("capital", 1.0)
+    return fl.interleaved_returns(*args, **kwargs)
+
+
 # ---------------------------------------------------------------- references
 def reference_vector(weights, prices, N, delay=0, cost_bps=0.0, capital=1.0):
     """Per bar, per sleeve loop; each sleeve's shares are a vector over assets.
@@ -150,7 +156,7 @@ def gappy(sp500_prices):
 @pytest.mark.parametrize("kind", ["long_short", "tilt"])
 def test_matches_reference_on_real_data(sp500_prices, ls_weights, tilt_weights, N, delay, cost_bps, kind):
     w = ls_weights if kind == "long_short" else tilt_weights
-    res = fl.interleaved_returns(w, sp500_prices, N, delay=delay, cost_bps=cost_bps)
+    res = interleaved_returns(w, sp500_prices, N, delay=delay, cost_bps=cost_bps)
     ref = reference_vector(w, sp500_prices, N, delay, cost_bps)
     assert len(res.returns) == len(ref["equity"]) == len(sp500_prices) - 5 - delay
     np.testing.assert_allclose(res.equity.to_numpy(), ref["equity"], rtol=0, atol=TOL)
@@ -176,7 +182,7 @@ def test_matches_reference_on_real_data(sp500_prices, ls_weights, tilt_weights, 
 def test_matches_reference_with_gaps(gappy, tilt_weights, N, delay, cost_bps):
     prices, assets = gappy
     w = tilt_weights[assets]
-    res = fl.interleaved_returns(w, prices, N, delay=delay, cost_bps=cost_bps)
+    res = interleaved_returns(w, prices, N, delay=delay, cost_bps=cost_bps)
     ref = reference_vector(w, prices, N, delay, cost_bps)
     np.testing.assert_allclose(res.equity.to_numpy(), ref["equity"], rtol=0, atol=TOL)
     np.testing.assert_allclose(res.sleeve_equity.to_numpy(), ref["sleeves"], rtol=0, atol=TOL)
@@ -184,7 +190,7 @@ def test_matches_reference_with_gaps(gappy, tilt_weights, N, delay, cost_bps):
     assert len(res.gap_events) == res.n_gap_events
     if N in (1, 5, 21):  # the plain-Python loop on a 8-asset subset
         sub = prices.iloc[:, :8]
-        res8 = fl.interleaved_returns(w[sub.columns], sub, N, delay=delay, cost_bps=cost_bps)
+        res8 = interleaved_returns(w[sub.columns], sub, N, delay=delay, cost_bps=cost_bps)
         eq8, ev8 = reference_scalar(w[sub.columns], sub, N, delay, cost_bps)
         np.testing.assert_allclose(res8.equity.to_numpy(), eq8, rtol=0, atol=TOL)
         assert res8.n_gap_events == ev8 > 0
@@ -195,7 +201,7 @@ def test_n1_is_daily_rebalanced_portfolio(sp500_prices, ls_weights, tilt_weights
     r = sp500_prices.pct_change().to_numpy()
     for w in (ls_weights, tilt_weights):
         for delay in (0, 1):
-            res = fl.interleaved_returns(w, sp500_prices, 1, delay=delay)
+            res = interleaved_returns(w, sp500_prices, 1, delay=delay)
             wv = np.nan_to_num(w.reindex(sp500_prices.index).to_numpy())
             t0 = sp500_prices.index.get_loc(w.index[0]) + delay
             # held from the close of t-1 to t: weights of signal bar t-1-delay
@@ -207,7 +213,7 @@ def test_n1_is_daily_rebalanced_portfolio(sp500_prices, ls_weights, tilt_weights
 @pytest.mark.parametrize("N", [1, 3, 10])
 def test_constant_prices_give_zero_returns_and_no_turnover_after_ramp(N, sp500_prices, ls_weights):
     p = pd.DataFrame(50.0, index=sp500_prices.index, columns=sp500_prices.columns)
-    res = fl.interleaved_returns(ls_weights, p, N)
+    res = interleaved_returns(ls_weights, p, N)
     assert np.abs(res.returns.to_numpy()).max() < 1e-15
     np.testing.assert_allclose(res.equity.to_numpy(), 1.0, rtol=0, atol=1e-14)
     # constant prices: the only trades are the daily changes of the factor's target weights
@@ -215,14 +221,14 @@ def test_constant_prices_give_zero_returns_and_no_turnover_after_ramp(N, sp500_p
 
 
 def test_doubling_prices_changes_nothing(sp500_prices, tilt_weights):
-    a = fl.interleaved_returns(tilt_weights, sp500_prices, 5, delay=1, cost_bps=10)
-    b = fl.interleaved_returns(tilt_weights, sp500_prices * 2, 5, delay=1, cost_bps=10)
+    a = interleaved_returns(tilt_weights, sp500_prices, 5, delay=1, cost_bps=10)
+    b = interleaved_returns(tilt_weights, sp500_prices * 2, 5, delay=1, cost_bps=10)
     for name in ("returns", "equity", "turnover", "costs"):
         np.testing.assert_allclose(getattr(a, name), getattr(b, name), rtol=0, atol=TOL)
     np.testing.assert_allclose(a.weights.to_numpy(), b.weights.to_numpy(), rtol=0, atol=TOL)
     np.testing.assert_allclose(a.holdings.to_numpy(), 2 * b.holdings.to_numpy(), rtol=1e-12)
     # and scaling the capital scales the money, not the returns
-    c = fl.interleaved_returns(tilt_weights, sp500_prices, 5, delay=1, cost_bps=10, capital=1e7)
+    c = interleaved_returns(tilt_weights, sp500_prices, 5, delay=1, cost_bps=10, capital=1e7)
     np.testing.assert_allclose(c.returns, a.returns, rtol=0, atol=TOL)
     np.testing.assert_allclose(c.equity / 1e7, a.equity, rtol=1e-12)
     np.testing.assert_allclose(c.costs / 1e7, a.costs, rtol=1e-12)
@@ -232,7 +238,7 @@ def test_doubling_prices_changes_nothing(sp500_prices, tilt_weights):
 def test_one_asset_long_only_earns_the_asset_return_after_ramp_in(sp500_prices, N):
     asset = sp500_prices.columns[3]
     w = pd.DataFrame(1.0, index=sp500_prices.index, columns=[asset])
-    res = fl.interleaved_returns(w, sp500_prices, N)
+    res = interleaved_returns(w, sp500_prices, N)
     own = sp500_prices[asset].pct_change().to_numpy()
     np.testing.assert_allclose(res.returns.to_numpy()[N:], own[N:], rtol=0, atol=TOL)
     if N > 1:  # ramp-in: at bar 1 only sleeve 0 (1/N of capital) is invested
@@ -243,7 +249,7 @@ def test_one_asset_long_only_earns_the_asset_return_after_ramp_in(sp500_prices, 
 
 @pytest.mark.parametrize("cost_bps", [0.0, 20.0])
 def test_sleeves_sum_to_equity(sp500_prices, tilt_weights, cost_bps):
-    res = fl.interleaved_returns(tilt_weights, sp500_prices, 7, delay=2, cost_bps=cost_bps, capital=1e6)
+    res = interleaved_returns(tilt_weights, sp500_prices, 7, delay=2, cost_bps=cost_bps, capital=1e6)
     np.testing.assert_allclose(res.sleeve_equity.sum(axis=1), res.equity, rtol=1e-13)
     assert res.sleeve_equity.shape == (len(res.equity), 7)
     assert res.equity.iloc[0] == pytest.approx(1e6 - res.costs.iloc[0], rel=1e-14)
@@ -255,7 +261,7 @@ def test_constant_weight_turnover_is_drift_only(sp500_prices, rng):
     w_vec = rng.normal(size=20)
     w_vec /= np.abs(w_vec).sum()
     w = pd.DataFrame(np.tile(w_vec, (len(p), 1)), index=p.index, columns=p.columns)
-    res = fl.interleaved_returns(w, p, N)
+    res = interleaved_returns(w, p, N)
     P = p.to_numpy()
     turnover, eq, sleeves = res.turnover.to_numpy(), res.equity.to_numpy(), res.sleeve_equity.to_numpy()
     # first trades: each sleeve buys sum|w| = 1 of its capital / N
@@ -269,10 +275,10 @@ def test_constant_weight_turnover_is_drift_only(sp500_prices, rng):
 
 
 def test_delay_equals_shifted_signals(sp500_prices, ls_weights):
-    d1 = fl.interleaved_returns(ls_weights, sp500_prices, 5, delay=1, cost_bps=5)
+    d1 = interleaved_returns(ls_weights, sp500_prices, 5, delay=1, cost_bps=5)
     pos = sp500_prices.index.get_indexer(ls_weights.index[:-1])
     shifted = ls_weights.iloc[:-1].set_axis(sp500_prices.index[pos + 1])
-    d0 = fl.interleaved_returns(shifted, sp500_prices, 5, delay=0, cost_bps=5)
+    d0 = interleaved_returns(shifted, sp500_prices, 5, delay=0, cost_bps=5)
     pd.testing.assert_series_equal(d1.returns, d0.returns, rtol=0, atol=TOL)
     assert d1.index[0] == sp500_prices.index[sp500_prices.index.get_loc(ls_weights.index[0]) + 1]
 
@@ -280,12 +286,12 @@ def test_delay_equals_shifted_signals(sp500_prices, ls_weights):
 def test_any_bar_frequency(sp500_prices, ls_weights):
     p = sp500_prices.iloc[:300, :50]
     w = ls_weights.loc[:p.index[-1], p.columns]
-    daily = fl.interleaved_returns(w, p, 5)
+    daily = interleaved_returns(w, p, 5)
     for freq, label in (("h", "5h"), ("15min", "75m")):
         idx = pd.date_range("2021-01-04 09:00", periods=len(p), freq=freq)
         pi = p.set_axis(idx)
         wi = w.set_axis(idx[p.index.get_indexer(w.index)])
-        res = fl.interleaved_returns(wi, pi, 5)
+        res = interleaved_returns(wi, pi, 5)
         assert res.label == label
         np.testing.assert_array_equal(res.returns.to_numpy(), daily.returns.to_numpy())
     assert daily.label == "5D"
@@ -294,14 +300,14 @@ def test_any_bar_frequency(sp500_prices, ls_weights):
 def test_bars_without_signal_keep_holdings(sp500_prices, ls_weights):
     p = sp500_prices.iloc[:200]
     w = ls_weights.loc[:p.index[-1]].iloc[::2]  # a signal every other bar
-    res = fl.interleaved_returns(w, p, 2)
+    res = interleaved_returns(w, p, 2)
     # sleeve 1 is scheduled on the bars without a signal: it never trades
     np.testing.assert_array_equal(res.sleeve_equity[1].to_numpy(), 0.5)
     assert res.frame["sleeve"].iloc[1::2].isna().all()
     assert (res.frame["sleeve"].iloc[::2] == 0).all()
     assert (res.turnover.iloc[1::2] == 0).all()
     # with N=1 a bar without a signal keeps the previous bar's shares
-    one = fl.interleaved_returns(w, p, 1)
+    one = interleaved_returns(w, p, 1)
     h = one.holdings.to_numpy()
     np.testing.assert_array_equal(h[1::2], h[0:-1:2][: len(h[1::2])])
 
@@ -311,7 +317,7 @@ def test_gap_semantics_by_hand():
     idx = pd.date_range("2020-01-01", periods=4, freq="D")
     p = pd.DataFrame({"A": [10.0, 11.0, 12.0, 13.0], "B": [20.0, np.nan, 22.0, 24.0]}, index=idx)
     w = pd.DataFrame({"A": [0.5, 0.5, 1.0, 1.0], "B": [0.5, 0.5, 0.0, 0.0]}, index=idx)
-    res = fl.interleaved_returns(w, p, 1, cost_bps=0.0)
+    res = interleaved_returns(w, p, 1, cost_bps=0.0)
     v1 = 0.05 * 11 + 0.025 * 20         # bar 1: B marked at its last price 20
     cash1 = v1 - v1 * 0.5 - 0.025 * 20  # A traded; B kept (no price)
     v2 = cash1 + (v1 * 0.5 / 11) * 12 + 0.025 * 22
@@ -330,7 +336,7 @@ def test_zero_price_cannot_be_traded_and_is_marked_at_zero():
     idx = pd.date_range("2020-01-01", periods=4, freq="D")
     p = pd.DataFrame({"A": [10.0, 10.0, 10.0, 10.0], "B": [5.0, 0.0, 0.0, 0.0]}, index=idx)
     w = pd.DataFrame({"A": [0.5] * 4, "B": [0.5] * 4}, index=idx)
-    res = fl.interleaved_returns(w, p, 1)
+    res = interleaved_returns(w, p, 1)
     np.testing.assert_allclose(res.equity.to_numpy(), [1.0, 0.5, 0.5, 0.5], rtol=1e-15)
     assert res.n_gap_events == 3
     assert (res.holdings["B"] == 0.1).all()   # kept: a bankrupt position cannot be sold
@@ -340,7 +346,7 @@ def test_late_listing_is_not_bought_before_its_first_price():
     idx = pd.date_range("2020-01-01", periods=3, freq="D")
     p = pd.DataFrame({"A": [10.0, 11.0, 12.0], "B": [np.nan, 4.0, 5.0]}, index=idx)
     w = pd.DataFrame({"A": [0.5] * 3, "B": [0.5] * 3}, index=idx)
-    res = fl.interleaved_returns(w, p, 1)
+    res = interleaved_returns(w, p, 1)
     # bar 0: half in A, B has no price yet -> the other half stays in cash; bar 1: V = 0.5 + 0.05 * 11
     np.testing.assert_allclose(res.holdings["B"].to_numpy()[:2], [0.0, 1.05 * 0.5 / 4.0], rtol=1e-15)
     assert res.n_gap_events == 1 and res.gap_events["asset"].tolist() == ["B"]
@@ -352,7 +358,7 @@ def test_costs_by_hand():
     idx = pd.date_range("2020-01-01", periods=3, freq="D")
     p = pd.DataFrame({"A": [1.0, 2.0, 2.0]}, index=idx)
     w = pd.DataFrame({"A": [1.0, 0.5, 0.5]}, index=idx)
-    res = fl.interleaved_returns(w, p, 1, cost_bps=100.0)   # 1%
+    res = interleaved_returns(w, p, 1, cost_bps=100.0)   # 1%
     # bar 0: buy 1.0 notional, cost 0.01 from cash -> equity 0.99
     # bar 1: V = 2 - 0.01 = 1.99, target 0.995 of A: sell 1.005 notional, cost 0.01005
     # bar 2: V = 1.99 - 0.01005, target 0.5 V, shares held worth 0.995 (price flat): trade 0.5 V - 0.995
@@ -365,7 +371,7 @@ def test_costs_by_hand():
 
 # ---------------------------------------------------------------- outputs
 def test_frame_and_summary(sp500_prices, ls_weights):
-    res = fl.interleaved_returns(ls_weights, sp500_prices, 5, cost_bps=10, capital=100.0)
+    res = interleaved_returns(ls_weights, sp500_prices, 5, cost_bps=10, capital=100.0)
     f = res.frame
     assert list(f.columns) == ["equity", "return", "pnl", "long_exposure", "short_exposure",
                                "gross_exposure", "net_exposure", "turnover", "cost", "sleeve", "untradeable"]
@@ -392,7 +398,7 @@ def test_inputs_are_not_mutated(sp500_prices, tilt_weights):
     p, w = sp500_prices.iloc[:100, :30].copy(), tilt_weights.iloc[:90, :30].copy()
     p.iloc[10, 3] = np.nan
     p0, w0 = p.copy(), w.copy()
-    fl.interleaved_returns(w, p, 3, delay=1, cost_bps=5).frame
+    interleaved_returns(w, p, 3, delay=1, cost_bps=5).frame
     pd.testing.assert_frame_equal(p, p0)
     pd.testing.assert_frame_equal(w, w0)
 
@@ -400,8 +406,8 @@ def test_inputs_are_not_mutated(sp500_prices, tilt_weights):
 def test_long_series_weights_accepted(sp500_prices, ls_weights):
     wide = ls_weights.iloc[:200, :40]
     long = wide.stack().rename_axis(["date", "asset"])
-    a = fl.interleaved_returns(wide, sp500_prices.iloc[:250], 3)
-    b = fl.interleaved_returns(long, sp500_prices.iloc[:250], 3)
+    a = interleaved_returns(wide, sp500_prices.iloc[:250], 3)
+    b = interleaved_returns(long, sp500_prices.iloc[:250], 3)
     pd.testing.assert_series_equal(a.returns, b.returns, rtol=0, atol=TOL)
 
 
@@ -415,10 +421,10 @@ def test_nan_weights_mean_zero(small):
     w, p = small
     w.iloc[3, 2] = np.nan
     w.iloc[7] = np.nan
-    a = fl.interleaved_returns(w, p, 2)
-    b = fl.interleaved_returns(w.fillna(0.0), p, 2)
+    a = interleaved_returns(w, p, 2)
+    b = interleaved_returns(w.fillna(0.0), p, 2)
     pd.testing.assert_series_equal(a.returns, b.returns, rtol=0, atol=0)
-    one = fl.interleaved_returns(w, p, 1)
+    one = interleaved_returns(w, p, 1)
     assert (one.holdings.iloc[7] == 0).all()  # an all-NaN row sends the sleeve to cash
     assert one.equity.iloc[8] == one.equity.iloc[7]
 
@@ -427,11 +433,11 @@ def test_misaligned_dates_and_assets(small):
     w, p = small
     bad = w.rename(index={w.index[4]: pd.Timestamp("1999-01-01")}).sort_index()
     with pytest.raises(AlignmentError, match="1999-01-01"):
-        fl.interleaved_returns(bad, p, 2)
+        interleaved_returns(bad, p, 2)
     with pytest.raises(AlignmentError, match="NOTATICKER"):
-        fl.interleaved_returns(w.rename(columns={w.columns[0]: "NOTATICKER"}), p, 2)
+        interleaved_returns(w.rename(columns={w.columns[0]: "NOTATICKER"}), p, 2)
     with pytest.raises(TimezoneMismatchError):
-        fl.interleaved_returns(w.tz_localize("UTC"), p, 2)
+        interleaved_returns(w.tz_localize("UTC"), p, 2)
 
 
 @pytest.mark.parametrize("value", [np.inf, -np.inf])
@@ -439,22 +445,22 @@ def test_infinite_weights(small, value):
     w, p = small
     w.iloc[5, 1] = value
     with pytest.raises(InvalidWeightsError, match=str(w.columns[1])):
-        fl.interleaved_returns(w, p, 2)
+        interleaved_returns(w, p, 2)
 
 
 @pytest.mark.parametrize("period", [0, -1, 2.5, True, "5"])
 def test_bad_period(small, period):
     w, p = small
     with pytest.raises(ParameterError, match="period"):
-        fl.interleaved_returns(w, p, period)
+        interleaved_returns(w, p, period)
 
 
 def test_period_longer_than_data(small):
     w, p = small
     n = len(p) - p.index.get_loc(w.index[0])
-    fl.interleaved_returns(w, p, n)  # every sleeve trades once: allowed
+    interleaved_returns(w, p, n)  # every sleeve trades once: allowed
     with pytest.raises(ParameterError, match="longer"):
-        fl.interleaved_returns(w, p, n + 1)
+        interleaved_returns(w, p, n + 1)
 
 
 @pytest.mark.parametrize("kwargs", [{"delay": -1}, {"delay": 1.0}, {"delay": 10_000},
@@ -462,7 +468,7 @@ def test_period_longer_than_data(small):
 def test_bad_parameters(small, kwargs):
     w, p = small
     with pytest.raises(ParameterError):
-        fl.interleaved_returns(w, p, 2, **kwargs)
+        interleaved_returns(w, p, 2, **kwargs)
 
 
 # ---------------------------------------------------------------- random small cases
@@ -502,7 +508,7 @@ def test_random_small_cases_match_plain_python(case):
     weights, prices, N, delay, cost = case
     if prices.isna().all().all() or len(prices) - prices.index.get_loc(weights.index[0]) - delay < 1:
         return
-    res = fl.interleaved_returns(weights, prices, N, delay=delay, cost_bps=cost, capital=3.0)
+    res = interleaved_returns(weights, prices, N, delay=delay, cost_bps=cost, capital=3.0)
     equity, events = reference_scalar(weights, prices, N, delay, cost, capital=3.0)
     np.testing.assert_allclose(res.equity.to_numpy(), equity, rtol=1e-12, atol=1e-12)
     assert res.n_gap_events == events

@@ -37,7 +37,7 @@ def prices():
 
 def test_round_trip_equals_result(tmp_path, prices):
     res = tracked_backtest(Reversal, prices, params={"lookback": 10}, registry=tmp_path, progress=False,
-                           cash=50_000)
+                           capital=50_000)
     run_id = res.settings["run_id"]
     stored = load_run(run_id, tmp_path)
     assert stored.status == "finished" and stored.params["lookback"] == 10
@@ -51,7 +51,7 @@ def test_round_trip_equals_result(tmp_path, prices):
     row = table.loc[run_id]
     assert row["strategy"] == "strategies_for_cli:Reversal" and row["status"] == "finished"
     assert row["code_version"].startswith("factorlab ") and "strategies_for_cli" in row["code_version"]
-    assert json.loads(row["params"])["rebalance_days"] == 5
+    assert json.loads(row["params"])["period"] == 5
     assert row["finished"] >= row["created"]
 
 

@@ -14,7 +14,7 @@ from factorlab.plotting._sweeps import plot_sweep_heatmap
 from factorlab.registry import load_run, runs
 from factorlab.sweeps import fold_windows, sweep, walk_forward
 
-GRID = {"lookback": [5, 10, 20], "rebalance_days": [1, 3, 5]}
+GRID = {"lookback": [5, 10, 20], "period": [1, 3, 5]}
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +25,7 @@ def prices():
 @pytest.fixture(scope="module")
 def local_sweep(prices, tmp_path_factory):
     reg = tmp_path_factory.mktemp("sweep_reg")
-    return sweep(Reversal, prices, GRID, registry=reg, progress=False), reg
+    return sweep(Reversal, prices, GRID, track=True, registry=reg, progress=False), reg
 
 
 @pytest.fixture(autouse=True)
@@ -39,7 +39,7 @@ def test_sweep_ranks_every_combination(local_sweep, prices):
     t = res.table
     assert len(t) == 9 and list(t["rank"]) == list(range(1, 10))
     assert t["sharpe"].is_monotonic_decreasing
-    assert sorted(zip(t["lookback"], t["rebalance_days"])) == sorted((a, b) for a in (5, 10, 20) for b in (1, 3, 5))
+    assert sorted(zip(t["lookback"], t["period"])) == sorted((a, b) for a in (5, 10, 20) for b in (1, 3, 5))
     best = fl.backtest(Reversal(**res.best_params), prices, progress=False)
     assert res.best["sharpe"] == pytest.approx(best.stats["sharpe"], rel=1e-12)
     assert res.best_params == {k: int(t.iloc[0][k]) for k in GRID}
@@ -57,7 +57,7 @@ def test_jobs_2_gives_identical_results(local_sweep, prices):
 
 def test_class_sweep_grid_and_objective(prices, capsys):
     res = sweep("strategies_for_cli:Reversal", prices, objective="calmar", track=False, progress=True)
-    assert len(res.table) == 4 and res.param_names == ("lookback", "rebalance_days")
+    assert len(res.table) == 4 and res.param_names == ("lookback", "period")
     assert res.table["calmar"].is_monotonic_decreasing
     assert "sweep Reversal" in capsys.readouterr().err  # tqdm progress bar
 
@@ -85,7 +85,7 @@ def test_heatmap_draws_the_pivot(local_sweep):
     ax = res.plot_heatmap()
     img = ax.get_images()[0]
     assert np.allclose(np.asarray(img.get_array()), pivot.to_numpy())
-    assert ax.get_xlabel() == "rebalance_days" and ax.get_ylabel() == "lookback"
+    assert ax.get_xlabel() == "period" and ax.get_ylabel() == "lookback"
     texts = {t.get_text() for t in ax.texts}
     assert f"{pivot.iloc[0, 0]:.2f}" in texts and len(ax.texts) == 9
     _, own = plt.subplots()
@@ -106,8 +106,8 @@ def test_fold_windows():
 
 
 def test_walk_forward_stitches_out_of_sample(prices):
-    grid = {"lookback": [5, 20], "rebalance_days": [1, 5]}
-    wf = walk_forward(Reversal, prices, grid, train=80, test=40, track=False, progress=False, cash=100_000)
+    grid = {"lookback": [5, 20], "period": [1, 5]}
+    wf = walk_forward(Reversal, prices, grid, train=80, test=40, track=False, progress=False, capital=100_000)
     assert len(wf.folds) == 3 and len(wf.returns) == 120
     assert wf.returns.index.equals(prices.index[80:200])
     for fold, row in wf.folds.iterrows():
@@ -115,7 +115,7 @@ def test_walk_forward_stitches_out_of_sample(prices):
         assert {k: row[k] for k in grid} == train.best_params
         assert row["train_sharpe"] == pytest.approx(train.table["sharpe"].max())
         start, end = prices.index[80 + 40 * fold], prices.index[80 + 40 * fold + 39]
-        oos = fl.backtest(Reversal(**train.best_params), prices, start=start, end=end, cash=100_000,
+        oos = fl.backtest(Reversal(**train.best_params), prices, start=start, end=end, capital=100_000,
                           progress=False)
         np.testing.assert_allclose(wf.returns.loc[start:end].to_numpy(), oos.returns.to_numpy(), rtol=1e-12)
         assert row["test_sharpe"] == pytest.approx(oos.stats["sharpe"])
@@ -131,6 +131,6 @@ def test_a_finished_sweep_leaves_the_process_forkable(prices, monkeypatch):
     from factorlab.sweeps import mp_context
 
     monkeypatch.delenv("FACTORLAB_START_METHOD", raising=False)
-    sweep(Reversal, prices, {"lookback": [5], "rebalance_days": [1, 3]}, track=False, progress=True)
-    sweep(Reversal, prices, {"lookback": [5], "rebalance_days": [1, 3]}, track=False, progress=False)
+    sweep(Reversal, prices, {"lookback": [5], "period": [1, 3]}, track=False, progress=True)
+    sweep(Reversal, prices, {"lookback": [5], "period": [1, 3]}, track=False, progress=False)
     assert mp_context().get_start_method() == "fork"

@@ -13,7 +13,7 @@ from factorlab.sweeps import sweep
 distributed = pytest.importorskip("distributed", reason="dask.distributed is not installed: "
                                                         "pip install 'factorlab[dask]' to run the Dask test")
 
-GRID = {"lookback": [5, 10, 20], "rebalance_days": [1, 3, 5]}
+GRID = {"lookback": [5, 10, 20], "period": [1, 3, 5]}
 
 
 def test_dask_local_cluster_equals_local(tmp_path):
@@ -23,7 +23,7 @@ def test_dask_local_cluster_equals_local(tmp_path):
                                   dashboard_address=None) as cluster:
         assert len(cluster.workers) == 2
         remote = sweep(Reversal, prices, GRID, executor="dask", scheduler=cluster.scheduler_address,
-                       registry=tmp_path, progress=False)
+                       track=True, registry=tmp_path, progress=False)
     pd.testing.assert_frame_equal(remote.table.drop(columns="run_id"), local.table.drop(columns="run_id"))
     recorded = runs(tmp_path)
     assert len(recorded) == 9 and (recorded["status"] == "finished").all()  # written by the workers

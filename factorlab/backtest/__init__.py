@@ -2,8 +2,8 @@
 
 ::
 
-    bt = fl.backtest(fl.FactorStrategy(factor, rebalance_days=5), prices,
-                     cash=10_000_000, execution_delay=0, fractional=True)
+    bt = fl.backtest(fl.FactorStrategy(factor, period=5), prices)   # delay 0, fractional: the tear sheet's
+
     cmp = fl.compare(fl.interleaved_returns(w, prices, 5), bt)
 """
 
@@ -14,6 +14,7 @@ from factorlab.backtest._engine import backtest
 from factorlab.backtest._errors import (
     BacktestError,
     InsufficientCashError,
+    LookAheadError,
     OrderError,
     StrategyError,
     UnknownAssetError,
@@ -38,5 +39,6 @@ __all__ = [
     "CommissionModel", "NoCommission", "PerShare", "BpsCommission",
     "SlippageModel", "NoSlippage", "FixedBps", "VolumeShareSlippage",
     "BacktestError", "StrategyError", "OrderError", "UnknownAssetError", "InsufficientCashError",
+    "LookAheadError",
     "ORDER_DTYPE", "FILL_DTYPE",
 ]

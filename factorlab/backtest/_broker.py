@@ -19,6 +19,22 @@ at the fill bar's prices (so a delayed order does not trade on stale sizes, and
 a partially filled target order that stays open re-aims at the target on the
 next bar). The book value at a fill is ``cash + shares @ marks`` with the marks
 of the fill price field (last price carried forward).
+
+Order lifetime
+--------------
+An order lives until its execution bar (``fill_bar``) whatever is ordered
+meanwhile: with a delay of d bars, the targets placed on bars t, t+1, ...
+are all pending at once and each fills on its own bar. Two rules keep target
+orders of one book and asset from fighting:
+
+- a target placed for the same execution bar as an open one replaces it
+  (the strategy changed its mind within a bar);
+- when several target orders of a book and asset are due on one bar (a
+  leftover kept open by ``keep_open`` and a newer target), the newest fills
+  and the older ones are cancelled as superseded.
+
+The broker counts every cancellation by cause (:attr:`Broker.cancelled`), so
+a run that placed orders and filled none can say why.
 """
 
 from __future__ import annotations
@@ -32,6 +48,7 @@ from factorlab.backtest._models import CommissionModel, SlippageModel
 
 __all__ = [
     "CANCELLED",
+    "CANCEL_CAUSES",
     "FILLED",
     "FILL_DTYPE",
     "KIND_NAMES",
@@ -46,6 +63,11 @@ __all__ = [
 ]
 
 SHARES, TARGET_SHARES, TARGET_VALUE, TARGET_WEIGHT = 0, 1, 2, 3
+_BY_STRATEGY, _REPLACED = "cancelled by the strategy", "replaced by a newer target for the same bar"
+_SUPERSEDED, _NO_PRICE = "superseded by a newer target due on the same bar", "no tradeable price at the fill bar"
+_VOLUME = "volume limit (unfilled rest)"
+#: Causes of cancellation counted by :attr:`Broker.cancelled`.
+CANCEL_CAUSES = (_BY_STRATEGY, _REPLACED, _SUPERSEDED, _NO_PRICE, _VOLUME)
 KIND_NAMES = np.array(["shares", "target_shares", "target_value", "target_weight"], dtype=object)
 OPEN, FILLED, CANCELLED = 0, 1, 2
 STATUS_NAMES = np.array(["open", "filled", "cancelled"], dtype=object)
@@ -164,6 +186,7 @@ class Broker:
         self.closed = Ledger(ORDER_DTYPE)
         self.fills = Ledger(FILL_DTYPE)
         self.next_id = 0
+        self.cancelled = dict.fromkeys(CANCEL_CAUSES, 0)  # cause -> orders cancelled for it
 
     # ----------------------------------------------------------------- books
     @property
@@ -197,8 +220,8 @@ class Broker:
             bad = np.flatnonzero(~np.isfinite(amounts))
             raise OrderError(f"order sizes must be finite numbers; got {amounts[bad][:5].tolist()} "
                              f"at bar {bar}")
-        if kind != SHARES:  # a new target replaces the book's open orders in those assets
-            self.cancel(bar, book=book, assets=assets)
+        if kind != SHARES:  # a new target replaces the book's open targets for the same execution bar
+            self._cancel(bar, _REPLACED, book=book, assets=assets, fill_bar=fill_bar, targets_only=True)
         n = len(assets)
         rec = np.zeros(n, dtype=ORDER_DTYPE)
         rec["id"] = np.arange(self.next_id, self.next_id + n)
@@ -211,6 +234,10 @@ class Broker:
 
     def cancel(self, bar: int, ids=None, book: int | None = None, assets: np.ndarray | None = None) -> int:
         """Cancel open orders by id, or all of a book (optionally only in ``assets``); returns the count."""
+        return self._cancel(bar, _BY_STRATEGY, ids=ids, book=book, assets=assets)
+
+    def _cancel(self, bar: int, cause: str, ids=None, book: int | None = None,
+                assets: np.ndarray | None = None, fill_bar: int | None = None, targets_only: bool = False) -> int:
         if len(self.open) == 0:
             return 0
         hit = np.ones(len(self.open), dtype=bool)
@@ -218,13 +245,19 @@ class Broker:
             hit &= np.isin(self.open["id"], np.atleast_1d(np.asarray(ids, dtype="int64")))
         if book is not None:
             hit &= self.open["book"] == book
-        if assets is not None:
+        if fill_bar is not None:
+            hit &= self.open["fill_bar"] == fill_bar
+        if targets_only:
+            hit &= self.open["kind"] != SHARES
+        if assets is not None and hit.any():
             hit &= np.isin(self.open["asset"], assets)
-        if hit.any():
+        n = int(hit.sum())
+        if n:
             self.open["status"][hit] = CANCELLED
             self.open["closed_bar"][hit] = bar
+            self.cancelled[cause] += n
             self._retire()
-        return int(hit.sum())
+        return n
 
     def _retire(self) -> None:
         done = self.open["status"] != OPEN
@@ -255,7 +288,7 @@ class Broker:
             due &= self.open["bar"] < submitted_before
         if not due.any():
             return
-        idx = np.flatnonzero(due)
+        idx = self._drop_superseded(np.flatnonzero(due), bar)
         o = self.open[idx]
         a = o["asset"]
         px = self.px[bar, a]
@@ -266,9 +299,35 @@ class Broker:
         self._book_fills(o, idx, bar, qty, px)
         filled_all = np.abs(want - qty) <= 1e-9 * np.maximum(np.abs(want), 1.0)
         status = np.where(filled_all & tradeable, FILLED, np.where(o["keep_open"], OPEN, CANCELLED))
+        gone = status == CANCELLED
+        if gone.any():
+            no_price = int(np.count_nonzero(gone & ~tradeable))
+            self.cancelled[_NO_PRICE] += no_price
+            self.cancelled[_VOLUME] += int(np.count_nonzero(gone)) - no_price
         self.open["status"][idx] = status
         self.open["closed_bar"][idx] = np.where(status == OPEN, -1, bar)
         self._retire()
+
+    def _drop_superseded(self, idx: np.ndarray, bar: int) -> np.ndarray:
+        """Cancel all but the newest due target order per (book, asset); return the remaining positions.
+
+        ``self.open`` is in order of submission, so the newest is the last.
+        """
+        o = self.open[idx]
+        tgt = np.flatnonzero(o["kind"] != SHARES)
+        if len(tgt) < 2:
+            return idx
+        key = o["book"][tgt].astype(np.int64) * self.n_assets + o["asset"][tgt]
+        _, last_rev = np.unique(key[::-1], return_index=True)
+        if len(last_rev) == len(key):
+            return idx
+        newest = np.zeros(len(key), dtype=bool)
+        newest[len(key) - 1 - last_rev] = True
+        old = idx[tgt[~newest]]
+        self.open["status"][old] = CANCELLED
+        self.open["closed_bar"][old] = bar
+        self.cancelled[_SUPERSEDED] += len(old)
+        return np.setdiff1d(idx, old, assume_unique=True)
 
     def _wanted(self, o: np.ndarray, bar: int, px: np.ndarray, tradeable: np.ndarray) -> np.ndarray:
         """Shares each order wants to trade now (0 where the asset has no price)."""

@@ -22,6 +22,27 @@ __all__ = ["Context", "BarData", "Portfolio"]
 _ON = ("bar", "week_start", "month_start")
 
 
+def _field(engine, field: str) -> pd.DataFrame:
+    frames = engine.fields
+    if field not in frames:
+        raise ParameterError(f"no field {field!r}; available: {sorted(frames)}")
+    return frames[field]
+
+
+def _bar_dates(obj) -> np.ndarray:
+    """The bar of each row of a signal (a DatetimeIndex or the first level of a (date, asset) index)."""
+    if not isinstance(obj, (pd.DataFrame, pd.Series)):
+        raise ParameterError(f"a precomputed signal must be a pandas DataFrame or Series indexed by bar, "
+                             f"got {type(obj).__name__}")
+    idx = obj.index
+    if isinstance(idx, pd.MultiIndex):
+        idx = idx.get_level_values(0)
+    if not isinstance(idx, pd.DatetimeIndex):
+        raise ParameterError("a precomputed signal must be indexed by the price bars (a DatetimeIndex or "
+                             f"a (date, asset) MultiIndex), got {type(obj.index).__name__}")
+    return idx
+
+
 class BarData:
     """Market data up to (and including) the current bar.
 
@@ -37,10 +58,7 @@ class BarData:
         self.time = engine.index[bar]
 
     def _frame(self, field: str) -> pd.DataFrame:
-        frames = self._engine.fields
-        if field not in frames:
-            raise ParameterError(f"no field {field!r}; available: {sorted(frames)}")
-        return frames[field]
+        return _field(self._engine, field)
 
     def history(self, assets=None, bar_count: int | None = None, field: str = "close") -> pd.DataFrame:
         """Prices of the last ``bar_count`` bars up to now (all available history if None).
@@ -149,8 +167,91 @@ class Context:
         return self._e.index[self._e.bar]
 
     @property
-    def execution_delay(self) -> int:
+    def delay(self) -> int:
+        """Bars between placing an order and its fill (``backtest(delay=)``)."""
         return self._e.delay
+
+    @property
+    def index(self) -> pd.DatetimeIndex:
+        """Timestamps of every bar of the run's prices (the calendar: no prices), shape (bars,)."""
+        return self._e.index
+
+    # ----------------------------------------------------------- price data
+    def history(self, assets=None, bar_count: int | None = None, field: str = "close") -> pd.DataFrame:
+        """The prices this strategy may see now, shape (bars, assets).
+
+        In callbacks: every visible bar up to and including the current one
+        (as ``data.history``). In ``initialize``: the bars before the first
+        replayed bar (the ``warmup``), nothing of the bars to be replayed; with
+        no warmup an empty frame with the asset columns.
+
+        Parameters
+        ----------
+        assets : label or list of labels, optional
+            A single label gives a Series.
+        bar_count : int, optional
+            Only the last ``bar_count`` bars.
+        field : str, default 'close'
+            A price field of the run ('open', 'high', 'low', 'close', 'volume').
+        """
+        e = self._e
+        frame = _field(e, field)
+        hi = e.bar + 1 if e.started else e.lo
+        lo = e.first_visible if bar_count is None else max(e.first_visible, hi - int(bar_count))
+        out = frame.iloc[lo:hi]
+        return out if assets is None else out[assets]
+
+    def precompute(self, fn: Callable[[pd.DataFrame], pd.DataFrame | pd.Series], *, field: str = "close",
+                   checks: int = 3) -> pd.DataFrame | pd.Series:
+        """A signal computed once on every bar's prices, held to the point-in-time rule.
+
+        ``fn(prices)`` receives the whole price panel of ``field`` (bars x
+        assets) and returns a frame or Series indexed by bar (a wide DataFrame,
+        or a (date, asset) Series); its row at bar t may use prices up to t
+        only. That rule is checked, not trusted: ``fn`` is run again on the
+        prices truncated at ``checks`` bars spread over the run, and every row
+        at or before a cut must be the same as in the full run (to 1e-9
+        relative).
+
+        Returns
+        -------
+        pd.DataFrame or pd.Series
+            ``fn(prices)`` on all bars.
+
+        Raises
+        ------
+        LookAheadError
+            A row at or before a cut changed when later prices were removed.
+        ParameterError
+            ``fn`` did not return a pandas object indexed by the bars.
+        """
+        from factorlab.backtest._errors import LookAheadError
+
+        e = self._e
+        prices = _field(e, field)
+        full = fn(prices)
+        dates = _bar_dates(full)
+        n = len(prices.index)
+        cuts = sorted({int(n * (k + 1) / (checks + 1)) - 1 for k in range(max(int(checks), 0))} - {-1, n - 1})
+        for cut in cuts:
+            when = prices.index[cut]
+            part = fn(prices.iloc[:cut + 1])
+            want = full[dates <= when]
+            got = part.reindex(want.index) if isinstance(part, pd.Series) else \
+                part.reindex(index=want.index, columns=want.columns)
+            a, b = want.to_numpy(dtype="float64"), got.to_numpy(dtype="float64")
+            with np.errstate(invalid="ignore"):
+                same = (a == b) | (np.isnan(a) & np.isnan(b)) | \
+                    (np.abs(a - b) <= 1e-9 * np.maximum(np.abs(a), np.abs(b)))
+            if not same.all():
+                bad = np.argwhere(~same if same.ndim == 2 else (~same)[:, None])[0]
+                label = want.index[bad[0]]
+                raise LookAheadError(
+                    f"{getattr(fn, '__name__', 'fn')} uses prices after the bar it computes: its row "
+                    f"{label} changes from {a.reshape(len(want), -1)[bad[0], bad[1]]!r} to "
+                    f"{b.reshape(len(want), -1)[bad[0], bad[1]]!r} when the prices end at {when}; "
+                    "the value at bar t may use prices up to t only")
+        return full
 
     # ------------------------------------------------------------ scheduling
     def schedule(self, fn: Callable, every: int = 1, on: str = "bar", offset: int = 0) -> None:
@@ -257,7 +358,9 @@ class Context:
         ----------
         weights : dict or pd.Series (asset -> weight), or ndarray shape (assets,)
             aligned with ``ctx.assets``. Assets the book holds but not listed
-            get weight 0 (closed). NaN weights raise :class:`OrderError`.
+            get weight 0 (closed), and so do assets in which the book has open
+            orders (they may fill before this batch, which then closes them).
+            NaN weights raise :class:`OrderError`.
 
         Returns
         -------
@@ -276,7 +379,11 @@ class Context:
         if not np.isfinite(full).all():
             raise OrderError(f"target weights must be finite at bar {self.bar}; "
                              f"{int((~np.isfinite(full)).sum())} are NaN/inf (use 0 for 'not held')")
-        idx = np.flatnonzero((full != 0) | (self._e.broker.shares[bk] != 0))
+        broker = self._e.broker
+        touched = (full != 0) | (broker.shares[bk] != 0)
+        pending = broker.open["asset"][broker.open["book"] == bk]
+        touched[pending] = True  # what the book will hold when this fills: open orders may still trade
+        idx = np.flatnonzero(touched)
         return self._submit(idx, full[idx], TARGET_WEIGHT, bk, keep_open)
 
     def cancel(self, order_id=None, *, book: int | None = None) -> int:

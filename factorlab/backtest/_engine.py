@@ -4,31 +4,41 @@ The bar loop (bt style), for each bar ``t`` of the run::
 
     broker.match(t)        # orders placed on earlier bars that are due at t fill
     callbacks + on_data    # the strategy sees prices up to t and the account after those fills
-    broker.match(t)        # execution_delay=0 only: orders placed at t fill at t's close
+    broker.match(t)        # delay=0 only: orders placed at t fill at t's close
     record(t)              # equity, cash, shares, book values at t's close marks
 
-An order placed on bar ``t`` fills at the price of bar ``t + execution_delay``:
-the close, or the open when ``prices`` has an 'open' field and the delay is >= 1.
-Holdings are always valued at the close (last close carried forward).
+An order placed on bar ``t`` fills at the price of bar ``t + delay``: the
+close, or the open when ``prices`` has an 'open' field and the delay is >= 1.
+It lives until that bar whatever is ordered meanwhile (see
+:mod:`factorlab.backtest._broker`). Holdings are always valued at the close
+(last close carried forward).
+
+Defaults are the tear sheet's (the Alphalens convention, as
+:func:`factorlab.interleaved_returns` and :func:`factorlab.prepare_factor_data`):
+``delay=0`` (the factor at t trades at the price of t), fractional shares,
+``capital=1_000_000``, no costs, not recorded in the registry
+(``track=False``). A comparison made with defaults therefore differs only by
+what the user switched on.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
 from factorlab._progress import progress as progress_bar
-from factorlab.backtest._broker import Broker
+from factorlab.backtest._broker import FILLED, OPEN, Broker
 from factorlab.backtest._context import BarData, Context
 from factorlab.backtest._errors import InsufficientCashError
 from factorlab.backtest._models import as_commission, as_slippage
 from factorlab.backtest._result import BacktestResult
 from factorlab.backtest._strategy import Strategy, as_strategy
 from factorlab.data._validate import validate_prices
-from factorlab.errors import AlignmentError, ParameterError
+from factorlab.errors import AlignmentError, NoFillsWarning, ParameterError
 from factorlab.portfolio._sleeves import _last_price
 
 __all__ = ["backtest"]
@@ -77,14 +87,12 @@ def _bar_range(index: pd.DatetimeIndex, start, end, warmup: int) -> tuple[int, i
     return visible, lo, hi
 
 
-def _check_args(cash, execution_delay, volume_limit, unfilled) -> None:
-    if isinstance(cash, bool) or not isinstance(cash, (int, float, np.number)) or not math.isfinite(cash) \
-            or cash <= 0:
-        raise ParameterError(f"cash must be a finite amount > 0, got {cash!r}")
-    if not isinstance(execution_delay, (int, np.integer)) or isinstance(execution_delay, bool) \
-            or execution_delay < 0:
-        raise ParameterError(f"execution_delay must be an integer number of bars >= 0, "
-                             f"got {execution_delay!r}")
+def _check_args(capital, delay, volume_limit, unfilled) -> None:
+    if isinstance(capital, bool) or not isinstance(capital, (int, float, np.number)) \
+            or not math.isfinite(capital) or capital <= 0:
+        raise ParameterError(f"capital must be a finite amount > 0, got {capital!r}")
+    if not isinstance(delay, (int, np.integer)) or isinstance(delay, bool) or delay < 0:
+        raise ParameterError(f"delay must be an integer number of bars >= 0, got {delay!r}")
     if volume_limit is not None and not (isinstance(volume_limit, (int, float)) and 0 < volume_limit <= 1):
         raise ParameterError(f"volume_limit must be a fraction of bar volume in (0, 1], got {volume_limit!r}")
     if unfilled not in ("keep", "cancel"):
@@ -154,10 +162,10 @@ class Engine:
                 "reduce the order sizes or allow margin=True")
 
 
-def backtest(strategy, prices, start=None, end=None, cash: float = 1_000_000,
+def backtest(strategy, prices, start=None, end=None, capital: float = 1_000_000,
              benchmark: pd.Series | None = None,
              volumes: pd.DataFrame | None = None, groups: pd.Series | Mapping | None = None,
-             execution_delay: int = 1, fractional: bool = False, commission=None, slippage=None,
+             delay: int = 0, fractional: bool = True, commission=None, slippage=None,
              volume_limit: float | None = None, warmup: int = 0, progress: bool = True, *,
              unfilled: str = "cancel", margin: bool = True, params: Mapping | None = None,
              track: bool = False, registry=None) -> BacktestResult:
@@ -168,21 +176,23 @@ def backtest(strategy, prices, start=None, end=None, cash: float = 1_000_000,
     strategy : Strategy instance or class, or a list of them (-> :class:`Combine`)
     prices : pd.DataFrame, shape (bars, assets), or dict of them
         Close prices, or ``{'close': ..., 'open': ..., 'high': ..., 'low': ..., 'volume': ...}``.
-        With 'open' and ``execution_delay >= 1`` orders fill at the open.
+        With 'open' and ``delay >= 1`` orders fill at the open.
     start, end : timestamp-like, optional
         First and last replayed bar (inclusive).
-    cash : float, default 1,000,000
-        Starting capital (currency).
+    capital : float, default 1,000,000
+        Starting capital (currency); the default of :func:`factorlab.interleaved_returns`.
     benchmark : pd.Series, optional
         Benchmark price levels on the bars (turned into per-bar returns for the stats).
     volumes : pd.DataFrame, shape (bars, assets), optional
         Shares traded per bar; needed by ``volume_limit`` and volume slippage.
     groups : pd.Series or dict, optional
         asset -> group (sector), available to strategies as ``ctx.groups``.
-    execution_delay : int, default 1
-        Orders placed at bar t fill at bar ``t + execution_delay`` (0 = the same close).
-    fractional : bool, default False
-        Fractional shares; otherwise share quantities are truncated toward zero.
+    delay : int, default 0
+        Orders placed at bar t fill at bar ``t + delay`` (0 = the same close,
+        the tear sheet's convention); an order lives until that bar.
+    fractional : bool, default True
+        Fractional shares (as the tear sheet's sleeves); False truncates share
+        quantities toward zero.
     commission : None, float (bps of notional), CommissionModel or list
     slippage : None, float (fixed bps), or SlippageModel
     volume_limit : float, optional
@@ -206,7 +216,10 @@ def backtest(strategy, prices, start=None, end=None, cash: float = 1_000_000,
         Parameter overrides for the strategy.
     track : bool, default False
         Record the run in the run registry (see :func:`factorlab.runs`);
-        the id is in ``result.settings['run_id']``.
+        the id is in ``result.settings['run_id']``. Off by default in every
+        Python entry point (``backtest``, ``sweep``, ``walk_forward``): a
+        call writes nothing to disk unless asked. The command line records
+        by default (``--no-track`` to skip), as a shell run leaves nothing else.
     registry : RunRegistry or path, optional
         Where to record it (default ``./.factorlab`` or ``$FACTORLAB_REGISTRY``).
 
@@ -218,17 +231,23 @@ def backtest(strategy, prices, start=None, end=None, cash: float = 1_000_000,
     ------
     StrategyError
         The strategy raised; carries the bar and the strategy's traceback.
-    OrderError, UnknownAssetError, InsufficientCashError, ParameterError
+    OrderError, UnknownAssetError, InsufficientCashError, LookAheadError, ParameterError
+
+    Warns
+    -----
+    NoFillsWarning
+        The strategy placed orders and none filled; the message counts why
+        (execution bar past the end, no tradeable price, cancelled, ...).
     """
     if track:
         from factorlab.registry import tracked_backtest  # the registry builds on the engine
 
         return tracked_backtest(strategy, prices, params=params, registry=registry, benchmark=benchmark,
-                                start=start, end=end, cash=cash, volumes=volumes, groups=groups,
-                                execution_delay=execution_delay, fractional=fractional, commission=commission,
+                                start=start, end=end, capital=capital, volumes=volumes, groups=groups,
+                                delay=delay, fractional=fractional, commission=commission,
                                 slippage=slippage, volume_limit=volume_limit, warmup=warmup, progress=progress,
                                 unfilled=unfilled, margin=margin)
-    _check_args(cash, execution_delay, volume_limit, unfilled)
+    _check_args(capital, delay, volume_limit, unfilled)
     strat = as_strategy(strategy, params)
     template = strat.clone()
     fields = _fields(prices, volumes)
@@ -236,23 +255,46 @@ def backtest(strategy, prices, start=None, end=None, cash: float = 1_000_000,
     if (volume_limit is not None or slip.needs_volume) and "volume" not in fields:
         raise ParameterError("volume_limit and volume-based slippage need volumes= (shares per bar)")
     visible, lo, hi = _bar_range(fields["close"].index, start, end, warmup)
-    use_open = execution_delay >= 1 and "open" in fields
+    use_open = delay >= 1 and "open" in fields
     exec_px = fields["open" if use_open else "close"].to_numpy()
     vol = fields["volume"].to_numpy() if "volume" in fields else None
     close_marks = _last_price(fields["close"].to_numpy())
-    broker = Broker(exec_px, _last_price(exec_px) if use_open else close_marks, vol, float(cash),
+    broker = Broker(exec_px, _last_price(exec_px) if use_open else close_marks, vol, float(capital),
                     bool(fractional), comm, slip, volume_limit, unfilled == "keep")
     grp = None if groups is None else pd.Series(groups)
-    engine = Engine(fields, visible, int(execution_delay), broker, grp, close_marks)
+    engine = Engine(fields, visible, int(delay), broker, grp, close_marks)
     engine.lo = lo
-    root = Context(engine, float(cash), 0, strat)
+    root = Context(engine, float(capital), 0, strat)
     rec = engine.run(strat, root, lo, hi, margin, progress)
-    settings = {"strategy": repr(strat), "cash": float(cash), "execution_delay": int(execution_delay),
+    _warn_no_fills(broker, engine.index, hi, int(delay))
+    settings = {"strategy": repr(strat), "capital": float(capital), "delay": int(delay),
                 "fill_price": "open" if use_open else "close", "fractional": bool(fractional),
                 "commission": repr(comm), "slippage": repr(slip), "volume_limit": volume_limit,
                 "unfilled": unfilled, "margin": margin, "warmup": warmup}
-    run_args = {"prices": prices, "start": start, "end": end, "cash": cash, "benchmark": benchmark,
-                "volumes": volumes, "groups": groups, "execution_delay": execution_delay,
+    run_args = {"prices": prices, "start": start, "end": end, "capital": capital, "benchmark": benchmark,
+                "volumes": volumes, "groups": groups, "delay": delay,
                 "fractional": fractional, "commission": commission, "slippage": slippage,
                 "volume_limit": volume_limit, "warmup": warmup, "unfilled": unfilled, "margin": margin}
     return BacktestResult.from_run(engine, rec, lo, hi, broker, settings, template, run_args, benchmark)
+
+
+def _warn_no_fills(broker: Broker, index: pd.DatetimeIndex, hi: int, delay: int) -> None:
+    """Warn (:class:`NoFillsWarning`) when orders were placed and none filled, counting the causes."""
+    if len(broker.fills) or not broker.next_id:
+        return
+    rec = broker.orders()
+    still_open = rec["status"] == OPEN
+    late = int(np.count_nonzero(still_open & (rec["fill_bar"] >= hi)))
+    why = []
+    if late:
+        why.append(f"{late} still waiting for an execution bar after the last replayed bar "
+                   f"{index[hi - 1]} (delay={delay} bars)")
+    if int(still_open.sum()) - late:
+        why.append(f"{int(still_open.sum()) - late} still open after their execution bar")
+    why += [f"{n} cancelled: {cause}" for cause, n in broker.cancelled.items() if n]
+    noop = int(np.count_nonzero(rec["status"] == FILLED))
+    if noop:
+        why.append(f"{noop} needed no trade (the book already held the target, or whole-share sizes "
+                   "rounded to 0: try fractional=True or more capital)")
+    warnings.warn(f"the strategy placed {len(rec)} orders and none filled: " + "; ".join(why),
+                  NoFillsWarning, stacklevel=3)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from factorlab.errors import FactorlabError, ParameterError
 
 __all__ = ["BacktestError", "StrategyError", "OrderError", "UnknownAssetError", "InsufficientCashError",
-           "ParameterError"]
+           "LookAheadError", "ParameterError"]
 
 
 class BacktestError(FactorlabError):
@@ -43,3 +43,7 @@ class UnknownAssetError(OrderError, KeyError):
 
 class InsufficientCashError(BacktestError):
     """Fills left the account with negative cash while ``margin=False``."""
+
+
+class LookAheadError(BacktestError):
+    """A strategy's precomputed signal at bar t changed when prices after t were removed."""

@@ -1,19 +1,25 @@
 """FactorStrategy: the N interleaved sleeves of the tear sheet, traded with real orders.
 
-Each of the N sleeves (``rebalance_days``) is a position book funded with
+Each of the N sleeves (``period``) is a position book funded with
 capital / N. The schedule is the calculator's
 (:func:`factorlab.interleaved_returns`): with ``t0`` the first factor date,
 sleeve ``k`` rebalances on the signal bars ``t0 + k + jN``; a bar without a
 factor row keeps that sleeve's positions. A rebalance places one
 ``order_target_weights`` batch for the sleeve's book, with the weights of
-the factor on that bar; the orders fill ``execution_delay`` bars later and are
+the factor on that bar; the orders fill ``delay`` bars later and are
 sized then from the book's value at the fill prices, which is exactly the
 calculator's ``h = V * w / P[t + delay]``.
 
+Delays: an order lives until its execution bar, so with a delay longer than
+N a sleeve has several rebalances in flight (placed, not yet filled) and each
+fills on its own bar, as in the calculator.
+
 Reconciliation ("fix positions"): a book is the ledger of its own fills, so
-after unfilled or partial orders it holds what was actually traded; before
-each rebalance the sleeve's leftover open orders are cancelled and the new
-targets are sized from the actual book. The sum of the books is the account.
+after unfilled or partial orders it holds what was actually traded, and the
+next rebalance is sized from the actual book when it fills. Assets the book
+holds or has in flight are ordered too (to weight 0 when not targeted), and a
+leftover kept open by ``unfilled='keep'`` is superseded when the newer
+target comes due. The sum of the books is the account.
 
 Weights
     ``factor_weights(factor, long_short, group_neutral, equal_weight,
@@ -45,8 +51,9 @@ class FactorStrategy(Strategy):
     ----------
     factor : FactorData, (date, asset) Series or wide DataFrame (dates x assets)
         Factor values; the value at t is known at t. ``quantiles=`` needs a FactorData.
-    rebalance_days : int, default 1
-        N: number of sleeves and bars each position is held.
+    period : int, default 1
+        N: number of sleeves and bars each position is held (the ``period``
+        of :func:`factorlab.interleaved_returns`).
     long_short, group_neutral, equal_weight, quantiles
         As in :func:`factorlab.factor_weights`; groups come from the FactorData
         or from ``backtest(groups=)``.
@@ -59,7 +66,7 @@ class FactorStrategy(Strategy):
         split of factor_weights (0.5 for demeaned weights).
     """
 
-    rebalance_days = 1
+    period = 1
     long_short = True
     group_neutral = False
     equal_weight = False
@@ -77,9 +84,9 @@ class FactorStrategy(Strategy):
         self.factor = factor
 
     def _check(self) -> int:
-        n = self.rebalance_days
+        n = self.period
         if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
-            raise ParameterError(f"rebalance_days must be an integer >= 1, got {n!r}")
+            raise ParameterError(f"period must be an integer number of bars >= 1, got {n!r}")
         lp = 0.5 if self.long_pct is None else float(self.long_pct)
         if not 0.0 <= lp <= 1.0 or float(self.leverage) < 0:
             raise ParameterError(f"need 0 <= long_pct <= 1 and leverage >= 0, "
@@ -124,7 +131,7 @@ class FactorStrategy(Strategy):
         if (cols < 0).any():
             bad = list(w.columns[cols < 0][:5])
             raise AlignmentError(f"{int((cols < 0).sum())} factor asset(s) have no price column: {bad}")
-        rows = ctx._e.index.get_indexer(w.index)
+        rows = ctx.index.get_indexer(w.index)
         if (rows < 0).any():
             raise AlignmentError(f"{int((rows < 0).sum())} factor date(s) are not bars of prices, e.g. "
                                  f"{w.index[rows < 0][0]}")
@@ -132,7 +139,7 @@ class FactorStrategy(Strategy):
         full[:, cols] = w.to_numpy(dtype="float64")
         np.nan_to_num(full, copy=False, nan=0.0)
         self._weights = full
-        self._row_of_bar = np.full(len(ctx._e.index), -1, dtype=np.int64)
+        self._row_of_bar = np.full(len(ctx.index), -1, dtype=np.int64)
         self._row_of_bar[rows] = np.arange(len(rows))
         self._t0 = int(rows.min())
         self.books = ctx.open_books(N)
@@ -145,9 +152,7 @@ class FactorStrategy(Strategy):
         row = self._row_of_bar[data.bar]
         if row < 0:
             return
-        book = self.books[self.sleeve_of_bar(data.bar)]
-        ctx.cancel(book=book)  # reconcile: drop the sleeve's leftovers, resize from its actual book
-        ctx.order_target_weights(self._weights[row], book=book)
+        ctx.order_target_weights(self._weights[row], book=self.books[self.sleeve_of_bar(data.bar)])
 
 
 def _keep_largest(x: np.ndarray, k: int, side: float) -> np.ndarray:

@@ -53,7 +53,7 @@ class BacktestResult:
         The replayed bars.
     assets : pd.Index, shape (assets,)
     capital : float
-        Starting cash.
+        Starting capital (currency).
     equity_values, cash_values : ndarray, shape (bars,)
         Account value and cash after each bar's fills, at the close marks (currency).
     shares_values : ndarray, shape (bars, assets)
@@ -95,7 +95,7 @@ class BacktestResult:
     @classmethod
     def from_run(cls, engine, rec: dict, lo: int, hi: int, broker, settings, template, run_args,
                  benchmark) -> BacktestResult:
-        return cls(index=engine.index[lo:hi], assets=engine.assets, capital=settings["cash"],
+        return cls(index=engine.index[lo:hi], assets=engine.assets, capital=settings["capital"],
                    equity_values=rec["equity"], cash_values=rec["cash"], shares_values=rec["shares"],
                    marks=engine.marks[lo:hi], book_values=rec["books"], order_records=broker.orders(),
                    fill_records=broker.fill_ledger(), full_index=engine.index, offset=lo, settings=settings,

@@ -96,8 +96,8 @@ class Strategy:
 
         Examples
         --------
-        >>> FactorStrategy.parse_params(["rebalance_days=5", "long_short=false"])  # doctest: +SKIP
-        {'rebalance_days': 5, 'long_short': False}
+        >>> FactorStrategy.parse_params(["period=5", "long_short=false"])  # doctest: +SKIP
+        {'period': 5, 'long_short': False}
         """
         known = cls.param_defaults()
         out: dict[str, object] = {}

@@ -264,7 +264,7 @@ def interleaved_returns(
     period: int,
     delay: int = 0,
     cost_bps: float = 0.0,
-    capital: float = 1.0,
+    capital: float = 1_000_000.0,
 ) -> InterleavedResult:
     """Exact returns of N = ``period`` interleaved sleeves trading target weights.
 
@@ -282,8 +282,10 @@ def interleaved_returns(
         Execution delay in bars: the signal of bar t trades at ``P[t + delay]``.
     cost_bps : float, default 0.0
         Cost in bps of the absolute traded notional of each rebalance.
-    capital : float, default 1.0
-        Starting capital, split equally across the sleeves.
+    capital : float, default 1,000,000
+        Starting capital (currency), split equally across the sleeves; the
+        default of :func:`factorlab.backtest`, whose defaults (``delay=0``,
+        fractional shares, no costs) are this function's.
 
     Returns
     -------

@@ -62,6 +62,8 @@ class QuantileReturns:
         Execution delay in bars.
     cost_bps : float
         Cost per unit of traded notional, in bps.
+    capital : float
+        Starting capital of each portfolio (currency).
     """
 
     returns: dict[str, pd.DataFrame] = field(repr=False)
@@ -71,6 +73,7 @@ class QuantileReturns:
     labels: tuple[str, ...]
     delay: int = 0
     cost_bps: float = 0.0
+    capital: float = 1_000_000.0
 
     def __getitem__(self, label: str) -> pd.DataFrame:
         return self.returns[label]
@@ -111,7 +114,7 @@ class QuantileReturns:
 
 
 def quantile_interleaved_returns(fd: FactorData, cost_bps: float = 0.0,
-                                 capital: float = 1.0) -> QuantileReturns:
+                                 capital: float = 1_000_000.0) -> QuantileReturns:
     """Interleaved returns of each quantile basket and the long-short portfolio, for every period.
 
     Parameters
@@ -121,8 +124,8 @@ def quantile_interleaved_returns(fd: FactorData, cost_bps: float = 0.0,
         give N and ``fd.delay`` the execution delay.
     cost_bps : float, default 0.0
         Cost in bps of the traded notional of each rebalance.
-    capital : float, default 1.0
-        Starting capital of each portfolio.
+    capital : float, default 1,000,000
+        Starting capital of each portfolio (currency; as :func:`factorlab.backtest`).
 
     Returns
     -------
@@ -161,7 +164,7 @@ def quantile_interleaved_returns(fd: FactorData, cost_bps: float = 0.0,
     gap_frame.index.name = "period"
     return QuantileReturns(returns=returns, turnover=turnover, gap_events=gap_frame,
                            periods=tuple(fd.periods), labels=tuple(fd.labels), delay=int(fd.delay),
-                           cost_bps=float(cost_bps))
+                           cost_bps=float(cost_bps), capital=float(capital))
 
 
 def _stacked_signals(fd: FactorData, columns: list, panel: PricePanel) -> Signals:

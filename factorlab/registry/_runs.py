@@ -229,7 +229,7 @@ def tracked_backtest(strategy, prices, *, params: Mapping | None = None, track: 
     group_id : str, optional
         Sweep or walk-forward id the run belongs to.
     **kwargs
-        Passed to :func:`factorlab.backtest` (start, end, cash, ...).
+        Passed to :func:`factorlab.backtest` (start, end, capital, ...).
 
     Returns
     -------
@@ -245,7 +245,7 @@ def tracked_backtest(strategy, prices, *, params: Mapping | None = None, track: 
     cls = strategy if isinstance(strategy, type) else type(strategy)
     shown = {**(strategy.params if isinstance(strategy, Strategy) else cls.param_defaults()), **dict(params or {})}
     shown.pop("sweep_grid", None)  # the class's grid for sweeps, not a parameter of this run
-    settings = {k: v for k, v in kwargs.items() if k in ("start", "end", "cash", "execution_delay", "fractional",
+    settings = {k: v for k, v in kwargs.items() if k in ("start", "end", "capital", "delay", "fractional",
                                                           "commission", "slippage", "warmup")}
     run_id = reg.start(strategy_spec(cls), shown, data_fingerprint=data_fingerprint(prices, benchmark, settings),
                        code_version=code_version(cls), settings=settings, group_id=group_id)

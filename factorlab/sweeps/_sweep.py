@@ -134,7 +134,7 @@ class SweepResult:
 
 def sweep(strategy, prices: pd.DataFrame, grid: Mapping | None = None, *, objective: str = "sharpe",
           jobs: int = 1, executor: str = "local", scheduler=None, start=None, end=None,
-          benchmark: pd.Series | None = None, track: bool = True, registry=None, progress: bool = True,
+          benchmark: pd.Series | None = None, track: bool = False, registry=None, progress: bool = True,
           **backtest_kwargs) -> SweepResult:
     """Backtest every combination of ``grid`` and rank them by ``objective``.
 
@@ -152,13 +152,15 @@ def sweep(strategy, prices: pd.DataFrame, grid: Mapping | None = None, *, object
     scheduler : str or distributed.Client, optional
     start, end : timestamp-like, optional
     benchmark : pd.Series, optional
-    track : bool, default True
-        Record every point in the run registry.
+    track : bool, default False
+        Record every point in the run registry (off by default, as in
+        :func:`factorlab.backtest` and :func:`walk_forward`; the command line
+        records by default).
     registry : path or RunRegistry, optional
     progress : bool
         tqdm progress bar.
     **backtest_kwargs
-        Passed to :func:`factorlab.backtest` (cash, execution_delay, ...).
+        Passed to :func:`factorlab.backtest` (capital, delay, fractional, ...).
 
     Returns
     -------

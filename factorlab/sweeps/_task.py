@@ -51,7 +51,7 @@ class Payload:
     prices, benchmark
         As for :func:`factorlab.backtest`.
     kwargs : dict
-        Other :func:`factorlab.backtest` arguments (cash, execution_delay, ...).
+        Other :func:`factorlab.backtest` arguments (capital, delay, ...).
     registry : str or None
         Registry folder, or None when runs are not tracked.
     group_id : str

@@ -4,7 +4,7 @@ Fold ``i`` (``i = 0 .. folds-1``) tests on bars ``[train + i*test, train + (i+1)
 of the price index and trains on the ``train`` bars before it (rolling) or on
 every bar before it (``anchored=True``). All train points of all folds run as
 one batch on the executor, then the chosen parameters of each fold run on
-its test window (a fresh account with the same cash). The out-of-sample
+its test window (a fresh account with the same capital). The out-of-sample
 returns of the test windows are stitched in time order.
 """
 
@@ -116,7 +116,7 @@ def _fold_sweeps(outputs: list[dict], n_points: int, names: list[str], objective
 def walk_forward(strategy, prices: pd.DataFrame, grid: Mapping | None = None, *, train: int = 504,
                  test: int = 126, anchored: bool = False, objective: str = "sharpe", jobs: int = 1,
                  executor: str = "local", scheduler=None, benchmark: pd.Series | None = None,
-                 cash: float = 1_000_000, track: bool = True, registry=None, progress: bool = True,
+                 capital: float = 1_000_000, track: bool = False, registry=None, progress: bool = True,
                  **backtest_kwargs) -> WalkForwardResult:
     """Optimise on each train window, test out of sample, stitch the test windows.
 
@@ -132,7 +132,7 @@ def walk_forward(strategy, prices: pd.DataFrame, grid: Mapping | None = None, *,
         Train on every bar before the test window instead of the last ``train``.
     objective, jobs, executor, scheduler, benchmark, track, registry, progress
         As in :func:`sweep`.
-    cash : float
+    capital : float, default 1,000,000
         Starting capital of every run.
     **backtest_kwargs
         Passed to :func:`factorlab.backtest`.
@@ -148,7 +148,7 @@ def walk_forward(strategy, prices: pd.DataFrame, grid: Mapping | None = None, *,
     points = cls.param_grid(grid)
     reg = open_registry(registry).root if track else None
     group_id = "wf-" + uuid.uuid4().hex[:8]
-    payload = Payload.build(cls, prices, benchmark, dict(backtest_kwargs, cash=cash), reg, group_id)
+    payload = Payload.build(cls, prices, benchmark, dict(backtest_kwargs, capital=capital), reg, group_id)
     train_tasks = [Task(f * len(points) + i, p, lo, hi)
                    for f, (lo, hi, _, _) in enumerate(windows) for i, p in enumerate(points)]
     outputs = run_tasks(payload, train_tasks, jobs=jobs, executor=executor, scheduler=scheduler,
@@ -170,5 +170,5 @@ def walk_forward(strategy, prices: pd.DataFrame, grid: Mapping | None = None, *,
                      f"test_{objective}": t["metrics"].get(objective, np.nan), "test_run_id": t["run_id"]})
     folds = pd.DataFrame(rows).set_index("fold")
     returns = pd.concat([t["returns"] for t in tested]).rename("return")
-    return WalkForwardResult(folds=folds, returns=returns, capital=float(cash), sweeps=tuple(sweeps),
+    return WalkForwardResult(folds=folds, returns=returns, capital=float(capital), sweeps=tuple(sweeps),
                              objective=objective, param_names=tuple(grid))
