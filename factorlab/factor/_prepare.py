@@ -20,7 +20,7 @@ from factorlab.errors import (
     MaxLossExceededError,
     ParameterError,
 )
-from factorlab.factor._forward import ForwardReturns, check_periods, forward_arrays
+from factorlab.factor._forward import ForwardReturns, check_periods, forward_arrays, period_label
 from factorlab.factor._quality import DROP_REASONS, HORIZON_REASONS, DataQualityReport, stale_runs
 from factorlab.factor._quantize import QUANTILE_METHODS, binning_failure_causes, check_binning_args, quantize_rows
 from factorlab.factor._rank import rank_rows
@@ -96,6 +96,16 @@ class FactorData:
     @property
     def assets(self) -> pd.Index:
         return self.factor.columns
+
+    @property
+    def bar_label(self) -> str:
+        """The label of a one-bar horizon in the data's unit ('1D', '1h', '1W', ...): the base of per-bar rates."""
+        if self.prices is not None and len(self.prices.index) > 1:
+            return period_label(1, self.prices.index)
+        if self.labels:
+            m = _PERIOD_RE.match(self.labels[0])
+            return f"1{m.group(3)}" if m else self.labels[0]
+        return "1D"
 
     @cached_property
     def mask(self) -> np.ndarray:
