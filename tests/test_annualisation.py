@@ -221,6 +221,17 @@ def test_annualise_return_never_overflows():
     assert fm.annualise_return(0.001, 252, 5) == pytest.approx(1.001 ** (252 / 5) - 1, rel=1e-12)
     out = fm.annualise_return(np.array([0.01, -0.01]), 98_280, 1)
     assert out[0] == math.inf and out[1] == pytest.approx(-1.0, abs=1e-12)  # 0.99 ** 98280 underflows to 0
+    # the metrics that compound (CAGR, alpha) on minute bars: inf, without an error or a numpy warning
+    idx = minute_session(n_days=1)
+    r = pd.Series(0.01, index=idx)
+    bench = pd.Series(np.tile([0.001, -0.001], len(idx) // 2), index=idx)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert fm.cagr(r, periods_per_year=98_280) == math.inf
+        alpha, beta = fm.alpha_beta(r + bench, bench, periods_per_year=98_280)
+        stats = fm.summary_stats(r + bench, bench, periods_per_year=98_280)
+    assert alpha == math.inf and beta == pytest.approx(1.0, rel=1e-9)
+    assert stats["cagr"] == math.inf and stats["alpha"] == math.inf
 
 
 def test_minute_alpha_is_inf_not_overflow_error():

@@ -26,7 +26,7 @@ from factorlab.metrics._base import (
     valid_count,
     zero_dispersion,
 )
-from factorlab.metrics._periods import Market
+from factorlab.metrics._periods import Market, annualise_return
 from factorlab.metrics._returns_stats import _safe_div
 
 __all__ = ["information_ratio", "tracking_error", "alpha_beta", "alpha", "beta"]
@@ -49,8 +49,7 @@ def _beta_values(x: np.ndarray, bench: np.ndarray) -> np.ndarray:
 
 
 def _alpha_values(x: np.ndarray, bench: np.ndarray, b: np.ndarray, ppy: float) -> np.ndarray:
-    with np.errstate(invalid="ignore"):
-        return np.power(1.0 + nanmean(x - b * bench), ppy) - 1.0
+    return annualise_return(nanmean(x - b * bench), ppy)  # log space: inf beyond a float, never an error
 
 
 def tracking_error(returns: Returns, benchmark: Returns, *, periods_per_year: float | None = None,

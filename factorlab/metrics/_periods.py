@@ -325,8 +325,8 @@ def periods_per_year(
     return freq.periods_per_year
 
 
-def annualise_return(period_return: float | np.ndarray, periods_per_year: float, bars: float = 1.0
-                     ) -> float | np.ndarray:
+def annualise_return(period_return: float | np.ndarray, periods_per_year: float | np.ndarray,
+                     bars: float | np.ndarray = 1.0) -> float | np.ndarray:
     """Compound a return over ``bars`` bars to a year: ``(1 + r) ** (periods_per_year / bars) - 1``.
 
     Computed in log space (``expm1(log1p(r) * ppy / bars)``), so it never
@@ -337,10 +337,11 @@ def annualise_return(period_return: float | np.ndarray, periods_per_year: float,
     ----------
     period_return : float or ndarray
         Return over ``bars`` bars (0.01 = 1%).
-    periods_per_year : float
+    periods_per_year : float or ndarray
         Bars per year.
-    bars : float
-        Bars in the horizon of ``period_return`` (N for an N-bar forward return).
+    bars : float or ndarray
+        Bars in the horizon of ``period_return`` (N for an N-bar forward
+        return); arrays broadcast with ``period_return``.
 
     Returns
     -------
@@ -348,8 +349,9 @@ def annualise_return(period_return: float | np.ndarray, periods_per_year: float,
         Annual return, a fraction.
     """
     r = np.asarray(period_return, dtype="float64")
+    exponent = np.asarray(periods_per_year, dtype="float64") / np.asarray(bars, dtype="float64")
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        out = np.expm1(np.log1p(r) * (float(periods_per_year) / float(bars)))
+        out = np.expm1(np.log1p(r) * exponent)
     return float(out) if out.ndim == 0 else out
 
 

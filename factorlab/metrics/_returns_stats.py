@@ -36,7 +36,7 @@ from factorlab.metrics._base import (
     zero_dispersion,
 )
 from factorlab.metrics._drawdown import _max_drawdown_values
-from factorlab.metrics._periods import Market
+from factorlab.metrics._periods import Market, annualise_return
 
 __all__ = [
     "total_return",
@@ -84,9 +84,8 @@ def _span(x: np.ndarray) -> np.ndarray:
 def _cagr_values(x: np.ndarray, ppy: float) -> np.ndarray:
     ending = _total_return_values(x) + 1.0
     span = _span(x)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out = np.power(ending, ppy / np.where(span > 0, span, 1)) - 1.0
-    return nan_where(out, (span == 0) | ~(ending >= 0))
+    out = annualise_return(ending - 1.0, ppy, np.where(span > 0, span, 1))  # log space: inf, never an error
+    return nan_where(np.asarray(out), (span == 0) | ~(ending >= 0))
 
 
 def _moments(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
