@@ -151,11 +151,13 @@ def _tearsheet(args: argparse.Namespace) -> int:
         warnings.simplefilter("always")
         sheet = fl.create_full_tear_sheet(factor, prices, periods=periods, quantiles=args.quantiles,
                                           groupby=groups, stale=args.stale, stale_bars=args.stale_bars,
-                                          quantile_method=args.quantile_method)
+                                          quantile_method=args.quantile_method,
+                                          periods_per_year=args.periods_per_year)
     for w in caught:
         print(f"note: {w.message}")
     print("== headline ==")
     print(_table(sheet.tables["headline"]))
+    print(sheet.analysis.annualisation_note)
     sheet.to_html(args.report)
     print(f"report: {Path(args.report).resolve()}")
     return EXIT_OK
@@ -329,6 +331,9 @@ def _add_other_parsers(sub) -> None:
     t.add_argument("--quantile-method", choices=("qcut", "rank"), default="qcut",
                    help="qcut: pd.qcut's buckets (as Alphalens); rank: tied values share a bucket "
                         "(default: %(default)s)")
+    t.add_argument("--periods-per-year", type=float, default=None, metavar="N",
+                   help="bars per year for annualised figures (default: inferred from the price index's "
+                        "calendar and bar length)")
     t.add_argument("--report", default="tearsheet.html", metavar="FILE", help="HTML output (default: %(default)s)")
     t.set_defaults(func=_tearsheet)
     r = sub.add_parser("runs", help="the run registry: list, show, compare, delete",

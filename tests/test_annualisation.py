@@ -331,3 +331,18 @@ def test_rate_of_return_in_the_data_unit():
 ])
 def test_period_labels_in_the_data_unit(index, period, label):
     assert fl.period_label(period, index) == label
+
+
+def test_tearsheet_command_states_and_overrides_bars_per_year(tmp_path, monkeypatch, capsys, rng):
+    from factorlab.cli import main
+
+    prices = prices_on(hourly_24_7(10), 12, rng)
+    prices.to_csv(tmp_path / "p.csv")
+    (-prices.pct_change(3, fill_method=None)).to_parquet(tmp_path / "f.parquet")
+    monkeypatch.chdir(tmp_path)
+    args = ["tearsheet", "--factor", "f.parquet", "--prices", "p.csv", "--periods", "1,4", "--quantiles", "4"]
+    assert main([*args, "--report", "a.html"]) == 0
+    assert "Annualised with 8,760 bars/year (hourly, 24/7 calendar, inferred)." in capsys.readouterr().out
+    assert main([*args, "--periods-per-year", "1000", "--report", "b.html"]) == 0
+    out = capsys.readouterr().out
+    assert "Annualised with 1,000 bars/year (periods_per_year= given; the index is hourly, 24/7 calendar)." in out
