@@ -211,6 +211,19 @@ def test_factor_alpha_on_hourly_24_7(rng):
         fl.factor_alpha_beta(fd, fr, periods_per_year=252, days_per_year=252)
 
 
+def test_alpha_from_an_alphalens_frame_counts_bars_from_labels(rng):
+    # 5-minute session bars: the horizon '10m' is 2 bars; a frame without prices gives the same alpha
+    prices = prices_on(minute_session(n_days=6, per_day=78, minutes=5), 16, rng)
+    fd = fl.prepare_factor_data(reversal(prices), prices, periods=(1, 2), quantiles=4)
+    assert fd.labels == ("5m", "10m")
+    fr = fl.factor_returns(fd)
+    table = fl.factor_alpha_beta(fd, fr)
+    a = hand_alpha(fd, fr, "10m")
+    assert table.loc["Ann. alpha", "10m"] == pytest.approx((1 + a) ** (252 * 78 / 2) - 1, rel=1e-8)
+    bare = fl.FactorData.from_frame(fd.frame)
+    pd.testing.assert_frame_equal(fl.factor_alpha_beta(bare, fr), table, rtol=1e-10)
+
+
 # --------------------------------------------------------------------------- no overflow
 def test_annualise_return_never_overflows():
     assert fm.annualise_return(0.01, 525_600, 1) == math.inf  # (1.01) ** 525600 is beyond a float

@@ -502,6 +502,16 @@ def _ols(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     return float(y.mean() - beta * x.mean()), beta
 
 
+def _horizon_bars(label: str, period: int, unit: str, size: float) -> float:
+    """Bars in a horizon: its label over the bar's length when both are in one unit ('10m' / 5-minute bars = 2).
+
+    A frame built outside ``prepare_factor_data`` carries only the labels;
+    otherwise (other units) the period count is used as given.
+    """
+    n, label_unit = _parse_label(label)
+    return n / size if label_unit == unit and size > 0 else float(period)
+
+
 def factor_alpha_beta(fd: FactorData, returns: pd.DataFrame | pd.Series | None = None,
                       long_short: bool = True, group_neutral: bool = False,
                       equal_weight: bool = False, periods_per_year: float | None = None, *,
@@ -550,9 +560,9 @@ def factor_alpha_beta(fd: FactorData, returns: pd.DataFrame | pd.Series | None =
     unknown = [c for c in returns.columns if c not in fd.returns]
     if unknown:
         raise ParameterError(f"returns columns {unknown} are not periods of the factor data {list(fd.labels)}")
-    ppy = bar_frequency(fd.prices.index if fd.prices is not None else fd.dates,
-                        periods_per_year=periods_per_year).periods_per_year
-    bars = dict(zip(fd.labels, fd.periods))
+    freq = bar_frequency(fd.prices.index if fd.prices is not None else fd.dates, periods_per_year=periods_per_year)
+    ppy = freq.periods_per_year
+    bars = {label: _horizon_bars(label, n, freq.unit, freq.size) for label, n in zip(fd.labels, fd.periods)}
     out = pd.DataFrame(np.nan, index=["Ann. alpha", "beta"], columns=returns.columns, dtype="float64")
     for label in returns.columns:
         universe = _masked_row_means(fd.returns[label].to_numpy(dtype="float64"), fd.mask)
