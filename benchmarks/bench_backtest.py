@@ -1,4 +1,4 @@
-"""Benchmark of fl.backtest with FactorStrategy (not a test), side by side with zipline-reloaded.
+"""Benchmark of fl.run_backtest with FactorStrategy (not a test), side by side with zipline-reloaded.
 
 Times FactorStrategy N=5 (reversal factor) on the real panel (471 assets x
 1,440 daily bars) with integer shares, a per-share commission and 5 bps

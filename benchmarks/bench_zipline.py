@@ -37,7 +37,7 @@ import pandas as pd
 t_import = time.perf_counter()
 import factorlab as fl
 # import factorlab is lazy: load what the run uses before the clock starts, as the zipline side imports first
-prepare_factor_data, backtest, FactorStrategy = fl.prepare_factor_data, fl.backtest, fl.FactorStrategy
+prepare_factor_data, backtest, FactorStrategy = fl.prepare_factor_data, fl.run_backtest, fl.FactorStrategy
 import_seconds = time.perf_counter() - t_import
 import_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 prices = pd.read_parquet(sys.argv[1])

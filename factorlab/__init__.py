@@ -56,9 +56,9 @@ if TYPE_CHECKING:
         DataQualityReport,
         FactorData,
         ForwardReturns,
-        drop_stale_prices,
         average_cumulative_return_by_quantile,
         common_start_returns,
+        drop_stale_prices,
         factor_alpha_beta,
         factor_rank_autocorrelation,
         factor_returns,
@@ -105,6 +105,8 @@ if TYPE_CHECKING:
         create_information_tear_sheet,
         create_summary_tear_sheet,
         create_turnover_tear_sheet,
+        ic_histogram,
+        ic_qq_points,
     )
 
 # Where each lazily imported public name comes from (module, attribute).
@@ -132,7 +134,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     **{name: ("factorlab.tears", name) for name in (
         "Chart", "Figures", "Section", "TearSheet", "create_by_group_tear_sheet", "create_event_returns_tear_sheet",
         "create_factor_returns_tear_sheet", "create_full_tear_sheet", "create_information_tear_sheet",
-        "create_summary_tear_sheet", "create_turnover_tear_sheet")},
+        "create_summary_tear_sheet", "create_turnover_tear_sheet", "ic_histogram", "ic_qq_points")},
 }
 
 # Subpackages and modules reachable as attributes (``fl.tears``, ``fl.plotting``, ...).
@@ -146,7 +148,6 @@ assert not _SUBMODULES & set(_EXPORTS), "a public name is either a subpackage or
 __all__ = [
     "DROP_REASONS",
     "HORIZON_REASONS",
-    "drop_stale_prices",
     "BacktestResult",
     "Chart",
     "Combine",
@@ -175,6 +176,7 @@ __all__ = [
     "create_returns_tear_sheet",
     "create_summary_tear_sheet",
     "create_turnover_tear_sheet",
+    "drop_stale_prices",
     "errors",
     "factor_alpha_beta",
     "factor_rank_autocorrelation",
@@ -184,6 +186,8 @@ __all__ = [
     "forward_returns",
     "ic_by_group",
     "ic_decay",
+    "ic_histogram",
+    "ic_qq_points",
     "ic_summary",
     "information_coefficient",
     "interleaved_returns",

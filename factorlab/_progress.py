@@ -59,7 +59,7 @@ class set_progress:  # noqa: N801 - used like a function
     --------
     >>> set_progress(False)          # off from now on            # doctest: +SKIP
     >>> with set_progress(False):    # off inside the block only  # doctest: +SKIP
-    ...     fl.backtest(strategy, prices)
+    ...     fl.run_backtest(strategy, prices)
     """
 
     def __init__(self, enabled: bool | None) -> None:

@@ -73,7 +73,7 @@ def hand_alpha(fd: fl.FactorData, factor_returns: pd.DataFrame, label: str) -> f
     """Per-period OLS intercept of the factor portfolio on the universe's mean forward return (numpy polyfit)."""
     universe = fd.returns[label].where(fd.mask).mean(axis=1)
     pair = pd.concat([universe, factor_returns[label]], axis=1).dropna()
-    slope, intercept = np.polyfit(pair.iloc[:, 0].to_numpy(), pair.iloc[:, 1].to_numpy(), 1)
+    _slope, intercept = np.polyfit(pair.iloc[:, 0].to_numpy(), pair.iloc[:, 1].to_numpy(), 1)
     return float(intercept)
 
 
@@ -98,9 +98,10 @@ def test_bars_per_year_from_calendar_and_bar_length(index, want, bar, calendar, 
     assert (freq.bar, freq.calendar, freq.source) == (bar, calendar, "inferred")
     assert (freq.unit, freq.size) == unit
     assert fl.period_label(1, index) == f"{unit[1]:g}{unit[0]}"  # labels use the same rule
+    warnings.simplefilter("always", fm.AnnualizationWarning)
     with pytest.warns(fm.AnnualizationWarning, match=f"{want:,}"):
-        warnings.simplefilter("always", fm.AnnualizationWarning)
-        assert fm.periods_per_year(index) == want
+        got = fm.periods_per_year(index)
+    assert got == want
 
 
 def test_session_bars_per_day_are_counted_not_assumed():

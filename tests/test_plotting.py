@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 
 import factorlab.plotting as flp
 from factorlab.errors import ParameterError
+from factorlab.tears import ic_histogram, ic_qq_points
 
 DATES = pd.bdate_range("2021-01-04", periods=40, name="date")
 PERIODS = ["1D", "5D", "10D"]
@@ -72,8 +73,10 @@ AXES_CASES = {
     "cumulative_returns_by_quantile": (flp.plot_cumulative_returns_by_quantile,
                                        lambda rng: growth(rng, 5), {}),
     "ic_ts": (flp.plot_ic_ts, lambda rng: daily(rng, 0.1, 0.02, "1D"), {}),
-    "ic_hist": (flp.plot_ic_hist, lambda rng: daily(rng, 0.1, 0.02, "1D"), {}),
-    "ic_qq": (flp.plot_ic_qq, lambda rng: daily(rng, 0.1, 0.02, "1D"), {}),
+    "ic_hist": (flp.plot_ic_hist, lambda rng: ic_histogram(daily(rng, 0.1, 0.02, "1D"), bins=10), {}),
+    "ic_qq": (flp.plot_ic_qq, lambda rng: ic_qq_points(daily(rng, 0.1, 0.02, "1D")), {}),
+    "period_lines": (flp.plot_period_lines, lambda rng: growth(rng, 3),
+                     {"ylabel": "growth", "title": "three lines"}),
     "monthly_ic_heatmap": (flp.plot_monthly_ic_heatmap, monthly_ic, {}),
     "ic_by_group": (flp.plot_ic_by_group,
                     lambda rng: pd.DataFrame(rng.normal(0, .05, (4, 2)), index=list("abcd"),
@@ -91,8 +94,6 @@ FIGURE_CASES = {
     "quantile_returns_bar_by_group": (flp.plot_quantile_returns_bar_by_group, mean_ret_by_group, {}),
     "average_cumulative_return_by_quantile": (flp.plot_quantile_average_cumulative_return_by_quantile,
                                               avg_cum, {"std_bar": True}),
-    "average_cumulative_return(by_quantile=True)": (flp.plot_quantile_average_cumulative_return,
-                                                    avg_cum, {"by_quantile": True}),
 }
 
 ALL_CASES = {**AXES_CASES, **FIGURE_CASES}

@@ -92,7 +92,7 @@ def test_alphalens_turnover_and_autocorrelation(al_factor_data):
     top = [l for l in ax.lines if l.get_label() == "top quantile turnover"][0]
     np.testing.assert_allclose(top.get_ydata(), turnover[4].to_numpy())
     autocorr = al.performance.factor_rank_autocorrelation(al_factor_data, 1)
-    ax = flp.plot_factor_rank_autocorrelation(autocorr)
+    ax = flp.plot_factor_rank_autocorrelation(autocorr, mean=float(autocorr.mean()))
     assert f"{autocorr.mean():.3f}" in ax.get_title()
 
 

@@ -10,6 +10,7 @@ from scipy import stats
 
 import factorlab.plotting as flp
 from factorlab.errors import ParameterError
+from factorlab.tears import ic_histogram, ic_qq_points
 
 DATES = pd.bdate_range("2021-01-04", periods=60, name="date")
 
@@ -30,7 +31,7 @@ def _box_text(ax) -> str:
 # ---------------------------------------------------------------- time series
 def test_ic_ts_lines_equal_input(ic):
     ma = ic.rolling(22).mean()
-    ax = flp.plot_ic_ts(ic, moving_average=ma)
+    ax = flp.plot_ic_ts(ic, moving_average=ma, mean=float(ic.mean()), std=float(ic.std()))
     line, ma_line = _labelled(ax)
     assert (line.get_label(), ma_line.get_label()) == ("IC", "1 month moving avg")
     np.testing.assert_allclose(line.get_ydata(), ic.to_numpy())
@@ -47,43 +48,46 @@ def test_ic_ts_given_mean_and_std_are_shown(ic):
     assert len(_labelled(ax)) == 1
 
 
-def test_ic_ts_nan_days_stay_gaps(ic):
+def test_ic_ts_nan_days_stay_gaps_and_nothing_is_computed(ic):
     data = ic.copy()
     data.iloc[[3, 10]] = np.nan
     ax = flp.plot_ic_ts(data)
     y = _labelled(ax)[0].get_ydata()
     assert np.isnan(y[3]) and np.isnan(y[10])
-    assert f"Mean {data.mean():.3f}" in _box_text(ax)
+    assert _box_text(ax) == ""  # no statistics given, none shown (the plot computes none)
 
 
 # ----------------------------------------------------------------- histogram
-def test_ic_hist_counts_and_mean_line(ic):
-    data = ic.copy()
-    data.iloc[:5] = np.nan
-    ax = flp.plot_ic_hist(data, bins=10)
-    (hist,) = ax.patches
-    heights, edges = hist.get_data().values, hist.get_data().edges
-    assert len(heights) == 10
-    assert sum(heights) == data.notna().sum()  # NaN days are left out, not zero
-    expected, expected_edges = np.histogram(data.dropna(), bins=10)
-    np.testing.assert_array_equal(heights, expected)
-    np.testing.assert_array_equal(edges, expected_edges)
-    mean_line = [l for l in ax.lines if l.get_label() == "mean"][0]
-    assert mean_line.get_xdata()[0] == pytest.approx(data.mean())
+def test_ic_hist_draws_the_given_counts_one_step_per_period(ic):
+    data = pd.DataFrame({"1D": ic, "5D": ic.shift(3)})
+    data.iloc[:5, 0] = np.nan
+    hist = ic_histogram(data, bins=10)
+    assert list(hist.columns) == ["1D", "5D"] and len(hist) == 10
+    assert hist["1D"].sum() == data["1D"].notna().sum()  # NaN days are left out, not zero
+    expected, edges = np.histogram(data["1D"].dropna(), bins=10, range=(-1, 1))
+    np.testing.assert_array_equal(hist["1D"], expected)
+    means = data.mean()
+    ax = flp.plot_ic_hist(hist, means=means)
+    first, second = ax.patches
+    np.testing.assert_array_equal(first.get_data().values, expected)
+    np.testing.assert_allclose(first.get_data().edges, edges)
+    np.testing.assert_array_equal(second.get_data().values, hist["5D"])
+    mean_lines = [line for line in ax.lines if line.get_label().startswith("_mean")]
+    assert [line.get_xdata()[0] for line in mean_lines] == pytest.approx(list(means))
     assert ax.get_xlim() == (-1.0, 1.0)
-    assert "5D" in ax.get_title()
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["1D", "5D"]
 
 
-def test_ic_hist_given_mean(ic):
-    ax = flp.plot_ic_hist(ic, mean=0.2)
-    mean_line = [l for l in ax.lines if l.get_label() == "mean"][0]
-    assert mean_line.get_xdata()[0] == 0.2
+def test_ic_hist_needs_the_bins_as_index(ic):
+    with pytest.raises(ParameterError, match="IntervalIndex"):
+        flp.plot_ic_hist(pd.DataFrame({"1D": [1.0, 2.0]}))
 
 
 # ------------------------------------------------------------------------ Q-Q
 @pytest.mark.parametrize("dist", ["norm", "t"])
 def test_ic_qq_points_are_sorted_ic_against_fitted_quantiles(ic, dist):
-    ax = flp.plot_ic_qq(ic, dist=dist)
+    qq = ic_qq_points(ic, dist=dist)
+    ax = flp.plot_ic_qq(qq, dist_name=dist)
     points, ref = ax.lines[:2]
     np.testing.assert_allclose(points.get_ydata(), np.sort(ic.to_numpy()))
     x = np.asarray(points.get_xdata())
@@ -94,14 +98,16 @@ def test_ic_qq_points_are_sorted_ic_against_fitted_quantiles(ic, dist):
         assert (x[-1] - loc) / scale == pytest.approx(stats.norm.ppf(0.5 ** (1 / len(ic))), rel=1e-6)
     assert ref.get_label() == "45-degree line"
     np.testing.assert_allclose(ref.get_xdata(), ref.get_ydata())
-    assert "Quantile" in ax.get_xlabel() and "Observed" in ax.get_ylabel()
+    assert "quantile" in ax.get_xlabel() and "Observed" in ax.get_ylabel()
 
 
-def test_ic_qq_rejects_unknown_dist_and_short_input(ic):
+def test_ic_qq_rejects_unknown_dist_and_keeps_short_periods_empty(ic):
     with pytest.raises(ParameterError, match="dist must be one of 'norm', 't'"):
-        flp.plot_ic_qq(ic, dist="cauchy")
-    with pytest.raises(ParameterError, match="at least 3"):
-        flp.plot_ic_qq(ic.iloc[:2])
+        ic_qq_points(ic, dist="cauchy")
+    qq = ic_qq_points(pd.DataFrame({"1D": ic, "5D": ic.where(ic.index < ic.index[2])}))
+    assert qq[("5D", "observed")].isna().all() and qq[("1D", "observed")].notna().sum() == len(ic)
+    with pytest.raises(ParameterError, match="'theoretical' and 'observed'"):
+        flp.plot_ic_qq(pd.DataFrame({"x": [1.0], "y": [2.0]}))
 
 
 # ------------------------------------------------------------------- heatmap

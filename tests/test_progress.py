@@ -17,7 +17,7 @@ def prices():
 
 def _run(prices, **kwargs):
     factor = -(prices / prices.shift(1) - 1)
-    return fl.backtest(fl.FactorStrategy(factor, period=2), prices, delay=0, **kwargs)
+    return fl.run_backtest(fl.FactorStrategy(factor, period=2), prices, delay=0, **kwargs)
 
 
 def test_backtest_shows_a_text_bar_in_a_terminal(prices, capsys, monkeypatch):

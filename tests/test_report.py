@@ -345,12 +345,8 @@ def test_svg_images_are_deterministic(daily):
 
 
 @pytest.mark.parametrize("image_format", ["png", "svg"])
-def test_shared_axes_images_equal_fresh_figures(daily, rng, image_format):
-    """Charts and crisis panels rendered in turn on one reused axes equal those of fresh figures.
-
-    PNG: pixel-identical; SVG: the same document (the shared text metrics and
-    frozen ticks of the report path change nothing).
-    """
+def test_report_images_equal_savefig_of_fresh_figures(daily, rng, image_format):
+    """Each chart and crisis image is what the one pipeline writes for a fresh Figure of that chart."""
     from factorlab.report import _figures
 
     strat, bench = daily

@@ -40,7 +40,7 @@ def test_sweep_ranks_every_combination(local_sweep, prices):
     assert len(t) == 9 and list(t["rank"]) == list(range(1, 10))
     assert t["sharpe"].is_monotonic_decreasing
     assert sorted(zip(t["lookback"], t["period"])) == sorted((a, b) for a in (5, 10, 20) for b in (1, 3, 5))
-    best = fl.backtest(Reversal(**res.best_params), prices, progress=False)
+    best = fl.run_backtest(Reversal(**res.best_params), prices, progress=False)
     assert res.best["sharpe"] == pytest.approx(best.stats["sharpe"], rel=1e-12)
     assert res.best_params == {k: int(t.iloc[0][k]) for k in GRID}
     recorded = runs(reg)
@@ -115,7 +115,7 @@ def test_walk_forward_stitches_out_of_sample(prices):
         assert {k: row[k] for k in grid} == train.best_params
         assert row["train_sharpe"] == pytest.approx(train.table["sharpe"].max())
         start, end = prices.index[80 + 40 * fold], prices.index[80 + 40 * fold + 39]
-        oos = fl.backtest(Reversal(**train.best_params), prices, start=start, end=end, capital=100_000,
+        oos = fl.run_backtest(Reversal(**train.best_params), prices, start=start, end=end, capital=100_000,
                           progress=False)
         np.testing.assert_allclose(wf.returns.loc[start:end].to_numpy(), oos.returns.to_numpy(), rtol=1e-12)
         assert row["test_sharpe"] == pytest.approx(oos.stats["sharpe"])

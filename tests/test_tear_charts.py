@@ -1,7 +1,9 @@
-"""Tear-sheet chart recipes: lazy Figures mapping, reused canvases draw what fresh figures draw."""
+"""The one chart pipeline: Chart recipes, the lazy Figures mapping, images written by savefig."""
 
 from __future__ import annotations
 
+import base64
+import io
 from functools import partial
 
 import numpy as np
@@ -10,8 +12,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from factorlab import errors
-from factorlab.plotting import figure_to_png_bytes
-from factorlab.tears._charts import Canvases, Chart, Figures
+from factorlab.plotting import PNG_OPTIONS, Chart, Figures, figure_to_data_uri, render_figure
 
 
 def _line(values, title, ax):
@@ -20,19 +21,11 @@ def _line(values, title, ax):
     ax.legend(loc="upper left")
 
 
-def _restyled(ax):
-    ax.bar(["a", "b", "c"], [1.0, -2.0, 0.5])
-    ax.tick_params(length=0, labelsize=6)
-    for label in ax.get_xticklabels():
-        label.set_rotation(45)
-    ax.grid(True, axis="y")
-    ax.set_title("bars")
-
-
 def _panels(values, ax):
     for k, a in enumerate(ax):
         a.plot(values * (k + 1))
         a.set_title(f"panel {k}")
+        a.set_ylabel("value")
 
 
 def test_figures_are_built_on_first_access_and_kept():
@@ -54,54 +47,40 @@ def test_figures_are_built_on_first_access_and_kept():
         figs["c"] = [1, 2]
 
 
-def test_reused_canvas_images_equal_fresh_figures(rng):
-    charts = [
-        Chart(_restyled, kind="bars", restyles_ticks=True),
-        Chart(partial(_line, rng.normal(size=50).cumsum(), "one"), kind="line"),
-        Chart(partial(_line, rng.normal(size=80).cumsum() * 100, "two"), kind="line"),
-        Chart(_restyled, kind="bars", restyles_ticks=True),
-        Chart(partial(_panels, rng.normal(size=30)), size=(9, 3), grid=(1, 3), kind="panels"),
-        Chart(partial(_line, rng.normal(size=20), "three"), kind="line"),
-        Chart(partial(_panels, rng.normal(size=40) * 10), size=(9, 3), grid=(1, 3), kind="panels"),
-    ]
-    canvases = Canvases()
-    reused = [figure_to_png_bytes(canvases.draw(c), dpi=50, tight=False) for c in charts]
-    assert len(canvases._held) == 2  # one figure per size and grid
-    fresh = [figure_to_png_bytes(c.figure(), dpi=50, tight=False) for c in charts]
-    for k, (a, b) in enumerate(zip(reused, fresh)):
-        assert a == b, k
-    canvases.clear()
-    assert not canvases._held
+def test_a_chart_is_a_new_plain_figure_each_time(rng):
+    chart = Chart(partial(_line, rng.normal(size=50).cumsum(), "one"), size=(5.0, 2.0))
+    one, two = chart.figure(), chart.figure()
+    assert one is not two and tuple(one.get_size_inches()) == (5.0, 2.0)
+    assert [ax.get_title() for ax in one.axes] == ["one"]
+    np.testing.assert_array_equal(one.axes[0].lines[0].get_ydata(), two.axes[0].lines[0].get_ydata())
+    import matplotlib.pyplot as plt
+
+    assert plt.get_fignums() == []  # not registered with pyplot: freed when dropped
 
 
-def _with_twin(values, ax):
-    ax.plot(values)
-    ax.twinx().plot(values[::-1], color="red")
-
-
-def test_a_chart_that_adds_axes_is_not_drawn_on_again(rng):
-    twin = Chart(partial(_with_twin, rng.normal(size=30)), kind="twin")
-    plain = Chart(partial(_line, rng.normal(size=40), "after"), kind="line")
-    canvases = Canvases()
-    first = canvases.draw(plain)
-    assert canvases.draw(twin) is first and len(first.axes) == 2  # drawn on the reused figure ...
-    assert not canvases._held  # ... which is then dropped
-    after = canvases.draw(plain)
-    assert after is not first and len(after.axes) == 1
-    assert figure_to_png_bytes(after, dpi=50, tight=False) == figure_to_png_bytes(plain.figure(), dpi=50,
-                                                                                   tight=False)
-    assert len(canvases.draw(twin).axes) == 2 and not canvases._held
-
-
-def test_fresh_figures_follow_zoom_and_canvases_do_not():
-    from matplotlib.ticker import FixedLocator
-
-    chart = Chart(partial(_line, np.arange(30.0), "z"))
+def test_shared_y_panels_keep_only_the_outer_labels(rng):
+    chart = Chart(partial(_panels, rng.normal(size=30)), size=(9, 3), grid=(1, 3), sharey=True)
     fig = chart.figure()
-    ax = fig.axes[0]
-    assert isinstance(ax.xaxis.get_major_locator(), FixedLocator)
-    ax.set_xlim(*ax.get_xlim())
-    assert not isinstance(ax.xaxis.get_major_locator(), FixedLocator)  # live ticks back
-    canvas_ax = Canvases().draw(chart).axes[0]
-    canvas_ax.set_xlim(*canvas_ax.get_xlim())
-    assert isinstance(canvas_ax.xaxis.get_major_locator(), FixedLocator)  # no callback piles up on reuse
+    first, *inner = fig.axes
+    assert first.get_ylabel() == "value" and all(ax.get_ylabel() == "" for ax in inner)
+    assert all(ax.get_ylim() == first.get_ylim() for ax in inner)
+    assert not any(label.get_visible() and label.get_text() for ax in inner for label in ax.get_yticklabels())
+
+
+@pytest.mark.parametrize("image_format", ["png", "svg"])
+def test_images_are_what_savefig_writes(rng, image_format):
+    fig = Chart(partial(_line, rng.normal(size=40), "z")).figure()
+    data = render_figure(fig, image_format, dpi=60)
+    buffer = io.BytesIO()
+    extra = {"pil_kwargs": PNG_OPTIONS} if image_format == "png" else {"metadata": {"Date": None}}
+    import matplotlib
+
+    with matplotlib.rc_context({"svg.hashsalt": "factorlab"}):
+        fig.savefig(buffer, format=image_format, dpi=60, **extra)
+    assert data == buffer.getvalue()
+    uri = figure_to_data_uri(fig, image_format, dpi=60, tight=False)
+    assert base64.b64decode(uri.split(",", 1)[1]) == data
+    with pytest.raises(errors.ParameterError, match="image_format"):
+        render_figure(fig, "jpg")
+    with pytest.raises(errors.ParameterError, match="dpi"):
+        render_figure(fig, dpi=0)

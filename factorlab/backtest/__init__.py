@@ -2,7 +2,7 @@
 
 ::
 
-    bt = fl.backtest(fl.FactorStrategy(factor, period=5), prices)   # delay 0, fractional: the tear sheet's
+    bt = fl.run_backtest(fl.FactorStrategy(factor, period=5), prices)   # delay 0, fractional: the tear sheet's
 
     cmp = fl.compare(fl.interleaved_returns(w, prices, 5), bt)
 """

@@ -14,7 +14,7 @@ A strategy is a class whose public class attributes are its parameters::
             ...
             ctx.order_target_weights(weights)
 
-    fl.backtest(MeanReversion(lookback=60), prices)        # ... overridden by params
+    fl.run_backtest(MeanReversion(lookback=60), prices)        # ... overridden by params
 
 The same mechanism serves Python (``Strategy(**params)``, ``backtest(..., params=)``),
 the CLI (``Strategy.parse_params(["lookback=60"])``) and sweeps.
@@ -115,7 +115,7 @@ class Strategy:
 
         Examples
         --------
-        >>> runs = [fl.backtest(MyStrategy(**p), prices) for p in MyStrategy.param_grid(
+        >>> runs = [fl.run_backtest(MyStrategy(**p), prices) for p in MyStrategy.param_grid(
         ...     {"lookback": [20, 60], "top": [5, 10]})]                   # doctest: +SKIP
         """
         import itertools

@@ -1,4 +1,4 @@
-"""Interactive factor explorer for notebooks: ``fl.explore(factor, prices)``.
+"""Interactive factor explorer for notebooks: ``fl.open_explorer(factor, prices)``.
 
 :mod:`factorlab.explore._compute` recomputes the statistics for a set of
 control values (no plotting, no widgets); :mod:`factorlab.explore._widgets`

@@ -127,7 +127,7 @@ class BarFrequency:
 
 
 def _fmt_count(x: float) -> str:
-    return f"{int(round(x)):,}" if abs(x - round(x)) < 1e-9 else f"{x:,.6g}"
+    return f"{round(x):,}" if abs(x - round(x)) < 1e-9 else f"{x:,.6g}"
 
 
 def _check_market(market: str | None) -> str | None:

@@ -63,9 +63,8 @@ def _draw_quantile(ax: Axes, x: np.ndarray, mean: pd.Series, std: pd.Series | No
                     ecolor=color, alpha=0.7, capsize=2, label="_std")
 
 
-def plot_quantile_average_cumulative_return(avg_cum: pd.DataFrame, *, by_quantile: bool = False,
-                                            std_bar: bool = False, title: str | None = None,
-                                            ax: Axes | None = None, **style) -> Axes | Figure:
+def plot_quantile_average_cumulative_return(avg_cum: pd.DataFrame, *, std_bar: bool = False,
+                                            title: str | None = None, ax: Axes | None = None, **style) -> Axes:
     """Average cumulative return around the factor date, per quantile, in bps.
 
     Parameters
@@ -75,31 +74,21 @@ def plot_quantile_average_cumulative_return(avg_cum: pd.DataFrame, *, by_quantil
         offsets in bars from the event (e.g. -5..10), values = cumulative
         returns as decimals (the layout of Alphalens'
         ``average_cumulative_return_by_quantile``).
-    by_quantile : bool
-        False: all quantiles on one axes (returns the Axes). True: one panel
-        per quantile via :func:`plot_quantile_average_cumulative_return_by_quantile`
-        (returns the Figure; ``ax`` must then be None).
     std_bar : bool
         Draw +/- 1 standard deviation error bars from the 'std' rows.
     title : str, optional
-        Axes (or figure) title.
+        Axes title.
     ax : matplotlib.axes.Axes, optional
-        Axes to draw on (single-panel mode only).
+        Axes to draw on. One panel per quantile:
+        :func:`plot_quantile_average_cumulative_return_by_quantile`.
     **style
         Passed to the ``plot`` call of each quantile's mean line.
 
     Returns
     -------
-    matplotlib.axes.Axes or matplotlib.figure.Figure
-        Axes with one line per quantile labelled 'Quantile q' (y in bps),
-        or a Figure when ``by_quantile``.
+    matplotlib.axes.Axes
+        One line per quantile labelled 'Quantile q' (y in bps).
     """
-    if by_quantile:
-        if ax is not None:
-            raise ParameterError("by_quantile=True draws one panel per quantile on a new figure; "
-                                 "pass ax=None")
-        return plot_quantile_average_cumulative_return_by_quantile(avg_cum, std_bar=std_bar, title=title,
-                                                                   **style)
     quantiles, means, stds = _split_stats(avg_cum, std_bar)
     x = _offsets(means)
     ax = get_axes(ax)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from scipy import stats
 
 from factorlab.errors import ParameterError
 from factorlab.plotting._checks import (
@@ -16,7 +15,6 @@ from factorlab.plotting._checks import (
     as_series,
     check_option,
     check_same_index,
-    finite_values,
 )
 from factorlab.plotting._style import (
     PALETTE,
@@ -38,21 +36,8 @@ __all__ = [
     "plot_monthly_ic_heatmap",
 ]
 
-_QQ_DISTRIBUTIONS = {"norm": (stats.norm, "Normal"), "t": (stats.t, "T")}
-
-
 def _period_suffix(period: object) -> str:
     return "" if period is None else f"{period} Period "
-
-
-def _mean_std(ic: pd.Series, mean: float | None, std: float | None) -> tuple[float, float]:
-    """The mean and (ddof=1) standard deviation to display, read off ``ic`` unless given."""
-    values = finite_values(ic)
-    if mean is None:
-        mean = float(values.mean()) if values.size else float("nan")
-    if std is None:
-        std = float(values.std(ddof=1)) if values.size > 1 else float("nan")
-    return mean, std
 
 
 def plot_ic_ts(ic: pd.Series, *, moving_average: pd.Series | None = None, mean: float | None = None,
@@ -69,8 +54,8 @@ def plot_ic_ts(ic: pd.Series, *, moving_average: pd.Series | None = None, mean: 
         Precomputed moving average of the IC (e.g. the 22-bar mean), drawn
         as is.
     mean, std : float, optional
-        Values for the text box; by default the mean and the sample standard
-        deviation (ddof=1) of the non-NaN IC values are read off ``ic``.
+        Precomputed mean and standard deviation of the IC, written in a text
+        box when given (nothing is computed here).
     title : str, optional
         Axes title.
     ax : matplotlib.axes.Axes, optional
@@ -94,8 +79,10 @@ def plot_ic_ts(ic: pd.Series, *, moving_average: pd.Series | None = None, mean: 
     zero_line(ax)
     if is_time_index(ic.index):
         time_axis(ax)
-    mean, std = _mean_std(ic, mean, std)
-    stats_box(ax, [f"Mean {mean:.3f}", f"Std. {std:.3f}"])
+    box = [f"Mean {mean:.3f}"] if mean is not None else []
+    box += [f"Std. {std:.3f}"] if std is not None else []
+    if box:
+        stats_box(ax, box)
     ax.set(xlabel="", ylabel="IC (rank correlation)",
            title=title if title is not None
            else f"{_period_suffix(ic.name)}Forward Return Information Coefficient (IC)")
@@ -103,95 +90,111 @@ def plot_ic_ts(ic: pd.Series, *, moving_average: pd.Series | None = None, mean: 
     return ax
 
 
-def plot_ic_hist(ic: pd.Series, *, bins: int | str = "auto", mean: float | None = None,
-                 std: float | None = None, title: str | None = None, ax: Axes | None = None,
-                 **style) -> Axes:
-    """Histogram of the daily IC with a dashed line at its mean.
+def _edges(index: pd.Index, name: str) -> np.ndarray:
+    if not isinstance(index, pd.IntervalIndex) or not index.is_non_overlapping_monotonic:
+        raise ParameterError(f"{name} must be indexed by its bins (a sorted pandas IntervalIndex, as "
+                             "factorlab.tears.ic_histogram returns)")
+    return np.append(index.left.to_numpy(dtype="float64"), float(index.right[-1]))
+
+
+def plot_ic_hist(hist: pd.DataFrame | pd.Series, *, means: pd.Series | float | None = None,
+                 title: str | None = None, ax: Axes | None = None, **style) -> Axes:
+    """Histogram of the daily IC: one step outline per forward period on one axes, dashed means.
 
     Parameters
     ----------
-    ic : pd.Series, shape (dates,)
-        IC per date for one period; NaN values are left out (not zero).
-    bins : int or str
-        Number of bins or a numpy rule name (``np.histogram``'s ``bins``).
-    mean, std : float, optional
-        Values for the mean line and the text box; by default read off
-        ``ic`` (mean and ddof=1 standard deviation of the non-NaN values).
+    hist : pd.DataFrame, shape (bins, periods), or pd.Series
+        Number of dates per IC bin, one column per period, indexed by the
+        bins (an IntervalIndex): the output of
+        :func:`factorlab.tears.ic_histogram`. Drawn as given.
+    means : pd.Series or float, optional
+        Precomputed mean IC per period (index = the columns of ``hist``),
+        drawn as dashed vertical lines in the period's colour.
     title : str, optional
         Axes title.
     ax : matplotlib.axes.Axes, optional
         Axes to draw on.
     **style
-        Passed to ``Axes.stairs``.
+        Passed to each ``Axes.stairs`` call.
 
     Returns
     -------
     matplotlib.axes.Axes
-        ``ax.patches[0]`` is the histogram, one filled ``StepPatch`` (one
-        artist, not a patch per bar): ``get_data()`` gives the counts of
-        dates per bin and the bin edges. x limits are [-1, 1].
+        ``ax.patches`` holds one ``StepPatch`` per period, in column order:
+        ``get_data()`` gives its counts and the bin edges. x limits are the
+        outer bin edges.
     """
-    ic = as_series(ic, "ic")
+    frame = as_frame(hist, "hist", allow_series=True)
+    edges = _edges(frame.index, "hist")
     ax = get_axes(ax)
-    values = finite_values(ic)
-    counts, edges = np.histogram(values, bins=bins)
-    kwargs = {"color": PALETTE["main"], "alpha": 0.8, "fill": True, **style}
-    ax.stairs(counts.astype("float64"), edges, label="IC", **kwargs)
-    mean, std = _mean_std(ic, mean, std)
-    ax.axvline(mean, color=PALETTE["mean"], linestyle="--", lw=2, label="mean")
-    stats_box(ax, [f"Mean {mean:.3f}", f"Std. {std:.3f}"])
-    ax.set_xlim(-1.0, 1.0)
+    colors = [PALETTE["main"]] if frame.shape[1] == 1 else period_colors(frame.shape[1])
+    single = frame.shape[1] == 1
+    for color, column in zip(colors, frame.columns):
+        kwargs = {"color": color, "fill": single, "alpha": 0.8 if single else 1.0, "lw": 1.5, **style}
+        ax.stairs(frame[column].to_numpy(dtype="float64", na_value=np.nan), edges, label=str(column), **kwargs)
+    if means is not None:
+        mean_values = means if isinstance(means, pd.Series) else pd.Series(float(means), index=frame.columns)
+        for color, column in zip(colors, frame.columns):
+            ax.axvline(float(mean_values[column]), color=PALETTE["mean"] if single else color,
+                       linestyle="--", lw=1.5, label=f"_mean {column}")
+    ax.set_xlim(edges[0], edges[-1])
     ax.set(xlabel="IC (rank correlation)", ylabel="Number of dates",
-           title=title if title is not None else f"{_period_suffix(ic.name)}IC Distribution")
+           title=title if title is not None else "IC distribution (dashed: mean)")
+    if not single:
+        ax.legend(title="Period", loc="upper left")
     return ax
 
 
-def plot_ic_qq(ic: pd.Series, *, dist: str = "norm", title: str | None = None, ax: Axes | None = None,
-               **style) -> Axes:
-    """Q-Q plot of the daily IC against a fitted normal (or Student t) distribution.
-
-    The theoretical quantiles are plot geometry: the distribution is fitted
-    to the IC values by maximum likelihood (``scipy.stats.<dist>.fit``) and
-    ``scipy.stats.probplot`` gives its quantiles at the plotting positions,
-    so both axes are in IC units and a good fit lies on the 45-degree line.
+def plot_ic_qq(qq: pd.DataFrame, *, dist_name: str = "Normal", title: str | None = None,
+               ax: Axes | None = None, **style) -> Axes:
+    """Q-Q plot of the daily IC: observed against fitted-distribution quantiles, one line per period.
 
     Parameters
     ----------
-    ic : pd.Series, shape (dates,)
-        IC per date for one period; NaN values are left out. Needs at least
-        3 values.
-    dist : {'norm', 't'}
-        Theoretical distribution.
+    qq : pd.DataFrame
+        Precomputed Q-Q points (:func:`factorlab.tears.ic_qq_points`):
+        columns (period, 'theoretical') and (period, 'observed'), in IC
+        units, NaN-padded; or two flat columns 'theoretical' and 'observed'
+        for one period.
+    dist_name : str
+        Name of the fitted distribution, for the axis label.
     title : str, optional
         Axes title.
     ax : matplotlib.axes.Axes, optional
         Axes to draw on.
     **style
-        Passed to the ``plot`` call of the points.
+        Passed to each period's ``plot`` call.
 
     Returns
     -------
     matplotlib.axes.Axes
-        First line = points (x theoretical, y the sorted IC values), second
-        line = the 45-degree reference.
+        One line per period (x theoretical, y observed quantiles), in column
+        order, then the 45-degree reference line.
     """
-    ic = as_series(ic, "ic")
-    check_option(dist, "dist", tuple(_QQ_DISTRIBUTIONS))
-    values = finite_values(ic)
-    if values.size < 3:
-        raise ParameterError(f"ic needs at least 3 finite values for a Q-Q plot, got {values.size}")
-    distribution, dist_name = _QQ_DISTRIBUTIONS[dist]
-    *shape, loc, scale = distribution.fit(values)
-    (standard_q, ordered), _fit = stats.probplot(values, sparams=tuple(shape), dist=distribution)
-    theoretical = loc + scale * standard_q
+    frame = as_frame(qq, "qq")
+    if not isinstance(frame.columns, pd.MultiIndex):
+        frame = pd.concat({"IC": frame}, axis=1)
+    if set(frame.columns.get_level_values(1)) != {"theoretical", "observed"}:
+        raise ParameterError("qq must have columns 'theoretical' and 'observed' (per period); "
+                             f"got {list(frame.columns)[:6]}")
+    periods = list(dict.fromkeys(frame.columns.get_level_values(0)))
     ax = get_axes(ax, figsize=(6.0, 6.0))
-    kwargs = {"color": PALETTE["main"], "marker": "o", "linestyle": "none", "markersize": 3, **style}
-    ax.plot(theoretical, ordered, label="IC quantiles", **kwargs)
-    low = float(min(theoretical.min(), ordered.min()))
-    high = float(max(theoretical.max(), ordered.max()))
-    ax.plot([low, high], [low, high], color=PALETTE["bottom"], lw=1.2, label="45-degree line")
-    ax.set(xlabel=f"{dist_name} Distribution Quantile", ylabel="Observed Quantile",
-           title=title if title is not None else f"{_period_suffix(ic.name)}IC {dist_name} Dist. Q-Q")
+    colors = [PALETTE["main"]] if len(periods) == 1 else period_colors(len(periods))
+    low, high = np.inf, -np.inf
+    for color, period in zip(colors, periods):
+        x = frame[(period, "theoretical")].to_numpy(dtype="float64", na_value=np.nan)
+        y = frame[(period, "observed")].to_numpy(dtype="float64", na_value=np.nan)
+        keep = np.isfinite(x) & np.isfinite(y)
+        ax.plot(x[keep], y[keep], label=str(period), **{"color": color, "lw": 1.5, **style})
+        if keep.any():
+            low = min(low, x[keep].min(), y[keep].min())
+            high = max(high, x[keep].max(), y[keep].max())
+    if np.isfinite(low):
+        ax.plot([low, high], [low, high], color=PALETTE["reference"], lw=1.0, linestyle=":",
+                label="45-degree line")
+    ax.set(xlabel=f"{dist_name} distribution quantile (fitted)", ylabel="Observed IC quantile",
+           title=title if title is not None else f"IC {dist_name} Q-Q")
+    ax.legend(loc="upper left")
     return ax
 
 

@@ -13,10 +13,10 @@ import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib import colormaps, rcParams
+from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import FixedFormatter, FixedLocator, FuncFormatter, MaxNLocator, NullLocator
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from factorlab.errors import ParameterError
 
@@ -33,7 +33,6 @@ __all__ = [
     "panel_grid",
     "period_colors",
     "quantile_colors",
-    "reset_axes",
     "stats_box",
     "time_axis",
     "zero_line",
@@ -217,106 +216,3 @@ def grouped_bars(ax: Axes, frame, colors: Sequence[object] | None = None, *, wid
     ax.set_xticks(x)
     ax.set_xticklabels([str(label) for label in frame.index])
     ax.set_xlim(-0.5, n_rows - 0.5)
-
-
-def freeze_ticks(ax: Axes, *, restore_on_zoom: bool = True) -> None:
-    """Fix each axis' major ticks to those drawn at the current view limits, with the labels drawn.
-
-    matplotlib makes one Tick (five artists) per location its locator gives,
-    including the locations just outside the view that are never drawn, and
-    asks the locator (date locators are costly) and formatter again several
-    times per draw. The labels are formatted from all locations (as
-    matplotlib does) and only the visible ticks kept: the same picture,
-    cheaper to draw. Call it once an axes' limits are final.
-
-    ``restore_on_zoom``: when the limits of an axis change later (a user
-    zooming a figure), that axis gets its own locator and formatter back, so
-    its ticks follow the new view. Off for an axes that is drawn once and
-    reset (a callback per use would pile up).
-    """
-    for axis, event in ((ax.xaxis, "xlim_changed"), (ax.yaxis, "ylim_changed")):
-        locator = axis.get_major_locator()
-        if isinstance(locator, NullLocator):
-            continue
-        formatter = axis.get_major_formatter()
-        locs = np.asarray(axis.get_majorticklocs(), dtype="float64")
-        labels = formatter.format_ticks(locs)
-        offset = formatter.get_offset()
-        low, high = sorted(axis.get_transform().transform(np.asarray(axis.get_view_interval(), dtype="float64")))
-        locs_t = axis.get_transform().transform(locs)
-        eps = 1e-10 * (high - low)  # matplotlib's closeness test for drawing a tick
-        keep = (locs_t >= low - eps) & (locs_t <= high + eps)
-        fixed = FixedFormatter([lab for lab, k in zip(labels, keep) if k])
-        fixed.set_offset_string(offset)
-        axis.set_major_locator(FixedLocator(locs[keep]))
-        axis.set_major_formatter(fixed)
-        if restore_on_zoom:
-            ax.callbacks.connect(event, _restore_ticks(axis, locator, formatter))
-
-
-def _restore_ticks(axis, locator, formatter):
-    """Callback for a limits change: give ``axis`` back its live locator and formatter."""
-
-    def restore(_ax) -> None:
-        if axis.get_major_locator() is not locator:
-            axis.set_major_locator(locator)
-            axis.set_major_formatter(formatter)
-
-    return restore
-
-
-def reset_axes(ax: Axes, *, tick_style: bool = False, grid: bool = True) -> None:
-    """Return a used axes to a blank state (artists, legend, scales, units, labels, limits).
-
-    The Axis and Tick objects are kept (building them is most of the cost of
-    a new axes); everything a chart sets on them is put back as on a new
-    axes, so the next chart draws the same picture as on a fresh figure.
-
-    ``tick_style``: also restore the default tick length, label size and
-    label rotation (after a chart that restyled them: heatmap, crisis panel). ``grid``: also
-    switch the grid off (each is a pass over every tick: skipped where the
-    next chart sets the same state again).
-    """
-    for artist in [*ax.lines, *ax.collections, *ax.patches, *ax.texts, *ax.images, *ax.artists]:
-        artist.remove()
-    ax.containers.clear()
-    if ax.get_legend() is not None:
-        ax.get_legend().remove()
-    ax.set_prop_cycle(None)  # the next default colour is C0 again
-    ax.set_xscale("linear")  # also resets the locators and formatters
-    ax.set_yscale("linear")
-    ax.set_xlabel("")
-    ax.set_ylabel("")
-    for loc in ("left", "center", "right"):
-        ax.set_title("", loc=loc)
-    if grid:
-        ax.grid(False)
-    ax.set_axisbelow(rcParams["axes.axisbelow"])
-    for side, spine in ax.spines.items():
-        spine.set_visible(rcParams[f"axes.spines.{side}"])
-    if tick_style:
-        for axis, prefix in ((ax.xaxis, "xtick"), (ax.yaxis, "ytick")):
-            axis.set_tick_params(which="major", length=rcParams[f"{prefix}.major.size"],
-                                 labelsize=rcParams[f"{prefix}.labelsize"], labelrotation=0)
-    ax.xaxis.set_inverted(False)  # the heatmap puts its first year on top
-    ax.yaxis.set_inverted(False)
-    for axis in (ax.xaxis, ax.yaxis):
-        _forget_units(axis)
-    ax.set_autoscale_on(True)
-    ax.relim()
-    ax.autoscale_view()
-
-
-def _forget_units(axis) -> None:
-    """Drop an axis' unit converter and units (dates, categories), as ``Axis.clear`` does.
-
-    The next chart's data then sets them up (with their locator and
-    formatter) as on a new axes: a date axis never keeps a category
-    converter, a numeric chart never inherits a date converter.
-    """
-    if hasattr(axis, "_converter_is_explicit"):  # matplotlib >= 3.10 keeps the converter private
-        axis._converter = None
-        axis._converter_is_explicit = False
-    else:
-        axis.converter = None
-    axis.units = None

@@ -1,4 +1,4 @@
-"""Tables as HTML and figures as bytes, for notebooks and HTML reports.
+"""Tables as HTML, for notebooks and HTML reports (figures: :mod:`factorlab.plotting._charts`).
 
 ``table_to_html`` writes a self-contained table: the styling is an inline
 ``<style>`` block scoped to a class unique to the table, so it needs no
@@ -7,25 +7,15 @@ external CSS (and no jinja2, which pandas' Styler would require).
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import html
-import io
-import math
 from collections.abc import Callable, Mapping
 
-import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
-from matplotlib.figure import Figure
 
 from factorlab.errors import ParameterError
-from factorlab.plotting._checks import check_option
-from factorlab.plotting._png import rgba_to_png
 
-__all__ = ["figure_to_data_uri", "figure_to_png_bytes", "figure_to_svg", "table_to_html"]
+__all__ = ["table_to_html"]
 
 Formatter = str | Callable[[object], str]
 
@@ -116,187 +106,3 @@ def table_to_html(df: pd.DataFrame | pd.Series, *, title: str | None = None,
     if title is not None:
         body = body.replace(">\n", f">\n  <caption>{html.escape(title)}</caption>\n", 1)
     return f"<style>{_CSS.format(cls=cls)}</style>\n{body}"
-
-
-def _figure(fig: Figure | Axes) -> Figure:
-    if isinstance(fig, Axes):
-        return fig.figure
-    if not isinstance(fig, Figure):
-        raise ParameterError(f"fig must be a matplotlib Figure (or Axes), got {type(fig).__name__}")
-    return fig
-
-
-class SharedTextMetrics:
-    """Renderer mixin: text metrics (width, height, descent) kept in ``_shared_metrics``, a dict that
-    outlives the renderer.
-
-    Text metrics depend only on the string, the font and the dpi; matplotlib's
-    own cache lives and dies with each renderer (one per image), so tick
-    labels repeated across images were measured again in every image.
-    Drawing is untouched: same pixels / same SVG. The dict is emptied when it
-    reaches ``_SHARED_METRICS_MAX`` entries.
-    """
-
-    _shared_metrics: dict
-
-    def get_text_width_height_descent(self, s, prop, ismath):
-        if ismath == "TeX":
-            return super().get_text_width_height_descent(s, prop, ismath)
-        key = (s, ismath, hash(prop), getattr(self, "dpi", None))  # FontProperties equality is its hash
-        cache = self._shared_metrics
-        metrics = cache.get(key)
-        if metrics is None:
-            if len(cache) >= _SHARED_METRICS_MAX:
-                cache.clear()
-            metrics = cache[key] = super().get_text_width_height_descent(s, prop, ismath)
-        return metrics
-
-
-_SHARED_METRICS_MAX = 20_000
-
-
-class _SharedMetricsRendererAgg(SharedTextMetrics, RendererAgg):
-    """An Agg renderer whose text metrics and text images are shared by every PNG this module draws.
-
-    Text is drawn as matplotlib did up to 3.10: the whole string rasterised
-    once by FreeType (``FT2Font.draw_glyphs_to_bitmap``) and placed at the
-    nearest whole pixel. matplotlib 3.11 rasterises glyph by glyph at 1/64
-    pixel positions in a Python loop, about two thirds of a tear-sheet
-    figure's drawing time; here each distinct string (font, size, dpi) is
-    rasterised once and reused by every later image (a tear sheet's 500 text
-    draws are about 175 distinct strings). Pixels differ from
-    ``savefig`` only inside text boxes, by the sub-pixel placement; the rest
-    of the image has the same pixels. Mathtext and text with font features or
-    a language set go through matplotlib's own drawing. The image dict is
-    emptied when it reaches ``_TEXT_IMAGES_MAX`` entries.
-    """
-
-    _shared_metrics: dict = {}
-    _text_images: dict = {}
-
-    def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
-        if ismath or (mtext is not None and (_attr(mtext, "get_fontfeatures") is not None
-                                             or _attr(mtext, "get_language") is not None)):
-            return super().draw_text(gc, x, y, s, prop, angle, ismath=ismath, mtext=mtext)
-        antialiased = bool(gc.get_antialiased())
-        key = (s, hash(prop), self.dpi, antialiased, get_hinting_flag())
-        cache = self._text_images
-        entry = cache.get(key)
-        if entry is None:
-            font = self._prepare_font(prop)
-            font.set_text(s, 0, flags=key[-1])
-            font.draw_glyphs_to_bitmap(antialiased=antialiased)
-            xo, yo = font.get_bitmap_offset()
-            if len(cache) >= _TEXT_IMAGES_MAX:
-                cache.clear()
-            entry = cache[key] = (np.array(font.get_image(), dtype=np.uint8), xo / 64.0, yo / 64.0,
-                                  font.get_descent() / 64.0)
-        image, xo, yo, descent = entry
-        # the descent is measured along the rotated baseline (as matplotlib <= 3.10 placed it)
-        xd = descent * math.sin(math.radians(angle))
-        yd = descent * math.cos(math.radians(angle))
-        self._renderer.draw_text_image(image, round(x + xo + xd), round(y + yo + yd) + 1, angle, gc)
-
-
-def _attr(obj, name):
-    """``obj.name()`` when the method exists (matplotlib >= 3.10), else None."""
-    method = getattr(obj, name, None)
-    return method() if method is not None else None
-
-
-_TEXT_IMAGES_MAX = 5_000
-
-
-class _SharedMetricsCanvasAgg(FigureCanvasAgg):
-    """:class:`FigureCanvasAgg` drawing with :class:`_SharedMetricsRendererAgg`; PNGs by :func:`rgba_to_png`."""
-
-    def get_renderer(self):
-        renderer = super().get_renderer()
-        if type(renderer) is RendererAgg:  # a new renderer: the same object with the shared metrics
-            renderer.__class__ = _SharedMetricsRendererAgg
-        return renderer
-
-    def print_png(self, filename_or_obj, *, metadata=None, pil_kwargs=None, **_print_figure_kwargs):
-        """The drawn pixels as PNG: unfiltered rows, zlib level 1 (no metadata text chunks).
-
-        ``print_figure`` has already applied the face and edge colours and dpi it
-        also passes here (``facecolor``, ``edgecolor``, ``orientation``,
-        ``bbox_inches_restore``, as to matplotlib's own ``print_png``, which ignores them).
-        """
-        self.draw()
-        data = rgba_to_png(np.asarray(self.buffer_rgba()), dpi=self.figure.dpi)
-        if hasattr(filename_or_obj, "write"):
-            filename_or_obj.write(data)
-        else:
-            with open(filename_or_obj, "wb") as fh:
-                fh.write(data)
-
-
-def figure_to_png_bytes(fig: Figure | Axes, *, dpi: int = 100, tight: bool = True) -> bytes:
-    """PNG image of a figure (or of the figure of an Axes), by default cropped to its content.
-
-    Parameters
-    ----------
-    fig : matplotlib.figure.Figure or matplotlib.axes.Axes
-    dpi : int
-        Resolution in dots per inch.
-    tight : bool
-        Crop to the drawn content (``bbox_inches='tight'``, which draws the
-        figure twice); False keeps the figure's own size and margins, for
-        figures laid out with fixed margins (about twice as fast).
-
-    Returns
-    -------
-    bytes
-        The PNG file content. The figure is not closed.
-    """
-    if not isinstance(dpi, (int, float)) or dpi <= 0:
-        raise ParameterError(f"dpi must be a positive number, got {dpi!r}")
-    buffer = io.BytesIO()
-    fig = _figure(fig)
-    previous = fig.canvas
-    canvas = _SharedMetricsCanvasAgg(fig)  # as savefig does for PNG: a temporary Agg canvas, then the old one
-    try:
-        # rows unfiltered, zlib level 1: a third of Pillow's encoding time at its level 1, same size
-        canvas.print_figure(buffer, format="png", dpi=dpi, bbox_inches="tight" if tight else None)
-    finally:
-        fig.set_canvas(previous)
-    return buffer.getvalue()
-
-
-def figure_to_svg(fig: Figure | Axes) -> str:
-    """SVG document of a figure (text), cropped to its content; the figure is not closed.
-
-    The output is deterministic: no date stamp, and element ids are derived
-    from a fixed salt (set only for this call, via ``rc_context``).
-    """
-    buffer = io.BytesIO()
-    with plt.rc_context({"svg.hashsalt": "factorlab"}):
-        _figure(fig).savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
-    return buffer.getvalue().decode("utf-8")
-
-
-def figure_to_data_uri(fig: Figure | Axes, format: str = "png", *, dpi: int = 100, tight: bool = True) -> str:
-    """``data:`` URI of a figure for ``<img src=...>`` in a self-contained HTML page.
-
-    Parameters
-    ----------
-    fig : matplotlib.figure.Figure or matplotlib.axes.Axes
-    format : {'png', 'svg'}
-        Image format.
-    dpi : int
-        Resolution for PNG.
-    tight : bool
-        Crop to the drawn content (see :func:`figure_to_png_bytes`).
-
-    Returns
-    -------
-    str
-        'data:image/png;base64,...' or 'data:image/svg+xml;base64,...'.
-    """
-    check_option(format, "format", ("png", "svg"))
-    if format == "png":
-        payload, mime = figure_to_png_bytes(fig, dpi=dpi, tight=tight), "image/png"
-    else:
-        payload, mime = figure_to_svg(fig).encode("utf-8"), "image/svg+xml"
-    return f"data:{mime};base64,{base64.b64encode(payload).decode('ascii')}"

@@ -7,7 +7,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from factorlab.errors import ParameterError
-from factorlab.plotting._checks import as_frame, as_series, finite_values
+from factorlab.plotting._checks import as_frame, as_series
 from factorlab.plotting._style import (
     PALETTE,
     get_axes,
@@ -87,7 +87,7 @@ def plot_factor_rank_autocorrelation(autocorr: pd.Series, *, period: str | None 
     period : str, optional
         Period label for the title (default: the Series name, if any).
     mean : float, optional
-        Mean shown in the title; by default the mean of the non-NaN values.
+        Precomputed mean, shown in a text box and the title when given.
     title : str, optional
         Axes title (replaces the default, which includes the mean).
     ax : matplotlib.axes.Axes, optional
@@ -102,9 +102,7 @@ def plot_factor_rank_autocorrelation(autocorr: pd.Series, *, period: str | None 
     autocorr = as_series(autocorr, "autocorr")
     if period is None and autocorr.name is not None:
         period = str(autocorr.name)
-    if mean is None:
-        mean = float(finite_values(autocorr).mean())
-    elif not np.isscalar(mean):
+    if mean is not None and not np.isscalar(mean):
         raise ParameterError(f"mean must be a number, got {type(mean).__name__}")
     ax = get_axes(ax)
     kwargs = {"color": PALETTE["main"], "lw": 1.0, **style}
@@ -113,8 +111,10 @@ def plot_factor_rank_autocorrelation(autocorr: pd.Series, *, period: str | None 
     zero_line(ax)
     if is_time_index(autocorr.index):
         time_axis(ax)
-    stats_box(ax, [f"Mean {mean:.3f}"])
+    if mean is not None:
+        stats_box(ax, [f"Mean {mean:.3f}"])
     prefix = "" if period is None else f"{period} Period "
+    suffix = "" if mean is None else f" (mean {mean:.3f})"
     ax.set(xlabel="", ylabel="Autocorrelation Coefficient",
-           title=title if title is not None else f"{prefix}Factor Rank Autocorrelation (mean {mean:.3f})")
+           title=title if title is not None else f"{prefix}Factor Rank Autocorrelation{suffix}")
     return ax

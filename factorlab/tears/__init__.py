@@ -1,6 +1,7 @@
 """Tear sheets: compose factor statistics and plots into inline/HTML reports."""
 
-from factorlab.tears._charts import Chart, Figures
+from factorlab.plotting._charts import Chart, Figures
+from factorlab.tears._analysis import ic_histogram, ic_qq_points
 from factorlab.tears._factor import (
     create_by_group_tear_sheet,
     create_event_returns_tear_sheet,
@@ -24,4 +25,6 @@ __all__ = [
     "create_information_tear_sheet",
     "create_summary_tear_sheet",
     "create_turnover_tear_sheet",
+    "ic_histogram",
+    "ic_qq_points",
 ]

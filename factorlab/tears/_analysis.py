@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from factorlab import metrics
+from factorlab.errors import ParameterError
 from factorlab.factor import (
     FactorData,
     average_cumulative_return_by_quantile,
@@ -30,7 +31,86 @@ from factorlab.factor import (
 from factorlab.factor._returns import mean_returns_by_quantile_both
 from factorlab.portfolio import factor_weights, interleaved_returns, quantile_interleaved_returns
 
-__all__ = ["FactorAnalysis"]
+__all__ = ["FactorAnalysis", "bulk_limits", "ic_histogram", "ic_qq_points"]
+
+
+def ic_histogram(ic: pd.DataFrame | pd.Series, *, bins: int = 25,
+                 value_range: tuple[float, float] = (-1.0, 1.0)) -> pd.DataFrame:
+    """Number of dates per IC bin, one column per period, on common bins.
+
+    Parameters
+    ----------
+    ic : pd.DataFrame, shape (dates, periods), or pd.Series
+        IC per date; NaN values are left out (not counted as zero).
+    bins : int
+        Number of equal-width bins over ``value_range``.
+    value_range : (float, float)
+        Range of the bins (the IC lies in [-1, 1]).
+
+    Returns
+    -------
+    pd.DataFrame, shape (bins, periods)
+        Counts (float), indexed by the bins (a closed-left IntervalIndex
+        whose edges are ``np.histogram``'s).
+    """
+    frame = ic.to_frame() if isinstance(ic, pd.Series) else ic
+    edges = np.histogram_bin_edges([], bins=bins, range=value_range)
+    counts = {}
+    for column in frame.columns:
+        values = frame[column].to_numpy(dtype="float64", na_value=np.nan)
+        counts[column] = np.histogram(values[np.isfinite(values)], bins=edges)[0].astype("float64")
+    index = pd.IntervalIndex.from_breaks(edges, closed="left", name="IC bin")
+    return pd.DataFrame(counts, index=index, columns=frame.columns)
+
+
+def bulk_limits(frame: pd.DataFrame | pd.Series, *, low: float = 1.0, high: float = 99.0,
+                pad: float = 0.1) -> tuple[tuple[float, float] | None, int]:
+    """Axis limits around the bulk of the values (the ``low``-``high`` percentiles, padded) and how many
+    values lie outside them; (None, 0) when there is nothing finite."""
+    values = np.asarray(frame, dtype="float64").ravel()
+    values = values[np.isfinite(values)]
+    if not values.size:
+        return None, 0
+    lo, hi = np.percentile(values, [low, high])
+    margin = pad * (hi - lo) if hi > lo else max(abs(hi), 1e-12)
+    lo, hi = float(min(lo - margin, 0.0)), float(max(hi + margin, 0.0))
+    return (lo, hi), int(((values < lo) | (values > hi)).sum())
+
+
+def ic_qq_points(ic: pd.DataFrame | pd.Series, *, dist: str = "norm") -> pd.DataFrame:
+    """Q-Q points of the daily IC against a fitted normal (or Student t) distribution, per period.
+
+    The distribution is fitted to each period's IC by maximum likelihood
+    (``scipy.stats.<dist>.fit``) and ``scipy.stats.probplot`` gives its
+    quantiles at the plotting positions, so both coordinates are in IC units
+    and a good fit lies on the 45-degree line.
+
+    Returns
+    -------
+    pd.DataFrame
+        Columns (period, 'theoretical') and (period, 'observed' = the sorted
+        IC), one row per plotting position, NaN-padded where a period has
+        fewer values. A period with fewer than 3 values has all NaN.
+    """
+    from scipy import stats
+
+    distributions = {"norm": stats.norm, "t": stats.t}
+    if dist not in distributions:
+        raise ParameterError(f"dist must be one of 'norm', 't', got {dist!r}")
+    distribution = distributions[dist]
+    frame = ic.to_frame() if isinstance(ic, pd.Series) else ic
+    out = {}
+    for column in frame.columns:
+        values = frame[column].to_numpy(dtype="float64", na_value=np.nan)
+        values = values[np.isfinite(values)]
+        if values.size < 3:
+            out[(column, "theoretical")] = out[(column, "observed")] = pd.Series(dtype="float64")
+            continue
+        *shape, loc, scale = distribution.fit(values)
+        (standard_q, ordered), _fit = stats.probplot(values, sparams=tuple(shape), dist=distribution)
+        out[(column, "theoretical")] = pd.Series(loc + scale * standard_q)
+        out[(column, "observed")] = pd.Series(ordered)
+    return pd.DataFrame(out)
 
 
 @dataclass(eq=False)
@@ -80,7 +160,34 @@ class FactorAnalysis:
 
     @cached_property
     def ic_table(self) -> pd.DataFrame:
-        return ic_summary(self.ic)
+        return ic_summary(self.ic, periods=self.fd.periods)
+
+    @cached_property
+    def monthly_ic_bound(self) -> float:
+        """Largest absolute monthly mean IC over every period: one colour scale for all heatmaps."""
+        values = self.monthly_ic.to_numpy(dtype="float64", na_value=np.nan)
+        finite = np.abs(values[np.isfinite(values)])
+        return float(finite.max()) if finite.size and finite.max() > 0 else 1.0
+
+    @property
+    def ma_window(self) -> int:
+        """Bars in the one-month moving averages of the charts (at most half the dates)."""
+        return max(1, min(int(round(self.periods_per_year / 12)), len(self.fd.dates) // 2))
+
+    @cached_property
+    def ic_moving_average(self) -> pd.DataFrame:
+        """One-month moving average of the IC per date, one column per period."""
+        return self.ic.rolling(self.ma_window).mean()
+
+    @cached_property
+    def ic_histogram(self) -> pd.DataFrame:
+        """:func:`ic_histogram` of :attr:`ic` (25 bins over [-1, 1])."""
+        return ic_histogram(self.ic, bins=25)
+
+    @cached_property
+    def ic_qq(self) -> pd.DataFrame:
+        """:func:`ic_qq_points` of :attr:`ic` against a fitted normal."""
+        return ic_qq_points(self.ic, dist="norm")
 
     @cached_property
     def monthly_ic(self) -> pd.DataFrame:
@@ -151,6 +258,24 @@ class FactorAnalysis:
         mean, std = self._mean_ret_by_date
         return mean_return_spread(mean, self.top, 1, std)
 
+    @cached_property
+    def spread_moving_average(self) -> pd.DataFrame:
+        """One-month moving average of the top-minus-bottom spread, as a per-bar rate, per period.
+
+        Each period's spread (an N-bar return) is divided by N, so the
+        horizons share one unit (return per bar) and compare on one axes.
+        """
+        spread = self.spread[0]
+        per_bar = spread / np.asarray(self.fd.periods, dtype="float64")
+        return per_bar.rolling(self.ma_window, min_periods=max(1, self.ma_window // 2)).mean()
+
+    @cached_property
+    def top_bottom_turnover_moving_average(self) -> pd.DataFrame:
+        """One-month moving average of the top and bottom quantile turnover: columns '<period> top|bottom'."""
+        return pd.concat({f"{lab} {side}": self.top_bottom_turnover[lab][f"{side} quantile"]
+                          for lab in self.fd.labels for side in ("top", "bottom")}, axis=1
+                         ).rolling(self.ma_window, min_periods=1).mean()
+
     @property
     def top(self) -> int:
         return int(self.fd.n_quantiles)
@@ -193,6 +318,12 @@ class FactorAnalysis:
     @cached_property
     def rank_autocorrelation(self) -> dict[str, pd.Series]:
         return {lab: factor_rank_autocorrelation(self.fd, p) for p, lab in zip(self.fd.periods, self.fd.labels)}
+
+    @cached_property
+    def rank_autocorrelation_mean(self) -> pd.Series:
+        """Mean factor rank autocorrelation per period."""
+        return pd.Series({lab: float(np.nanmean(s.to_numpy(dtype="float64", na_value=np.nan)))
+                          for lab, s in self.rank_autocorrelation.items()}, dtype="float64")
 
     @cached_property
     def event_returns(self) -> pd.DataFrame:

@@ -2,28 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import partial
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 
 from factorlab import plotting
-from factorlab._gc import fewer_collections
 from factorlab.errors import ParameterError
 from factorlab.factor import FactorData, prepare_factor_data
-from factorlab.tears._analysis import FactorAnalysis
-from factorlab.tears._charts import Chart
+from factorlab.plotting._charts import Chart
+from factorlab.plotting._style import period_colors
+from factorlab.tears._analysis import FactorAnalysis, bulk_limits
 from factorlab.tears._tearsheet import TearSheet
 
 __all__ = [
-    "create_full_tear_sheet",
-    "create_summary_tear_sheet",
-    "create_factor_returns_tear_sheet",
-    "create_information_tear_sheet",
-    "create_turnover_tear_sheet",
-    "create_event_returns_tear_sheet",
     "create_by_group_tear_sheet",
+    "create_event_returns_tear_sheet",
+    "create_factor_returns_tear_sheet",
+    "create_full_tear_sheet",
+    "create_information_tear_sheet",
+    "create_summary_tear_sheet",
+    "create_turnover_tear_sheet",
 ]
 
 SECTIONS = {
@@ -59,28 +60,34 @@ def _summary(ts: TearSheet, a: FactorAnalysis) -> None:
     ts.add_table("summary", "returns_table", a.returns_table, fmt=_NUM)
 
 
-def _ma_window(a: FactorAnalysis) -> int:
-    """Bars in the charts' moving averages: one month (``periods_per_year / 12``), at most half the dates."""
-    return max(1, min(int(round(a.periods_per_year / 12)), len(a.fd.dates) // 2))
-
-
 # Each chart's draw function takes the precomputed statistics (bound with partial) and the axes last.
-def _spread(spread, std, ma_window, lab, ax) -> None:
-    plotting.plot_mean_return_spread(spread, std, ax=ax, moving_average=spread.rolling(ma_window).mean(),
-                                     title=f"Top minus bottom quantile mean return ({lab}), bps")
+# Statistics of several periods are compared on one axes (one line per period) rather than one panel each.
+def _bulk_note(outside: int) -> str:
+    return f"; {outside} points outside the 1st-99th percentile range shown" if outside else ""
 
 
-def _cumulative_long_short(a: FactorAnalysis, lab, ax) -> None:
-    cum = 1.0 + a.interleaved.cumulative(lab)
-    plotting.plot_cumulative_returns(cum["long_short"].rename("factor portfolio"), ax=ax,
-                                     benchmark=a.benchmark_growth(cum.index),
-                                     title=f"Factor-weighted long-short portfolio, {lab} interleaved sleeves")
+def _spread(a: FactorAnalysis, ax) -> None:
+    ma = a.spread_moving_average * 1e4
+    limits, outside = bulk_limits(ma)
+    plotting.plot_period_lines(
+        ma, ax=ax, ylabel="bps per bar (period return / N)", ylim=limits,
+        title=f"Top minus bottom quantile mean return, {a.ma_window}-bar moving average{_bulk_note(outside)}")
 
 
-def _cumulative_by_quantile(a: FactorAnalysis, lab, ax) -> None:
-    cum = 1.0 + a.interleaved.cumulative(lab)
-    plotting.plot_cumulative_returns_by_quantile(cum.drop(columns="long_short"), ax=ax,
-                                                 title=f"Cumulative return by quantile, {lab} interleaved sleeves")
+def _cumulative_long_short(a: FactorAnalysis, ax) -> None:
+    cum = pd.DataFrame({lab: 1.0 + a.interleaved.cumulative(lab)["long_short"] for lab in a.fd.labels})
+    plotting.plot_cumulative_returns(cum, ax=ax, benchmark=a.benchmark_growth(cum.index),
+                                     title="Factor-weighted long-short portfolio, N interleaved sleeves per period")
+    ax.legend(title="Period", loc="upper left")
+
+
+def _cumulative_by_quantile(a: FactorAnalysis, ax) -> None:
+    for k, (lab, axis) in enumerate(zip(a.fd.labels, np.atleast_1d(ax))):
+        cum = 1.0 + a.interleaved.cumulative(lab)
+        plotting.plot_cumulative_returns_by_quantile(cum.drop(columns="long_short"), ax=axis,
+                                                     title=f"By quantile, {lab} interleaved sleeves")
+        if k:
+            axis.get_legend().remove()
 
 
 def _returns(ts: TearSheet, a: FactorAnalysis) -> None:
@@ -90,28 +97,37 @@ def _returns(ts: TearSheet, a: FactorAnalysis) -> None:
         plotting.plot_quantile_returns_bar, a.mean_return_rate, title="Mean return by quantile (bps per bar)")))
     ts.add_chart("returns", "quantile_returns_violin", Chart(partial(
         plotting.plot_quantile_returns_violin, a.mean_return_by_date_rate)))
-    spread, std = a.spread
-    ma_window = _ma_window(a)
-    for lab in a.fd.labels:
-        ts.add_chart("returns", f"spread_{lab}", Chart(partial(_spread, spread[lab], std[lab], ma_window, lab),
-                                                       kind="spread"))
-    for lab in a.fd.labels:
-        ts.add_chart("returns", f"cumulative_long_short_{lab}",
-                     Chart(partial(_cumulative_long_short, a, lab), kind="cumulative_long_short"))
-        ts.add_chart("returns", f"cumulative_by_quantile_{lab}",
-                     Chart(partial(_cumulative_by_quantile, a, lab), kind="cumulative_by_quantile"))
+    ts.add_chart("returns", "spread", Chart(partial(_spread, a)))
+    ts.add_chart("returns", "cumulative_long_short", Chart(partial(_cumulative_long_short, a)))
+    n = len(a.fd.labels)
+    ts.add_chart("returns", "cumulative_by_quantile", Chart(partial(_cumulative_by_quantile, a),
+                                                            size=(3.6 * n + 1.0, 3.4), grid=(1, n), sharey=True,
+                                                            margins={"wgap": 0.25}))
 
 
-def _ic_ts(ic, ma_window, lab, ax) -> None:
-    plotting.plot_ic_ts(ic, moving_average=ic.rolling(ma_window).mean(), ax=ax,
-                        title=f"{lab} forward return information coefficient (IC)")
+def _ic_ts(a: FactorAnalysis, ax) -> None:
+    table = a.ic_table
+    labels = {lab: f"{lab}: mean {table.loc[lab, 'IC Mean']:.3f}, std {table.loc[lab, 'IC Std.']:.3f}"
+              for lab in a.fd.labels}
+    limits, outside = bulk_limits(a.ic_moving_average)
+    plotting.plot_period_lines(a.ic_moving_average, ax=ax, labels=labels, ylabel="IC (rank correlation)",
+                               ylim=limits, title=f"Information coefficient, {a.ma_window}-bar moving average"
+                                                  f"{_bulk_note(outside)}")
 
 
-def _ic_distribution(ic, monthly_ic, lab, ax) -> None:
-    ax1, ax2, ax3 = ax
-    plotting.plot_ic_hist(ic, ax=ax1, bins=25, title=f"{lab} IC histogram")
-    plotting.plot_ic_qq(ic, ax=ax2, title=f"{lab} IC normal Q-Q")
-    plotting.plot_monthly_ic_heatmap(monthly_ic, period=lab, ax=ax3, annot=False)
+def _ic_distribution(a: FactorAnalysis, ax) -> None:
+    hist_ax, qq_ax = ax
+    plotting.plot_ic_hist(a.ic_histogram, means=a.ic_table["IC Mean"], ax=hist_ax)
+    plotting.plot_ic_qq(a.ic_qq, ax=qq_ax)
+
+
+def _monthly_ic(a: FactorAnalysis, ax) -> None:
+    axes = list(np.atleast_1d(ax))
+    bound = a.monthly_ic_bound  # one colour scale for every period
+    for lab, axis in zip(a.fd.labels, axes):
+        plotting.plot_monthly_ic_heatmap(a.monthly_ic[lab], period=lab, ax=axis, annot=False, vmin=-bound,
+                                         vmax=bound, title=f"Monthly mean IC, {lab}")
+    axes[0].get_figure().colorbar(axes[-1].collections[0], ax=axes, label="mean IC", fraction=0.03, pad=0.02)
 
 
 def _ic_decay(decay: pd.DataFrame, ax) -> None:
@@ -122,40 +138,48 @@ def _ic_decay(decay: pd.DataFrame, ax) -> None:
 def _information(ts: TearSheet, a: FactorAnalysis) -> None:
     ts.section("information", SECTIONS["information"])
     ts.add_table("information", "ic_summary", a.ic_table.T, fmt="{:.4f}")
-    ma_window = _ma_window(a)
-    for lab in a.fd.labels:
-        ic = a.ic[lab]
-        ts.add_chart("information", f"ic_ts_{lab}", Chart(partial(_ic_ts, ic, ma_window, lab), kind="ic_ts"))
-        ts.add_chart("information", f"ic_distribution_{lab}",
-                     Chart(partial(_ic_distribution, ic, a.monthly_ic[lab], lab), size=(12, 3.6), grid=(1, 3),
-                           kind="ic_distribution", restyles_ticks=True))  # the heatmap's ticks have no length
+    n = len(a.fd.labels)
+    ts.add_chart("information", "ic_ts", Chart(partial(_ic_ts, a)))
+    ts.add_chart("information", "ic_distribution", Chart(partial(_ic_distribution, a), size=(10.0, 3.6),
+                                                         grid=(1, 2)))
+    n_years = len(a.monthly_ic.index.year.unique()) if len(a.monthly_ic) else 1
+    ts.add_chart("information", "monthly_ic", Chart(partial(_monthly_ic, a),
+                                                    size=(3.6 * n + 1.6, 1.6 + 0.3 * n_years), grid=(1, n),
+                                                    sharey=True, margins={"wgap": 0.25}))
     decay = a.ic_decay
     ts.add_chart("information", "ic_decay", Chart(partial(_ic_decay, decay)))
     ts.add_table("information", "ic_decay_table", decay, fmt="{:.4f}")
 
 
+def _top_bottom_turnover(a: FactorAnalysis, ax) -> None:
+    n = len(a.fd.labels)
+    colors = [c for c in period_colors(n) for _ in (0, 1)]
+    plotting.plot_period_lines(a.top_bottom_turnover_moving_average, ax=ax, colors=colors,
+                               linestyles=["-", "--"] * n, reference=None, ylabel="Share of names new to the quantile",
+                               title=f"Top (solid) and bottom (dashed) quantile turnover, {a.ma_window}-bar moving "
+                                     "average")
+
+
+def _rank_autocorrelation(a: FactorAnalysis, ax) -> None:
+    frame = pd.DataFrame(a.rank_autocorrelation)
+    labels = {lab: f"{lab}: mean {a.rank_autocorrelation_mean[lab]:.3f}" for lab in frame.columns}
+    plotting.plot_period_lines(frame, ax=ax, labels=labels, ylabel="Rank autocorrelation",
+                               title="Factor rank autocorrelation (factor at t vs t - N)")
+
+
 def _turnover(ts: TearSheet, a: FactorAnalysis) -> None:
     ts.section("turnover", SECTIONS["turnover"])
     ts.add_table("turnover", "turnover", a.turnover_table, fmt=_PCT)
-    autocorr = pd.DataFrame({lab: [a.rank_autocorrelation[lab].mean()] for lab in a.fd.labels},
-                            index=["Mean Factor Rank Autocorrelation"])
+    autocorr = a.rank_autocorrelation_mean.to_frame("Mean Factor Rank Autocorrelation").T
     ts.add_table("turnover", "rank_autocorrelation", autocorr, fmt="{:.3f}")
-    for lab in a.fd.labels:
-        ts.add_chart("turnover", f"top_bottom_turnover_{lab}", Chart(partial(
-            plotting.plot_top_bottom_quantile_turnover, a.top_bottom_turnover[lab], period=lab),
-            kind="top_bottom_turnover"))
-        ts.add_chart("turnover", f"rank_autocorrelation_{lab}", Chart(partial(
-            plotting.plot_factor_rank_autocorrelation, a.rank_autocorrelation[lab], period=lab),
-            kind="rank_autocorrelation"))
+    ts.add_chart("turnover", "top_bottom_turnover", Chart(partial(_top_bottom_turnover, a)))
+    ts.add_chart("turnover", "rank_autocorrelation", Chart(partial(_rank_autocorrelation, a)))
 
 
 def _events(ts: TearSheet, a: FactorAnalysis) -> None:
     ts.section("events", SECTIONS["events"])
     ts.add_chart("events", "event_returns", Chart(partial(
         plotting.plot_quantile_average_cumulative_return, a.event_returns)))
-    ts.add_chart("events", "event_returns_by_quantile", Chart(partial(
-        plotting.plot_quantile_average_cumulative_return_by_quantile, a.event_returns, std_bar=True, ncols=3),
-        size=(12, 6.4), grid=None))
 
 
 def _by_group(ts: TearSheet, a: FactorAnalysis) -> None:
@@ -164,7 +188,7 @@ def _by_group(ts: TearSheet, a: FactorAnalysis) -> None:
     ts.section("by_group", SECTIONS["by_group"])
     ts.add_table("by_group", "ic_by_group", a.ic_by_group, fmt="{:.4f}")
     ts.add_chart("by_group", "ic_by_group_bar", Chart(partial(plotting.plot_ic_by_group, a.ic_by_group),
-                                                      size=(8, 4.5), restyles_ticks=True))  # rotated labels
+                                                      size=(8, 4.5), margins={"bottom": 1.3}))
     index = a.mean_return_by_group.index
     n_groups = index.get_level_values("group" if "group" in index.names else 0).nunique()
     ts.add_chart("by_group", "quantile_returns_by_group", Chart(partial(
@@ -181,7 +205,7 @@ _HEAVY = {"summary": ("interleaved", "headline"), "returns": ("interleaved",), "
 
 
 def _analysis(factor, prices, periods, quantiles, bins, groupby, long_short, group_neutral, benchmark,
-              delay, cost_bps, periods_per_year=None) -> FactorAnalysis:
+              delay, cost_bps, periods_per_year=None, prepare=None) -> FactorAnalysis:
     if isinstance(factor, FactorData):
         fd = factor
         if fd.prices is None:
@@ -190,7 +214,7 @@ def _analysis(factor, prices, periods, quantiles, bins, groupby, long_short, gro
         if prices is None:
             raise ParameterError("prices are required unless a prepared FactorData is given")
         fd = prepare_factor_data(factor, prices, periods=periods, quantiles=quantiles, bins=bins,
-                                 groupby=groupby, delay=delay)
+                                 groupby=groupby, delay=delay, **(prepare or {}))
     if group_neutral and fd.group is None:
         raise ParameterError("group_neutral=True needs groups: pass groupby=")
     if benchmark is not None and not isinstance(benchmark, pd.Series):
@@ -202,20 +226,15 @@ def _analysis(factor, prices, periods, quantiles, bins, groupby, long_short, gro
                           cost_bps=float(cost_bps), bars_per_year=periods_per_year)
 
 
-def _build(sections: Sequence[str], *args, **kwargs) -> TearSheet:
-    with fewer_collections():
-        return _build_sheet(sections, *args, **kwargs)
-
-
-def _build_sheet(sections: Sequence[str], factor, prices=None, periods=(1, 5, 10), quantiles=5, bins=None,
-                 groupby=None, long_short=True, group_neutral=False, benchmark=None, delay=0,
-                 cost_bps=0.0, periods_per_year=None, title=None) -> TearSheet:
+def _build(sections: Sequence[str], factor, prices, *, periods, quantiles, bins, groupby, long_short,
+           group_neutral, benchmark, delay, cost_bps, periods_per_year=None, prepare=None) -> TearSheet:
     a = _analysis(factor, prices, periods, quantiles, bins, groupby, long_short, group_neutral,
-                  benchmark, delay, cost_bps, periods_per_year)
+                  benchmark, delay, cost_bps, periods_per_year, prepare)
     fd = a.fd
-    ts = TearSheet(title=title or f"Factor tear sheet: {len(fd.assets)} assets, {fd.dates[0].date()} .. "
-                                  f"{fd.dates[-1].date()}, periods {', '.join(fd.labels)}")
-    ts.notes.append(a.annualisation_note)  # every tear sheet states its bars per year
+    ts = TearSheet(title=f"Factor tear sheet: {len(fd.assets)} assets, {fd.dates[0].date()} .. "
+                         f"{fd.dates[-1].date()}, periods {', '.join(fd.labels)}")
+    if a.annualisation_note:
+        ts.notes.append(a.annualisation_note)
     if fd.quality is not None:
         ts.notes.extend(str(fd.quality).splitlines())
     ts.notes.append(f"Periods count bars; delay {fd.delay} bar(s); cumulative returns are N interleaved "
@@ -231,7 +250,19 @@ def _build_sheet(sections: Sequence[str], factor, prices=None, periods=(1, 5, 10
     return ts
 
 
-_PARAMS_DOC = """
+Factor = FactorData | pd.Series | pd.DataFrame
+Groups = Mapping[object, object] | pd.Series | None
+Binning = int | Sequence[float] | None
+
+def create_full_tear_sheet(factor: Factor, prices: pd.DataFrame | None = None, *,
+                           periods: Sequence[int] = (1, 5, 10), quantiles: Binning = 5, bins: Binning = None,
+                           groupby: Groups = None, long_short: bool = True, group_neutral: bool = False,
+                           by_group: bool = False, benchmark: pd.Series | None = None, delay: int = 0,
+                           cost_bps: float = 0.0,
+                           periods_per_year: float | None = None, stale: str = "report", stale_bars: int = 10,
+        quantile_method: str = "qcut") -> TearSheet:
+    """The full factor tear sheet: summary, returns, information, turnover, event returns[, by group].
+
     Parameters
     ----------
     factor : FactorData, (date, asset) Series or wide DataFrame
@@ -251,7 +282,7 @@ _PARAMS_DOC = """
     group_neutral : bool
         Demean within groups.
     by_group : bool
-        Add the by-group section (IC and quantile returns per group).
+        Add the by-group section (IC and quantile returns per group; needs ``groupby``).
     benchmark : pd.Series, optional
         Benchmark price level (e.g. the S&P 500 index) on the price dates,
         drawn with the cumulative returns.
@@ -265,43 +296,125 @@ _PARAMS_DOC = """
         (weekend bars: 24/7, 365 days; else a 252-day session) and bar length
         (hourly 24/7 bars 8,760; 390 one-minute bars a session day 98,280;
         weekly 52; monthly 12). The tear sheet's notes state the figure used.
+    stale : {'report', 'drop'}, default 'report'
+        'drop' treats prices unchanged for ``stale_bars`` bars up to t as no
+        price (raw survivorship-free files padded before listing and after
+        delisting); see :func:`prepare_factor_data`.
+    stale_bars : int, default 10
+        Run length from which a price is stale.
+    quantile_method : {'qcut', 'rank'}, default 'qcut'
+        'rank': tied factor values share a bucket (no date fails on ties).
 
     Returns
     -------
     TearSheet
         Tables and figures by name; shows inline in a notebook, ``to_html(path)`` writes one file.
-"""
-
-
-def create_full_tear_sheet(factor, prices=None, periods=(1, 5, 10), quantiles=5, bins=None, groupby=None,
-                           long_short=True, group_neutral=False, by_group=False, benchmark=None, delay=0,
-                           cost_bps=0.0, periods_per_year=None) -> TearSheet:
-    """The full factor tear sheet: summary, returns, information, turnover, event returns[, by group]."""
+    """
     sections = ["summary", "returns", "information", "turnover", "events"] + (["by_group"] if by_group else [])
-    return _build(sections, factor, prices, periods, quantiles, bins, groupby, long_short, group_neutral,
-                  benchmark, delay, cost_bps, periods_per_year)
+    return _build(sections, factor, prices, periods=periods, quantiles=quantiles, bins=bins, groupby=groupby,
+                  long_short=long_short, group_neutral=group_neutral, benchmark=benchmark, delay=delay,
+                  cost_bps=cost_bps, periods_per_year=periods_per_year,
+                  prepare={"stale": stale, "stale_bars": stale_bars, "quantile_method": quantile_method})
 
 
-def _section_fn(key: str, doc: str):
-    def create(factor, prices=None, periods=(1, 5, 10), quantiles=5, bins=None, groupby=None, long_short=True,
-               group_neutral=False, benchmark=None, delay=0, cost_bps=0.0, periods_per_year=None) -> TearSheet:
-        return _build([key], factor, prices, periods, quantiles, bins, groupby, long_short, group_neutral,
-                      benchmark, delay, cost_bps, periods_per_year)
-    create.__doc__ = doc + "\n" + _PARAMS_DOC.replace("    by_group : bool\n        Add the by-group section "
-                                                      "(IC and quantile returns per group).\n", "")
-    name = {"returns": "factor_returns", "events": "event_returns", "information": "information"}.get(key, key)
-    create.__name__ = create.__qualname__ = f"create_{name}_tear_sheet"
-    return create
+def create_summary_tear_sheet(factor: Factor, prices: pd.DataFrame | None = None, *,
+                              periods: Sequence[int] = (1, 5, 10), quantiles: Binning = 5,
+                              bins: Binning = None, groupby: Groups = None, long_short: bool = True,
+                              group_neutral: bool = False, benchmark: pd.Series | None = None, delay: int = 0,
+                              cost_bps: float = 0.0,
+                              periods_per_year: float | None = None, stale: str = "report", stale_bars: int = 10,
+        quantile_method: str = "qcut") -> TearSheet:
+    """Headline figures, data quality, quantile statistics, returns table.
+
+    Parameters and result as :func:`create_full_tear_sheet` (which has ``by_group`` too).
+    """
+    return _build(["summary"], factor, prices, periods=periods, quantiles=quantiles, bins=bins, groupby=groupby,
+                  long_short=long_short, group_neutral=group_neutral, benchmark=benchmark, delay=delay,
+                  cost_bps=cost_bps, periods_per_year=periods_per_year,
+                  prepare={"stale": stale, "stale_bars": stale_bars, "quantile_method": quantile_method})
 
 
-create_full_tear_sheet.__doc__ += "\n" + _PARAMS_DOC
-create_summary_tear_sheet = _section_fn("summary", "Headline figures, data quality, quantile statistics, "
-                                                   "returns table.")
-create_factor_returns_tear_sheet = _section_fn("returns", "Quantile returns, spreads and interleaved "
-                                                          "cumulative returns for every period.")
-create_information_tear_sheet = _section_fn("information", "Information coefficient: table, time series, "
-                                                           "distribution, monthly heatmap, decay.")
-create_turnover_tear_sheet = _section_fn("turnover", "Quantile turnover and factor rank autocorrelation.")
-create_event_returns_tear_sheet = _section_fn("events", "Average cumulative return by quantile around "
-                                                        "each factor date.")
-create_by_group_tear_sheet = _section_fn("by_group", "IC and quantile returns per group (needs groupby).")
+def create_factor_returns_tear_sheet(factor: Factor, prices: pd.DataFrame | None = None, *,
+                                     periods: Sequence[int] = (1, 5, 10), quantiles: Binning = 5,
+                                     bins: Binning = None, groupby: Groups = None, long_short: bool = True,
+                                     group_neutral: bool = False, benchmark: pd.Series | None = None,
+                                     delay: int = 0, cost_bps: float = 0.0,
+                                     periods_per_year: float | None = None, stale: str = "report", stale_bars: int = 10,
+        quantile_method: str = "qcut") -> TearSheet:
+    """Quantile returns, the top-minus-bottom spread and interleaved cumulative returns, periods compared.
+
+    Parameters and result as :func:`create_full_tear_sheet` (which has ``by_group`` too).
+    """
+    return _build(["returns"], factor, prices, periods=periods, quantiles=quantiles, bins=bins, groupby=groupby,
+                  long_short=long_short, group_neutral=group_neutral, benchmark=benchmark, delay=delay,
+                  cost_bps=cost_bps, periods_per_year=periods_per_year,
+                  prepare={"stale": stale, "stale_bars": stale_bars, "quantile_method": quantile_method})
+
+
+def create_information_tear_sheet(factor: Factor, prices: pd.DataFrame | None = None, *,
+                                  periods: Sequence[int] = (1, 5, 10), quantiles: Binning = 5,
+                                  bins: Binning = None, groupby: Groups = None, long_short: bool = True,
+                                  group_neutral: bool = False, benchmark: pd.Series | None = None,
+                                  delay: int = 0, cost_bps: float = 0.0,
+                                  periods_per_year: float | None = None, stale: str = "report", stale_bars: int = 10,
+        quantile_method: str = "qcut") -> TearSheet:
+    """Information coefficient: table, moving average, distribution and Q-Q, monthly heatmaps, decay.
+
+    Parameters and result as :func:`create_full_tear_sheet` (which has ``by_group`` too).
+    """
+    return _build(["information"], factor, prices, periods=periods, quantiles=quantiles, bins=bins,
+                  groupby=groupby, long_short=long_short, group_neutral=group_neutral, benchmark=benchmark,
+                  delay=delay, cost_bps=cost_bps, periods_per_year=periods_per_year,
+                  prepare={"stale": stale, "stale_bars": stale_bars, "quantile_method": quantile_method})
+
+
+def create_turnover_tear_sheet(factor: Factor, prices: pd.DataFrame | None = None, *,
+                               periods: Sequence[int] = (1, 5, 10), quantiles: Binning = 5,
+                               bins: Binning = None, groupby: Groups = None, long_short: bool = True,
+                               group_neutral: bool = False, benchmark: pd.Series | None = None, delay: int = 0,
+                               cost_bps: float = 0.0,
+                               periods_per_year: float | None = None, stale: str = "report", stale_bars: int = 10,
+        quantile_method: str = "qcut") -> TearSheet:
+    """Quantile turnover and factor rank autocorrelation, periods compared.
+
+    Parameters and result as :func:`create_full_tear_sheet` (which has ``by_group`` too).
+    """
+    return _build(["turnover"], factor, prices, periods=periods, quantiles=quantiles, bins=bins, groupby=groupby,
+                  long_short=long_short, group_neutral=group_neutral, benchmark=benchmark, delay=delay,
+                  cost_bps=cost_bps, periods_per_year=periods_per_year,
+                  prepare={"stale": stale, "stale_bars": stale_bars, "quantile_method": quantile_method})
+
+
+def create_event_returns_tear_sheet(factor: Factor, prices: pd.DataFrame | None = None, *,
+                                    periods: Sequence[int] = (1, 5, 10), quantiles: Binning = 5,
+                                    bins: Binning = None, groupby: Groups = None, long_short: bool = True,
+                                    group_neutral: bool = False, benchmark: pd.Series | None = None,
+                                    delay: int = 0, cost_bps: float = 0.0,
+                                    periods_per_year: float | None = None, stale: str = "report", stale_bars: int = 10,
+        quantile_method: str = "qcut") -> TearSheet:
+    """Average cumulative return by quantile around each factor date.
+
+    Parameters and result as :func:`create_full_tear_sheet` (which has ``by_group`` too).
+    """
+    return _build(["events"], factor, prices, periods=periods, quantiles=quantiles, bins=bins, groupby=groupby,
+                  long_short=long_short, group_neutral=group_neutral, benchmark=benchmark, delay=delay,
+                  cost_bps=cost_bps, periods_per_year=periods_per_year,
+                  prepare={"stale": stale, "stale_bars": stale_bars, "quantile_method": quantile_method})
+
+
+def create_by_group_tear_sheet(factor: Factor, prices: pd.DataFrame | None = None, *,
+                               periods: Sequence[int] = (1, 5, 10), quantiles: Binning = 5,
+                               bins: Binning = None, groupby: Groups = None, long_short: bool = True,
+                               group_neutral: bool = False, benchmark: pd.Series | None = None, delay: int = 0,
+                               cost_bps: float = 0.0,
+                               periods_per_year: float | None = None, stale: str = "report", stale_bars: int = 10,
+        quantile_method: str = "qcut") -> TearSheet:
+    """IC and quantile returns per group (needs ``groupby``).
+
+    Parameters and result as :func:`create_full_tear_sheet` (which has ``by_group`` too).
+    """
+    return _build(["by_group"], factor, prices, periods=periods, quantiles=quantiles, bins=bins,
+                  groupby=groupby, long_short=long_short, group_neutral=group_neutral, benchmark=benchmark,
+                  delay=delay, cost_bps=cost_bps, periods_per_year=periods_per_year,
+                  prepare={"stale": stale, "stale_bars": stale_bars, "quantile_method": quantile_method})
+

@@ -10,12 +10,11 @@ import jinja2
 import pandas as pd
 from matplotlib.figure import Figure
 
-from factorlab._gc import fewer_collections
 from factorlab.errors import ParameterError
 from factorlab.plotting import figure_to_data_uri, table_to_html
-from factorlab.tears._charts import Canvases, Chart, Figures
+from factorlab.plotting._charts import Chart, Figures
 
-__all__ = ["TearSheet", "Section"]
+__all__ = ["Section", "TearSheet"]
 
 _PAGE = jinja2.Template("""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{{ title|e }}</title>
@@ -56,9 +55,9 @@ class TearSheet:
     figures : Figures (a mapping) name -> matplotlib.figure.Figure
         A chart's Figure is built the first time it is asked for, then kept;
         once built, the tear sheet's images show it as it is (with any
-        changes made to it). Until then the images do not build these
-        Figure objects: the charts are drawn on a few reused figures, one per
-        size and grid of axes (same pixels as a fresh figure).
+        changes made to it). Each image is what ``Figure.savefig`` writes at
+        ``dpi`` (an image of a chart not asked for is drawn on a new Figure
+        that is dropped afterwards).
     sections : dict key -> Section
         In display order.
     notes : list of str
@@ -77,7 +76,6 @@ class TearSheet:
     def __post_init__(self) -> None:
         if not isinstance(self.figures, Figures):
             self.figures = Figures(self.figures)
-        self._canvases = Canvases()
 
     # ------------------------------------------------------------------ building
     def section(self, key: str, title: str) -> Section:
@@ -131,23 +129,18 @@ class TearSheet:
 
     # ------------------------------------------------------------------ rendering
     def _image(self, name: str) -> str:
-        """PNG data URI of a figure: a chart not built as a Figure is drawn once on a reused canvas and
-        kept; a built (or given) Figure is drawn each time, so the changes made to it show."""
+        """PNG data URI of a figure: a chart not built as a Figure is drawn once on a new Figure (dropped
+        afterwards) and its image kept; a built (or given) Figure is written each time, so changes show."""
         entry = self.figures.entry(name)
         if not isinstance(entry, Chart):
             # the tear sheet's figures have fixed margins: no tight crop (it draws each figure twice)
             return figure_to_data_uri(entry, "png", dpi=self.dpi, tight=False)
         if name not in self._images:
-            self._images[name] = figure_to_data_uri(self._canvases.draw(entry), "png", dpi=self.dpi,
-                                                    tight=False)
+            self._images[name] = figure_to_data_uri(entry.figure(), "png", dpi=self.dpi, tight=False)
         return self._images[name]
 
     def _body(self) -> str:
-        try:
-            with fewer_collections():
-                return self._compose()
-        finally:
-            self._canvases.clear()  # the reused figures are only needed while composing
+        return self._compose()
 
     def _compose(self) -> str:
         parts = [f"<h1>{html.escape(self.title)}</h1>"]
