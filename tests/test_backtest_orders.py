@@ -63,7 +63,7 @@ def test_order_fills_at_next_close(prices):
     assert res.orders["status"].tolist() == ["filled"]
 
 
-def test_execution_delay_zero_fills_same_close(prices):
+def test_delay_zero_fills_same_close(prices):
     res = run(prices, {0: [("order", ("A", 10), {})]}, delay=0)
     assert res.trades["price"].iloc[0] == 10.0 and res.trades["date"].iloc[0] == IDX[0]
 
@@ -361,6 +361,45 @@ def test_sleeve_books_reconcile_after_partial_fills(sp500_prices, reversal_facto
         np.testing.assert_allclose(books[i], fills.to_numpy(), atol=1e-9)
     # capped orders never exceed 10% of volume per asset and bar
     assert trades.groupby(["date", "asset"])["shares"].apply(lambda s: s.abs().sum()).max() <= 400 + 1e-9
+
+
+# ------------------------------------------------------------------ order lifetime
+def test_delayed_targets_all_fill_on_their_own_bar(prices):
+    """delay 2, a new target every bar: each order lives until its execution bar (none is replaced)."""
+    plan = {0: [("order_target", ("A", 10), {})], 1: [("order_target", ("A", 30), {})],
+            2: [("order_target", ("A", 20), {})]}
+    res = run(prices, plan, delay=2)
+    t = res.trades
+    assert t["date"].tolist() == [IDX[2], IDX[3], IDX[4]]
+    assert t["shares"].tolist() == [10.0, 20.0, -10.0]          # sized against the book at each fill
+    assert t["price"].tolist() == [12.0, 11.0, 10.0]
+    assert res.orders["status"].tolist() == ["filled"] * 3
+    assert res.positions["A"].tolist() == [0, 0, 10, 30, 20, 20]
+
+
+def test_target_for_the_same_bar_replaces_the_earlier_one(prices):
+    plan = {0: [("order_target", ("A", 10), {}), ("order_target", ("A", 4), {})]}
+    res = run(prices, plan)
+    assert res.trades["shares"].tolist() == [4.0]
+    assert res.orders["status"].tolist() == ["cancelled", "filled"]
+
+
+def test_kept_open_leftover_is_superseded_by_a_newer_target(prices, volumes):
+    """A partly filled target kept open is cancelled when a newer target of the same asset comes due."""
+    plan = {0: [("order_target", ("A", 25), {})], 1: [("order_target", ("A", 12), {})]}
+    res = run(prices, plan, volumes=volumes, volume_limit=0.1, unfilled="keep")
+    # bar 1: 10 of the first order (10% of 100); bar 2: the newer target alone, 12 - 10 = 2 shares
+    assert res.trades["shares"].tolist() == [10.0, 2.0] and res.trades["order"].tolist() == [0, 1]
+    o = res.orders
+    assert o["status"].tolist() == ["cancelled", "filled"] and o["closed"].tolist() == [IDX[2], IDX[2]]
+    assert res.positions["A"].iloc[-1] == 12
+
+
+def test_no_fills_warning_names_orders_that_needed_no_trade(prices):
+    plan = {0: [("order_target_percent", ("A", 0.001), {})]}      # 0.1 share, truncated to 0
+    with pytest.warns(NoFillsWarning, match=r"1 needed no trade .*whole-share sizes rounded to 0"):
+        res = run(prices, plan)
+    assert res.trades.empty and res.orders["status"].tolist() == ["filled"]
 
 
 def test_orders_are_listed_by_id_when_they_close_out_of_order(prices, volumes):

@@ -311,12 +311,16 @@ class Broker:
     def _drop_superseded(self, idx: np.ndarray, bar: int) -> np.ndarray:
         """Cancel all but the newest due target order per (book, asset); return the remaining positions.
 
-        ``self.open`` is in order of submission, so the newest is the last.
+        ``self.open`` is in order of submission, so the newest is the last. Targets
+        due on their own fill bar never conflict (a later target for the same
+        fill bar replaced them at submission), so only leftovers kept open past
+        their fill bar can be superseded.
         """
         o = self.open[idx]
-        tgt = np.flatnonzero(o["kind"] != SHARES)
-        if len(tgt) < 2:
+        is_target = o["kind"] != SHARES
+        if not (is_target & (o["fill_bar"] < bar)).any():
             return idx
+        tgt = np.flatnonzero(is_target)
         key = o["book"][tgt].astype(np.int64) * self.n_assets + o["asset"][tgt]
         _, last_rev = np.unique(key[::-1], return_index=True)
         if len(last_rev) == len(key):
