@@ -112,7 +112,7 @@ def _run(args: argparse.Namespace) -> int:
     bench, prices = _benchmark(args.benchmark, prices)
     result = tracked_backtest(cls, prices, params=params, track=not args.no_track, registry=args.registry,
                               benchmark=bench, start=args.start, end=args.end, capital=args.capital,
-                              progress=not args.no_progress)
+                              delay=args.delay, fractional=not args.whole_shares, progress=not args.no_progress)
     run_id = result.settings.get("run_id")
     print(f"{cls.__name__}({', '.join(f'{k}={v!r}' for k, v in params.items())}): {len(result.index)} bars "
           f"{result.index[0].date()} .. {result.index[-1].date()}, {len(result.assets)} assets"
@@ -211,7 +211,8 @@ def _sweep_common(args: argparse.Namespace):
     bench, prices = _benchmark(args.benchmark, prices)
     opts = {"objective": args.objective, "jobs": args.jobs, "executor": args.executor,
             "scheduler": args.scheduler, "benchmark": bench, "track": not args.no_track,
-            "registry": args.registry, "progress": not args.no_progress, "capital": args.capital}
+            "registry": args.registry, "progress": not args.no_progress, "capital": args.capital,
+            "delay": args.delay, "fractional": not args.whole_shares}
     return cls, grid, prices, opts
 
 
@@ -259,6 +260,10 @@ def _common_run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--start", help="first bar to replay (date inside the data)")
     p.add_argument("--end", help="last bar to replay (date inside the data)")
     p.add_argument("--capital", type=float, default=1_000_000.0, help="starting capital (default: %(default)s)")
+    p.add_argument("--delay", type=int, default=0, metavar="BARS",
+                   help="orders fill BARS bars after they are placed (default: 0, the tear sheet's)")
+    p.add_argument("--whole-shares", action="store_true",
+                   help="trade whole shares (default: fractional shares, as the tear sheet)")
     p.add_argument("--benchmark", metavar="FILE_OR_COLUMN",
                    help="benchmark levels: a file, or a column of the prices (then not traded)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")

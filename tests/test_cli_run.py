@@ -43,7 +43,8 @@ def test_help_on_every_command(command, capsys):
     assert out.startswith("usage: factorlab")
     if command == ["run"]:
         assert all(f"--{o}" in out for o in ("param", "report", "save-equity", "save-trades", "save-orders",
-                                              "no-progress", "no-track", "benchmark", "start", "end", "capital"))
+                                              "no-progress", "no-track", "benchmark", "start", "end", "capital",
+                                              "delay", "whole-shares"))
     if command == ["walk-forward"]:
         assert all(f"--{o}" in out for o in ("train", "test", "anchored", "grid", "jobs", "executor"))
 
@@ -87,6 +88,26 @@ def test_runs_list_show_compare(work, two_runs, capsys):
     assert [float(x) for x in sharpe.split()[1:]] == pytest.approx(list(table.loc[ids, "sharpe"]), abs=1e-4)
     assert main(["runs", "--registry", str(work / ".factorlab"), "show", "ffffffffffff"]) == 3
     assert "no run 'ffffffffffff'" in capsys.readouterr().err
+
+
+def test_run_delay_and_whole_shares(tmp_path, monkeypatch):
+    """--delay and --whole-shares reach the backtest; the defaults are the tear sheet's (delay 0, fractional)."""
+    import pandas as pd
+
+    work = make_workdir(tmp_path, bars=60, assets=6)
+    monkeypatch.chdir(work)
+    base = ["run", "--strategy", STRAT, "--prices", "prices.parquet", "--benchmark", "SPX", "--no-track",
+            "--no-progress", "--param", "period=1"]
+    assert main([*base, "--save-orders", "o0.csv", "--save-trades", "t0.csv"]) == 0
+    assert main([*base, "--delay", "2", "--whole-shares", "--save-orders", "o2.csv", "--save-trades", "t2.csv"]) == 0
+    for name, delay, whole in (("0", 0, False), ("2", 2, True)):
+        orders = pd.read_csv(f"o{name}.csv", parse_dates=["submitted", "closed"])
+        trades = pd.read_csv(f"t{name}.csv")
+        filled = orders[orders["status"] == "filled"]
+        index = pd.read_parquet("prices.parquet").index
+        lag = index.get_indexer(filled["closed"]) - index.get_indexer(filled["submitted"])
+        assert len(filled) > 100 and (lag == delay).all()
+        assert (trades["shares"] == trades["shares"].round()).all() == whole
 
 
 def test_no_track_and_delete(tmp_path, monkeypatch, capsys):
