@@ -233,8 +233,7 @@ def _build(sections: Sequence[str], factor, prices, *, periods, quantiles, bins,
     fd = a.fd
     ts = TearSheet(title=f"Factor tear sheet: {len(fd.assets)} assets, {fd.dates[0].date()} .. "
                          f"{fd.dates[-1].date()}, periods {', '.join(fd.labels)}")
-    if a.annualisation_note:
-        ts.notes.append(a.annualisation_note)
+    ts.notes.append(a.annualisation_note)  # every tear sheet states its bars per year
     if fd.quality is not None:
         ts.notes.extend(str(fd.quality).splitlines())
     ts.notes.append(f"Periods count bars; delay {fd.delay} bar(s); cumulative returns are N interleaved "
@@ -254,13 +253,13 @@ Factor = FactorData | pd.Series | pd.DataFrame
 Groups = Mapping[object, object] | pd.Series | None
 Binning = int | Sequence[float] | None
 
+
 def create_full_tear_sheet(factor: Factor, prices: pd.DataFrame | None = None, *,
                            periods: Sequence[int] = (1, 5, 10), quantiles: Binning = 5, bins: Binning = None,
                            groupby: Groups = None, long_short: bool = True, group_neutral: bool = False,
                            by_group: bool = False, benchmark: pd.Series | None = None, delay: int = 0,
-                           cost_bps: float = 0.0,
-                           periods_per_year: float | None = None, stale: str = "report", stale_bars: int = 10,
-        quantile_method: str = "qcut") -> TearSheet:
+                           cost_bps: float = 0.0, periods_per_year: float | None = None, stale: str = "report",
+                           stale_bars: int = 10, quantile_method: str = "qcut") -> TearSheet:
     """The full factor tear sheet: summary, returns, information, turnover, event returns[, by group].
 
     Parameters
@@ -321,9 +320,8 @@ def create_summary_tear_sheet(factor: Factor, prices: pd.DataFrame | None = None
                               periods: Sequence[int] = (1, 5, 10), quantiles: Binning = 5,
                               bins: Binning = None, groupby: Groups = None, long_short: bool = True,
                               group_neutral: bool = False, benchmark: pd.Series | None = None, delay: int = 0,
-                              cost_bps: float = 0.0,
-                              periods_per_year: float | None = None, stale: str = "report", stale_bars: int = 10,
-        quantile_method: str = "qcut") -> TearSheet:
+                              cost_bps: float = 0.0, periods_per_year: float | None = None,
+                              stale: str = "report", stale_bars: int = 10, quantile_method: str = "qcut") -> TearSheet:
     """Headline figures, data quality, quantile statistics, returns table.
 
     Parameters and result as :func:`create_full_tear_sheet` (which has ``by_group`` too).
@@ -372,9 +370,8 @@ def create_turnover_tear_sheet(factor: Factor, prices: pd.DataFrame | None = Non
                                periods: Sequence[int] = (1, 5, 10), quantiles: Binning = 5,
                                bins: Binning = None, groupby: Groups = None, long_short: bool = True,
                                group_neutral: bool = False, benchmark: pd.Series | None = None, delay: int = 0,
-                               cost_bps: float = 0.0,
-                               periods_per_year: float | None = None, stale: str = "report", stale_bars: int = 10,
-        quantile_method: str = "qcut") -> TearSheet:
+                               cost_bps: float = 0.0, periods_per_year: float | None = None,
+                               stale: str = "report", stale_bars: int = 10, quantile_method: str = "qcut") -> TearSheet:
     """Quantile turnover and factor rank autocorrelation, periods compared.
 
     Parameters and result as :func:`create_full_tear_sheet` (which has ``by_group`` too).
@@ -406,9 +403,8 @@ def create_by_group_tear_sheet(factor: Factor, prices: pd.DataFrame | None = Non
                                periods: Sequence[int] = (1, 5, 10), quantiles: Binning = 5,
                                bins: Binning = None, groupby: Groups = None, long_short: bool = True,
                                group_neutral: bool = False, benchmark: pd.Series | None = None, delay: int = 0,
-                               cost_bps: float = 0.0,
-                               periods_per_year: float | None = None, stale: str = "report", stale_bars: int = 10,
-        quantile_method: str = "qcut") -> TearSheet:
+                               cost_bps: float = 0.0, periods_per_year: float | None = None,
+                               stale: str = "report", stale_bars: int = 10, quantile_method: str = "qcut") -> TearSheet:
     """IC and quantile returns per group (needs ``groupby``).
 
     Parameters and result as :func:`create_full_tear_sheet` (which has ``by_group`` too).
