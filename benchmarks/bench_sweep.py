@@ -51,15 +51,18 @@ class SampleReversal(FactorStrategy):
         self.factor = None
 
     def initialize(self, ctx) -> None:
-        close = ctx._e.fields["close"]
-        self.factor = -(close / close.shift(int(self.lookback)) - 1.0)
+        self.factor = ctx.precompute(self.reversal)  # checked: row t uses prices up to t only
         super().initialize(ctx)
+
+    def reversal(self, close: pd.DataFrame) -> pd.DataFrame:
+        return -(close / close.shift(int(self.lookback)) - 1.0)
 
 
 def time_python(prices: pd.DataFrame, jobs: int) -> tuple[float, pd.DataFrame]:
     with tempfile.TemporaryDirectory() as reg:
         t = time.perf_counter()
-        res = sweep("bench_sweep:SampleReversal", prices, GRID, jobs=jobs, registry=reg, progress=False)
+        res = sweep("bench_sweep:SampleReversal", prices, GRID, jobs=jobs, track=True, registry=reg,
+                    progress=False)
         return time.perf_counter() - t, res.table.drop(columns="run_id")
 
 

@@ -196,11 +196,12 @@ def test_precompute_rejects_look_ahead(small):
 
 
 def test_nothing_reaches_into_the_engine():
-    """Strategies use the public context: no ``ctx._e`` in the package's strategies or the tests."""
+    """Strategies use the public context: no ``ctx._e`` in the package, the tests or the benchmarks."""
     import pathlib
 
     root = pathlib.Path(__file__).resolve().parents[1]
-    files = [*root.joinpath("factorlab").rglob("*.py"), *root.joinpath("tests").glob("*.py")]
+    files = [*root.joinpath("factorlab").rglob("*.py"), *root.joinpath("tests").glob("*.py"),
+             *root.joinpath("benchmarks").glob("*.py")]
     offenders = [str(f.relative_to(root)) for f in files
                  if "ctx._e" in f.read_text(encoding="utf-8") and f.name != pathlib.Path(__file__).name]
     assert offenders == []
