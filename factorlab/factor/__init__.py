@@ -4,6 +4,7 @@ from factorlab.factor import _events, _information, _returns, _turnover
 from factorlab.factor._decay import ic_decay
 from factorlab.factor._events import *  # noqa: F403
 from factorlab.factor._forward import ForwardReturns, drop_stale_prices, forward_returns, period_label
+from factorlab.factor._inference import HAC_COLUMNS, hac_lags, hac_mean_test
 from factorlab.factor._information import *  # noqa: F403
 from factorlab.factor._prepare import FactorData, forward_return_columns, prepare_factor_data
 from factorlab.factor._quality import DROP_REASONS, HORIZON_REASONS, DataQualityReport, stale_runs
@@ -16,6 +17,9 @@ __all__ = [
     "HORIZON_REASONS",
     "DataQualityReport",
     "drop_stale_prices",
+    "HAC_COLUMNS",
+    "hac_lags",
+    "hac_mean_test",
     "FactorData",
     "ForwardReturns",
     "forward_return_columns",

@@ -9,12 +9,15 @@ never over dates or assets.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 from pandas.tseries.frequencies import to_offset
 
 from factorlab.errors import ParameterError
 from factorlab.factor._blocks import blockwise
+from factorlab.factor._inference import hac_mean_test
 from factorlab.factor._prepare import FactorData
 from factorlab.factor._rank import rank_rows, row_order, sorted_ranks
 
@@ -27,6 +30,7 @@ __all__ = [
 ]
 
 IC_SUMMARY_COLUMNS = ("IC Mean", "IC Std.", "Risk-Adjusted IC", "t-stat(IC)", "p-value(IC)",
+                      "HAC t-stat(IC)", "HAC p-value(IC)", "HAC 95% CI low", "HAC 95% CI high", "HAC lags",
                       "IC Skew", "IC Kurtosis")
 
 # Offset aliases removed in pandas 3 (and deprecated in 2.2) -> their new names.
@@ -290,26 +294,43 @@ def mean_monthly_ic(ic: pd.DataFrame) -> pd.DataFrame:
     return mean_ic_table(ic, by_time="ME")
 
 
-def ic_summary(ic: pd.DataFrame | pd.Series) -> pd.DataFrame:
-    """The 'Information Analysis' table of the Alphalens tear sheet.
+def ic_summary(ic: pd.DataFrame | pd.Series, *, periods: Sequence[int] | None = None,
+               lags: int | Sequence[int] | None = None) -> pd.DataFrame:
+    """The 'Information Analysis' table of the Alphalens tear sheet, with Newey-West (HAC) inference.
 
     Parameters
     ----------
     ic : pd.DataFrame (dates, labels) or pd.Series (dates,)
         Information coefficients; NaN days are ignored.
+    periods : sequence of int, optional
+        Horizon in bars of each column, for the HAC lag rule. By default
+        read from the labels ('5D' with daily bars is 5; '4h' with hourly
+        bars 4), the bar length from the IC's date index.
+    lags : int or sequence of int, optional
+        Newey-West lags instead of the rule (see :func:`factorlab.factor.hac_lags`).
 
     Returns
     -------
-    pd.DataFrame, shape (labels, 7)
-        Columns 'IC Mean', 'IC Std.' (ddof=1), 'Risk-Adjusted IC' (mean /
-        std), 't-stat(IC)' and 'p-value(IC)' (two-sided one-sample t-test
-        against 0; NaN with fewer than 2 values), 'IC Skew' (biased sample
-        skewness) and 'IC Kurtosis' (biased excess kurtosis), as
-        ``scipy.stats`` computes them. Index = the IC columns.
+    pd.DataFrame, shape (labels, 12)
+        Index = the IC columns. Columns 'IC Mean', 'IC Std.' (ddof=1),
+        'Risk-Adjusted IC' (mean / std), 't-stat(IC)' and 'p-value(IC)': the
+        naive two-sided one-sample t-test against 0 that treats the dates as
+        independent (Alphalens'; it overstates significance for horizons
+        longer than one bar, whose returns overlap), then 'HAC t-stat(IC)',
+        'HAC p-value(IC)', 'HAC 95% CI low', 'HAC 95% CI high' and 'HAC lags'
+        (Newey-West standard errors with the lags used, as statsmodels' OLS
+        with ``cov_type="HAC"``), 'IC Skew' (biased sample skewness) and
+        'IC Kurtosis' (biased excess kurtosis), as ``scipy.stats`` computes
+        them. NaN with fewer than 2 values.
     """
     from scipy import stats  # scipy.stats is slow to import: only when a summary is asked for
 
     frame = ic.to_frame() if isinstance(ic, pd.Series) else ic
+    if periods is None:
+        periods = _horizon_bars(frame)
+    elif len(periods) != frame.shape[1]:
+        raise ParameterError(f"periods needs one horizon per IC column ({frame.shape[1]}), got {periods!r}")
+    hac = hac_mean_test(frame, horizons=list(periods), lags=lags)
     mean, std = frame.mean(), frame.std()
     rows = []
     for column in frame.columns:
@@ -319,5 +340,25 @@ def ic_summary(ic: pd.DataFrame | pd.Series) -> pd.DataFrame:
         kurt = stats.kurtosis(clean) if len(clean) else np.nan
         with np.errstate(invalid="ignore", divide="ignore"):
             risk_adjusted = np.float64(mean[column]) / np.float64(std[column])
-        rows.append((mean[column], std[column], risk_adjusted, t, p, skew, kurt))
-    return pd.DataFrame(rows, index=frame.columns, columns=list(IC_SUMMARY_COLUMNS), dtype="float64")
+        h = hac.loc[column]
+        rows.append((mean[column], std[column], risk_adjusted, t, p, h["HAC t-stat"], h["HAC p-value"],
+                     h["HAC 95% CI low"], h["HAC 95% CI high"], h["HAC lags"], skew, kurt))
+    out = pd.DataFrame(rows, index=frame.columns, columns=list(IC_SUMMARY_COLUMNS), dtype="float64")
+    out["HAC lags"] = out["HAC lags"].astype(np.int64)
+    return out
+
+
+def _horizon_bars(frame: pd.DataFrame) -> list[int]:
+    """Bars of each period-label column of an IC frame, the bar length from its date index."""
+    from factorlab.factor._forward import period_label
+    from factorlab.factor._returns import _label_ratio
+
+    index = frame.index.get_level_values(0) if isinstance(frame.index, pd.MultiIndex) else frame.index
+    base = period_label(1, pd.DatetimeIndex(index.unique())) if isinstance(index, pd.DatetimeIndex) else "1D"
+    out = []
+    for column in frame.columns:
+        try:
+            out.append(max(1, int(round(_label_ratio(str(column), base)))))
+        except ParameterError:
+            raise ParameterError(f"cannot tell the horizon in bars of IC column {column!r}: pass periods=") from None
+    return out
