@@ -288,6 +288,11 @@ def test_tear_sheet_periods_per_year_override(rng):
     assert any("8,760 bars/year (hourly, 24/7 calendar, inferred)" in n for n in inferred.notes)
     assert any("1,000 bars/year (periods_per_year= given; the index is hourly, 24/7 calendar)" in n
                for n in given.notes)
+    assert "Annualised with 8,760 bars/year (hourly, 24/7 calendar, inferred)." in inferred._repr_html_()
+    for label in ("1h", "4h"):  # the headline annualises hourly 24/7 bars with 8,760, not an equity session
+        r = inferred.analysis.interleaved[label]["long_short"].to_numpy()
+        assert inferred.tables["headline"].loc["long-short Sharpe", label] == pytest.approx(hand_sharpe(r, 8760),
+                                                                                           rel=1e-9)
     ratio = given.tables["headline"].loc["long-short Sharpe"] / inferred.tables["headline"].loc["long-short Sharpe"]
     np.testing.assert_allclose(ratio.to_numpy(), math.sqrt(1000 / 8760), rtol=1e-12)
     fd = inferred.analysis.fd
