@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from factorlab.backtest import backtest as run_backtest
     from factorlab.data import load_sample, read_factor, read_prices
     from factorlab.explore import explore as open_explorer
+    from factorlab.metrics._verdict import FactorVerdict, break_even_cost, deflated_sharpe_ratio, factor_verdict
     from factorlab.factor import (
         DROP_REASONS,
         HORIZON_REASONS,
@@ -59,6 +60,9 @@ if TYPE_CHECKING:
         average_cumulative_return_by_quantile,
         common_start_returns,
         drop_stale_prices,
+        HAC_COLUMNS,
+        hac_lags,
+        hac_mean_test,
         factor_alpha_beta,
         factor_rank_autocorrelation,
         factor_returns,
@@ -91,7 +95,7 @@ if TYPE_CHECKING:
         row_weights,
     )
     from factorlab.registry import load_run, runs, tracked_backtest
-    from factorlab.report import ReturnsTearSheet, create_returns_tear_sheet
+    from factorlab.report import Report, ReturnsTearSheet, create_returns_tear_sheet
     from factorlab.sweeps import SweepResult, WalkForwardResult, sweep, walk_forward
     from factorlab.tears import (
         Chart,
@@ -111,6 +115,8 @@ if TYPE_CHECKING:
 
 # Where each lazily imported public name comes from (module, attribute).
 _EXPORTS: dict[str, tuple[str, str]] = {
+    **{name: ("factorlab.metrics._verdict", name) for name in (
+        "FactorVerdict", "factor_verdict", "deflated_sharpe_ratio", "break_even_cost")},
     **{name: ("factorlab.backtest", name) for name in (
         "BacktestResult", "Combine", "Comparison", "FactorStrategy", "Strategy", "compare")},
     "run_backtest": ("factorlab.backtest", "backtest"),
@@ -118,10 +124,11 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     **{name: ("factorlab.data", name) for name in ("load_sample", "read_factor", "read_prices")},
     "open_explorer": ("factorlab.explore", "explore"),
     **{name: ("factorlab.registry", name) for name in ("load_run", "runs", "tracked_backtest")},
-    **{name: ("factorlab.report", name) for name in ("ReturnsTearSheet", "create_returns_tear_sheet")},
+    **{name: ("factorlab.report", name) for name in ("Report", "ReturnsTearSheet", "create_returns_tear_sheet")},
     **{name: ("factorlab.sweeps", name) for name in ("SweepResult", "WalkForwardResult", "sweep", "walk_forward")},
     **{name: ("factorlab.factor", name) for name in (
-        "DROP_REASONS", "HORIZON_REASONS", "drop_stale_prices", "DataQualityReport", "FactorData", "ForwardReturns", "forward_return_columns",
+        "DROP_REASONS", "HORIZON_REASONS", "drop_stale_prices", "HAC_COLUMNS", "hac_lags", "hac_mean_test",
+        "DataQualityReport", "FactorData", "ForwardReturns", "forward_return_columns",
         "ic_decay", "forward_returns", "period_label", "prepare_factor_data", "quantize_rows", "stale_runs",
         "information_coefficient", "mean_information_coefficient", "ic_summary", "ic_by_group",
         "mean_monthly_ic", "mean_return_by_quantile", "rate_of_return", "std_conversion",
@@ -159,6 +166,7 @@ __all__ = [
     "ForwardReturns",
     "InterleavedResult",
     "QuantileReturns",
+    "Report",
     "ReturnsTearSheet",
     "Section",
     "Strategy",
@@ -177,6 +185,13 @@ __all__ = [
     "create_summary_tear_sheet",
     "create_turnover_tear_sheet",
     "drop_stale_prices",
+    "HAC_COLUMNS",
+    "hac_lags",
+    "hac_mean_test",
+    "FactorVerdict",
+    "factor_verdict",
+    "deflated_sharpe_ratio",
+    "break_even_cost",
     "errors",
     "factor_alpha_beta",
     "factor_rank_autocorrelation",

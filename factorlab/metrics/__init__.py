@@ -125,4 +125,21 @@ __all__ = [
     "capacity",
     "summary_stats",
     "SUMMARY_KEYS",
+    "FactorVerdict",
+    "factor_verdict",
+    "deflated_sharpe_ratio",
+    "break_even_cost",
 ]
+
+
+_LAZY = {"FactorVerdict", "factor_verdict", "deflated_sharpe_ratio", "break_even_cost"}
+
+
+def __getattr__(name: str):
+    # the verdict composes factor and portfolio statistics, which themselves use this package's bar
+    # rule: it is loaded on first use (PEP 562), so importing the metrics never imports them
+    if name in _LAZY:
+        from factorlab.metrics import _verdict
+
+        return getattr(_verdict, name)
+    raise AttributeError(f"module 'factorlab.metrics' has no attribute {name!r}")

@@ -1,0 +1,286 @@
+"""The verdict: does this factor work, per horizon, after honest inference and costs?
+
+Per horizon N (see docs/concepts.md, "Honest statistics"):
+
+* the mean IC with a Newey-West (HAC) test (overlapping N-bar horizons are
+  not independent observations; the lag rule is :func:`factorlab.factor.hac_lags`),
+  its p-value adjusted for the number of factors and parameter sets tried
+  (Bonferroni: ``min(1, p * n_trials)``);
+* the top-minus-bottom quantile spread: mean return of the top quantile
+  minus the bottom one (long 1, short 1: 2x gross), per bar, HAC-tested;
+* the long-short factor portfolio as N interleaved sleeves: gross and net
+  Sharpe (annualised with the bar-frequency rule), the break-even cost (the
+  cost in bps of traded notional at which its mean net return, and so its
+  Sharpe, crosses 0, found by root finding on the exact sleeves), turnover,
+  and the deflated Sharpe ratio (Bailey and Lopez de Prado, 2014) for
+  ``n_trials``;
+* one plain sentence.
+
+Computation only: no plotting here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from math import e as _E
+from math import sqrt
+
+import numpy as np
+import pandas as pd
+
+from factorlab.errors import ParameterError
+from factorlab.factor import (
+    FactorData,
+    hac_mean_test,
+    ic_summary,
+    information_coefficient,
+    mean_return_by_quantile,
+)
+from factorlab.metrics._periods import bar_frequency
+from factorlab.metrics._returns_stats import probabilistic_sharpe_ratio
+from factorlab.portfolio import factor_weights, interleaved_returns
+
+__all__ = ["FactorVerdict", "factor_verdict", "deflated_sharpe_ratio", "break_even_cost"]
+
+_EULER = 0.5772156649015329
+
+
+def _phi_inv(p: float) -> float:
+    from scipy.stats import norm
+
+    return float(norm.ppf(p))
+
+
+def deflated_sharpe_ratio(returns: pd.Series | np.ndarray, n_trials: int = 1,
+                          sharpe_variance: float | None = None) -> float:
+    """Probability that the true Sharpe ratio is above the best of ``n_trials`` unskilled ones.
+
+    Bailey and Lopez de Prado (2014): with the per-bar Sharpe ratio ``SR``
+    of ``T`` returns, their skewness ``g3`` and kurtosis ``g4``,
+    ``DSR = Phi((SR - SR0) * sqrt(T - 1) / sqrt(1 - g3 * SR + (g4 - 1) / 4 * SR**2))``
+    where ``SR0 = sqrt(V) * ((1 - gamma) * Phi^-1(1 - 1/n) + gamma * Phi^-1(1 - 1/(n e)))``
+    is the expected maximum Sharpe ratio of ``n`` trials without skill
+    (``gamma`` the Euler-Mascheroni constant) and ``V`` the variance of the
+    trials' Sharpe ratios; by default ``1 / (T - 1)``, the variance of a
+    Sharpe estimate under the null. With one trial ``SR0 = 0``
+    (the probabilistic Sharpe ratio).
+
+    Returns
+    -------
+    float
+        A probability in [0, 1]; NaN with fewer than 3 returns or no variation.
+    """
+    x = np.asarray(returns, dtype="float64")
+    x = x[~np.isnan(x)]
+    if isinstance(n_trials, bool) or not isinstance(n_trials, (int, np.integer)) or n_trials < 1:
+        raise ParameterError(f"n_trials must be an integer >= 1, got {n_trials!r}")
+    T = len(x)
+    if T < 3:
+        return np.nan
+    var = (1.0 / (T - 1)) if sharpe_variance is None else float(sharpe_variance)
+    sr0 = 0.0
+    if n_trials > 1:
+        sr0 = sqrt(var) * ((1 - _EULER) * _phi_inv(1 - 1 / n_trials)
+                           + _EULER * _phi_inv(1 - 1 / (n_trials * _E)))
+    # the probabilistic Sharpe ratio against SR0 (per bar: one bar a "year" keeps it unscaled)
+    return float(probabilistic_sharpe_ratio(pd.Series(x), benchmark_sharpe=sr0, periods_per_year=1.0))
+
+
+def break_even_cost(weights: pd.DataFrame, prices: pd.DataFrame, period: int, *, delay: int = 0,
+                    tol_bps: float = 1e-4) -> float:
+    """The cost (bps of traded notional) at which the sleeves' mean net per-bar return is 0.
+
+    The net Sharpe ratio has the sign of the mean net return, so this is
+    also where the net Sharpe crosses 0. Found with Brent's method on exact
+    :func:`interleaved_returns` runs. 0 when the portfolio loses before
+    costs; NaN when it never trades.
+    """
+    from scipy.optimize import brentq
+
+    def mean_net(c: float) -> float:
+        return float(interleaved_returns(weights, prices, period, delay=delay, cost_bps=c).returns.mean())
+
+    gross = mean_net(0.0)
+    if not np.isfinite(gross):
+        return np.nan
+    if gross <= 0:
+        return 0.0
+    turnover = float(interleaved_returns(weights, prices, period, delay=delay).turnover.mean())
+    if not turnover > 0:
+        return np.nan
+    hi = 2.0 * gross / turnover * 1e4  # twice the linear estimate
+    for _ in range(20):
+        if mean_net(hi) < 0:
+            break
+        hi *= 2.0
+    else:
+        return np.inf
+    return float(brentq(mean_net, 0.0, hi, xtol=tol_bps))
+
+
+@dataclass(frozen=True, eq=False)
+class FactorVerdict:
+    """Per-horizon significance, economics and a sentence (see :func:`factor_verdict`).
+
+    Attributes
+    ----------
+    table : pd.DataFrame
+        One row per period label; columns documented in :func:`factor_verdict`.
+    cost_bps, alpha, n_trials : float, float, int
+        The settings it was computed with.
+    annualisation : str
+        The bar-frequency rule's note ('annualised with 252 bars/year (daily, session calendar, inferred)').
+    """
+
+    table: pd.DataFrame
+    cost_bps: float
+    alpha: float
+    n_trials: int
+    annualisation: str
+
+    @cached_property
+    def sentences(self) -> pd.Series:
+        """One plain sentence per horizon."""
+        return self.table["verdict"]
+
+    def summary(self) -> pd.DataFrame:
+        """The table for display: percent, bps and counts formatted with their units."""
+        t = self.table
+        out = pd.DataFrame(index=t.index)
+        out["significant (HAC)"] = np.where(t["significant"], "yes", "no")
+        out["IC mean"] = t["IC mean"].map("{:+.4f}".format)
+        out["IC HAC p-value"] = t["IC HAC p-value"].map("{:.3g}".format)
+        if self.n_trials > 1:
+            out[f"p adjusted ({self.n_trials} trials)"] = t["IC HAC p-value adjusted"].map("{:.3g}".format)
+        out["HAC lags"] = t["HAC lags"].map("{:d}".format)
+        out["spread (bps/bar, 2x gross)"] = (t["spread per bar"] * 1e4).map("{:+.2f}".format)
+        out["Sharpe gross"] = t["Sharpe gross"].map("{:+.2f}".format)
+        out[f"Sharpe net @ {self.cost_bps:g} bps"] = t["Sharpe net"].map("{:+.2f}".format)
+        out["break-even cost (bps)"] = t["break-even cost (bps)"].map("{:.1f}".format)
+        out["turnover (%/bar)"] = (t["turnover per bar"] * 100).map("{:.1f}".format)
+        out["deflated Sharpe"] = t["deflated Sharpe"].map("{:.2f}".format)
+        return out
+
+    def __str__(self) -> str:
+        return "\n".join(f"{label}: {text}" for label, text in self.sentences.items())
+
+    def _repr_html_(self) -> str:
+        items = "".join(f"<li><b>{label}</b>: {text}</li>" for label, text in self.sentences.items())
+        return (f"<div class='factorlab-verdict'><h3>Verdict</h3><ul>{items}</ul>"
+                f"{self.summary().to_html()}<p><small>{self.annualisation}; HAC = Newey-West; "
+                f"alpha {self.alpha:g}; {self.n_trials} trial(s).</small></p></div>")
+
+
+def _sentence(label: str, row: pd.Series, cost_bps: float, alpha: float, n_trials: int) -> str:
+    p = row["IC HAC p-value adjusted"]
+    trials = f", adjusted for {n_trials} trials" if n_trials > 1 else ""
+    if not np.isfinite(p):
+        return f"not enough data to test the {label} IC."
+    if not row["significant"]:
+        return (f"no evidence that the factor predicts {label} returns: mean IC {row['IC mean']:+.4f}, "
+                f"HAC p = {p:.2g}{trials} (>= {alpha:g}).")
+    direction = "higher" if row["IC mean"] > 0 else "lower"
+    text = (f"significant: higher factor values go with {direction} {label} returns (mean IC "
+            f"{row['IC mean']:+.4f}, HAC p = {p:.2g}{trials}); the long-short sleeves earn a Sharpe of "
+            f"{row['Sharpe gross']:.2f} before costs")
+    be = row["break-even cost (bps)"]
+    if cost_bps > 0:
+        text += f", {row['Sharpe net']:.2f} net of {cost_bps:g} bps"
+    if be == 0:
+        text += ", and lose money before costs"
+    elif np.isfinite(be):
+        text += f"; costs above {be:.1f} bps per unit traded eat the edge"
+    return text + "."
+
+
+def factor_verdict(fd: FactorData, *, long_short: bool = True, group_neutral: bool = False,
+                   cost_bps: float = 0.0, periods_per_year: float | None = None, n_trials: int = 1,
+                   alpha: float = 0.05, lags: int | None = None) -> FactorVerdict:
+    """Whether the factor works, per horizon: HAC-tested IC and spread, net Sharpe, break-even cost.
+
+    Parameters
+    ----------
+    fd : FactorData
+        From :func:`prepare_factor_data` (needs its prices).
+    long_short, group_neutral : bool
+        The factor portfolio's weights (:func:`factor_weights`) and whether
+        quantile returns are demeaned.
+    cost_bps : float, default 0
+        Cost in bps of traded notional for the net Sharpe.
+    periods_per_year : float, optional
+        Bars per year; by default from the bar-frequency rule.
+    n_trials : int, default 1
+        Factors and parameter sets tried before this one (the registry counts
+        them): p-values are Bonferroni-adjusted and the Sharpe deflated.
+    alpha : float, default 0.05
+        Significance level for the adjusted HAC p-value of the mean IC.
+    lags : int, optional
+        Newey-West lags instead of the rule.
+
+    Returns
+    -------
+    FactorVerdict
+        ``table`` columns: 'IC mean', 'IC HAC t-stat', 'IC HAC p-value',
+        'IC HAC p-value adjusted', 'HAC lags', 'IC naive p-value',
+        'significant', 'direction', 'spread per bar' (top minus bottom
+        quantile, per bar, 2x gross: 0.0001 = 1 bps), 'spread HAC p-value',
+        'Sharpe gross', 'Sharpe net', 'mean return per bar gross',
+        'return HAC p-value', 'break-even cost (bps)', 'turnover per bar'
+        (traded notional / equity), 'deflated Sharpe', 'verdict'.
+    """
+    if not isinstance(fd, FactorData) or fd.prices is None:
+        raise ParameterError("factor_verdict needs a FactorData built with prices (prepare_factor_data)")
+    if not 0 < alpha < 1:
+        raise ParameterError(f"alpha must be in (0, 1), got {alpha!r}")
+    if isinstance(n_trials, bool) or not isinstance(n_trials, (int, np.integer)) or n_trials < 1:
+        raise ParameterError(f"n_trials must be an integer >= 1, got {n_trials!r}")
+    if not (np.isfinite(cost_bps) and cost_bps >= 0):
+        raise ParameterError(f"cost_bps must be a number >= 0, got {cost_bps!r}")
+    freq = bar_frequency(fd.prices.index, periods_per_year=periods_per_year)
+    ppy = freq.periods_per_year
+    ic = information_coefficient(fd)
+    ics = ic_summary(ic, periods=fd.periods, lags=lags)
+    by_date, _ = mean_return_by_quantile(fd, by_date=True, demeaned=long_short, group_adjust=group_neutral)
+    top, bottom = int(fd.n_quantiles), 1
+    weights = factor_weights(fd, long_short=long_short, group_neutral=group_neutral)
+    prices = fd.prices
+    rows = {}
+    for n, label in zip(fd.periods, fd.labels):
+        q = by_date[label].unstack("factor_quantile")
+        spread = (q[top] - q[bottom]) if top in q and bottom in q else pd.Series(dtype=float)
+        spread_test = hac_mean_test(spread.rename(label), horizons=n, lags=lags).iloc[0]
+        gross = interleaved_returns(weights, prices, n, delay=fd.delay)
+        r = gross.returns
+        net = interleaved_returns(weights, prices, n, delay=fd.delay, cost_bps=cost_bps).returns if cost_bps else r
+        ret_test = hac_mean_test(r.rename(label), horizons=1, lags=lags).iloc[0]
+        p = float(ics.loc[label, "HAC p-value(IC)"])
+        p_adj = min(1.0, p * n_trials) if np.isfinite(p) else np.nan
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sharpe = float(r.mean() / r.std() * np.sqrt(ppy))
+            sharpe_net = float(net.mean() / net.std() * np.sqrt(ppy))
+        rows[label] = {
+            "IC mean": float(ics.loc[label, "IC Mean"]),
+            "IC HAC t-stat": float(ics.loc[label, "HAC t-stat(IC)"]),
+            "IC HAC p-value": p,
+            "IC HAC p-value adjusted": p_adj,
+            "HAC lags": int(ics.loc[label, "HAC lags"]),
+            "IC naive p-value": float(ics.loc[label, "p-value(IC)"]),
+            "significant": bool(np.isfinite(p_adj) and p_adj < alpha),
+            "direction": "positive" if ics.loc[label, "IC Mean"] > 0 else "negative",
+            "spread per bar": float(spread_test["mean"]) / n,
+            "spread HAC p-value": float(spread_test["HAC p-value"]),
+            "Sharpe gross": sharpe,
+            "Sharpe net": sharpe_net,
+            "mean return per bar gross": float(r.mean()),
+            "return HAC p-value": float(ret_test["HAC p-value"]),
+            "break-even cost (bps)": break_even_cost(weights, prices, n, delay=fd.delay),
+            "turnover per bar": float(gross.turnover.mean()),
+            "deflated Sharpe": deflated_sharpe_ratio(net, n_trials),
+        }
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.name = "period"
+    table["verdict"] = [_sentence(label, table.loc[label], float(cost_bps), alpha, int(n_trials))
+                        for label in table.index]
+    return FactorVerdict(table=table, cost_bps=float(cost_bps), alpha=float(alpha), n_trials=int(n_trials),
+                         annualisation=freq.note)
