@@ -241,8 +241,8 @@ class FactorAnalysis:
 
     @cached_property
     def mean_return_rate(self) -> pd.DataFrame:
-        """Mean return by quantile as a per-bar rate (quantile x period)."""
-        return rate_of_return(self._mean_ret[0], self.fd.labels[0])
+        """Mean return by quantile as a compounded rate per bar (quantile x period), whatever periods are asked."""
+        return rate_of_return(self._mean_ret[0], self.fd.bar_label)
 
     @property
     def _mean_ret_by_date(self) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -250,7 +250,7 @@ class FactorAnalysis:
 
     @cached_property
     def mean_return_by_date_rate(self) -> pd.DataFrame:
-        return rate_of_return(self._mean_ret_by_date[0], self.fd.labels[0])
+        return rate_of_return(self._mean_ret_by_date[0], self.fd.bar_label)
 
     @cached_property
     def spread(self) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -284,7 +284,7 @@ class FactorAnalysis:
     def mean_return_by_group(self) -> pd.DataFrame:
         mean, _ = mean_return_by_quantile(self.fd, by_group=True, demeaned=self.long_short,
                                           group_adjust=self.group_neutral)
-        return rate_of_return(mean, self.fd.labels[0])
+        return rate_of_return(mean, self.fd.bar_label)
 
     @cached_property
     def alpha_beta(self) -> pd.DataFrame:
