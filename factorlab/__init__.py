@@ -94,7 +94,7 @@ if TYPE_CHECKING:
         quantile_interleaved_returns,
         row_weights,
     )
-    from factorlab.registry import load_run, runs, tracked_backtest
+    from factorlab.registry import count_trials, load_run, record_factor_evaluation, runs, tracked_backtest
     from factorlab.report import Report, ReturnsTearSheet, create_returns_tear_sheet
     from factorlab.sweeps import SweepResult, WalkForwardResult, sweep, walk_forward
     from factorlab.tears import (
@@ -123,7 +123,8 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "set_progress": ("factorlab._progress", "set_progress"),
     **{name: ("factorlab.data", name) for name in ("load_sample", "read_factor", "read_prices")},
     "open_explorer": ("factorlab.explore", "explore"),
-    **{name: ("factorlab.registry", name) for name in ("load_run", "runs", "tracked_backtest")},
+    **{name: ("factorlab.registry", name) for name in ("load_run", "runs", "tracked_backtest", "count_trials",
+                                                       "record_factor_evaluation")},
     **{name: ("factorlab.report", name) for name in ("Report", "ReturnsTearSheet", "create_returns_tear_sheet")},
     **{name: ("factorlab.sweeps", name) for name in ("SweepResult", "WalkForwardResult", "sweep", "walk_forward")},
     **{name: ("factorlab.factor", name) for name in (
@@ -192,6 +193,8 @@ __all__ = [
     "factor_verdict",
     "deflated_sharpe_ratio",
     "break_even_cost",
+    "count_trials",
+    "record_factor_evaluation",
     "errors",
     "factor_alpha_beta",
     "factor_rank_autocorrelation",

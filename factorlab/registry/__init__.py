@@ -31,9 +31,13 @@ from factorlab.registry._runs import (
     tracked_backtest,
 )
 from factorlab.registry._store import ARTIFACTS, STATUSES, RunRegistry, default_registry_dir
+from factorlab.registry._trials import FACTOR_KIND, count_trials, record_factor_evaluation
 
 __all__ = [
     "ARTIFACTS",
+    "FACTOR_KIND",
+    "count_trials",
+    "record_factor_evaluation",
     "RUN_METRICS",
     "STATUSES",
     "CorruptRunError",
