@@ -97,7 +97,8 @@ def _quickstart(args: argparse.Namespace) -> int:
         print(sheet.tables[name].to_string(float_format=lambda v: f"{v:.4f}"))
     for name, table in sheet.tables.items():
         table.to_csv(out / f"{name}.csv")
-    html = sheet.to_html(out / "tearsheet.html")
+    html = out / "tearsheet.html"
+    sheet.to_html(html)
     print(f"\nfull tear sheet ({len(sheet.figures)} figures, {len(sheet.tables)} tables): {html.resolve()}")
     print(f"tables as CSV in {out.resolve()}")
     return 0

@@ -274,7 +274,8 @@ def test_a_changed_figure_shows_in_the_html(sample_small, tmp_path):
         ts = fl.create_full_tear_sheet(_reversal(prices), prices, periods=(1, 5))
     before = ts._image("ic_ts")  # drawn (and kept) before anyone asks for the Figure
     ts.figures["ic_ts"].axes[0].set_title("my own title")
-    text = ts.to_html(tmp_path / "t.html").read_text()
+    text = ts.to_html(tmp_path / "t.html")
+    assert (tmp_path / "t.html").read_text(encoding="utf-8") == text
     untouched = fl.create_full_tear_sheet(ts.analysis.fd, periods=(1, 5))
     assert before == untouched._image("ic_ts")
     assert ts._image("ic_ts") != before and f'src="{ts._image("ic_ts")}"' in text
@@ -285,8 +286,9 @@ def test_a_changed_figure_shows_in_the_html(sample_small, tmp_path):
 
 
 def test_to_html_is_self_contained(sheet, tmp_path):
-    path = sheet.to_html(tmp_path / "tear.html")
-    text = path.read_text()
+    path = tmp_path / "tear.html"
+    text = sheet.to_html(path)
+    assert path.read_text(encoding="utf-8") == text
     for key in SECTION_KEYS + ["by_group"]:
         assert f'id="{key}"' in text
     assert text.count("<img") == len(sheet.figures)
@@ -339,7 +341,8 @@ def test_gaps_and_delistings_reported(sample_small):
 @pytest.mark.skipif(shutil.which("chromium") is None,
                     reason="Debian's chromium is not installed (.ci/run installs it with apt-get)")
 def test_html_renders_in_headless_chromium(sheet, tmp_path):
-    path = sheet.to_html(tmp_path / "tear.html")
+    path = tmp_path / "tear.html"
+    sheet.to_html(path)
     # mark every image that failed to decode, then dump the DOM
     page = path.read_text().replace(
         "</body>", "<script>window.onload=()=>{document.querySelectorAll('img').forEach(i=>{"

@@ -182,7 +182,8 @@ def backtest(strategy, prices, start=None, end=None, capital: float = 1_000_000,
     capital : float, default 1,000,000
         Starting capital (currency); the default of :func:`factorlab.interleaved_returns`.
     benchmark : pd.Series, optional
-        Benchmark price levels on the bars (turned into per-bar returns for the stats).
+        Benchmark price level or per-bar returns (the one rule of every report,
+        :func:`factorlab.report.benchmark_kind`), turned into per-bar returns for the stats.
     volumes : pd.DataFrame, shape (bars, assets), optional
         Shares traded per bar; needed by ``volume_limit`` and volume slippage.
     groups : pd.Series or dict, optional

@@ -212,11 +212,14 @@ class BacktestResult:
 
     @cached_property
     def benchmark_returns(self) -> pd.Series | None:
-        """Per-bar returns of the benchmark levels on the replayed bars."""
+        """Per-bar benchmark returns on the replayed bars, from the price level or returns given (the one
+        benchmark rule of every report, :func:`factorlab.report.benchmark_kind`)."""
         if self.benchmark_prices is None:
             return None
-        lv = self.benchmark_prices.reindex(self.full_index).ffill()
-        return lv.pct_change().iloc[self.offset:].reindex(self.index).rename("benchmark")
+        from factorlab.report._model import benchmark_returns
+
+        r = benchmark_returns(self.benchmark_prices, self.full_index)
+        return r.iloc[self.offset:].reindex(self.index).rename("benchmark")
 
     @cached_property
     def stats(self) -> pd.Series:
@@ -238,7 +241,7 @@ class BacktestResult:
         kwargs.setdefault("periods_per_year", self.periods_per_year)
         kwargs.setdefault("parameters", self.settings)
         return create_returns_tear_sheet(self.returns, benchmark=self.benchmark_returns, positions=positions,
-                                         capital=self.capital, **kwargs)
+                                         capital=self.capital, benchmark_kind="returns", **kwargs)
 
     # ------------------------------------------------------------ output
     @staticmethod

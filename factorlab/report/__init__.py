@@ -25,6 +25,13 @@ from factorlab.report._html import (
     default_template_path,
     render_html,
 )
+from factorlab.report._model import (
+    Report,
+    Section,
+    benchmark_kind,
+    benchmark_level,
+    benchmark_returns,
+)
 from factorlab.report._names import PLOT_NAMES
 from factorlab.report._tearsheet import ROLLING_MONTHS, ReturnsTearSheet, create_returns_tear_sheet
 
@@ -36,7 +43,12 @@ __all__ = [
     "TEMPLATE_KEYS",
     "CrisisEvent",
     "CrisisWindow",
+    "Report",
     "ReturnsTearSheet",
+    "Section",
+    "benchmark_kind",
+    "benchmark_level",
+    "benchmark_returns",
     "create_returns_tear_sheet",
     "crisis_windows",
     "default_css_path",

@@ -329,12 +329,9 @@ def render_html(sheet, path: str | Path | None = None, *, template: str | Path |
     """
     compiled = _load_template(template)
     html = _render(compiled, build_context(sheet, _read_css(css)))
-    if path is not None:
-        target = Path(path)
-        if not target.parent.is_dir():
-            raise ParameterError(f"cannot write the report: folder {target.parent} does not exist")
-        target.write_text(html, encoding="utf-8")
-    return html
+    from factorlab.report._model import write_html
+
+    return write_html(html, path)  # missing folders are made, as for every report
 
 
 def render_fragment(sheet) -> str:

@@ -17,8 +17,19 @@ import pandas as pd
 
 from factorlab import metrics as mt
 from factorlab.errors import ParameterError
+from factorlab.plotting._charts import Figures
 from factorlab.report import _inputs
 from factorlab.report._crisis import CRISIS_EVENTS, CrisisWindow, crisis_windows
+from factorlab.report._model import (
+    DEFAULT_DPI,
+    DEFAULT_IMAGE_FORMAT,
+    Section,
+    _series,
+    benchmark_kind,
+    benchmark_returns,
+    check_image_options,
+)
+from factorlab.report._names import PLOT_NAMES
 
 __all__ = ["ROLLING_MONTHS", "ReturnsTearSheet", "create_returns_tear_sheet"]
 
@@ -31,15 +42,21 @@ _NOTIONAL_COLUMNS = ("value", "notional", "amount")
 class ReturnsTearSheet:
     """A returns report: key statistics, chart data, figures, notebook view and HTML.
 
-    Build it with :func:`create_returns_tear_sheet`. The inputs are validated
-    once here; every derived table is a cached property.
+    A :class:`factorlab.report.Report` (the one report model it shares with
+    the factor tear sheet): ``sections``, ``tables``, ``figures``,
+    ``image_format``, ``dpi``, ``_repr_html_()``, ``to_html(path=None)``.
+    Build it with :func:`create_returns_tear_sheet`; a backtest's is
+    ``result.tear_sheet()``. The inputs are validated once here; every
+    derived table is a cached property.
 
     Attributes
     ----------
     returns : pd.Series, shape (bars,)
         Strategy per-bar returns (0.01 = 1%), sorted DatetimeIndex.
     benchmark : pd.Series or None
-        Benchmark per-bar returns on the strategy's bars (NaN where missing).
+        Benchmark per-bar returns on the strategy's bars (NaN where missing),
+        from the price level or returns given (the one rule of every report,
+        :func:`factorlab.report.benchmark_kind`).
     positions, trades, volumes
         Optional inputs, see :func:`create_returns_tear_sheet`.
     parameters : dict
@@ -58,9 +75,9 @@ class ReturnsTearSheet:
     risk_free : float
         Per-bar risk-free return for the Sharpe ratio.
     dpi : int
-        Resolution of the report's PNG charts.
-    image_format : {'svg', 'png'}
-        How charts are embedded (SVG: vector, faster to make; PNG: bitmaps).
+        Resolution of the report's charts.
+    image_format : {'png', 'svg'}
+        How charts are embedded.
     workers : int
         Processes that render the charts (1: this process only; more uses
         forked processes where the platform has them).
@@ -76,15 +93,19 @@ class ReturnsTearSheet:
     periods_per_year: float | None = None
     capital: float | None = None
     risk_free: float = 0.0
-    dpi: int = 72
+    dpi: int = DEFAULT_DPI
     workers: int = 1
-    image_format: str = "svg"
+    image_format: str = DEFAULT_IMAGE_FORMAT
     bar_frequency: mt.BarFrequency = field(init=False, repr=False)
+    benchmark_kind: str = "auto"
 
     def __post_init__(self) -> None:
         self.returns = _inputs.check_returns(self.returns)
         if self.benchmark is not None:
-            self.benchmark = _inputs.align_benchmark(self.benchmark, self.returns)
+            aligned = _inputs.align_benchmark(self.benchmark, self.returns)  # overlap and time zones checked
+            if benchmark_kind(_series(self.benchmark), self.benchmark_kind) == "prices":
+                aligned = benchmark_returns(self.benchmark, self.returns.index, kind="prices").rename(aligned.name)
+            self.benchmark = aligned
         if self.parameters is None:
             self.parameters = {}
         if not isinstance(self.parameters, Mapping):
@@ -94,10 +115,7 @@ class ReturnsTearSheet:
         self.periods_per_year = self.bar_frequency.periods_per_year
         if self.capital is not None and not (np.isfinite(self.capital) and self.capital > 0):
             raise ParameterError(f"capital must be a positive number, got {self.capital!r}")
-        if int(self.dpi) != self.dpi or not 20 <= self.dpi <= 400:
-            raise ParameterError(f"dpi must be an integer in [20, 400], got {self.dpi!r}")
-        if self.image_format not in ("svg", "png"):
-            raise ParameterError(f"image_format must be 'svg' or 'png', got {self.image_format!r}")
+        self.image_format, self.dpi = check_image_options(self.image_format, self.dpi)
         if int(self.workers) != self.workers or self.workers < 1:
             raise ParameterError(f"workers must be a positive integer, got {self.workers!r}")
         if self.positions is not None:
@@ -229,6 +247,48 @@ class ReturnsTearSheet:
             table = pd.concat([table, extra.reindex(columns=table.columns)])
         return table
 
+    # ------------------------------------------------------- the report model
+    @cached_property
+    def figures(self) -> Figures:
+        """Chart name -> matplotlib Figure (built when first asked for, then kept): the charts of
+        :data:`PLOT_NAMES` that apply, then 'crisis_0', 'crisis_1', ... (one per :attr:`crisis` window)."""
+        from factorlab.report._figures import chart, crisis_chart
+
+        figures = Figures()
+        for name in PLOT_NAMES:
+            recipe = chart(self, name)
+            if recipe is not None:
+                figures[name] = recipe
+        for k, window in enumerate(self.crisis):
+            figures[f"crisis_{k}"] = crisis_chart(window)
+        return figures
+
+    @cached_property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """'stats' (:meth:`summary`), 'drawdowns', 'annual_returns', 'monthly_returns'."""
+        return {"stats": self.summary(), "drawdowns": self.drawdowns, "annual_returns": self.annual_returns,
+                "monthly_returns": self.monthly_returns}
+
+    @cached_property
+    def sections(self) -> dict[str, Section]:
+        """The report's parts in display order, each with its tables and figures."""
+        layout = [
+            ("returns", "Returns", ["stats", "cumulative", "cumulative_log", "daily_returns", "monthly_heatmap",
+                                    "monthly_returns", "annual_returns", "distribution"]),
+            ("trades", "Trades", ["returns_per_trade"]),
+            ("drawdowns", "Drawdowns", ["drawdowns", "drawdown", "underwater"]),
+            ("rolling", "Rolling statistics", ["rolling_beta", "rolling_sharpe"]),
+            ("exposure", "Exposure", ["leverage", "exposure"]),
+            ("crisis", "Crisis events", [f"crisis_{k}" for k in range(len(self.crisis))]),
+        ]
+        out = {}
+        for key, title, names in layout:
+            items = [("table" if n in self.tables else "figure", n) for n in names
+                     if n in self.tables or n in self.figures]
+            if items:
+                out[key] = Section(key, title, items)
+        return out
+
     def figure(self, name: str):
         """The matplotlib Figure of one chart (see :data:`factorlab.report.PLOT_NAMES`)."""
         from factorlab.report._figures import build_figure
@@ -287,8 +347,9 @@ def create_returns_tear_sheet(returns: pd.Series, benchmark: pd.Series | None = 
                               parameters: Mapping[str, object] | None = None,
                               title: str = "Strategy returns report",
                               periods_per_year: float | None = None, capital: float | None = None,
-                              risk_free: float = 0.0, dpi: int = 72, workers: int = 1,
-                              image_format: str = "svg") -> ReturnsTearSheet:
+                              risk_free: float = 0.0, dpi: int = DEFAULT_DPI, workers: int = 1,
+                              image_format: str = DEFAULT_IMAGE_FORMAT,
+                              benchmark_kind: str = "auto") -> ReturnsTearSheet:
     """Returns tear sheet of a strategy; shows inline in a notebook, ``.to_html()`` writes a report.
 
     Parameters
@@ -296,8 +357,11 @@ def create_returns_tear_sheet(returns: pd.Series, benchmark: pd.Series | None = 
     returns : pd.Series, shape (bars,)
         Strategy per-bar simple returns (0.01 = 1%), sorted unique DatetimeIndex.
     benchmark : pd.Series, optional
-        Benchmark per-bar returns; aligned on the strategy's bars (must share
-        at least two timestamps).
+        Benchmark price level or per-bar returns, by the one rule of every
+        report (:func:`factorlab.report.benchmark_kind`: a Series with a
+        value <= 0 is returns, one all > 0 a price level; ``benchmark_kind``
+        says it explicitly); aligned on the strategy's bars (must share at
+        least two timestamps).
     positions : pd.DataFrame, optional
         Position values per bar and asset with a 'cash' column (pyfolio
         layout), or portfolio weights without one: adds leverage and
@@ -325,9 +389,10 @@ def create_returns_tear_sheet(returns: pd.Series, benchmark: pd.Series | None = 
         Per-bar risk-free return.
     dpi : int
         Resolution of the PNG charts.
-    image_format : {'svg', 'png'}
-        Charts embedded as SVG (default: vector, about 20% faster to make,
-        larger files) or PNG data URIs.
+    image_format : {'png', 'svg'}
+        Charts embedded as PNG (default) or SVG data URIs.
+    benchmark_kind : {'auto', 'prices', 'returns'}
+        How ``benchmark`` is read ('auto': the rule above).
     workers : int
         Processes rendering the charts: 1 renders here; ``n > 1`` forks
         ``n - 1`` helpers (POSIX 'fork' only, else 1), about ``n`` times
@@ -343,4 +408,5 @@ def create_returns_tear_sheet(returns: pd.Series, benchmark: pd.Series | None = 
         Malformed returns, a benchmark that does not overlap, bad options.
     """
     return ReturnsTearSheet(returns, benchmark, positions, trades, volumes, parameters or {}, title,
-                            periods_per_year, capital, risk_free, dpi, workers, image_format)
+                            periods_per_year, capital, risk_free, dpi, workers, image_format,
+                            benchmark_kind=benchmark_kind)

@@ -14,6 +14,7 @@ from factorlab.errors import ParameterError
 from factorlab.factor import FactorData, prepare_factor_data
 from factorlab.plotting._charts import Chart
 from factorlab.plotting._style import period_colors
+from factorlab.report._model import benchmark_level
 from factorlab.tears._analysis import FactorAnalysis, bulk_limits
 from factorlab.tears._tearsheet import TearSheet
 
@@ -205,7 +206,7 @@ _HEAVY = {"summary": ("interleaved", "headline"), "returns": ("interleaved",), "
 
 
 def _analysis(factor, prices, periods, quantiles, bins, groupby, long_short, group_neutral, benchmark,
-              delay, cost_bps, periods_per_year=None, prepare=None) -> FactorAnalysis:
+              delay, cost_bps, periods_per_year=None, prepare=None, benchmark_kind="auto") -> FactorAnalysis:
     if isinstance(factor, FactorData):
         fd = factor
         if fd.prices is None:
@@ -217,19 +218,17 @@ def _analysis(factor, prices, periods, quantiles, bins, groupby, long_short, gro
                                  groupby=groupby, delay=delay, **(prepare or {}))
     if group_neutral and fd.group is None:
         raise ParameterError("group_neutral=True needs groups: pass groupby=")
-    if benchmark is not None and not isinstance(benchmark, pd.Series):
-        if isinstance(benchmark, pd.DataFrame) and benchmark.shape[1] == 1:
-            benchmark = benchmark.iloc[:, 0]
-        else:
-            raise ParameterError("benchmark must be a price-level Series (e.g. an index) on the price dates")
+    if benchmark is not None:  # the one benchmark rule of every report: a price level or per-bar returns
+        benchmark = benchmark_level(benchmark, fd.prices.index, kind=benchmark_kind)
     return FactorAnalysis(fd, long_short=long_short, group_neutral=group_neutral, benchmark=benchmark,
                           cost_bps=float(cost_bps), bars_per_year=periods_per_year)
 
 
 def _build(sections: Sequence[str], factor, prices, *, periods, quantiles, bins, groupby, long_short,
-           group_neutral, benchmark, delay, cost_bps, periods_per_year=None, prepare=None) -> TearSheet:
+           group_neutral, benchmark, delay, cost_bps, periods_per_year=None, prepare=None,
+           benchmark_kind="auto") -> TearSheet:
     a = _analysis(factor, prices, periods, quantiles, bins, groupby, long_short, group_neutral,
-                  benchmark, delay, cost_bps, periods_per_year, prepare)
+                  benchmark, delay, cost_bps, periods_per_year, prepare, benchmark_kind)
     fd = a.fd
     ts = TearSheet(title=f"Factor tear sheet: {len(fd.assets)} assets, {fd.dates[0].date()} .. "
                          f"{fd.dates[-1].date()}, periods {', '.join(fd.labels)}")
@@ -259,7 +258,8 @@ def create_full_tear_sheet(factor: Factor, prices: pd.DataFrame | None = None, *
                            groupby: Groups = None, long_short: bool = True, group_neutral: bool = False,
                            by_group: bool = False, benchmark: pd.Series | None = None, delay: int = 0,
                            cost_bps: float = 0.0, periods_per_year: float | None = None, stale: str = "report",
-                           stale_bars: int = 10, quantile_method: str = "qcut") -> TearSheet:
+                           stale_bars: int = 10, quantile_method: str = "qcut",
+        benchmark_kind: str = "auto") -> TearSheet:
     """The full factor tear sheet: summary, returns, information, turnover, event returns[, by group].
 
     Parameters
@@ -283,8 +283,10 @@ def create_full_tear_sheet(factor: Factor, prices: pd.DataFrame | None = None, *
     by_group : bool
         Add the by-group section (IC and quantile returns per group; needs ``groupby``).
     benchmark : pd.Series, optional
-        Benchmark price level (e.g. the S&P 500 index) on the price dates,
-        drawn with the cumulative returns.
+        Benchmark price level (e.g. the S&P 500 index) or per-bar returns,
+        drawn with the cumulative returns; read by the one rule of every
+        report (:func:`factorlab.report.benchmark_kind`: a Series with a
+        value <= 0 is returns, one all > 0 a price level).
     delay : int
         Execution delay in bars.
     cost_bps : float
@@ -303,6 +305,8 @@ def create_full_tear_sheet(factor: Factor, prices: pd.DataFrame | None = None, *
         Run length from which a price is stale.
     quantile_method : {'qcut', 'rank'}, default 'qcut'
         'rank': tied factor values share a bucket (no date fails on ties).
+    benchmark_kind : {'auto', 'prices', 'returns'}
+        How ``benchmark`` is read ('auto': the rule above).
 
     Returns
     -------
@@ -313,7 +317,8 @@ def create_full_tear_sheet(factor: Factor, prices: pd.DataFrame | None = None, *
     return _build(sections, factor, prices, periods=periods, quantiles=quantiles, bins=bins, groupby=groupby,
                   long_short=long_short, group_neutral=group_neutral, benchmark=benchmark, delay=delay,
                   cost_bps=cost_bps, periods_per_year=periods_per_year,
-                  prepare={"stale": stale, "stale_bars": stale_bars, "quantile_method": quantile_method})
+                  prepare={"stale": stale, "stale_bars": stale_bars, "quantile_method": quantile_method},
+                  benchmark_kind=benchmark_kind)
 
 
 def create_summary_tear_sheet(factor: Factor, prices: pd.DataFrame | None = None, *,
@@ -321,7 +326,8 @@ def create_summary_tear_sheet(factor: Factor, prices: pd.DataFrame | None = None
                               bins: Binning = None, groupby: Groups = None, long_short: bool = True,
                               group_neutral: bool = False, benchmark: pd.Series | None = None, delay: int = 0,
                               cost_bps: float = 0.0, periods_per_year: float | None = None,
-                              stale: str = "report", stale_bars: int = 10, quantile_method: str = "qcut") -> TearSheet:
+                              stale: str = "report", stale_bars: int = 10, quantile_method: str = "qcut",
+        benchmark_kind: str = "auto") -> TearSheet:
     """Headline figures, data quality, quantile statistics, returns table.
 
     Parameters and result as :func:`create_full_tear_sheet` (which has ``by_group`` too).
@@ -329,7 +335,8 @@ def create_summary_tear_sheet(factor: Factor, prices: pd.DataFrame | None = None
     return _build(["summary"], factor, prices, periods=periods, quantiles=quantiles, bins=bins, groupby=groupby,
                   long_short=long_short, group_neutral=group_neutral, benchmark=benchmark, delay=delay,
                   cost_bps=cost_bps, periods_per_year=periods_per_year,
-                  prepare={"stale": stale, "stale_bars": stale_bars, "quantile_method": quantile_method})
+                  prepare={"stale": stale, "stale_bars": stale_bars, "quantile_method": quantile_method},
+                  benchmark_kind=benchmark_kind)
 
 
 def create_factor_returns_tear_sheet(factor: Factor, prices: pd.DataFrame | None = None, *,
@@ -338,7 +345,8 @@ def create_factor_returns_tear_sheet(factor: Factor, prices: pd.DataFrame | None
                                      group_neutral: bool = False, benchmark: pd.Series | None = None,
                                      delay: int = 0, cost_bps: float = 0.0,
                                      periods_per_year: float | None = None, stale: str = "report", stale_bars: int = 10,
-        quantile_method: str = "qcut") -> TearSheet:
+        quantile_method: str = "qcut",
+        benchmark_kind: str = "auto") -> TearSheet:
     """Quantile returns, the top-minus-bottom spread and interleaved cumulative returns, periods compared.
 
     Parameters and result as :func:`create_full_tear_sheet` (which has ``by_group`` too).
@@ -346,7 +354,8 @@ def create_factor_returns_tear_sheet(factor: Factor, prices: pd.DataFrame | None
     return _build(["returns"], factor, prices, periods=periods, quantiles=quantiles, bins=bins, groupby=groupby,
                   long_short=long_short, group_neutral=group_neutral, benchmark=benchmark, delay=delay,
                   cost_bps=cost_bps, periods_per_year=periods_per_year,
-                  prepare={"stale": stale, "stale_bars": stale_bars, "quantile_method": quantile_method})
+                  prepare={"stale": stale, "stale_bars": stale_bars, "quantile_method": quantile_method},
+                  benchmark_kind=benchmark_kind)
 
 
 def create_information_tear_sheet(factor: Factor, prices: pd.DataFrame | None = None, *,
@@ -355,7 +364,8 @@ def create_information_tear_sheet(factor: Factor, prices: pd.DataFrame | None = 
                                   group_neutral: bool = False, benchmark: pd.Series | None = None,
                                   delay: int = 0, cost_bps: float = 0.0,
                                   periods_per_year: float | None = None, stale: str = "report", stale_bars: int = 10,
-        quantile_method: str = "qcut") -> TearSheet:
+        quantile_method: str = "qcut",
+        benchmark_kind: str = "auto") -> TearSheet:
     """Information coefficient: table, moving average, distribution and Q-Q, monthly heatmaps, decay.
 
     Parameters and result as :func:`create_full_tear_sheet` (which has ``by_group`` too).
@@ -363,7 +373,8 @@ def create_information_tear_sheet(factor: Factor, prices: pd.DataFrame | None = 
     return _build(["information"], factor, prices, periods=periods, quantiles=quantiles, bins=bins,
                   groupby=groupby, long_short=long_short, group_neutral=group_neutral, benchmark=benchmark,
                   delay=delay, cost_bps=cost_bps, periods_per_year=periods_per_year,
-                  prepare={"stale": stale, "stale_bars": stale_bars, "quantile_method": quantile_method})
+                  prepare={"stale": stale, "stale_bars": stale_bars, "quantile_method": quantile_method},
+                  benchmark_kind=benchmark_kind)
 
 
 def create_turnover_tear_sheet(factor: Factor, prices: pd.DataFrame | None = None, *,
@@ -371,7 +382,8 @@ def create_turnover_tear_sheet(factor: Factor, prices: pd.DataFrame | None = Non
                                bins: Binning = None, groupby: Groups = None, long_short: bool = True,
                                group_neutral: bool = False, benchmark: pd.Series | None = None, delay: int = 0,
                                cost_bps: float = 0.0, periods_per_year: float | None = None,
-                               stale: str = "report", stale_bars: int = 10, quantile_method: str = "qcut") -> TearSheet:
+                               stale: str = "report", stale_bars: int = 10, quantile_method: str = "qcut",
+        benchmark_kind: str = "auto") -> TearSheet:
     """Quantile turnover and factor rank autocorrelation, periods compared.
 
     Parameters and result as :func:`create_full_tear_sheet` (which has ``by_group`` too).
@@ -379,7 +391,8 @@ def create_turnover_tear_sheet(factor: Factor, prices: pd.DataFrame | None = Non
     return _build(["turnover"], factor, prices, periods=periods, quantiles=quantiles, bins=bins, groupby=groupby,
                   long_short=long_short, group_neutral=group_neutral, benchmark=benchmark, delay=delay,
                   cost_bps=cost_bps, periods_per_year=periods_per_year,
-                  prepare={"stale": stale, "stale_bars": stale_bars, "quantile_method": quantile_method})
+                  prepare={"stale": stale, "stale_bars": stale_bars, "quantile_method": quantile_method},
+                  benchmark_kind=benchmark_kind)
 
 
 def create_event_returns_tear_sheet(factor: Factor, prices: pd.DataFrame | None = None, *,
@@ -388,7 +401,8 @@ def create_event_returns_tear_sheet(factor: Factor, prices: pd.DataFrame | None 
                                     group_neutral: bool = False, benchmark: pd.Series | None = None,
                                     delay: int = 0, cost_bps: float = 0.0,
                                     periods_per_year: float | None = None, stale: str = "report", stale_bars: int = 10,
-        quantile_method: str = "qcut") -> TearSheet:
+        quantile_method: str = "qcut",
+        benchmark_kind: str = "auto") -> TearSheet:
     """Average cumulative return by quantile around each factor date.
 
     Parameters and result as :func:`create_full_tear_sheet` (which has ``by_group`` too).
@@ -396,7 +410,8 @@ def create_event_returns_tear_sheet(factor: Factor, prices: pd.DataFrame | None 
     return _build(["events"], factor, prices, periods=periods, quantiles=quantiles, bins=bins, groupby=groupby,
                   long_short=long_short, group_neutral=group_neutral, benchmark=benchmark, delay=delay,
                   cost_bps=cost_bps, periods_per_year=periods_per_year,
-                  prepare={"stale": stale, "stale_bars": stale_bars, "quantile_method": quantile_method})
+                  prepare={"stale": stale, "stale_bars": stale_bars, "quantile_method": quantile_method},
+                  benchmark_kind=benchmark_kind)
 
 
 def create_by_group_tear_sheet(factor: Factor, prices: pd.DataFrame | None = None, *,
@@ -404,7 +419,8 @@ def create_by_group_tear_sheet(factor: Factor, prices: pd.DataFrame | None = Non
                                bins: Binning = None, groupby: Groups = None, long_short: bool = True,
                                group_neutral: bool = False, benchmark: pd.Series | None = None, delay: int = 0,
                                cost_bps: float = 0.0, periods_per_year: float | None = None,
-                               stale: str = "report", stale_bars: int = 10, quantile_method: str = "qcut") -> TearSheet:
+                               stale: str = "report", stale_bars: int = 10, quantile_method: str = "qcut",
+        benchmark_kind: str = "auto") -> TearSheet:
     """IC and quantile returns per group (needs ``groupby``).
 
     Parameters and result as :func:`create_full_tear_sheet` (which has ``by_group`` too).
@@ -412,5 +428,6 @@ def create_by_group_tear_sheet(factor: Factor, prices: pd.DataFrame | None = Non
     return _build(["by_group"], factor, prices, periods=periods, quantiles=quantiles, bins=bins,
                   groupby=groupby, long_short=long_short, group_neutral=group_neutral, benchmark=benchmark,
                   delay=delay, cost_bps=cost_bps, periods_per_year=periods_per_year,
-                  prepare={"stale": stale, "stale_bars": stale_bars, "quantile_method": quantile_method})
+                  prepare={"stale": stale, "stale_bars": stale_bars, "quantile_method": quantile_method},
+                  benchmark_kind=benchmark_kind)
 

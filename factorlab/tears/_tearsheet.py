@@ -13,8 +13,15 @@ from matplotlib.figure import Figure
 from factorlab.errors import ParameterError
 from factorlab.plotting import figure_to_data_uri, table_to_html
 from factorlab.plotting._charts import Chart, Figures
+from factorlab.report._model import (
+    DEFAULT_DPI,
+    DEFAULT_IMAGE_FORMAT,
+    Section,
+    check_image_options,
+    write_html,
+)
 
-__all__ = ["Section", "TearSheet"]
+__all__ = ["Section", "TearSheet"]  # Section: the report model's (factorlab.report.Section)
 
 _PAGE = jinja2.Template("""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{{ title|e }}</title>
@@ -32,21 +39,14 @@ h1 { font-size: 22px; } h2 { font-size: 18px; border-bottom: 1px solid #ccc; pad
 """, autoescape=False)
 
 
-@dataclass
-class Section:
-    """One part of a tear sheet: ordered table and figure names."""
-
-    key: str
-    title: str
-    items: list[tuple[str, str]] = field(default_factory=list)  # (kind, name); kind 'table' | 'figure'
-
-
 @dataclass(eq=False)
 class TearSheet:
     """Tables (DataFrames) and figures (matplotlib Figures) by name, grouped in sections.
 
-    Display it in a notebook as the last expression of a cell (or call
-    :meth:`show`); write it with :meth:`to_html`. Nothing is printed.
+    A :class:`factorlab.report.Report` (the one report model it shares with
+    the returns and backtest reports). Display it in a notebook as the last
+    expression of a cell (or call :meth:`show`); write it with
+    :meth:`to_html`. Nothing is printed.
 
     Attributes
     ----------
@@ -62,6 +62,10 @@ class TearSheet:
         In display order.
     notes : list of str
         Remarks shown under the title (annualisation assumptions, data quality).
+    image_format : {'png', 'svg'}
+        Format of the embedded images.
+    dpi : int
+        Their resolution (an integer in [20, 400]).
     """
 
     title: str
@@ -70,10 +74,12 @@ class TearSheet:
     sections: dict[str, Section] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     formats: dict[str, object] = field(default_factory=dict, repr=False)
-    dpi: int = 80
-    _images: dict[str, str] = field(default_factory=dict, repr=False)
+    dpi: int = DEFAULT_DPI
+    _images: dict[tuple, str] = field(default_factory=dict, repr=False)
+    image_format: str = DEFAULT_IMAGE_FORMAT
 
     def __post_init__(self) -> None:
+        self.image_format, self.dpi = check_image_options(self.image_format, self.dpi)
         if not isinstance(self.figures, Figures):
             self.figures = Figures(self.figures)
 
@@ -116,7 +122,7 @@ class TearSheet:
         if unknown:
             raise ParameterError(f"unknown section(s) {unknown}; available: {list(self.sections)}")
         out = TearSheet(title=self.title, notes=list(self.notes), formats=self.formats, dpi=self.dpi,
-                        _images=self._images)
+                        _images=self._images, image_format=self.image_format)
         for k in keys:
             sec = self.sections[k]
             out.sections[k] = Section(sec.key, sec.title, list(sec.items))
@@ -129,15 +135,16 @@ class TearSheet:
 
     # ------------------------------------------------------------------ rendering
     def _image(self, name: str) -> str:
-        """PNG data URI of a figure: a chart not built as a Figure is drawn once on a new Figure (dropped
+        """Data URI of a figure: a chart not built as a Figure is drawn once on a new Figure (dropped
         afterwards) and its image kept; a built (or given) Figure is written each time, so changes show."""
         entry = self.figures.entry(name)
         if not isinstance(entry, Chart):
             # the tear sheet's figures have fixed margins: no tight crop (it draws each figure twice)
-            return figure_to_data_uri(entry, "png", dpi=self.dpi, tight=False)
-        if name not in self._images:
-            self._images[name] = figure_to_data_uri(entry.figure(), "png", dpi=self.dpi, tight=False)
-        return self._images[name]
+            return figure_to_data_uri(entry, self.image_format, dpi=self.dpi, tight=False)
+        key = (name, self.image_format, self.dpi)
+        if key not in self._images:
+            self._images[key] = figure_to_data_uri(entry.figure(), self.image_format, dpi=self.dpi, tight=False)
+        return self._images[key]
 
     def _body(self) -> str:
         return self._compose()
@@ -163,12 +170,16 @@ class TearSheet:
     def _repr_html_(self) -> str:
         return self._body()
 
-    def to_html(self, path: str | Path) -> Path:
-        """Write one self-contained HTML file (figures embedded as PNG) and return its path."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(_PAGE.render(title=self.title, body=self._body()), encoding="utf-8")
-        return path
+    def to_html(self, path: str | Path | None = None) -> str:
+        """One self-contained HTML page (figures embedded as ``image_format``); also written to ``path``
+        (UTF-8) when given.
+
+        Returns
+        -------
+        str
+            The HTML.
+        """
+        return write_html(_PAGE.render(title=self.title, body=self._body()), path)
 
     def show(self) -> None:
         """Display inline in a notebook (IPython), or do nothing outside one."""
