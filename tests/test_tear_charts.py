@@ -84,3 +84,28 @@ def test_images_are_what_savefig_writes(rng, image_format):
         render_figure(fig, "jpg")
     with pytest.raises(errors.ParameterError, match="dpi"):
         render_figure(fig, dpi=0)
+
+
+def test_titles_sit_on_top_as_the_automatic_placement_puts_them_and_a_user_titley_is_kept(rng):
+    import matplotlib
+
+    from factorlab.plotting._style import fixed_margins
+
+    values = rng.normal(size=60).cumsum()
+
+    def draw(ax):
+        _line(values, "a title", ax)
+        ax.set_xlabel("x")
+
+    chart = Chart(draw)
+    fixed = render_figure(chart.figure(), dpi=60)
+    auto = Figure(figsize=chart.size)  # built with matplotlib's automatic title placement
+    fixed_margins(auto)
+    draw(auto.subplots())
+    assert matplotlib.rcParams["axes.titley"] is None
+    from PIL import Image
+
+    pixels = [np.asarray(Image.open(io.BytesIO(png))) for png in (fixed, render_figure(auto, dpi=60))]
+    assert np.array_equal(*pixels)
+    with matplotlib.rc_context({"axes.titley": 1.2}):
+        assert chart.figure().axes[0].title.get_position()[1] == 1.2

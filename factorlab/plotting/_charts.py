@@ -79,17 +79,25 @@ class Chart:
     sharey: bool = False
 
     def figure(self) -> Figure:
-        """A new Figure of this chart (not registered with pyplot: freed when dropped)."""
-        fig = Figure(figsize=self.size)
-        if self.grid is None:
-            self.draw(fig=fig)
-        else:
-            fixed_margins(fig, *self.grid, **(self.margins or {}))
-            axes = fig.subplots(*self.grid, sharey=self.sharey, squeeze=False)
-            self.draw(ax=axes[0, 0] if axes.size == 1 else axes.ravel() if 1 in self.grid else axes)
-            if self.sharey:
-                for ax in axes.flat:
-                    ax.label_outer(remove_inner_ticks=True)
+        """A new Figure of this chart (not registered with pyplot: freed when dropped).
+
+        Titles sit at the top of their axes (``rcParams['axes.titley'] = 1.0``
+        while the figure is built, unless the user set a value): the charts
+        have no tick labels above their axes, so matplotlib's automatic
+        placement would put them there too, after measuring every x tick
+        label on each draw.
+        """
+        with rc_context({"axes.titley": 1.0} if rcParams["axes.titley"] is None else {}):
+            fig = Figure(figsize=self.size)
+            if self.grid is None:
+                self.draw(fig=fig)
+            else:
+                fixed_margins(fig, *self.grid, **(self.margins or {}))
+                axes = fig.subplots(*self.grid, sharey=self.sharey, squeeze=False)
+                self.draw(ax=axes[0, 0] if axes.size == 1 else axes.ravel() if 1 in self.grid else axes)
+                if self.sharey:
+                    for ax in axes.flat:
+                        ax.label_outer(remove_inner_ticks=True)
         return fig
 
 

@@ -259,7 +259,7 @@ def create_full_tear_sheet(factor: Factor, prices: pd.DataFrame | None = None, *
                            by_group: bool = False, benchmark: pd.Series | None = None, delay: int = 0,
                            cost_bps: float = 0.0, periods_per_year: float | None = None, stale: str = "report",
                            stale_bars: int = 10, quantile_method: str = "qcut",
-        benchmark_kind: str = "auto") -> TearSheet:
+                           benchmark_kind: str = "auto") -> TearSheet:
     """The full factor tear sheet: summary, returns, information, turnover, event returns[, by group].
 
     Parameters
@@ -327,7 +327,7 @@ def create_summary_tear_sheet(factor: Factor, prices: pd.DataFrame | None = None
                               group_neutral: bool = False, benchmark: pd.Series | None = None, delay: int = 0,
                               cost_bps: float = 0.0, periods_per_year: float | None = None,
                               stale: str = "report", stale_bars: int = 10, quantile_method: str = "qcut",
-        benchmark_kind: str = "auto") -> TearSheet:
+                              benchmark_kind: str = "auto") -> TearSheet:
     """Headline figures, data quality, quantile statistics, returns table.
 
     Parameters and result as :func:`create_full_tear_sheet` (which has ``by_group`` too).
@@ -383,7 +383,7 @@ def create_turnover_tear_sheet(factor: Factor, prices: pd.DataFrame | None = Non
                                group_neutral: bool = False, benchmark: pd.Series | None = None, delay: int = 0,
                                cost_bps: float = 0.0, periods_per_year: float | None = None,
                                stale: str = "report", stale_bars: int = 10, quantile_method: str = "qcut",
-        benchmark_kind: str = "auto") -> TearSheet:
+                               benchmark_kind: str = "auto") -> TearSheet:
     """Quantile turnover and factor rank autocorrelation, periods compared.
 
     Parameters and result as :func:`create_full_tear_sheet` (which has ``by_group`` too).
@@ -420,7 +420,7 @@ def create_by_group_tear_sheet(factor: Factor, prices: pd.DataFrame | None = Non
                                group_neutral: bool = False, benchmark: pd.Series | None = None, delay: int = 0,
                                cost_bps: float = 0.0, periods_per_year: float | None = None,
                                stale: str = "report", stale_bars: int = 10, quantile_method: str = "qcut",
-        benchmark_kind: str = "auto") -> TearSheet:
+                               benchmark_kind: str = "auto") -> TearSheet:
     """IC and quantile returns per group (needs ``groupby``).
 
     Parameters and result as :func:`create_full_tear_sheet` (which has ``by_group`` too).
