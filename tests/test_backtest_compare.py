@@ -205,10 +205,12 @@ def test_compare_with_all_defaults_has_no_gap(sp500_prices, factor_wide):
     assert bt.settings["capital"] == res.capital
 
 
-@pytest.mark.xfail(strict=False, reason="prepare_factor_data stops the factor data N bars before the last "
-                                         "bar (point-in-time issue, factor side)")
 def test_tear_sheet_path_with_defaults_has_no_end_of_sample_gap(sp500_prices, factor_wide):
-    """The tear sheet's portfolio (prepare_factor_data) against a backtest of the raw factor, all defaults."""
+    """The tear sheet's portfolio (prepare_factor_data) against a backtest of the raw factor, all defaults.
+
+    The factor data has weights for every factor date up to the last bar (point in time), so the
+    tear sheet's sleeves trade to the end of the sample as the backtest does.
+    """
     import warnings
 
     with warnings.catch_warnings():
