@@ -66,7 +66,7 @@ def test_initial_panels_match_the_tear_sheet_statistics(ex, small):
     fd = _prepare(small)
     ic = fl.information_coefficient(fd)["5D"]
     assert ex.tables["headline"].loc["IC mean", "5D"] == pytest.approx(ic.mean(), rel=1e-12)
-    rate = fl.rate_of_return(fl.mean_return_by_quantile(fd, demeaned=True)[0], "5D")["5D"]
+    rate = fl.rate_of_return(fl.mean_return_by_quantile(fd, demeaned=True)[0], "1D")["5D"]  # bps per bar, whatever the period
     np.testing.assert_allclose(_bar_heights(ex.figure.axes[0]), rate.to_numpy() * 1e4, rtol=1e-10)
     np.testing.assert_allclose(_growth_line(ex), _expected_growth(fd, small[1], 5), rtol=1e-12)
     assert len(ex.figure.axes) == 4 and ex.image.value[:8] == b"\x89PNG\r\n\x1a\n"
@@ -87,7 +87,7 @@ def test_period_control(ex, small):
 def test_quantiles_control(ex, small):
     ex.controls["quantiles"].value = 10
     fd = _prepare(small, quantiles=10)
-    rate = fl.rate_of_return(fl.mean_return_by_quantile(fd, demeaned=True)[0], "5D")["5D"]
+    rate = fl.rate_of_return(fl.mean_return_by_quantile(fd, demeaned=True)[0], "1D")["5D"]  # bps per bar, whatever the period
     heights = _bar_heights(ex.figure.axes[0])
     assert len(heights) == 10
     np.testing.assert_allclose(heights, rate.to_numpy() * 1e4, rtol=1e-10)
@@ -99,7 +99,7 @@ def test_long_only_control(ex, small):
     assert not ex.settings.long_short
     expected = _expected_growth(fd, small[1], 5, long_only=True)
     np.testing.assert_allclose(_growth_line(ex), expected, rtol=1e-12)
-    raw = fl.rate_of_return(fl.mean_return_by_quantile(fd, demeaned=False)[0], "5D")["5D"]
+    raw = fl.rate_of_return(fl.mean_return_by_quantile(fd, demeaned=False)[0], "1D")["5D"]  # bps per bar, whatever the period
     np.testing.assert_allclose(_bar_heights(ex.figure.axes[0]), raw.to_numpy() * 1e4, rtol=1e-10)
     assert "long top quantile Sharpe" in ex.tables["headline"].index
 
