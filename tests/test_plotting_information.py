@@ -138,6 +138,15 @@ def test_monthly_heatmap_from_month_end_series(rng):
     assert len(ax.texts) == 0 and "1D" in ax.get_title()
 
 
+def test_monthly_heatmap_labels_every_nth_month(rng):
+    monthly = pd.DataFrame(rng.normal(0, 0.05, (2, 12)), index=[2020, 2021], columns=range(1, 13))
+    ax = flp.plot_monthly_ic_heatmap(monthly, annot=False, month_ticks=3)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "4", "7", "10"]
+    np.testing.assert_allclose(ax.get_xticks(), [0.5, 3.5, 6.5, 9.5])  # on their cells' centres
+    with pytest.raises(ParameterError, match="month_ticks"):
+        flp.plot_monthly_ic_heatmap(monthly, month_ticks=0)
+
+
 def test_monthly_heatmap_rejects_non_month_columns(rng):
     wide = pd.DataFrame(rng.normal(size=(3, 2)), columns=["1D", "5D"])
     with pytest.raises(ParameterError, match="month numbers 1..12"):

@@ -97,9 +97,11 @@ def plot_quantile_average_cumulative_return(avg_cum: pd.DataFrame, *, std_bar: b
         _draw_quantile(ax, x, means.loc[quantile], None if stds is None else stds.loc[quantile],
                        f"Quantile {quantile}", color, style)
     zero_line(ax, 0.0, vertical=True)
-    ax.set(xlabel="Bars relative to the factor date", ylabel="Mean Return (bps)",
-           title=title if title is not None else "Average Cumulative Returns by Quantile (bps)")
-    ax.legend(loc="upper left")
+    ax.set(xlabel="Bars relative to the factor date", ylabel="Mean Return (bps)")
+    ax.set_title(title if title is not None else "Average Cumulative Returns by Quantile (bps)", pad=16)
+    # one row above the axes: off the data
+    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=min(len(quantiles), 6), fontsize="small",
+              frameon=False, borderaxespad=0.1, handlelength=1.5, columnspacing=1.2)
     return ax
 
 

@@ -219,7 +219,8 @@ def _monthly_grid(monthly_ic: pd.DataFrame | pd.Series) -> pd.DataFrame:
 
 def plot_monthly_ic_heatmap(monthly_ic: pd.DataFrame | pd.Series, *, period: str | None = None,
                             annot: bool = True, fmt: str = ".3f", cmap: str = "coolwarm_r",
-                            title: str | None = None, ax: Axes | None = None, **style) -> Axes:
+                            month_ticks: int = 1, title: str | None = None, ax: Axes | None = None,
+                            **style) -> Axes:
     """Heatmap of the mean IC per calendar month (rows = years, columns = months).
 
     Parameters
@@ -238,6 +239,9 @@ def plot_monthly_ic_heatmap(monthly_ic: pd.DataFrame | pd.Series, *, period: str
     cmap : str
         Diverging colormap, centred on 0 (positive IC blue by default): the
         colour range is +/- the largest absolute value.
+    month_ticks : int
+        Label every ``month_ticks``-th month column (1: every month; 3:
+        months 1, 4, 7, 10 of a full year), for small panels.
     title : str, optional
         Axes title.
     ax : matplotlib.axes.Axes, optional
@@ -267,7 +271,10 @@ def plot_monthly_ic_heatmap(monthly_ic: pd.DataFrame | pd.Series, *, period: str
             if np.isfinite(v):
                 ax.text(c + 0.5, r + 0.5, format(v, fmt), ha="center", va="center", fontsize=8,
                         color="white" if abs(v) > 0.6 * bound else "black")
-    ax.set_xticks(np.arange(n_cols) + 0.5, [str(m) for m in grid.columns])
+    if isinstance(month_ticks, bool) or not isinstance(month_ticks, (int, np.integer)) or month_ticks < 1:
+        raise ParameterError(f"month_ticks must be a positive integer, got {month_ticks!r}")
+    shown = np.arange(0, n_cols, int(month_ticks))
+    ax.set_xticks(shown + 0.5, [str(grid.columns[k]) for k in shown])
     ax.set_yticks(np.arange(n_rows) + 0.5, [str(y) for y in grid.index])
     ax.set_xlim(0, n_cols)
     ax.set_ylim(n_rows, 0)

@@ -126,8 +126,8 @@ def _monthly_ic(a: FactorAnalysis, ax) -> None:
     axes = list(np.atleast_1d(ax))
     bound = a.monthly_ic_bound  # one colour scale for every period
     for lab, axis in zip(a.fd.labels, axes):
-        plotting.plot_monthly_ic_heatmap(a.monthly_ic[lab], period=lab, ax=axis, annot=False, vmin=-bound,
-                                         vmax=bound, title=f"Monthly mean IC, {lab}")
+        plotting.plot_monthly_ic_heatmap(a.monthly_ic[lab], period=lab, ax=axis, annot=False, month_ticks=3,
+                                         vmin=-bound, vmax=bound, title=f"Monthly mean IC, {lab}")
     axes[0].get_figure().colorbar(axes[-1].collections[0], ax=axes, label="mean IC", fraction=0.03, pad=0.02)
 
 
@@ -146,7 +146,7 @@ def _information(ts: TearSheet, a: FactorAnalysis) -> None:
     n_years = len(a.monthly_ic.index.year.unique()) if len(a.monthly_ic) else 1
     ts.add_chart("information", "monthly_ic", Chart(partial(_monthly_ic, a),
                                                     size=(3.6 * n + 1.6, 1.6 + 0.3 * n_years), grid=(1, n),
-                                                    sharey=True, margins={"wgap": 0.25}))
+                                                    sharey=True, margins={"wgap": 0.25, "right": 0.9}))
     decay = a.ic_decay
     ts.add_chart("information", "ic_decay", Chart(partial(_ic_decay, decay)))
     ts.add_table("information", "ic_decay_table", decay, fmt="{:.4f}")
