@@ -321,6 +321,9 @@ def test_backtest_stats_use_the_rule(rng):
     assert result.periods_per_year == 8760
     r = result.returns.to_numpy()
     assert result.stats["sharpe"] == pytest.approx(hand_sharpe(r, 8760), rel=1e-9)
+    report = result.tear_sheet()
+    assert report.periods_per_year == 8760
+    assert report.bar_frequency.note == "annualised with 8,760 bars/year (hourly, 24/7 calendar, inferred)"
     reference = (result.returns * 0.5).rename("reference")
     diff = (result.returns - reference).to_numpy()
     cmp = fl.compare(reference, result, frictions=False)

@@ -238,8 +238,7 @@ class BacktestResult:
         from factorlab.report import create_returns_tear_sheet
 
         positions = self.position_values.assign(cash=self.cash_values)
-        kwargs.setdefault("periods_per_year", self.periods_per_year)
-        kwargs.setdefault("parameters", self.settings)
+        kwargs.setdefault("parameters", self.settings)  # bars per year: the same rule as periods_per_year
         return create_returns_tear_sheet(self.returns, benchmark=self.benchmark_returns, positions=positions,
                                          capital=self.capital, benchmark_kind="returns", **kwargs)
 
