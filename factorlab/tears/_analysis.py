@@ -129,6 +129,8 @@ class FactorAnalysis:
     bars_per_year : float, optional
         Explicit bars per year (the tear sheets' ``periods_per_year=``); by
         default inferred from the price index (:func:`factorlab.metrics.bar_frequency`).
+    n_trials : int
+        Factors and parameter sets tried (the verdict deflates for them).
     """
 
     fd: FactorData
@@ -137,6 +139,14 @@ class FactorAnalysis:
     benchmark: pd.Series | None = None
     cost_bps: float = 0.0
     bars_per_year: float | None = None
+    n_trials: int = 1
+
+    @cached_property
+    def verdict(self) -> metrics.FactorVerdict:
+        """Per horizon: HAC-tested IC, spread, net Sharpe, break-even cost, deflated Sharpe, a sentence."""
+        return metrics.factor_verdict(self.fd, long_short=self.long_short, group_neutral=self.group_neutral,
+                                      cost_bps=self.cost_bps, periods_per_year=self.bars_per_year,
+                                      n_trials=self.n_trials)
 
     @cached_property
     def bar_frequency(self) -> metrics.BarFrequency:

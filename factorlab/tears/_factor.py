@@ -54,6 +54,8 @@ def _load_display_backend() -> None:
 
 def _summary(ts: TearSheet, a: FactorAnalysis) -> None:
     ts.section("summary", SECTIONS["summary"])
+    ts.verdict = a.verdict
+    ts.add_table("summary", "verdict", a.verdict.summary())
     ts.add_table("summary", "headline", a.headline, fmt=_NUM)
     ts.add_table("summary", "data_quality", a.fd.quality.summary() if a.fd.quality is not None
                  else pd.DataFrame())
@@ -226,10 +228,12 @@ def _analysis(factor, prices, periods, quantiles, bins, groupby, long_short, gro
 
 def _build(sections: Sequence[str], factor, prices, *, periods, quantiles, bins, groupby, long_short,
            group_neutral, benchmark, delay, cost_bps, periods_per_year=None, prepare=None,
-           benchmark_kind="auto") -> TearSheet:
+           benchmark_kind="auto", trials=None) -> TearSheet:
     a = _analysis(factor, prices, periods, quantiles, bins, groupby, long_short, group_neutral,
                   benchmark, delay, cost_bps, periods_per_year, prepare, benchmark_kind)
     fd = a.fd
+    trials = trials or {}
+    record = _trials(a, **trials)
     ts = TearSheet(title=f"Factor tear sheet: {len(fd.assets)} assets, {fd.dates[0].date()} .. "
                          f"{fd.dates[-1].date()}, periods {', '.join(fd.labels)}")
     ts.notes.append(a.annualisation_note)  # every tear sheet states its bars per year
@@ -245,7 +249,30 @@ def _build(sections: Sequence[str], factor, prices, *, periods, quantiles, bins,
     for key in sections:
         _BUILDERS[key](ts, a)
     ts.analysis = a
+    if record is not None:
+        ts.notes.append(f"Recorded as factor evaluation {record(a)} ({a.n_trials} trial(s) in the registry).")
     return ts
+
+
+def _trials(a: FactorAnalysis, n_trials: int | None = None, track: bool = False, name: str | None = None,
+            registry=None):
+    """Set the analysis' trial count; with ``track``, return the function that records the evaluation."""
+    if n_trials is not None:
+        if isinstance(n_trials, bool) or not isinstance(n_trials, (int, np.integer)) or n_trials < 1:
+            raise ParameterError(f"n_trials must be an integer >= 1, got {n_trials!r}")
+        a.n_trials = int(n_trials)
+    if not track:
+        return None
+    if not name:
+        raise ParameterError("track=True needs name= (the factor's name in the registry)")
+    from factorlab.registry import count_trials, record_factor_evaluation
+
+    if n_trials is None:
+        a.n_trials = count_trials(registry) + 1  # the evaluations recorded before, and this one
+    return lambda an: record_factor_evaluation(name, an.fd, an.verdict, registry=registry,
+                                               params={"periods": list(an.fd.periods),
+                                                       "long_short": an.long_short,
+                                                       "group_neutral": an.group_neutral})
 
 
 Factor = FactorData | pd.Series | pd.DataFrame
@@ -259,7 +286,8 @@ def create_full_tear_sheet(factor: Factor, prices: pd.DataFrame | None = None, *
                            by_group: bool = False, benchmark: pd.Series | None = None, delay: int = 0,
                            cost_bps: float = 0.0, periods_per_year: float | None = None, stale: str = "report",
                            stale_bars: int = 10, quantile_method: str = "qcut",
-                           benchmark_kind: str = "auto") -> TearSheet:
+                           benchmark_kind: str = "auto", n_trials: int | None = None, track: bool = False,
+                           name: str | None = None, registry=None) -> TearSheet:
     """The full factor tear sheet: summary, returns, information, turnover, event returns[, by group].
 
     Parameters
@@ -307,6 +335,17 @@ def create_full_tear_sheet(factor: Factor, prices: pd.DataFrame | None = None, *
         'rank': tied factor values share a bucket (no date fails on ties).
     benchmark_kind : {'auto', 'prices', 'returns'}
         How ``benchmark`` is read ('auto': the rule above).
+    n_trials : int, optional
+        Factors and parameter sets tried before this one: the verdict's
+        p-values are Bonferroni-adjusted and its Sharpe deflated for them.
+        Default 1, or with ``track`` the factor evaluations in the registry
+        (counting this one).
+    track : bool, default False
+        Record this evaluation in the run registry (needs ``name``).
+    name : str, optional
+        The factor's name in the registry.
+    registry : RunRegistry or path, optional
+        Default ``$FACTORLAB_REGISTRY`` or ``./.factorlab``.
 
     Returns
     -------
@@ -318,7 +357,8 @@ def create_full_tear_sheet(factor: Factor, prices: pd.DataFrame | None = None, *
                   long_short=long_short, group_neutral=group_neutral, benchmark=benchmark, delay=delay,
                   cost_bps=cost_bps, periods_per_year=periods_per_year,
                   prepare={"stale": stale, "stale_bars": stale_bars, "quantile_method": quantile_method},
-                  benchmark_kind=benchmark_kind)
+                  benchmark_kind=benchmark_kind,
+                  trials={"n_trials": n_trials, "track": track, "name": name, "registry": registry})
 
 
 def create_summary_tear_sheet(factor: Factor, prices: pd.DataFrame | None = None, *,
@@ -327,7 +367,8 @@ def create_summary_tear_sheet(factor: Factor, prices: pd.DataFrame | None = None
                               group_neutral: bool = False, benchmark: pd.Series | None = None, delay: int = 0,
                               cost_bps: float = 0.0, periods_per_year: float | None = None,
                               stale: str = "report", stale_bars: int = 10, quantile_method: str = "qcut",
-                              benchmark_kind: str = "auto") -> TearSheet:
+                              benchmark_kind: str = "auto", n_trials: int | None = None, track: bool = False,
+                              name: str | None = None, registry=None) -> TearSheet:
     """Headline figures, data quality, quantile statistics, returns table.
 
     Parameters and result as :func:`create_full_tear_sheet` (which has ``by_group`` too).
@@ -336,7 +377,8 @@ def create_summary_tear_sheet(factor: Factor, prices: pd.DataFrame | None = None
                   long_short=long_short, group_neutral=group_neutral, benchmark=benchmark, delay=delay,
                   cost_bps=cost_bps, periods_per_year=periods_per_year,
                   prepare={"stale": stale, "stale_bars": stale_bars, "quantile_method": quantile_method},
-                  benchmark_kind=benchmark_kind)
+                  benchmark_kind=benchmark_kind,
+                  trials={"n_trials": n_trials, "track": track, "name": name, "registry": registry})
 
 
 def create_factor_returns_tear_sheet(factor: Factor, prices: pd.DataFrame | None = None, *,

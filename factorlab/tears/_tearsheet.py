@@ -32,6 +32,8 @@ h1 { font-size: 22px; } h2 { font-size: 18px; border-bottom: 1px solid #ccc; pad
 .fl-fig img { max-width: 100%; }
 .fl-table { display: inline-block; margin: 6px 18px 6px 0; vertical-align: top; }
 .fl-notes { color: #555; font-size: 13px; }
+.fl-verdict { background: #f4f7fb; border-left: 4px solid #3b6ea5; padding: 4px 16px; margin: 8px 0 16px 0; }
+.fl-verdict h2 { margin-top: 8px; border: none; }
 </style></head>
 <body>
 {{ body }}
@@ -62,6 +64,9 @@ class TearSheet:
         In display order.
     notes : list of str
         Remarks shown under the title (annualisation assumptions, data quality).
+    verdict : FactorVerdict or None
+        Whether the factor works, per horizon (:func:`factorlab.factor_verdict`),
+        shown first when the summary section was built.
     image_format : {'png', 'svg'}
         Format of the embedded images.
     dpi : int
@@ -77,6 +82,7 @@ class TearSheet:
     dpi: int = DEFAULT_DPI
     _images: dict[tuple, str] = field(default_factory=dict, repr=False)
     image_format: str = DEFAULT_IMAGE_FORMAT
+    verdict: object = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.image_format, self.dpi = check_image_options(self.image_format, self.dpi)
@@ -122,7 +128,8 @@ class TearSheet:
         if unknown:
             raise ParameterError(f"unknown section(s) {unknown}; available: {list(self.sections)}")
         out = TearSheet(title=self.title, notes=list(self.notes), formats=self.formats, dpi=self.dpi,
-                        _images=self._images, image_format=self.image_format)
+                        _images=self._images, image_format=self.image_format,
+                        verdict=self.verdict if "summary" in keys else None)
         for k in keys:
             sec = self.sections[k]
             out.sections[k] = Section(sec.key, sec.title, list(sec.items))
@@ -151,6 +158,10 @@ class TearSheet:
 
     def _compose(self) -> str:
         parts = [f"<h1>{html.escape(self.title)}</h1>"]
+        if self.verdict is not None:
+            parts.append('<div class="fl-verdict"><h2>Verdict</h2><ul>' + "".join(
+                f"<li><b>{html.escape(str(label))}</b>: {html.escape(text)}</li>"
+                for label, text in self.verdict.sentences.items()) + "</ul></div>")
         if self.notes:
             parts.append('<ul class="fl-notes">' + "".join(f"<li>{html.escape(n)}</li>" for n in self.notes)
                          + "</ul>")

@@ -1,0 +1,55 @@
+"""The verdict block of the factor tear sheet, and trials counted through the registry."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+
+import factorlab as fl
+from factorlab.errors import ParameterError
+
+
+def _summary(*args, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return fl.create_summary_tear_sheet(*args, **kw)
+
+
+@pytest.fixture(scope="module")
+def data(sp500_prices):
+    prices = sp500_prices.iloc[:500, :60]
+    return -(prices / prices.shift(5) - 1), prices
+
+
+def test_verdict_leads_the_tear_sheet(data):
+    factor, prices = data
+    ts = _summary(factor, prices, periods=(1, 5), cost_bps=10)
+    v = ts.verdict
+    assert list(ts.sections["summary"].items[0]) == ["table", "verdict"]
+    assert list(ts.tables["verdict"].index) == ["1D", "5D"]
+    assert "Sharpe net @ 10 bps" in ts.tables["verdict"].columns
+    html = ts._repr_html_()
+    assert html.index("Verdict") < html.index("summary") or html.index("Verdict") < html.index("headline")
+    for text in v.sentences:
+        assert text.split(":")[0][:20] in html
+    # the verdict's numbers are the factor_verdict of the same factor data
+    direct = fl.factor_verdict(ts.analysis.fd, cost_bps=10)
+    assert direct.table["IC HAC p-value"].equals(v.table["IC HAC p-value"])
+
+
+def test_tracked_evaluations_count_as_trials(data, tmp_path):
+    factor, prices = data
+    first = _summary(factor, prices, periods=(5,), track=True, name="reversal", registry=tmp_path)
+    second = _summary(factor, prices, periods=(5,), track=True, name="reversal", registry=tmp_path)
+    assert first.analysis.n_trials == 1 and second.analysis.n_trials == 2
+    assert fl.count_trials(tmp_path) == 2
+    p1 = first.verdict.table.loc["5D", "IC HAC p-value adjusted"]
+    p2 = second.verdict.table.loc["5D", "IC HAC p-value adjusted"]
+    assert p2 == pytest.approx(min(1.0, 2 * p1))
+    given = _summary(factor, prices, periods=(5,), n_trials=7)
+    assert given.verdict.n_trials == 7
+    with pytest.raises(ParameterError, match="name"):
+        _summary(factor, prices, periods=(5,), track=True, registry=tmp_path)
+    with pytest.raises(ParameterError, match="n_trials"):
+        _summary(factor, prices, periods=(5,), n_trials=0)
