@@ -81,6 +81,8 @@ def hand_alpha(fd: fl.FactorData, factor_returns: pd.DataFrame, label: str) -> f
 @pytest.mark.parametrize("index,want,bar,calendar,unit", [
     (hourly_24_7(), 8760, "hourly", "24/7", ("h", 1.0)),
     (pd.date_range("2021-03-01", periods=6 * 24 * 20, freq="10min"), 52_560, "10-minute", "24/7", ("m", 10.0)),
+    (pd.date_range("2021-03-01", periods=2 * 86_400 * 8, freq="500ms"), 365 * 172_800, "0.5-second", "24/7",
+     ("s", 0.5)),
     (minute_session(), 98_280, "minute", "session", ("m", 1.0)),
     (minute_session(per_day=78, minutes=5), 252 * 78, "5-minute", "session", ("m", 5.0)),
     (minute_session(n_days=30, per_day=7, minutes=60), 252 * 7, "hourly", "session", ("h", 1.0)),

@@ -159,10 +159,10 @@ def _index_of(index_or_returns: object) -> pd.Index | None:
     return None
 
 
-def _wall_seconds(index: pd.DatetimeIndex) -> np.ndarray:
-    """Wall-clock (local time for a tz-aware index) seconds since the epoch, int64."""
+def _wall_nanoseconds(index: pd.DatetimeIndex) -> np.ndarray:
+    """Wall-clock (local time for a tz-aware index) nanoseconds since the epoch, int64."""
     wall = index.tz_localize(None) if index.tz is not None else index
-    return wall.as_unit("s").asi8
+    return wall.as_unit("ns").asi8
 
 
 def _is_24_7(days: np.ndarray) -> bool:
@@ -197,12 +197,12 @@ def _intraday_name(seconds: float) -> tuple[str, float, str]:
 
 def _from_index(index: pd.DatetimeIndex, calendar: str | None) -> BarFrequency | None:
     """Infer the bar frequency of a DatetimeIndex (None when it has no two distinct timestamps)."""
-    secs = _wall_seconds(index)
-    gaps = np.diff(np.sort(secs))
+    nanos = _wall_nanoseconds(index)
+    gaps = np.diff(np.sort(nanos))
     gaps = gaps[gaps > 0]
     if not len(gaps):
         return None
-    step = float(np.median(gaps))
+    step = float(np.median(gaps)) / 1e9  # seconds
     step_days = step / _SECONDS_PER_DAY
     if step_days >= 5:
         if step_days < 25:
@@ -216,7 +216,7 @@ def _from_index(index: pd.DatetimeIndex, calendar: str | None) -> BarFrequency |
             ppy = 1.0 / k
         name = words[0] if k == 1 else ("quarterly" if (unit, k) == ("M", 3) else f"{k}-{words[1]}")
         return BarFrequency(ppy, name, "", "inferred", unit, float(k))
-    day_of = np.floor_divide(secs, int(_SECONDS_PER_DAY))
+    day_of = np.floor_divide(nanos, 86_400 * 10**9)
     days, counts = np.unique(day_of, return_counts=True)
     if calendar is None:
         calendar = "24/7" if _is_24_7(days) else "session"
