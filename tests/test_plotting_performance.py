@@ -223,22 +223,22 @@ def test_exposure_and_leverage(returns):
         pp.plot_exposure(exp[["net"]])
 
 
-def _bin_counts(ax) -> np.ndarray:
-    """Bin heights of a 'stepfilled' histogram polygon: the top of each step."""
-    (poly,) = [p for p in ax.patches if p.get_label() == "histogram"]
-    ys = poly.get_xy()[:, 1]
-    n = (len(ys) - 1) // 4  # steps go up along 2n+1 points, then back along the bottom
-    return ys[1:2 * n + 1:2]
+def test_histograms_draw_the_given_counts(returns, rng):
+    from factorlab.report._tearsheet import _histogram
 
-
-def test_histograms_count_every_value(returns, rng):
-    ax = pp.plot_return_distribution(returns, bins=30)
-    np.testing.assert_array_equal(_bin_counts(ax), np.histogram(returns, bins=30)[0])
-    assert _bin_counts(ax).sum() == len(returns)
+    hist = _histogram(returns, 30)
+    counts, edges = np.histogram(returns, bins=30)
+    np.testing.assert_array_equal(hist.to_numpy(), counts)
+    ax = pp.plot_return_distribution(hist)
+    (step,) = [p for p in ax.patches if p.get_label() == "histogram"]
+    np.testing.assert_array_equal(step.get_data().values, counts)
+    np.testing.assert_allclose(step.get_data().edges, edges)
+    assert step.get_data().values.sum() == len(returns)
     trades = pd.Series(rng.normal(0, 0.03, 77))
-    ax = pp.plot_returns_per_trade(trades)
-    assert _bin_counts(ax).sum() == 77
-    assert ax.get_title(loc="left") == "Returns per trade"
+    ax = pp.plot_returns_per_trade(_histogram(trades, 40))
+    (step,) = [p for p in ax.patches if p.get_label() == "histogram"]
+    assert step.get_data().values.sum() == 77
+    assert ax.get_title(loc="left") == "Returns per trade" and ax.get_ylabel() == "trades"
 
 
 def test_crisis_event_panel(returns, bench):
@@ -269,8 +269,8 @@ def test_bad_inputs_raise_parameter_error(returns):
         pp.plot_monthly_heatmap(mt.monthly_returns_table(returns), cmap="no-such-map")
     with pytest.raises(ParameterError, match="ax"):
         pp.plot_daily_returns(returns, ax="not an axes")
-    with pytest.raises(ParameterError, match="bins"):
-        pp.plot_return_distribution(returns, bins=0)
+    with pytest.raises(ParameterError, match="IntervalIndex"):
+        pp.plot_return_distribution(returns)  # raw returns: the counts come from the analysis layer
 
 
 def test_draws_on_given_axes_without_mutation_or_global_state(returns):

@@ -390,33 +390,38 @@ def plot_annual_returns(annual: pd.Series, *, mean: float | None = None, ax: Axe
     return ax
 
 
-def plot_return_distribution(returns: pd.Series, *, bins: int = 60, ax: Axes | None = None,
-                             title: str | None = None, **style) -> Axes:
-    """Histogram of the per-bar returns, with a line at 0.
+def _histogram_edges(hist: pd.Series) -> np.ndarray:
+    index = hist.index
+    if not isinstance(index, pd.IntervalIndex) or not index.is_non_overlapping_monotonic or len(index) == 0:
+        raise ParameterError("hist must be counts indexed by their bins (a sorted pandas IntervalIndex), "
+                             "e.g. ReturnsTearSheet.return_histogram")
+    return np.append(index.left.to_numpy(dtype="float64"), float(index.right[-1]))
+
+
+def plot_return_distribution(hist: pd.Series, *, ax: Axes | None = None, title: str | None = None,
+                             **style) -> Axes:
+    """Histogram of the per-bar returns (precomputed counts per bin), with a line at 0.
 
     Parameters
     ----------
-    returns : pd.Series, shape (bars,)
-        Per-bar returns; NaN are left out.
-    bins : int
-        Number of equal-width bins.
+    hist : pd.Series, shape (bins,)
+        Number of bars per return bin, indexed by the bins (an IntervalIndex,
+        e.g. :attr:`factorlab.report.ReturnsTearSheet.return_histogram`).
+        Drawn as given.
     **style
-        Passed to ``Axes.hist``.
+        Passed to ``Axes.stairs``.
 
     Returns
     -------
     matplotlib.axes.Axes
-        One filled step ``Polygon`` labelled 'histogram' (one patch instead
-        of one per bin); its step heights are the bin counts, which sum to
-        the number of finite returns.
+        One filled ``StepPatch`` labelled 'histogram': ``get_data()`` gives
+        the counts and the bin edges.
     """
-    series = as_series(returns, "returns")
-    if int(bins) != bins or bins < 1:
-        raise ParameterError(f"bins must be a positive integer, got {bins!r}")
-    values = _values(series)
+    series = as_series(hist, "hist")
+    edges = _histogram_edges(series)
     ax = _axes(ax, (6.0, 3.5))
-    ax.hist(values[np.isfinite(values)], bins=int(bins), histtype="stepfilled", label="histogram",
-            **({"color": PERFORMANCE_COLORS["strategy"], "alpha": 0.85} | style))
+    ax.stairs(_values(series), edges, fill=True, label="histogram",
+              **({"color": PERFORMANCE_COLORS["strategy"], "alpha": 0.85} | style))
     ax.axvline(0.0, color="black", lw=0.7, label="_reference")
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
     _finish(ax, title, "Distribution of daily returns", ylabel="bars")
@@ -608,18 +613,19 @@ def plot_exposure(exposure: pd.DataFrame, *, ax: Axes | None = None, title: str 
     return ax
 
 
-def plot_returns_per_trade(trade_returns: pd.Series, *, bins: int = 40, ax: Axes | None = None,
-                           title: str | None = None, **style) -> Axes:
-    """Histogram of the return of each trade (0.02 = +2% on the trade).
+def plot_returns_per_trade(hist: pd.Series, *, ax: Axes | None = None, title: str | None = None,
+                           **style) -> Axes:
+    """Histogram of the return of each trade (0.02 = +2% on the trade), from precomputed counts per bin.
 
     Returns
     -------
     matplotlib.axes.Axes
-        As :func:`plot_return_distribution`: bin counts sum to the number of
-        finite trade returns.
+        As :func:`plot_return_distribution` (``hist``: e.g.
+        :attr:`factorlab.report.ReturnsTearSheet.trade_return_histogram`).
     """
-    return plot_return_distribution(trade_returns, bins=bins, ax=ax,
-                                    title=title or "Returns per trade", **style)
+    out = plot_return_distribution(hist, ax=ax, title=title or "Returns per trade", **style)
+    out.set_ylabel("trades")
+    return out
 
 
 def plot_crisis_event(cumulative: pd.Series, benchmark: pd.Series | None = None, *,

@@ -53,7 +53,7 @@ _CHARTS: dict[str, tuple[Callable, Callable | tuple, Callable]] = {
     "monthly_heatmap": (lambda s: True, _heatmap_size,
                         lambda s, ax: pp.plot_monthly_heatmap(s.monthly_returns, ax=ax)),
     "annual_returns": (lambda s: True, _HALF, _annual),
-    "distribution": (lambda s: True, _HALF, lambda s, ax: pp.plot_return_distribution(s.returns, ax=ax)),
+    "distribution": (lambda s: True, _HALF, lambda s, ax: pp.plot_return_distribution(s.return_histogram, ax=ax)),
     "drawdown": (lambda s: True, _WIDE,
                  lambda s, ax: pp.plot_drawdown_periods(s.cumulative["strategy"], s.drawdowns, ax=ax)),
     "underwater": (lambda s: True, (10.0, 2.8),
@@ -67,7 +67,7 @@ _CHARTS: dict[str, tuple[Callable, Callable | tuple, Callable]] = {
     "exposure": (lambda s: _has_values(s.exposure), (10.0, 2.8),
                  lambda s, ax: pp.plot_exposure(s.exposure, ax=ax)),
     "returns_per_trade": (lambda s: s.trade_returns is not None, _HALF,
-                          lambda s, ax: pp.plot_returns_per_trade(s.trade_returns, ax=ax)),
+                          lambda s, ax: pp.plot_returns_per_trade(s.trade_return_histogram, ax=ax)),
 }
 
 assert tuple(_CHARTS) == PLOT_NAMES, "chart registry and PLOT_NAMES disagree"

@@ -38,6 +38,15 @@ ROLLING_MONTHS: tuple[int, int] = (6, 12)
 _NOTIONAL_COLUMNS = ("value", "notional", "amount")
 
 
+def _histogram(values: pd.Series, bins: int) -> pd.Series:
+    """Counts of the finite values in ``bins`` equal-width bins, indexed by the bins (closed left)."""
+    finite = values.to_numpy(dtype="float64", na_value=np.nan)
+    finite = finite[np.isfinite(finite)]
+    counts, edges = np.histogram(finite, bins=bins)
+    return pd.Series(counts.astype("float64"), index=pd.IntervalIndex.from_breaks(edges, closed="left"),
+                     name="count")
+
+
 @dataclass(eq=False)
 class ReturnsTearSheet:
     """A returns report: key statistics, chart data, figures, notebook view and HTML.
@@ -232,6 +241,16 @@ class ReturnsTearSheet:
     def trade_returns(self) -> pd.Series | None:
         """Return of each trade, when the trades carry it (see :func:`create_returns_tear_sheet`)."""
         return None if self.trades is None else _inputs.trade_returns(self.trades)
+
+    @cached_property
+    def return_histogram(self) -> pd.Series:
+        """Bars per return bin (60 equal bins over the finite returns), indexed by the bins."""
+        return _histogram(self.returns, 60)
+
+    @cached_property
+    def trade_return_histogram(self) -> pd.Series | None:
+        """Trades per return bin (40 equal bins), indexed by the bins; None without trade returns."""
+        return None if self.trade_returns is None else _histogram(self.trade_returns, 40)
 
     @cached_property
     def crisis(self) -> list[CrisisWindow]:
