@@ -208,7 +208,9 @@ def draw_panels(fig: Figure, p: PanelData) -> Figure:
     plotting.plot_cumulative_returns(p.growth, benchmark=p.benchmark, ax=ax[1],
                                      title=f"{kind}, {s.period} interleaved sleeves, delay {s.delay}, "
                                            f"{s.cost_bps:g} bps")
-    plotting.plot_ic_ts(p.ic, moving_average=p.ic_ma, ax=ax[2], title=f"{p.label} information coefficient")
+    ic = p.ic.dropna()
+    plotting.plot_ic_ts(p.ic, moving_average=p.ic_ma, ax=ax[2], title=f"{p.label} information coefficient",
+                        mean=float(ic.mean()) if len(ic) else None, std=float(ic.std()) if len(ic) > 1 else None)
     if p.ic_by_group is not None:
         plotting.plot_ic_by_group(p.ic_by_group, ax=ax[3])
     else:
