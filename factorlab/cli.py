@@ -111,9 +111,10 @@ def _run(args: argparse.Namespace) -> int:
     params = cls.parse_params(args.param)
     prices = _read("prices", args.prices, "--prices")
     bench, prices = _benchmark(args.benchmark, prices)
+    report = _report_options(args)
     result = tracked_backtest(cls, prices, params=params, track=not args.no_track, registry=args.registry,
-                              benchmark=bench, start=args.start, end=args.end, capital=args.capital,
-                              delay=args.delay, fractional=not args.whole_shares, progress=not args.no_progress)
+                              benchmark=bench, start=args.start, end=args.end, progress=not args.no_progress,
+                              **_backtest_kwargs(args, prices))
     run_id = result.settings.get("run_id")
     print(f"{cls.__name__}({', '.join(f'{k}={v!r}' for k, v in params.items())}): {len(result.index)} bars "
           f"{result.index[0].date()} .. {result.index[-1].date()}, {len(result.assets)} assets"
@@ -126,7 +127,7 @@ def _run(args: argparse.Namespace) -> int:
         if getattr(args, option):
             print(f"{option.replace('_', ' ')}: {save(getattr(args, option))}")
     if args.report:
-        result.tear_sheet().to_html(args.report)
+        result.tear_sheet().to_html(args.report, **report)
         print(f"report: {Path(args.report).resolve()}")
     return EXIT_OK
 
@@ -212,8 +213,7 @@ def _sweep_common(args: argparse.Namespace):
     bench, prices = _benchmark(args.benchmark, prices)
     opts = {"objective": args.objective, "jobs": args.jobs, "executor": args.executor,
             "scheduler": args.scheduler, "benchmark": bench, "track": not args.no_track,
-            "registry": args.registry, "progress": not args.no_progress, "capital": args.capital,
-            "delay": args.delay, "fractional": not args.whole_shares}
+            "registry": args.registry, "progress": not args.no_progress, **_backtest_kwargs(args, prices)}
     return cls, grid, prices, opts
 
 
@@ -221,6 +221,7 @@ def _sweep(args: argparse.Namespace) -> int:
     from factorlab.sweeps import sweep
 
     cls, grid, prices, opts = _sweep_common(args)
+    report = _report_options(args)
     res = sweep(cls, prices, grid, start=args.start, end=args.end, **opts)
     cols = ["rank", *res.param_names, *_HEADLINE, "status", "run_id"]
     print(f"sweep {res.sweep_id}: {len(res.table)} runs of {res.strategy}, ranked by {res.objective}")
@@ -232,6 +233,15 @@ def _sweep(args: argparse.Namespace) -> int:
         ax = res.plot_heatmap()
         ax.figure.savefig(args.heatmap, bbox_inches="tight")
         print(f"heatmap: {Path(args.heatmap).resolve()}")
+    if args.report:
+        import factorlab as fl
+
+        keys = ("capital", "delay", "fractional", "commission", "slippage", "volumes", "volume_limit", "warmup",
+                "periods_per_year")
+        best = fl.run_backtest(cls, prices, params=res.best_params, start=args.start, end=args.end,
+                               benchmark=opts["benchmark"], progress=False, **{k: opts[k] for k in keys})
+        best.tear_sheet().to_html(args.report, **report)
+        print(f"report of the best point: {Path(args.report).resolve()}")
     return EXIT_OK
 
 
@@ -239,7 +249,9 @@ def _walk_forward(args: argparse.Namespace) -> int:
     from factorlab.sweeps import walk_forward
 
     cls, grid, prices, opts = _sweep_common(args)
-    wf = walk_forward(cls, prices, grid, train=args.train, test=args.test, anchored=args.anchored, **opts)
+    report = _report_options(args)
+    wf = walk_forward(cls, prices, grid, train=args.train, test=args.test, anchored=args.anchored,
+                      start=args.start, end=args.end, **opts)
     print(f"walk-forward: {len(wf.folds)} folds, train {args.train} bars, test {args.test} bars"
           f"{' (anchored)' if args.anchored else ''}, objective {wf.objective}")
     folds = wf.folds.assign(**{c: wf.folds[c].dt.date for c in ("train_start", "train_end", "test_start",
@@ -251,6 +263,9 @@ def _walk_forward(args: argparse.Namespace) -> int:
     if args.save_equity:
         wf.equity.to_frame().to_csv(args.save_equity)
         print(f"equity: {Path(args.save_equity).resolve()}")
+    if args.report:
+        wf.tear_sheet().to_html(args.report, **report)
+        print(f"report: {Path(args.report).resolve()}")
     return EXIT_OK
 
 
@@ -261,15 +276,64 @@ def _common_run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--start", help="first bar to replay (date inside the data)")
     p.add_argument("--end", help="last bar to replay (date inside the data)")
     p.add_argument("--capital", type=float, default=1_000_000.0, help="starting capital (default: %(default)s)")
-    p.add_argument("--delay", type=int, default=0, metavar="BARS",
+    p.add_argument("--delay", "--execution-delay", dest="delay", type=int, default=0, metavar="BARS",
                    help="orders fill BARS bars after they are placed (default: 0, the tear sheet's)")
-    p.add_argument("--whole-shares", action="store_true",
-                   help="trade whole shares (default: fractional shares, as the tear sheet)")
+    shares = p.add_mutually_exclusive_group()
+    shares.add_argument("--whole-shares", dest="whole_shares", action="store_true", default=False,
+                        help="trade whole shares (share counts truncated toward zero)")
+    shares.add_argument("--fractional", dest="whole_shares", action="store_false",
+                        help="trade fractional shares (the default, as the tear sheet)")
+    _friction_args(p)
     p.add_argument("--benchmark", metavar="FILE_OR_COLUMN",
                    help="benchmark levels: a file, or a column of the prices (then not traded)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.add_argument("--no-track", action="store_true", help="do not record the run(s) in the registry")
     _registry_arg(p)
+
+
+def _friction_args(p: argparse.ArgumentParser) -> None:
+    """Costs, volume limit, warmup, annualisation and report options shared by run, sweep, walk-forward."""
+    p.add_argument("--commission-bps", type=float, default=0.0, metavar="BPS",
+                   help="commission in bps of traded notional (default: 0)")
+    p.add_argument("--slippage-bps", type=float, default=0.0, metavar="BPS",
+                   help="fixed slippage in bps against every fill (default: 0)")
+    p.add_argument("--volume-limit", type=float, default=None, metavar="FRACTION",
+                   help="fill at most FRACTION of each bar's volume per asset (needs --volumes)")
+    p.add_argument("--volumes", metavar="FILE",
+                   help="shares traded per bar and asset (.csv/.parquet, shaped like the prices): volume "
+                        "limit and the report's capacity")
+    p.add_argument("--warmup", type=int, default=0, metavar="BARS",
+                   help="bars of history before --start visible to the strategy (default: 0; a strategy's "
+                        "class-level warmup is honoured too)")
+    p.add_argument("--periods-per-year", type=float, default=None, metavar="N",
+                   help="bars per year for annualised figures (default: inferred from the price index)")
+    p.add_argument("--template", metavar="FILE",
+                   help="report template: Jinja2 or the reference syntax ({{$KPI-SHARPE}}); with --report")
+    p.add_argument("--css", metavar="FILE", help="report stylesheet replacing the default; with --report")
+
+
+def _backtest_kwargs(args: argparse.Namespace, prices: pd.DataFrame) -> dict:
+    """The :func:`factorlab.run_backtest` settings of the common run options (the API's names)."""
+    volumes = None
+    if args.volumes is not None:
+        volumes = _read("prices", args.volumes, "--volumes")
+        missing = prices.columns.difference(volumes.columns)
+        if len(missing):
+            raise _InputError(f"--volumes {args.volumes}: no volumes for {len(missing)} asset(s) of the "
+                              f"prices, e.g. {list(missing[:5])}")
+        volumes = volumes[prices.columns]
+    if args.volume_limit is not None and volumes is None:
+        raise _InputError("--volume-limit needs --volumes FILE (shares traded per bar and asset)")
+    return {"capital": args.capital, "delay": args.delay, "fractional": not args.whole_shares,
+            "commission": args.commission_bps or None, "slippage": args.slippage_bps or None,
+            "volumes": volumes, "volume_limit": args.volume_limit, "warmup": args.warmup,
+            "periods_per_year": args.periods_per_year}
+
+
+def _report_options(args: argparse.Namespace) -> dict:
+    if (args.template or args.css) and not args.report:
+        raise _InputError("--template and --css style the HTML report: add --report FILE")
+    return {"template": args.template, "css": args.css}
 
 
 def _registry_arg(p: argparse.ArgumentParser) -> None:
@@ -307,6 +371,7 @@ def _add_run_parsers(sub) -> None:
     _sweep_args(s)
     s.add_argument("--out", metavar="FILE", help="write the ranked results table as CSV")
     s.add_argument("--heatmap", metavar="FILE", help="save a heatmap (two-parameter grids) as an image")
+    s.add_argument("--report", metavar="FILE", help="write the returns report of the best point as HTML")
     s.set_defaults(func=_sweep)
     w = sub.add_parser("walk-forward", help="optimise on rolling train windows, test out of sample",
                        description="Choose the best grid point on each train window, trade it on the next test "
@@ -316,6 +381,8 @@ def _add_run_parsers(sub) -> None:
     w.add_argument("--test", type=int, default=126, help="test window in bars (default: %(default)s)")
     w.add_argument("--anchored", action="store_true", help="train on all bars before each test window")
     w.add_argument("--save-equity", metavar="FILE", help="write the stitched out-of-sample equity as CSV")
+    w.add_argument("--report", metavar="FILE", help="write the returns report of the stitched out-of-sample "
+                                                    "returns as HTML")
     w.set_defaults(func=_walk_forward)
 
 

@@ -99,6 +99,14 @@ def _check_args(capital, delay, volume_limit, unfilled) -> None:
         raise ParameterError(f"unfilled must be 'keep' or 'cancel', got {unfilled!r}")
 
 
+def _check_ppy(periods_per_year) -> None:
+    if periods_per_year is None:
+        return
+    if isinstance(periods_per_year, bool) or not isinstance(periods_per_year, (int, float, np.number)) \
+            or not math.isfinite(periods_per_year) or periods_per_year <= 0:
+        raise ParameterError(f"periods_per_year must be a finite number of bars > 0, got {periods_per_year!r}")
+
+
 class Engine:
     """State of one run (the strategy reaches it through Context and BarData)."""
 
@@ -168,7 +176,7 @@ def backtest(strategy, prices, start=None, end=None, capital: float = 1_000_000,
              delay: int = 0, fractional: bool = True, commission=None, slippage=None,
              volume_limit: float | None = None, warmup: int = 0, progress: bool = True, *,
              unfilled: str = "cancel", margin: bool = True, params: Mapping | None = None,
-             track: bool = False, registry=None) -> BacktestResult:
+             periods_per_year: float | None = None, track: bool = False, registry=None) -> BacktestResult:
     """Replay bars through a strategy with a simulated broker.
 
     Parameters
@@ -215,6 +223,9 @@ def backtest(strategy, prices, start=None, end=None, capital: float = 1_000_000,
         Allow negative cash; with False a bar ending with negative cash raises.
     params : dict, optional
         Parameter overrides for the strategy.
+    periods_per_year : float, optional
+        Bars per year for the annualised statistics and the report; by default
+        inferred from the index (:func:`factorlab.metrics.bar_frequency`).
     track : bool, default False
         Record the run in the run registry (see :func:`factorlab.runs`);
         the id is in ``result.settings['run_id']``. Off by default in every
@@ -247,8 +258,9 @@ def backtest(strategy, prices, start=None, end=None, capital: float = 1_000_000,
                                 start=start, end=end, capital=capital, volumes=volumes, groups=groups,
                                 delay=delay, fractional=fractional, commission=commission,
                                 slippage=slippage, volume_limit=volume_limit, warmup=warmup, progress=progress,
-                                unfilled=unfilled, margin=margin)
+                                unfilled=unfilled, margin=margin, periods_per_year=periods_per_year)
     _check_args(capital, delay, volume_limit, unfilled)
+    _check_ppy(periods_per_year)
     strat = as_strategy(strategy, params)
     template = strat.clone()
     fields = _fields(prices, volumes)
@@ -272,10 +284,13 @@ def backtest(strategy, prices, start=None, end=None, capital: float = 1_000_000,
                 "fill_price": "open" if use_open else "close", "fractional": bool(fractional),
                 "commission": repr(comm), "slippage": repr(slip), "volume_limit": volume_limit,
                 "unfilled": unfilled, "margin": margin, "warmup": warmup}
+    if periods_per_year is not None:
+        settings["periods_per_year"] = float(periods_per_year)
     run_args = {"prices": prices, "start": start, "end": end, "capital": capital, "benchmark": benchmark,
                 "volumes": volumes, "groups": groups, "delay": delay,
                 "fractional": fractional, "commission": commission, "slippage": slippage,
-                "volume_limit": volume_limit, "warmup": warmup, "unfilled": unfilled, "margin": margin}
+                "volume_limit": volume_limit, "warmup": warmup, "unfilled": unfilled, "margin": margin,
+                "periods_per_year": periods_per_year}
     return BacktestResult.from_run(engine, rec, lo, hi, broker, settings, template, run_args, benchmark)
 
 

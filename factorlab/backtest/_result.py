@@ -205,10 +205,11 @@ class BacktestResult:
 
         252 for daily session bars, 365 for daily 24/7 bars, 8,760 for hourly
         24/7 bars; daily bars are assumed when there are fewer than two bars.
+        The run's ``periods_per_year=`` when it was given.
         """
         from factorlab.metrics import bar_frequency
 
-        return bar_frequency(self.index).periods_per_year
+        return bar_frequency(self.index, periods_per_year=self.settings.get("periods_per_year")).periods_per_year
 
     @cached_property
     def benchmark_returns(self) -> pd.Series | None:
@@ -239,6 +240,8 @@ class BacktestResult:
 
         positions = self.position_values.assign(cash=self.cash_values)
         kwargs.setdefault("parameters", self.settings)  # bars per year: the same rule as periods_per_year
+        if self.settings.get("periods_per_year") is not None:
+            kwargs.setdefault("periods_per_year", self.settings["periods_per_year"])
         return create_returns_tear_sheet(self.returns, benchmark=self.benchmark_returns, positions=positions,
                                          capital=self.capital, benchmark_kind="returns", **kwargs)
 

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from factorlab.errors import ParameterError
-from factorlab.registry import open_registry
+from factorlab.registry import check_dates, open_registry
 from factorlab.sweeps._executors import run_tasks
 from factorlab.sweeps._sweep import (
     SweepResult,
@@ -80,6 +80,7 @@ class WalkForwardResult:
     sweeps: tuple[SweepResult, ...] = field(repr=False)
     objective: str
     param_names: tuple[str, ...]
+    periods_per_year: float | None = None
 
     @cached_property
     def equity(self) -> pd.Series:
@@ -91,7 +92,23 @@ class WalkForwardResult:
         """:func:`factorlab.metrics.summary_stats` of the stitched out-of-sample returns."""
         from factorlab.metrics import summary_stats
 
-        return summary_stats(self.returns, periods_per_year=252.0 if len(self.returns) < 3 else None)
+        ppy = self.periods_per_year if self.periods_per_year is not None else (
+            252.0 if len(self.returns) < 3 else None)
+        return summary_stats(self.returns, periods_per_year=ppy)
+
+    def tear_sheet(self, **kwargs):
+        """The returns tear sheet (:func:`factorlab.create_returns_tear_sheet`) of the stitched
+        out-of-sample returns, with the folds' chosen parameters listed."""
+        from factorlab.report import create_returns_tear_sheet
+
+        chosen = {f"fold {f} ({row['test_start']:%Y-%m-%d})": ", ".join(f"{n}={row[n]!r}"
+                                                                       for n in self.param_names)
+                  for f, row in self.folds.iterrows()}
+        kwargs.setdefault("parameters", chosen)
+        kwargs.setdefault("title", "Walk-forward: out-of-sample returns")
+        if self.periods_per_year is not None:
+            kwargs.setdefault("periods_per_year", self.periods_per_year)
+        return create_returns_tear_sheet(self.returns, capital=self.capital, **kwargs)
 
     def summary(self) -> pd.DataFrame:
         """The folds table."""
@@ -117,7 +134,7 @@ def walk_forward(strategy, prices: pd.DataFrame, grid: Mapping | None = None, *,
                  test: int = 126, anchored: bool = False, objective: str = "sharpe", jobs: int = 1,
                  executor: str = "local", scheduler=None, benchmark: pd.Series | None = None,
                  capital: float = 1_000_000, track: bool = False, registry=None, progress: bool = True,
-                 **backtest_kwargs) -> WalkForwardResult:
+                 start=None, end=None, **backtest_kwargs) -> WalkForwardResult:
     """Optimise on each train window, test out of sample, stitch the test windows.
 
     Parameters
@@ -134,6 +151,10 @@ def walk_forward(strategy, prices: pd.DataFrame, grid: Mapping | None = None, *,
         As in :func:`sweep`.
     capital : float, default 1,000,000
         Starting capital of every run.
+    start, end : timestamp-like, optional
+        First and last bar of the walk-forward (inclusive): fold 0 trains
+        from ``start``, the last fold tests up to ``end`` at the latest.
+        Bars before ``start`` stay visible as history (``warmup``).
     **backtest_kwargs
         Passed to :func:`factorlab.backtest`.
 
@@ -144,7 +165,10 @@ def walk_forward(strategy, prices: pd.DataFrame, grid: Mapping | None = None, *,
     cls = as_strategy_class(strategy)
     check_objective(objective)
     grid = resolve_grid(cls, grid)
-    windows = fold_windows(len(prices.index), train, test, anchored)
+    check_dates(prices.index, start, end)
+    first = 0 if start is None else int(prices.index.searchsorted(pd.Timestamp(start), side="left"))
+    stop = len(prices.index) if end is None else int(prices.index.searchsorted(pd.Timestamp(end), side="right"))
+    windows = [tuple(first + w for w in win) for win in fold_windows(stop - first, train, test, anchored)]
     points = cls.param_grid(grid)
     reg = open_registry(registry).root if track else None
     group_id = "wf-" + uuid.uuid4().hex[:8]
@@ -171,4 +195,5 @@ def walk_forward(strategy, prices: pd.DataFrame, grid: Mapping | None = None, *,
     folds = pd.DataFrame(rows).set_index("fold")
     returns = pd.concat([t["returns"] for t in tested]).rename("return")
     return WalkForwardResult(folds=folds, returns=returns, capital=float(capital), sweeps=tuple(sweeps),
-                             objective=objective, param_names=tuple(grid))
+                             objective=objective, param_names=tuple(grid),
+                             periods_per_year=backtest_kwargs.get("periods_per_year"))
