@@ -276,7 +276,7 @@ def test_minute_panel_full_tear_sheet(rng):
                                                                                       rel=1e-9)
         assert ts.tables["headline"].loc["long-short annual return", label] == pytest.approx(
             hand_cagr(r, 98_280), rel=1e-6)
-    alpha = ts.tables["returns_table"].loc["Ann. alpha"]
+    alpha = ts.tables["returns_table"].loc["Ann. alpha (vs equal-weighted universe)"]
     assert not alpha.isna().any()  # a number, or inf when the growth exceeds a float; never an exception
     sharpe = ts.tables["headline"].loc["long-short Sharpe"]
     assert np.isfinite(sharpe).all() and (sharpe.abs() < 100).all()
@@ -300,7 +300,7 @@ def test_tear_sheet_periods_per_year_override(rng):
     fd = inferred.analysis.fd
     fr = fl.factor_returns(fd)
     a4 = hand_alpha(fd, fr, "4h")
-    assert given.tables["returns_table"].loc["Ann. alpha", "4h"] == pytest.approx((1 + a4) ** (1000 / 4) - 1,
+    assert given.tables["returns_table"].loc["Ann. alpha (vs equal-weighted universe)", "4h"] == pytest.approx((1 + a4) ** (1000 / 4) - 1,
                                                                                   rel=1e-8)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 
+import pandas as pd
 import pytest
 
 import factorlab as fl
@@ -53,3 +54,25 @@ def test_tracked_evaluations_count_as_trials(data, tmp_path):
         _summary(factor, prices, periods=(5,), track=True, registry=tmp_path)
     with pytest.raises(ParameterError, match="n_trials"):
         _summary(factor, prices, periods=(5,), n_trials=0)
+
+
+def test_one_spread_across_headline_table_verdict_and_chart(data):
+    from factorlab.tears._analysis import SPREAD_LABEL
+
+    factor, prices = data
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ts = fl.create_full_tear_sheet(factor, prices, periods=(1, 5))
+    a = ts.analysis
+    head = ts.tables["headline"].loc[SPREAD_LABEL]
+    table = ts.tables["returns_table"].loc[SPREAD_LABEL]
+    pd.testing.assert_series_equal(head, table, check_names=False)
+    assert (ts.verdict.table["spread per bar"] * 1e4).to_numpy() == pytest.approx(head.to_numpy(), rel=1e-12)
+    # the chart draws the per-date version of the same quantity (per-bar rates, top minus bottom)
+    rates = a.mean_return_by_date_rate
+    per_date = rates.xs(a.top, level="factor_quantile") - rates.xs(1, level="factor_quantile")
+    pooled = a.mean_return_rate.loc[a.top] - a.mean_return_rate.loc[1]
+    assert (pooled * 1e4).to_numpy() == pytest.approx(head.to_numpy(), rel=1e-12)
+    pd.testing.assert_frame_equal(a.spread_moving_average, per_date.rolling(
+        a.ma_window, min_periods=max(1, a.ma_window // 2)).mean())
+    assert "vs equal-weighted universe" in ts.tables["returns_table"].index[0]

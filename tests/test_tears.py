@@ -83,10 +83,14 @@ def test_period_charts_draw_the_precomputed_statistics_one_line_per_period(sheet
         low, high = ax.get_ylim()
         outside = int(((values < low) | (values > high)).sum())
         assert (f"{outside} points outside" in ax.get_title()) == (outside > 0), name
-    # the mean spread per bar: period return / N
-    spread = a.spread[0]
-    np.testing.assert_allclose(a.spread_moving_average["10D"].iloc[-1],
-                               (spread["10D"] / 10).iloc[-a.ma_window:].mean(), rtol=1e-12)
+    # the spread per bar: top minus bottom quantile (2x gross, the tear sheet's one spread), each quantile's
+    # 10-bar mean return as a per-bar rate; the last 10 dates have no 10-bar return
+    top, bottom = (fl.mean_return_by_quantile(a.fd, by_date=True)[0]["10D"].xs(q, level="factor_quantile")
+                   for q in (a.top, 1))
+    per_bar = (1 + top) ** (1 / 10) - (1 + bottom) ** (1 / 10)
+    assert per_bar.iloc[-10:].isna().all()
+    np.testing.assert_allclose(a.spread_moving_average["10D"].iloc[-11],
+                               per_bar.iloc[-11 - a.ma_window + 1:-10].mean(), rtol=1e-12)
     assert [lab for lab in labs if lab in _legend_labels(sheet.figures["cumulative_long_short"].axes[0])] == labs
 
 

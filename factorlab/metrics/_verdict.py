@@ -37,6 +37,7 @@ from factorlab.factor import (
     information_coefficient,
     mean_return_by_quantile,
 )
+from factorlab.factor._returns import _label_ratio
 from factorlab.metrics._periods import bar_frequency
 from factorlab.metrics._returns_stats import probabilistic_sharpe_ratio
 from factorlab.portfolio import factor_weights, interleaved_returns
@@ -223,8 +224,10 @@ def factor_verdict(fd: FactorData, *, long_short: bool = True, group_neutral: bo
     FactorVerdict
         ``table`` columns: 'IC mean', 'IC HAC t-stat', 'IC HAC p-value',
         'IC HAC p-value adjusted', 'HAC lags', 'IC naive p-value',
-        'significant', 'direction', 'spread per bar' (top minus bottom
-        quantile, per bar, 2x gross: 0.0001 = 1 bps), 'spread HAC p-value',
+        'significant', 'direction', 'spread per bar' (the top and bottom
+        quantiles' mean returns as per-bar rates, differenced: long 1, short
+        1, 2x gross; 0.0001 = 1 bps), 'spread HAC p-value' (of the per-date
+        N-bar spread),
         'Sharpe gross', 'Sharpe net', 'mean return per bar gross',
         'return HAC p-value', 'break-even cost (bps)', 'turnover per bar'
         (traded notional / equity), 'deflated Sharpe', 'verdict'.
@@ -250,6 +253,10 @@ def factor_verdict(fd: FactorData, *, long_short: bool = True, group_neutral: bo
         q = by_date[label].unstack("factor_quantile")
         spread = (q[top] - q[bottom]) if top in q and bottom in q else pd.Series(dtype=float)
         spread_test = hac_mean_test(spread.rename(label), horizons=n, lags=lags).iloc[0]
+        # the one spread convention: the top and bottom mean N-bar returns as per-bar rates, differenced
+        bar = _label_ratio(label, fd.bar_label)
+        per_bar = ((1 + q[top].mean()) ** (1 / bar) - (1 + q[bottom].mean()) ** (1 / bar)
+                   if top in q and bottom in q else np.nan)
         gross = interleaved_returns(weights, prices, n, delay=fd.delay)
         r = gross.returns
         net = interleaved_returns(weights, prices, n, delay=fd.delay, cost_bps=cost_bps).returns if cost_bps else r
@@ -268,7 +275,7 @@ def factor_verdict(fd: FactorData, *, long_short: bool = True, group_neutral: bo
             "IC naive p-value": float(ics.loc[label, "p-value(IC)"]),
             "significant": bool(np.isfinite(p_adj) and p_adj < alpha),
             "direction": "positive" if ics.loc[label, "IC Mean"] > 0 else "negative",
-            "spread per bar": float(spread_test["mean"]) / n,
+            "spread per bar": float(per_bar),
             "spread HAC p-value": float(spread_test["HAC p-value"]),
             "Sharpe gross": sharpe,
             "Sharpe net": sharpe_net,

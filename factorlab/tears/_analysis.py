@@ -113,6 +113,10 @@ def ic_qq_points(ic: pd.DataFrame | pd.Series, *, dist: str = "norm") -> pd.Data
     return pd.DataFrame(out)
 
 
+#: The tear sheet's one spread: long the top quantile, short the bottom, per-bar rates.
+SPREAD_LABEL = "top - bottom spread (bps per bar, 2x gross)"
+
+
 @dataclass(eq=False)
 class FactorAnalysis:
     """Lazily computed statistics of one prepared factor, shared by all tear-sheet sections.
@@ -269,14 +273,20 @@ class FactorAnalysis:
         return mean_return_spread(mean, self.top, 1, std)
 
     @cached_property
-    def spread_moving_average(self) -> pd.DataFrame:
-        """One-month moving average of the top-minus-bottom spread, as a per-bar rate, per period.
+    def spread_per_bar(self) -> pd.Series:
+        """The one spread of the tear sheet: top minus bottom quantile mean return as per-bar rates
+        (long the top, short the bottom: 2x gross), per period; 0.0001 = 1 bps."""
+        rate = self.mean_return_rate
+        return (rate.loc[self.top] - rate.loc[1]).rename("spread per bar")
 
-        Each period's spread (an N-bar return) is divided by N, so the
-        horizons share one unit (return per bar) and compare on one axes.
-        """
-        spread = self.spread[0]
-        per_bar = spread / np.asarray(self.fd.periods, dtype="float64")
+    @cached_property
+    def spread_moving_average(self) -> pd.DataFrame:
+        """Moving average of the per-date spread (top minus bottom, per-bar rates as in
+        :attr:`spread_per_bar`), per period: the horizons share one unit and compare on one axes."""
+        by_date = self.mean_return_by_date_rate
+        top = by_date.xs(self.top, level="factor_quantile")
+        bottom = by_date.xs(1, level="factor_quantile")
+        per_bar = top.sub(bottom)
         return per_bar.rolling(self.ma_window, min_periods=max(1, self.ma_window // 2)).mean()
 
     @cached_property
@@ -353,7 +363,7 @@ class FactorAnalysis:
         """One row per period: predictive power, the interleaved long-short portfolio, turnover, costs."""
         ppy = self.periods_per_year
         rows = {}
-        spread_mean = self.spread[0].mean()
+        spread = self.spread_per_bar
         for lab in self.fd.labels:
             r = self.interleaved[lab]["long_short"]
             net = self.net_long_short[lab]
@@ -361,7 +371,7 @@ class FactorAnalysis:
             rows[lab] = {
                 "IC mean": self.ic_table.loc[lab, "IC Mean"],
                 "IC t-stat": self.ic_table.loc[lab, "t-stat(IC)"],
-                "long top / short bottom (bps/period)": spread_mean[lab] * 1e4,
+                SPREAD_LABEL: spread[lab] * 1e4,
                 "long-short annual return": metrics.cagr(r, periods_per_year=ppy),
                 "long-short Sharpe": metrics.sharpe_ratio(r, periods_per_year=ppy),
                 "long-short max drawdown": metrics.max_drawdown(r),
@@ -372,10 +382,13 @@ class FactorAnalysis:
 
     @cached_property
     def returns_table(self) -> pd.DataFrame:
-        """Alphalens' returns table: alpha, beta, top/bottom/spread mean return in bps per bar."""
+        """Alphalens' returns table: alpha, beta (against the equal-weighted universe, labelled), top and
+        bottom quantile mean return and their spread, in bps per bar."""
         rate = self.mean_return_rate
         table = self.alpha_beta.copy()
-        table.loc["Mean Period Wise Return Top Quantile (bps)"] = rate.loc[self.top] * 1e4
-        table.loc["Mean Period Wise Return Bottom Quantile (bps)"] = rate.loc[1] * 1e4
-        table.loc["Mean Period Wise Spread (bps)"] = (rate.loc[self.top] - rate.loc[1]) * 1e4
+        table = table.rename(index={"Ann. alpha": "Ann. alpha (vs equal-weighted universe)",
+                                    "beta": "beta (vs equal-weighted universe)"})
+        table.loc["Mean return, top quantile (bps per bar)"] = rate.loc[self.top] * 1e4
+        table.loc["Mean return, bottom quantile (bps per bar)"] = rate.loc[1] * 1e4
+        table.loc[SPREAD_LABEL] = self.spread_per_bar * 1e4
         return table
