@@ -300,7 +300,8 @@ def test_tear_sheet_periods_per_year_override(rng):
     fd = inferred.analysis.fd
     fr = fl.factor_returns(fd)
     a4 = hand_alpha(fd, fr, "4h")
-    assert given.tables["returns_table"].loc["Ann. alpha (vs equal-weighted universe)", "4h"] == pytest.approx((1 + a4) ** (1000 / 4) - 1,
+    alpha_row = "Ann. alpha (vs equal-weighted universe)"
+    assert given.tables["returns_table"].loc[alpha_row, "4h"] == pytest.approx((1 + a4) ** (1000 / 4) - 1,
                                                                                   rel=1e-8)
 
 
