@@ -57,10 +57,23 @@ def _summary(ts: TearSheet, a: FactorAnalysis) -> None:
     ts.verdict = a.verdict
     ts.add_table("summary", "verdict", a.verdict.summary())
     ts.add_table("summary", "headline", a.headline, fmt=_NUM)
-    ts.add_table("summary", "data_quality", a.fd.quality.summary() if a.fd.quality is not None
-                 else pd.DataFrame())
-    ts.add_table("summary", "quantile_statistics", a.quantile_stats, fmt="{:.4g}")
+    ts.add_table("summary", "data_quality", _data_quality(a), fmt={"entries": "{:,.0f}", "share": "{:.2%}"})
+    ts.add_table("summary", "quantile_statistics", a.quantile_stats,
+                 fmt={"min": "{:.4g}", "max": "{:.4g}", "mean": "{:.4g}", "std": "{:.4g}", "count": "{:,.0f}",
+                      "count %": "{:.1f}"})
     ts.add_table("summary", "returns_table", a.returns_table, fmt=_NUM)
+
+
+def _data_quality(a: FactorAnalysis) -> pd.DataFrame:
+    """The drop reasons that occurred (count, share of the input, meaning), or one 'nothing dropped' row."""
+    if a.fd.quality is None:
+        return pd.DataFrame(columns=["entries", "share", "meaning"])
+    table = a.fd.quality.summary()
+    occurred = table[table["entries"] > 0]
+    if occurred.empty:
+        return pd.DataFrame({"entries": [0], "share": [0.0], "meaning": ["no factor entry was dropped"]},
+                            index=pd.Index(["none"]))
+    return occurred
 
 
 # Each chart's draw function takes the precomputed statistics (bound with partial) and the axes last.
