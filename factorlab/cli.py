@@ -122,6 +122,8 @@ def _run(args: argparse.Namespace) -> int:
     stats = result.stats
     for key in (*_HEADLINE, "mean_turnover", "fills"):
         print(f"  {key:<18} {_fmt(float(stats[key]))}")
+    for w in result.warnings:
+        print(f"warning: {w}")
     for option, save in (("save_equity", result.save_equity), ("save_trades", result.save_trades),
                          ("save_orders", result.save_orders)):
         if getattr(args, option):

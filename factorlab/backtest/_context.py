@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 import traceback
 from collections.abc import Callable, Mapping
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -17,7 +18,7 @@ from factorlab.backtest._broker import SHARES, TARGET_SHARES, TARGET_VALUE, TARG
 from factorlab.backtest._errors import BacktestError, OrderError, StrategyError, UnknownAssetError
 from factorlab.errors import FactorlabError, ParameterError
 
-__all__ = ["Context", "BarData", "Portfolio"]
+__all__ = ["Context", "BarData", "Portfolio", "LogRecord", "LOG_LEVELS"]
 
 _ON = ("bar", "week_start", "month_start")
 
@@ -131,6 +132,19 @@ class Portfolio:
         """Cash plus positions of one book at the current close marks."""
         e = self._e
         return float(e.broker.cash[book] + e.broker.shares[book] @ e.marks[e.bar])
+
+
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
+class LogRecord(NamedTuple):
+    """One ``ctx.log`` message: the bar's time and position, the strategy, the level, the text."""
+
+    time: pd.Timestamp
+    bar: int
+    strategy: str
+    level: str
+    message: str
 
 
 class Context:
@@ -252,6 +266,23 @@ class Context:
                     f"{b.reshape(len(want), -1)[bad[0], bad[1]]!r} when the prices end at {when}; "
                     "the value at bar t may use prices up to t only")
         return full
+
+    # ---------------------------------------------------------------- logging
+    def log(self, message: object, level: str = "info") -> None:
+        """Write a message into the run's log (kept in ``result.logs``, the registry and the report).
+
+        Parameters
+        ----------
+        message : object
+            Shown as ``str(message)``.
+        level : {'debug', 'info', 'warning', 'error'}
+        """
+        if level not in LOG_LEVELS:
+            raise ParameterError(f"level must be one of {LOG_LEVELS}, got {level!r}")
+        e = self._e
+        bar = e.bar if e.started else e.lo
+        who = getattr(self._owner, "name", "strategy")
+        e.logs.append(LogRecord(e.index[bar], int(bar), who, level, str(message)))
 
     # ------------------------------------------------------------ scheduling
     def schedule(self, fn: Callable, every: int = 1, on: str = "bar", offset: int = 0) -> None:

@@ -37,6 +37,7 @@ from factorlab.backtest._errors import InsufficientCashError
 from factorlab.backtest._models import as_commission, as_slippage
 from factorlab.backtest._result import BacktestResult
 from factorlab.backtest._strategy import Strategy, as_strategy
+from factorlab.backtest._warnings import run_warnings
 from factorlab.data._validate import validate_prices
 from factorlab.errors import AlignmentError, NoFillsWarning, ParameterError
 from factorlab.portfolio._sleeves import _last_price
@@ -119,6 +120,7 @@ class Engine:
         self.bar, self.started = visible, False
         self.schedules: list[tuple] = []
         self.lo = visible
+        self.logs: list = []  # LogRecord of ctx.log, in order
 
     def add_schedule(self, fn, ctx, every: int, on: str, offset: int) -> None:
         n = len(self.index)
@@ -291,7 +293,10 @@ def backtest(strategy, prices, start=None, end=None, capital: float = 1_000_000,
                 "fractional": fractional, "commission": commission, "slippage": slippage,
                 "volume_limit": volume_limit, "warmup": warmup, "unfilled": unfilled, "margin": margin,
                 "periods_per_year": periods_per_year}
-    return BacktestResult.from_run(engine, rec, lo, hi, broker, settings, template, run_args, benchmark)
+    found = run_warnings(fields["close"].to_numpy(), rec["shares"], exec_px, broker.orders(), broker.cancelled,
+                         engine.index, engine.assets, lo, hi)
+    return BacktestResult.from_run(engine, rec, lo, hi, broker, settings, template, run_args, benchmark,
+                                   warnings=found, logs=tuple(engine.logs))
 
 
 def _warn_no_fills(broker: Broker, index: pd.DatetimeIndex, hi: int, delay: int) -> None:

@@ -73,6 +73,12 @@ class BacktestResult:
     run_args : dict
         The arguments of the run (for reruns).
     benchmark_prices : pd.Series or None
+    warnings : tuple of RunWarning
+        What the run met: held names whose prices stop (delisted) or go stale,
+        data gaps, orders never filled (:mod:`factorlab.backtest._warnings`);
+        ``str(w)`` is its message, :attr:`warnings_table` the table.
+    logs : tuple of LogRecord
+        Messages the strategy wrote with ``ctx.log(...)`` (:attr:`log`).
     """
 
     index: pd.DatetimeIndex
@@ -91,15 +97,18 @@ class BacktestResult:
     strategy: object = field(default=None, repr=False)
     run_args: dict = field(default_factory=dict, repr=False)
     benchmark_prices: pd.Series | None = field(default=None, repr=False)
+    warnings: tuple = ()
+    logs: tuple = field(default=(), repr=False)
 
     @classmethod
     def from_run(cls, engine, rec: dict, lo: int, hi: int, broker, settings, template, run_args,
-                 benchmark) -> BacktestResult:
+                 benchmark, warnings: tuple = (), logs: tuple = ()) -> BacktestResult:
         return cls(index=engine.index[lo:hi], assets=engine.assets, capital=settings["capital"],
                    equity_values=rec["equity"], cash_values=rec["cash"], shares_values=rec["shares"],
                    marks=engine.marks[lo:hi], book_values=rec["books"], order_records=broker.orders(),
                    fill_records=broker.fill_ledger(), full_index=engine.index, offset=lo, settings=settings,
-                   strategy=template, run_args=run_args, benchmark_prices=benchmark)
+                   strategy=template, run_args=run_args, benchmark_prices=benchmark, warnings=tuple(warnings),
+                   logs=tuple(logs))
 
     # ------------------------------------------------------------ per bar
     def _series(self, values: np.ndarray, name: str) -> pd.Series:
@@ -198,6 +207,20 @@ class BacktestResult:
 
         return round_trips(self.trades)
 
+    @cached_property
+    def warnings_table(self) -> pd.DataFrame:
+        """:attr:`warnings` as a table: kind, asset, start, end, message."""
+        from factorlab.backtest._warnings import warnings_frame
+
+        return warnings_frame(self.warnings)
+
+    @cached_property
+    def log(self) -> pd.DataFrame:
+        """The strategy's ``ctx.log`` messages: time, bar, strategy, level, message (one row each)."""
+        cols = ["time", "bar", "strategy", "level", "message"]
+        return pd.DataFrame([tuple(r) for r in self.logs], columns=cols).astype(
+            {"bar": "int64"}) if self.logs else pd.DataFrame({c: [] for c in cols})
+
     # ------------------------------------------------------------ statistics
     @cached_property
     def periods_per_year(self) -> float:
@@ -240,6 +263,8 @@ class BacktestResult:
 
         positions = self.position_values.assign(cash=self.cash_values)
         kwargs.setdefault("parameters", self.settings)  # bars per year: the same rule as periods_per_year
+        kwargs.setdefault("warnings", self.warnings)
+        kwargs.setdefault("log", self.log if self.logs else None)
         if self.settings.get("periods_per_year") is not None:
             kwargs.setdefault("periods_per_year", self.settings["periods_per_year"])
         return create_returns_tear_sheet(self.returns, benchmark=self.benchmark_returns, positions=positions,

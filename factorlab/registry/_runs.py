@@ -98,6 +98,22 @@ class StoredRun:
         """Every order of the run (as :attr:`BacktestResult.orders`)."""
         return self.registry.read_artifact(self.id, "orders")
 
+    @cached_property
+    def warnings(self) -> pd.DataFrame:
+        """What the run met (as :attr:`BacktestResult.warnings_table`); empty for runs recorded before
+        warnings were kept."""
+        return self._optional_artifact("warnings", ["kind", "asset", "start", "end", "message"])
+
+    @cached_property
+    def log(self) -> pd.DataFrame:
+        """The strategy's ``ctx.log`` messages (as :attr:`BacktestResult.log`)."""
+        return self._optional_artifact("log", ["time", "bar", "strategy", "level", "message"])
+
+    def _optional_artifact(self, name: str, columns: list[str]) -> pd.DataFrame:
+        if not (self.registry.run_dir(self.id) / f"{name}.parquet").exists():
+            return pd.DataFrame({c: [] for c in columns})
+        return self.registry.read_artifact(self.id, name)
+
     def summary(self) -> pd.DataFrame:
         """The record's fields and metrics as a one-column table."""
         rec = {k: v for k, v in self.record.items() if k not in ("metrics", "settings")}
@@ -151,7 +167,8 @@ def record_result(reg: RunRegistry, run_id: str, result: BacktestResult) -> dict
     """Write a finished result's Parquet files and mark the run finished; returns its metrics."""
     equity = result.equity.to_frame()
     reg.save_artifacts(run_id, {"equity": equity, "returns": result.returns.to_frame(),
-                                "trades": result.trades, "orders": result.orders})
+                                "trades": result.trades, "orders": result.orders,
+                                "warnings": result.warnings_table, "log": result.log})
     metrics = result_metrics(result)
     reg.finish(run_id, metrics)
     return metrics

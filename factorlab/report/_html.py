@@ -110,6 +110,9 @@ TEMPLATE_KEYS: dict[str, str] = {
     "crisis": ("list of covered crisis events: name, title, start, end, first, last, partial, "
                "strategy_return, benchmark_return, plot (data URI)"),
     "parameters": "list of strategy parameters: key, value",
+    "warnings": "list of the run's warnings (text): held names whose prices stop or go stale, data gaps, "
+                "orders never filled",
+    "log": "list of the strategy's log messages: time, strategy, level, message",
     "tables.stats": "HTML table of every statistic, strategy vs benchmark",
     "tables.drawdowns": "HTML table of the top-5 drawdown periods",
     "tables.annual": "HTML table of annual returns, strategy vs benchmark",
@@ -191,6 +194,14 @@ def _crisis(sheet) -> list[dict[str, object]]:
     return out
 
 
+def _log(sheet) -> list[dict[str, str]]:
+    if sheet.log is None:
+        return []
+    return [{"time": f"{row.time:%Y-%m-%d %H:%M}" if isinstance(row.time, pd.Timestamp) else str(row.time),
+             "strategy": str(getattr(row, "strategy", "")), "level": str(getattr(row, "level", "info")),
+             "message": str(row.message)} for row in sheet.log.itertuples(index=False)]
+
+
 def _subtitle(sheet) -> str:
     index = sheet.returns.index
     bench = f"benchmark: {sheet.benchmark.name}" if sheet.benchmark is not None else "no benchmark"
@@ -213,14 +224,15 @@ def build_context(sheet, css: str) -> dict[str, object]:
     plots = dict(sheet.images)
     crisis = _crisis(sheet)
     parameters = [{"key": str(k), "value": str(v)} for k, v in sheet.parameters.items()]
-    sections = ["kpi", "returns", *(["trades"] if plots["returns_per_trade"] else []), "drawdowns", "rolling",
+    sections = [*(["warnings"] if sheet.warnings else []), "kpi", "returns", *(["trades"] if plots["returns_per_trade"] else []), "drawdowns", "rolling",
                 *(["exposure"] if plots["exposure"] else []), *(["crisis"] if crisis else []), "statistics",
-                *(["parameters"] if parameters else [])]
+                *(["parameters"] if parameters else []), *(["log"] if sheet.log is not None and len(sheet.log)
+                                                           else [])]
     return {
         "title": sheet.title, "subtitle": _subtitle(sheet),
         "generated": _dt.datetime.now().strftime("%Y-%m-%d %H:%M"), "version": _version(), "css": Markup(css),
         "kpi": kpi, "kpi_raw": kpi_raw, "kpis": strip, "plots": plots, "crisis": crisis,
-        "parameters": parameters,
+        "parameters": parameters, "warnings": list(sheet.warnings), "log": _log(sheet),
         "tables": {"stats": _stats_table(sheet), "drawdowns": _drawdown_table(sheet),
                    "annual": _annual_table(sheet)},
         "sections": sections, "has_benchmark": sheet.benchmark is not None,

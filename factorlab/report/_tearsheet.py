@@ -8,7 +8,7 @@ report asks for them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -90,6 +90,11 @@ class ReturnsTearSheet:
     workers : int
         Processes that render the charts (1: this process only; more uses
         forked processes where the platform has them).
+    warnings : sequence
+        What the run met (a backtest's :attr:`BacktestResult.warnings`), shown
+        in the Warnings section (``str`` of each).
+    log : pd.DataFrame or None
+        The strategy's ``ctx.log`` messages (time, strategy, level, message).
     """
 
     returns: pd.Series
@@ -107,6 +112,8 @@ class ReturnsTearSheet:
     image_format: str = DEFAULT_IMAGE_FORMAT
     bar_frequency: mt.BarFrequency = field(init=False, repr=False)
     benchmark_kind: str = "auto"
+    warnings: Sequence[object] = ()
+    log: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
         self.returns = _inputs.check_returns(self.returns)
@@ -125,6 +132,9 @@ class ReturnsTearSheet:
         if self.capital is not None and not (np.isfinite(self.capital) and self.capital > 0):
             raise ParameterError(f"capital must be a positive number, got {self.capital!r}")
         self.image_format, self.dpi = check_image_options(self.image_format, self.dpi)
+        self.warnings = tuple(str(w) for w in (self.warnings or ()))
+        if self.log is not None and not isinstance(self.log, pd.DataFrame):
+            raise ParameterError(f"log must be a DataFrame of messages, got {type(self.log).__name__}")
         if int(self.workers) != self.workers or self.workers < 1:
             raise ParameterError(f"workers must be a positive integer, got {self.workers!r}")
         if self.positions is not None:
@@ -285,13 +295,19 @@ class ReturnsTearSheet:
     @cached_property
     def tables(self) -> dict[str, pd.DataFrame]:
         """'stats' (:meth:`summary`), 'drawdowns', 'annual_returns', 'monthly_returns'."""
-        return {"stats": self.summary(), "drawdowns": self.drawdowns, "annual_returns": self.annual_returns,
-                "monthly_returns": self.monthly_returns}
+        out = {"stats": self.summary(), "drawdowns": self.drawdowns, "annual_returns": self.annual_returns,
+               "monthly_returns": self.monthly_returns}
+        if self.warnings:
+            out["warnings"] = pd.DataFrame({"warning": list(self.warnings)})
+        if self.log is not None and len(self.log):
+            out["log"] = self.log
+        return out
 
     @cached_property
     def sections(self) -> dict[str, Section]:
         """The report's parts in display order, each with its tables and figures."""
         layout = [
+            ("warnings", "Warnings", ["warnings"]),
             ("returns", "Returns", ["stats", "cumulative", "cumulative_log", "daily_returns", "monthly_heatmap",
                                     "monthly_returns", "annual_returns", "distribution"]),
             ("trades", "Trades", ["returns_per_trade"]),
@@ -299,6 +315,7 @@ class ReturnsTearSheet:
             ("rolling", "Rolling statistics", ["rolling_beta", "rolling_sharpe"]),
             ("exposure", "Exposure", ["leverage", "exposure"]),
             ("crisis", "Crisis events", [f"crisis_{k}" for k in range(len(self.crisis))]),
+            ("log", "Log", ["log"]),
         ]
         out = {}
         for key, title, names in layout:
@@ -368,7 +385,8 @@ def create_returns_tear_sheet(returns: pd.Series, benchmark: pd.Series | None = 
                               periods_per_year: float | None = None, capital: float | None = None,
                               risk_free: float = 0.0, dpi: int = DEFAULT_DPI, workers: int = 1,
                               image_format: str = DEFAULT_IMAGE_FORMAT,
-                              benchmark_kind: str = "auto") -> ReturnsTearSheet:
+                              benchmark_kind: str = "auto", warnings: Sequence[object] = (),
+                              log: pd.DataFrame | None = None) -> ReturnsTearSheet:
     """Returns tear sheet of a strategy; shows inline in a notebook, ``.to_html()`` writes a report.
 
     Parameters
@@ -416,6 +434,10 @@ def create_returns_tear_sheet(returns: pd.Series, benchmark: pd.Series | None = 
         Processes rendering the charts: 1 renders here; ``n > 1`` forks
         ``n - 1`` helpers (POSIX 'fork' only, else 1), about ``n`` times
         faster on ``n`` free cores. Same images either way.
+    warnings : sequence, optional
+        Problems the run met (``BacktestResult.warnings``): the Warnings section.
+    log : pd.DataFrame, optional
+        The strategy's log messages (``BacktestResult.log``): the Log section.
 
     Returns
     -------
@@ -428,4 +450,4 @@ def create_returns_tear_sheet(returns: pd.Series, benchmark: pd.Series | None = 
     """
     return ReturnsTearSheet(returns, benchmark, positions, trades, volumes, parameters or {}, title,
                             periods_per_year, capital, risk_free, dpi, workers, image_format,
-                            benchmark_kind=benchmark_kind)
+                            benchmark_kind=benchmark_kind, warnings=warnings, log=log)
