@@ -165,8 +165,10 @@ def test_ic_by_group_bar_heights_equal_values(rng):
     for container, column in zip(ax.containers, data.columns):
         np.testing.assert_allclose([b.get_height() for b in container], data[column].to_numpy())
     assert [t.get_text() for t in ax.get_xticklabels()] == list(data.index)
-    assert ax.get_xticklabels()[0].get_rotation() == 45
+    assert ax.get_xticklabels()[0].get_rotation() == 0   # upright; long names wrap
     assert "IC" in ax.get_ylabel()
+    long = flp.plot_ic_by_group(data.rename(index={"Energy": "Communication Services"}))
+    assert long.get_xticklabels()[0].get_text() == "Communication\nServices"
 
 
 def test_ic_by_group_rejects_per_date_layout(rng):

@@ -5,6 +5,8 @@ The IC is a rank correlation (unitless, -1..1); none of these charts uses bps.
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
@@ -314,9 +316,8 @@ def plot_ic_by_group(ic_by_group: pd.DataFrame | pd.Series, *, title: str | None
     ax = get_axes(ax)
     grouped_bars(ax, frame, period_colors(frame.shape[1]), **style)
     zero_line(ax)
-    for label in ax.get_xticklabels():
-        label.set_rotation(45)
-        label.set_horizontalalignment("right")
+    # group names wrapped on two or three lines, upright: long sector names stay inside the figure
+    ax.set_xticks(range(len(frame.index)), [textwrap.fill(str(g), 13) for g in frame.index], fontsize=8)
     ax.set(xlabel="", ylabel="Mean IC",
            title=title if title is not None else "Information Coefficient By Group")
     ax.legend(title="Period", loc="best")

@@ -16,7 +16,7 @@ import pandas as pd
 from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator
 
 from factorlab.errors import ParameterError
 
@@ -65,15 +65,37 @@ _PERIOD_CYCLE = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple",
                  "tab:brown", "tab:pink", "tab:gray", "tab:olive", "tab:cyan")
 
 
-def bps_formatter(decimals: int = 0) -> FuncFormatter:
-    """Tick formatter for an axis already in basis points ('12 bps').
+class _DistinctDecimals(Formatter):
+    """Numbers with a thousands separator and the fewest decimals (from ``decimals`` up to 6) that give
+    the axis' distinct ticks distinct labels (-1.5 and -1 never both read '-2')."""
+
+    def __init__(self, decimals: int = 0) -> None:
+        self.decimals = int(decimals)
+        self._current = self.decimals
+
+    def __call__(self, value, pos=None) -> str:
+        return f"{value:,.{self._current}f}"
+
+    def format_ticks(self, values) -> list[str]:
+        values = [float(v) for v in values]
+        for d in range(self.decimals, 7):
+            labels = [f"{v:,.{d}f}" for v in values]
+            if len(set(labels)) == len(set(values)):
+                break
+        self._current = d
+        return labels
+
+
+def bps_formatter(decimals: int = 0) -> Formatter:
+    """Tick formatter for an axis already in basis points: at least ``decimals`` digits after the point,
+    more when needed to tell the ticks apart.
 
     Parameters
     ----------
     decimals : int
-        Digits after the decimal point.
+        Fewest digits after the decimal point.
     """
-    return FuncFormatter(lambda value, _pos: f"{value:,.{decimals}f}")
+    return _DistinctDecimals(decimals)
 
 
 def quantile_colors(n: int, cmap: str = QUANTILE_CMAP) -> list[tuple[float, float, float, float]]:

@@ -79,15 +79,15 @@ def _data_quality(a: FactorAnalysis) -> pd.DataFrame:
 # Each chart's draw function takes the precomputed statistics (bound with partial) and the axes last.
 # Statistics of several periods are compared on one axes (one line per period) rather than one panel each.
 def _bulk_note(outside: int) -> str:
-    return f"; {outside} points outside the 1st-99th percentile range shown" if outside else ""
+    return f"\n({outside} points outside the 1st-99th percentile range shown)" if outside else ""
 
 
 def _spread(a: FactorAnalysis, ax) -> None:
     ma = a.spread_moving_average * 1e4
     limits, outside = bulk_limits(ma)
     plotting.plot_period_lines(
-        ma, ax=ax, ylabel="bps per bar (period return / N)", ylim=limits,
-        title=f"Top minus bottom quantile mean return, {a.ma_window}-bar moving average{_bulk_note(outside)}")
+        ma, ax=ax, ylabel="bps per bar (top - bottom)", ylim=limits,
+        title=f"Top - bottom spread (2x gross), {a.ma_window}-bar moving average{_bulk_note(outside)}")
 
 
 def _cumulative_long_short(a: FactorAnalysis, ax) -> None:
@@ -204,7 +204,7 @@ def _by_group(ts: TearSheet, a: FactorAnalysis) -> None:
     ts.section("by_group", SECTIONS["by_group"])
     ts.add_table("by_group", "ic_by_group", a.ic_by_group, fmt="{:.4f}")
     ts.add_chart("by_group", "ic_by_group_bar", Chart(partial(plotting.plot_ic_by_group, a.ic_by_group),
-                                                      size=(8, 4.5), margins={"bottom": 1.3}))
+                                                      size=(11, 4.5), margins={"bottom": 0.9}))
     index = a.mean_return_by_group.index
     n_groups = index.get_level_values("group" if "group" in index.names else 0).nunique()
     ts.add_chart("by_group", "quantile_returns_by_group", Chart(partial(
