@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from factorlab.data import load_sample, read_factor, read_prices
     from factorlab.explore import explore as open_explorer
     from factorlab.metrics._verdict import FactorVerdict, break_even_cost, deflated_sharpe_ratio, factor_verdict
+    from factorlab.screening import ScreenCorrelation, ScreenResult, screen
     from factorlab.factor import (
         DROP_REASONS,
         HORIZON_REASONS,
@@ -120,6 +121,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     **{name: ("factorlab.backtest", name) for name in (
         "BacktestResult", "Combine", "Comparison", "FactorStrategy", "Strategy", "compare")},
     "run_backtest": ("factorlab.backtest", "backtest"),
+    **{name: ("factorlab.screening", name) for name in ("ScreenCorrelation", "ScreenResult", "screen")},
     "set_progress": ("factorlab._progress", "set_progress"),
     **{name: ("factorlab.data", name) for name in ("load_sample", "read_factor", "read_prices")},
     "open_explorer": ("factorlab.explore", "explore"),
@@ -148,7 +150,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
 # Subpackages and modules reachable as attributes (``fl.tears``, ``fl.plotting``, ...).
 _SUBMODULES = frozenset({
     "_progress", "backtest", "cli", "compat", "data", "errors", "explore", "factor", "metrics",
-    "plotting", "portfolio", "registry", "report", "sweeps", "tears",
+    "plotting", "portfolio", "registry", "report", "screening", "sweeps", "tears",
 })
 
 assert not _SUBMODULES & set(_EXPORTS), "a public name is either a subpackage or a function"
@@ -231,6 +233,9 @@ __all__ = [
     "row_weights",
     "run_backtest",
     "runs",
+    "ScreenCorrelation",
+    "ScreenResult",
+    "screen",
     "set_progress",
     "stale_runs",
     "std_conversion",

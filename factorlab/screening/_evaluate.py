@@ -1,0 +1,198 @@
+"""One factor of a screen: the single-factor statistics on forward returns computed once.
+
+Every number is computed by the same public functions a single-factor study
+uses (:func:`prepare_factor_data` on shared :class:`ForwardReturns`,
+:func:`information_coefficient`, :func:`ic_summary`,
+:func:`mean_return_by_quantile`, :func:`factor_weights`,
+:func:`interleaved_returns`, :func:`quantile_turnover`,
+:func:`factor_rank_autocorrelation`), with the verdict's conventions
+(:func:`factorlab.factor_verdict`), so a screened row equals the one-factor
+numbers exactly. This module runs in workers (Dask) too: it takes plain
+arguments and returns plain objects.
+
+Computation only: no plotting here.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from factorlab.errors import DataQualityWarning, DroppedDataWarning, FactorlabError
+from factorlab.factor import (
+    FactorData,
+    ForwardReturns,
+    factor_rank_autocorrelation,
+    ic_summary,
+    information_coefficient,
+    mean_return_by_quantile,
+    prepare_factor_data,
+    quantile_turnover,
+)
+from factorlab.factor._returns import _label_ratio
+from factorlab.portfolio import factor_weights, interleaved_returns
+
+__all__ = ["ScreenSettings", "FactorScreen", "evaluate_factor", "normalised_ranks"]
+
+
+@dataclass(frozen=True)
+class ScreenSettings:
+    """The settings shared by every factor of a screen (see :func:`factorlab.screen`)."""
+
+    periods: tuple[int, ...]
+    quantiles: object
+    bins: object
+    groupby: object
+    long_short: bool
+    group_neutral: bool
+    cost_bps: float
+    delay: int
+    max_loss: float
+    periods_per_year: float
+    lags: int | None
+    quantile_method: str
+    correlation: bool
+
+
+@dataclass(frozen=True, eq=False)
+class FactorScreen:
+    """The screened statistics of one factor.
+
+    Attributes
+    ----------
+    name : str
+    rows : dict label -> dict column -> float
+        One row of the screen's table per period label.
+    returns : dict label -> pd.Series
+        Per-bar gross returns of the N-interleaved long-short sleeves.
+    ranks : ndarray of float32, shape (bars, assets) of the prices, or None
+        The factor's per-date ranks centred and scaled to unit norm per
+        date (0 outside its members), for the rank correlation between factors.
+    dropped : int
+        Entries dropped by :func:`prepare_factor_data` (reported, not warned, per factor).
+    """
+
+    name: str
+    rows: dict
+    returns: dict
+    ranks: np.ndarray | None
+    dropped: int
+
+
+def normalised_ranks(fd: FactorData, index: pd.Index, columns: pd.Index) -> np.ndarray:
+    """Per-date factor ranks minus their mean, divided by their norm, on the prices' grid.
+
+    Parameters
+    ----------
+    fd : FactorData
+    index, columns : pd.Index
+        The prices' bars and assets (every factor of a screen is placed on them).
+
+    Returns
+    -------
+    ndarray of float32, shape (len(index), len(columns))
+        0 outside the factor's members and on dates with fewer than two
+        distinct ranks; the dot product of two factors' rows is the Pearson
+        correlation of their ranks on that date when they rank the same names.
+    """
+    r = fd.factor_ranks
+    valid = ~np.isnan(r)
+    n = valid.sum(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        c = np.where(valid, r - (n + 1) / 2.0, 0.0)
+        norm = np.sqrt((c * c).sum(axis=1, keepdims=True))
+        c = np.where(norm > 0, c / norm, 0.0)
+    out = np.zeros((len(index), len(columns)), dtype=np.float32)
+    rows = index.get_indexer(fd.dates)
+    cols = columns.get_indexer(fd.assets)
+    out[np.ix_(rows, cols)] = c
+    return out
+
+
+def _spread_per_bar(by_date: pd.Series, label: str, bar_label: str, top: int, bottom: int) -> float:
+    """The verdict's spread: top and bottom mean N-bar returns as per-bar rates, differenced (2x gross)."""
+    q = by_date[label].unstack("factor_quantile")
+    if top not in q or bottom not in q:
+        return np.nan
+    bar = _label_ratio(label, bar_label)
+    return float((1 + q[top].mean()) ** (1 / bar) - (1 + q[bottom].mean()) ** (1 / bar))
+
+
+def _sharpe(r: pd.Series, ppy: float) -> float:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return float(r.mean() / r.std() * np.sqrt(ppy))
+
+
+def evaluate_factor(name: str, factor, fwd: ForwardReturns, settings: ScreenSettings) -> FactorScreen:
+    """Screen one factor on forward returns computed once.
+
+    Parameters
+    ----------
+    name : str
+        The factor's name in the screen.
+    factor : wide DataFrame, (date, asset) Series, or callable
+        A callable is called with the prices (``fwd.prices``) and returns the factor.
+    fwd : ForwardReturns
+        From :func:`forward_returns` with the screen's periods and delay.
+    settings : ScreenSettings
+
+    Returns
+    -------
+    FactorScreen
+
+    Raises
+    ------
+    FactorlabError
+        The subclass :func:`prepare_factor_data` raised (bad factor, too many
+        losses), its message prefixed with the factor's name.
+    """
+    s = settings
+    if isinstance(factor, Callable):
+        factor = factor(fwd.prices)
+    try:
+        with warnings.catch_warnings():
+            # the screen reports each factor's losses in its table, not a warning per factor
+            warnings.simplefilter("ignore", DroppedDataWarning)
+            warnings.simplefilter("ignore", DataQualityWarning)
+            fd = prepare_factor_data(factor, fwd, periods=s.periods, quantiles=s.quantiles, bins=s.bins,
+                                     groupby=s.groupby, max_loss=s.max_loss, delay=s.delay,
+                                     quantile_method=s.quantile_method)
+    except FactorlabError as exc:
+        raise type(exc)(f"factor {name!r}: {exc}") from exc
+    prices = fwd.prices
+    members = fd.mask.sum()
+    rows_ = prices.index.get_indexer(fd.dates)
+    priced = (prices.to_numpy()[rows_[0]:rows_[-1] + 1] > 0).sum() if len(rows_) else 0
+    coverage = float(members / priced) if priced else np.nan
+
+    ics = ic_summary(information_coefficient(fd), periods=fd.periods, lags=s.lags)
+    by_date, _ = mean_return_by_quantile(fd, by_date=True, demeaned=s.long_short, group_adjust=s.group_neutral)
+    weights = factor_weights(fd, long_short=s.long_short, group_neutral=s.group_neutral)
+    top = int(fd.n_quantiles)
+    rows, returns = {}, {}
+    for n, label in zip(fd.periods, fd.labels):
+        gross = interleaved_returns(weights, prices, n, delay=fd.delay)
+        r = gross.returns
+        net = (interleaved_returns(weights, prices, n, delay=fd.delay, cost_bps=s.cost_bps).returns
+               if s.cost_bps else r)
+        returns[label] = r.rename(name)
+        rows[label] = {
+            "coverage": coverage,
+            "IC mean": float(ics.loc[label, "IC Mean"]),
+            "IC HAC t-stat": float(ics.loc[label, "HAC t-stat(IC)"]),
+            "IC HAC p-value": float(ics.loc[label, "HAC p-value(IC)"]),
+            "HAC lags": int(ics.loc[label, "HAC lags"]),
+            "spread per bar": _spread_per_bar(by_date, label, fd.bar_label, top, 1),
+            "Sharpe gross": _sharpe(r, s.periods_per_year),
+            "Sharpe net": _sharpe(net, s.periods_per_year),
+            "turnover per bar": float(gross.turnover.mean()),
+            "top quantile turnover": float(quantile_turnover(fd, top, n).mean()),
+            "rank autocorrelation": float(factor_rank_autocorrelation(fd, n).mean()),
+        }
+    ranks = normalised_ranks(fd, prices.index, prices.columns) if s.correlation else None
+    dropped = int(fd.quality.n_entries - fd.quality.n_kept) if fd.quality is not None else 0
+    return FactorScreen(name=name, rows=rows, returns=returns, ranks=ranks, dropped=dropped)
