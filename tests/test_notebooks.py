@@ -20,8 +20,13 @@ def test_quickstart_notebook_shows_tear_sheet_inline(tmp_path):
     nb = _run("01_quickstart.ipynb", tmp_path)
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert not [o for o in outputs if o.output_type == "error"]
+    # no warning printed anywhere in the notebook
+    assert not [o for o in outputs if o.output_type == "stream" and o.get("name") == "stderr"]
     html = [o["data"]["text/html"] for o in outputs if "text/html" in o.get("data", {})]
     sheet = next(h for h in html if 'id="information"' in h)
-    assert sheet.count("<img") >= 20 and "data:image/png;base64," in sheet
+    assert sheet.count("<img") >= 14 and "data:image/png;base64," in sheet
+    assert sheet.index("Verdict") < sheet.index('id="summary"')   # the verdict comes first
+    printed = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+    assert "10D:" in printed and "HAC p =" in printed
     assert any("image/png" in o.get("data", {}) for o in outputs)  # a Figure shown on its own
     assert (tmp_path / "tearsheet.html").exists()
