@@ -199,13 +199,35 @@ class BacktestResult:
     def round_trips(self) -> pd.DataFrame:
         """Account-level round trips per asset (a position opened from 0 and closed back to 0 or flipped).
 
-        Columns: asset, open, close, direction ('long'/'short'), pnl (currency,
-        net of commission), cost_basis (currency), return (pnl / cost_basis).
+        Columns: asset, open, close, direction ('long'/'short'), shares,
+        entry_price, exit_price, pnl (currency, net of commission),
+        commission, slippage (currency), cost_basis (currency), return
+        (pnl / cost_basis), duration (Timedelta), bars (bars held).
         Positions still open at the end are not listed.
         """
         from factorlab.backtest._roundtrips import round_trips
 
-        return round_trips(self.trades)
+        return round_trips(self.trades, self.full_index)
+
+    @cached_property
+    def trade_stats(self) -> pd.Series:
+        """Per-trade statistics of :attr:`round_trips` (:func:`factorlab.metrics.trade_statistics`):
+        trades, win_rate (per trade), profit_factor, expectancy (currency per trade), average_win,
+        average_loss, durations, net_pnl and fees."""
+        from factorlab.metrics import trade_statistics
+
+        return trade_statistics(self.round_trips)
+
+    @cached_property
+    def markets(self) -> str:
+        """What the run traded, from the data: assets traded of those given, bar length and calendar."""
+        from factorlab.metrics import bar_frequency
+
+        freq = bar_frequency(self.index)
+        traded = len(np.unique(self.fill_records["asset"]))
+        calendar = {"24/7": "24/7 calendar", "session": "session calendar"}.get(freq.calendar, "")
+        return f"{traded} of {len(self.assets)} assets traded, {freq.bar} bars" + (f", {calendar}" if calendar
+                                                                                     else "")
 
     @cached_property
     def warnings_table(self) -> pd.DataFrame:
@@ -254,17 +276,42 @@ class BacktestResult:
         extra = pd.Series({"mean_turnover": float(self.turnover.mean()),
                            "total_commission": float(self.costs["commission"].sum()),
                            "total_slippage": float(self.costs["slippage"].sum()),
-                           "orders": float(len(self.order_records)), "fills": float(len(self.fill_records))})
-        return pd.concat([out, extra])
+                           "orders": float(len(self.order_records)), "fills": float(len(self.fill_records)),
+                           "net_profit": float(self.equity_values[-1] - self.capital)})
+        trades = self.trade_stats.rename({"win_rate": "trade_win_rate", "loss_rate": "trade_loss_rate",
+                                          "total_commission": "trades_commission",
+                                          "total_slippage": "trades_slippage"})
+        return pd.concat([out, extra, trades])
+
+    @cached_property
+    def dollar_volumes(self) -> pd.DataFrame | None:
+        """Traded volume in currency per replayed bar and asset (shares x close), None without volumes."""
+        vol = self.run_args.get("volumes")
+        if vol is None and isinstance(self.run_args.get("prices"), dict):
+            vol = self.run_args["prices"].get("volume")
+        if vol is None:
+            return None
+        shares = vol.reindex(index=self.index, columns=self.assets).to_numpy(dtype="float64")
+        return pd.DataFrame(shares * self.marks, index=self.index, columns=self.assets)
 
     def tear_sheet(self, **kwargs):
-        """The returns tear sheet (:func:`factorlab.create_returns_tear_sheet`) of this run."""
+        """The full returns report (:func:`factorlab.create_returns_tear_sheet`) of this run, in one call.
+
+        With the run's positions, fills (turnover, trades per day, capacity from
+        the run's volumes when it had them), round trips (returns per trade,
+        win rate per trade, profit factor, expectancy, ...), warnings, log,
+        settings and markets; keyword arguments override any of them.
+        """
         from factorlab.report import create_returns_tear_sheet
 
         positions = self.position_values.assign(cash=self.cash_values)
         kwargs.setdefault("parameters", self.settings)  # bars per year: the same rule as periods_per_year
         kwargs.setdefault("warnings", self.warnings)
         kwargs.setdefault("log", self.log if self.logs else None)
+        kwargs.setdefault("trades", self.trades)
+        kwargs.setdefault("round_trips", self.round_trips)
+        kwargs.setdefault("volumes", self.dollar_volumes)
+        kwargs.setdefault("markets", self.markets)
         if self.settings.get("periods_per_year") is not None:
             kwargs.setdefault("periods_per_year", self.settings["periods_per_year"])
         return create_returns_tear_sheet(self.returns, benchmark=self.benchmark_returns, positions=positions,

@@ -77,6 +77,7 @@ from factorlab.metrics._tables import (
     worst_period,
 )
 from factorlab.metrics._trading import capacity, trades_per_day, turnover, turnover_series
+from factorlab.metrics._trades import TRADE_STATS, trade_statistics
 
 __all__ = [
     "AnnualizationWarning",
@@ -120,6 +121,8 @@ __all__ = [
     "worst_period",
     "runtime_days",
     "turnover_series",
+    "trade_statistics",
+    "TRADE_STATS",
     "turnover",
     "trades_per_day",
     "capacity",

@@ -87,7 +87,16 @@ _KPI_SPEC: dict[str, tuple[str, str]] = {
     "best_month": ("Best month", _PCT), "worst_month": ("Worst month", _PCT),
     "best_year": ("Best year", _PCT), "worst_year": ("Worst year", _PCT),
     "periods_per_year": ("Bars per year", "float"), "bars": ("Bars", "count"),
+    "trades": ("Trades (round trips)", "count"), "trade_win_rate": ("Win rate (per trade)", _PCT),
+    "profit_factor": ("Profit factor", _RATIO), "expectancy": ("Expectancy per trade", "money"),
+    "average_win": ("Average win", "money"), "average_loss": ("Average loss", "money"),
+    "net_pnl": ("Net P&L of trades", "money"), "fees": ("Fees", "money"),
+    "average_duration_days": ("Average trade (days)", "float"), "markets": ("Markets", "text"),
 }
+#: Trade statistics (:func:`factorlab.metrics.trade_statistics`) shown under another KPI key.
+_TRADE_KPIS = {"trade_win_rate": "win_rate", "fees": "total_commission"}
+_TRADE_KEYS = ("trades", "trade_win_rate", "profit_factor", "expectancy", "average_win", "average_loss",
+               "net_pnl", "fees", "average_duration_days")
 #: Keys of ``kpi`` / ``kpi_raw`` in templates.
 KPI_KEYS: tuple[str, ...] = tuple(_KPI_SPEC)
 _ALIASES = {"drawdown": "max_drawdown", "volatility": "annual_volatility"}
@@ -104,6 +113,9 @@ TEMPLATE_KEYS: dict[str, str] = {
     "css": "stylesheet text (the default report.css or the css= argument)",
     **{f"kpi.{k}": f"{label}, formatted text ('–' when undefined)" for k, (label, _) in _KPI_SPEC.items()},
     "kpi_raw.<key>": "the kpi statistics as floats (NaN when undefined), same keys as kpi",
+    "kpi.markets": "what the strategy trades, in words (from the data)",
+    "notes": "list of remarks on the key statistics (e.g. capacity without volumes)",
+    "tables.trades": "HTML table of the per-trade statistics (empty without round trips)",
     "kpis": "list of the key-statistics strip: item.key, item.label, item.value",
     **{f"plots.{name}": "SVG/PNG data URI of the chart, or None when it does not apply"
        for name in PLOT_NAMES},
@@ -141,8 +153,17 @@ def _kpis(sheet) -> tuple[dict[str, str], dict[str, float], list[dict[str, str]]
     raw = dict(sheet.kpi)
     for alias, key in _ALIASES.items():
         raw[alias] = raw[key]
+    stats = sheet.trade_stats
+    if stats is not None:
+        raw.update({key: float(stats[_TRADE_KPIS.get(key, key)]) for key in _TRADE_KEYS})
     text = {key: _fmt(raw.get(key, math.nan), kind) for key, (_, kind) in _KPI_SPEC.items()}
-    strip = [{"key": key, "label": _KPI_SPEC[key][0], "value": text[key]} for key in _STRIP
+    if sheet.trades is not None and sheet.volumes is None:
+        text["capacity"] = "no volumes given"
+    text["markets"] = sheet.markets or "–"
+    strip = [{"key": key, "label": _KPI_SPEC[key][0], "value": text[key]}
+             for key in (*_STRIP, *(("markets",) if sheet.markets else ()),
+                         *(("trades", "trade_win_rate", "profit_factor", "expectancy")
+                           if stats is not None and stats["trades"] > 0 else ()))
              if not (key in _TRADING and sheet.trades is None)
              and not (key == "information_ratio" and sheet.benchmark is None)
              and not (key == "beta" and sheet.benchmark is None)]
@@ -173,6 +194,28 @@ def _drawdown_table(sheet) -> Markup:
     })
     cells.index = range(1, len(cells) + 1)
     return _table(cells, f"Top {len(cells)} drawdown periods")
+
+
+def _trades_table(sheet) -> Markup:
+    stats = sheet.trade_stats
+    if stats is None:
+        return Markup("")
+    from factorlab.metrics import TRADE_STATS
+
+    money = {"expectancy", "average_win", "average_loss", "largest_win", "largest_loss", "gross_profit",
+             "gross_loss", "net_pnl", "total_commission", "total_slippage"}
+    kinds = {k: (_PCT if k in ("win_rate", "loss_rate", "expectancy_return") else "money" if k in money
+                 else "count" if k == "trades" else "float") for k in TRADE_STATS}
+    cells = pd.DataFrame({"value": [_fmt(float(v), kinds[k]) for k, v in stats.items()],
+                          "meaning": [TRADE_STATS[k] for k in stats.index]}, index=list(stats.index))
+    return _table(cells, "Trades (closed round trips)")
+
+
+def _notes(sheet) -> list[str]:
+    out = []
+    if sheet.trades is not None and sheet.volumes is None:
+        out.append("Strategy capacity needs traded volumes (volumes=, CLI --volumes FILE); none were given.")
+    return out
 
 
 def _annual_table(sheet) -> Markup:
@@ -224,7 +267,9 @@ def build_context(sheet, css: str) -> dict[str, object]:
     plots = dict(sheet.images)
     crisis = _crisis(sheet)
     parameters = [{"key": str(k), "value": str(v)} for k, v in sheet.parameters.items()]
-    sections = [*(["warnings"] if sheet.warnings else []), "kpi", "returns", *(["trades"] if plots["returns_per_trade"] else []), "drawdowns", "rolling",
+    sections = [*(["warnings"] if sheet.warnings else []), "kpi", "returns",
+                *(["trades"] if plots["returns_per_trade"] or sheet.trade_stats is not None else []),
+                "drawdowns", "rolling",
                 *(["exposure"] if plots["exposure"] else []), *(["crisis"] if crisis else []), "statistics",
                 *(["parameters"] if parameters else []), *(["log"] if sheet.log is not None and len(sheet.log)
                                                            else [])]
@@ -234,7 +279,8 @@ def build_context(sheet, css: str) -> dict[str, object]:
         "kpi": kpi, "kpi_raw": kpi_raw, "kpis": strip, "plots": plots, "crisis": crisis,
         "parameters": parameters, "warnings": list(sheet.warnings), "log": _log(sheet),
         "tables": {"stats": _stats_table(sheet), "drawdowns": _drawdown_table(sheet),
-                   "annual": _annual_table(sheet)},
+                   "annual": _annual_table(sheet), "trades": _trades_table(sheet)},
+        "notes": _notes(sheet),
         "sections": sections, "has_benchmark": sheet.benchmark is not None,
         "has_positions": sheet.positions is not None, "has_trades": sheet.trades is not None,
     }

@@ -95,6 +95,12 @@ class ReturnsTearSheet:
         in the Warnings section (``str`` of each).
     log : pd.DataFrame or None
         The strategy's ``ctx.log`` messages (time, strategy, level, message).
+    round_trips : pd.DataFrame or None
+        Closed trades (a backtest's :attr:`BacktestResult.round_trips`): the
+        returns-per-trade histogram and the trade statistics
+        (:func:`factorlab.metrics.trade_statistics`).
+    markets : str or None
+        What the strategy trades, in words (the report's 'Markets').
     """
 
     returns: pd.Series
@@ -114,6 +120,8 @@ class ReturnsTearSheet:
     benchmark_kind: str = "auto"
     warnings: Sequence[object] = ()
     log: pd.DataFrame | None = None
+    round_trips: pd.DataFrame | None = None
+    markets: str | None = None
 
     def __post_init__(self) -> None:
         self.returns = _inputs.check_returns(self.returns)
@@ -249,8 +257,17 @@ class ReturnsTearSheet:
 
     @cached_property
     def trade_returns(self) -> pd.Series | None:
-        """Return of each trade, when the trades carry it (see :func:`create_returns_tear_sheet`)."""
+        """Return of each trade: the round trips' returns, else the trades' when they carry them
+        (see :func:`create_returns_tear_sheet`)."""
+        if self.round_trips is not None:
+            r = self.round_trips["return"].dropna()
+            return r.rename("trade_return").reset_index(drop=True) if len(r) else None
         return None if self.trades is None else _inputs.trade_returns(self.trades)
+
+    @cached_property
+    def trade_stats(self) -> pd.Series | None:
+        """Per-trade statistics of the round trips (:func:`factorlab.metrics.trade_statistics`), or None."""
+        return None if self.round_trips is None else mt.trade_statistics(self.round_trips)
 
     @cached_property
     def return_histogram(self) -> pd.Series:
@@ -301,6 +318,8 @@ class ReturnsTearSheet:
             out["warnings"] = pd.DataFrame({"warning": list(self.warnings)})
         if self.log is not None and len(self.log):
             out["log"] = self.log
+        if self.trade_stats is not None:
+            out["trade_stats"] = self.trade_stats.to_frame("strategy")
         return out
 
     @cached_property
@@ -310,7 +329,7 @@ class ReturnsTearSheet:
             ("warnings", "Warnings", ["warnings"]),
             ("returns", "Returns", ["stats", "cumulative", "cumulative_log", "daily_returns", "monthly_heatmap",
                                     "monthly_returns", "annual_returns", "distribution"]),
-            ("trades", "Trades", ["returns_per_trade"]),
+            ("trades", "Trades", ["trade_stats", "returns_per_trade"]),
             ("drawdowns", "Drawdowns", ["drawdowns", "drawdown", "underwater"]),
             ("rolling", "Rolling statistics", ["rolling_beta", "rolling_sharpe"]),
             ("exposure", "Exposure", ["leverage", "exposure"]),
@@ -386,7 +405,8 @@ def create_returns_tear_sheet(returns: pd.Series, benchmark: pd.Series | None = 
                               risk_free: float = 0.0, dpi: int = DEFAULT_DPI, workers: int = 1,
                               image_format: str = DEFAULT_IMAGE_FORMAT,
                               benchmark_kind: str = "auto", warnings: Sequence[object] = (),
-                              log: pd.DataFrame | None = None) -> ReturnsTearSheet:
+                              log: pd.DataFrame | None = None, round_trips: pd.DataFrame | None = None,
+                              markets: str | None = None) -> ReturnsTearSheet:
     """Returns tear sheet of a strategy; shows inline in a notebook, ``.to_html()`` writes a report.
 
     Parameters
@@ -438,6 +458,11 @@ def create_returns_tear_sheet(returns: pd.Series, benchmark: pd.Series | None = 
         Problems the run met (``BacktestResult.warnings``): the Warnings section.
     log : pd.DataFrame, optional
         The strategy's log messages (``BacktestResult.log``): the Log section.
+    round_trips : pd.DataFrame, optional
+        Closed trades (``BacktestResult.round_trips``): returns per trade and
+        the per-trade statistics (win rate, profit factor, expectancy, ...).
+    markets : str, optional
+        What the strategy trades, shown as 'Markets'.
 
     Returns
     -------
@@ -450,4 +475,5 @@ def create_returns_tear_sheet(returns: pd.Series, benchmark: pd.Series | None = 
     """
     return ReturnsTearSheet(returns, benchmark, positions, trades, volumes, parameters or {}, title,
                             periods_per_year, capital, risk_free, dpi, workers, image_format,
-                            benchmark_kind=benchmark_kind, warnings=warnings, log=log)
+                            benchmark_kind=benchmark_kind, warnings=warnings, log=log, round_trips=round_trips,
+                            markets=markets)
