@@ -1,0 +1,36 @@
+"""A screen on a Dask LocalCluster (2 workers) equals the local screen."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import factorlab as fl
+
+distributed = pytest.importorskip("distributed", reason="dask.distributed is not installed: "
+                                                        "pip install 'factorlab[dask]' to run the Dask test")
+
+
+def test_dask_screen_equals_local():
+    prices = fl.load_sample().prices.iloc[:250, :30]
+    rng = np.random.default_rng(11)
+    factors = {
+        "mom10": lambda p: p.pct_change(10, fill_method=None),  # called on the workers
+        "rev5": -prices.pct_change(5, fill_method=None),
+        "noise": pd.DataFrame(rng.standard_normal(prices.shape), index=prices.index, columns=prices.columns),
+    }
+    local = fl.screen(factors, prices, periods=(1, 5), cost_bps=5, progress=False)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        assert len(cluster.workers) == 2
+        remote = fl.screen(factors, prices, periods=(1, 5), cost_bps=5, executor="dask", scheduler=client,
+                           progress=False)
+        by_address = fl.screen({"rev5": factors["rev5"]}, prices, periods=(1,), executor="dask",
+                               scheduler=cluster.scheduler_address, progress=False)
+    pd.testing.assert_frame_equal(remote.table, local.table, check_exact=True)
+    pd.testing.assert_frame_equal(remote.correlation.factors, local.correlation.factors, check_exact=True)
+    for label in ("1D", "5D"):
+        pd.testing.assert_frame_equal(remote.correlation.returns[label], local.correlation.returns[label])
+    assert remote.names == local.names
+    assert by_address.table.loc[("rev5", "1D"), "IC mean"] == local.table.loc[("rev5", "1D"), "IC mean"]
