@@ -122,3 +122,17 @@ def test_png_untight_keeps_the_figure_size():
     tight = flp.figure_to_png_bytes(fig, dpi=100)
     assert int.from_bytes(tight[16:20], "big") != 200  # cropped to the content
     assert flp.figure_to_data_uri(fig, tight=False).startswith("data:image/png;base64,")
+
+
+def test_row_formats_give_each_row_its_unit():
+    from factorlab.plotting import RowFormats, table_to_html
+
+    table = pd.DataFrame({"1D": [0.0123, 0.0187, 1430.0], "5D": [-0.004, -0.0437, 1425.0]},
+                         index=["IC mean", "annual return", "dates"])
+    html = table_to_html(table, fmt=RowFormats({"annual return": "{:+.2%}", "dates": "{:,.0f}"},
+                                               default="{:+.4f}"))
+    for text in ("+0.0123", "-0.0040", "+1.87%", "-4.37%", "1,430", "1,425"):
+        assert f">{text}<" in html
+    assert "1430.0" not in html
+    with pytest.raises(ParameterError, match="row 'dates'"):
+        RowFormats({"dates": 3})

@@ -25,6 +25,7 @@ from factorlab.errors import ParameterError
 from factorlab.factor import FactorData, drop_stale_prices, prepare_factor_data
 from factorlab.factor._forward import STALE_OPTIONS
 from factorlab.portfolio import factor_weights, interleaved_returns
+from factorlab.metrics._verdict import SPREAD_LABEL
 
 if TYPE_CHECKING:  # the tear sheet (and matplotlib) load on the first analysis, not at import
     from factorlab.tears._analysis import FactorAnalysis
@@ -302,8 +303,8 @@ class PanelComputer:
         kind = "long-short" if s.long_short else "long top quantile"
         rows = {
             "IC mean": a.ic_table.loc[label, "IC Mean"],
-            "IC t-stat": a.ic_table.loc[label, "t-stat(IC)"],
-            "top minus bottom (bps/period)": a.spread[0][label].mean() * 1e4,
+            "IC t-stat (HAC)": a.ic_table.loc[label, "HAC t-stat(IC)"],
+            SPREAD_LABEL: a.spread_per_bar[label] * 1e4,
             f"{kind} annual return @ {s.cost_bps:g} bps": metrics.cagr(r, periods_per_year=ppy),
             f"{kind} Sharpe": metrics.sharpe_ratio(r, periods_per_year=ppy),
             f"{kind} max drawdown": metrics.max_drawdown(r),

@@ -27,12 +27,25 @@ from matplotlib.figure import Figure
 from factorlab import plotting
 from factorlab.errors import FactorlabError
 from factorlab.explore._compute import ExplorerSettings, PanelComputer, PanelData, explorer_inputs
+from factorlab.metrics._verdict import SPREAD_LABEL
 
 __all__ = ["Explorer", "explore"]
 
 _PERIODS = (1, 2, 3, 5, 10, 21)
 _QUANTILES = (2, 3, 4, 5, 10)
 _TABLE_FMT = "{:.4f}"
+
+
+def _table_format(name: str, s: ExplorerSettings):
+    """Display formats: the headline by row (percent for returns, integers for counts)."""
+    if name != "headline":
+        return _TABLE_FMT
+    kind = "long-short" if s.long_short else "long top quantile"
+    return plotting.RowFormats({
+        "IC mean": "{:+.4f}", "IC t-stat (HAC)": "{:+.2f}", SPREAD_LABEL: "{:+.2f}",
+        f"{kind} annual return @ {s.cost_bps:g} bps": "{:+.2%}", f"{kind} Sharpe": "{:+.2f}",
+        f"{kind} max drawdown": "{:.1%}", "turnover per bar": "{:.1%}",
+        "costs paid (share of capital)": "{:.2%}", "factor dates": "{:,.0f}"}, default="{:.4f}")
 
 
 def _month_options(dates: pd.DatetimeIndex) -> list[tuple[str, pd.Timestamp]]:
@@ -159,13 +172,16 @@ class Explorer:
         self.panels = panels
         self.image.value = _png(self.figure, self.dpi)
         self.table_html.value = "".join(plotting.table_to_html(t, title=name.replace("_", " "),
-                                                               fmt=_TABLE_FMT)
+                                                               fmt=_table_format(name, self.settings))
                                         for name, t in panels.tables.items())
         seconds = time.perf_counter() - t0
         self.timings.append(seconds)
         self.cpu_timings.append(time.process_time() - c0)
         quality = panels.analysis.fd.quality
-        dropped = "" if quality is None else f"; {quality}".splitlines()[0]
+        lost = 0 if quality is None else quality.n_entries - quality.n_kept
+        dropped = "" if not lost else (f"; {lost:,} of {quality.n_entries:,} factor entries dropped "
+                                       f"({quality.loss:.1%}): "
+                                       + ", ".join(f"{int(v):,} {k}" for k, v in quality.dropped.items() if v))
         self.status.value = f"updated in {seconds:.2f} s{dropped}"
 
     @property

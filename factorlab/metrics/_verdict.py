@@ -42,9 +42,13 @@ from factorlab.metrics._periods import bar_frequency
 from factorlab.metrics._returns_stats import probabilistic_sharpe_ratio
 from factorlab.portfolio import factor_weights, interleaved_returns
 
-__all__ = ["FactorVerdict", "factor_verdict", "deflated_sharpe_ratio", "break_even_cost"]
+__all__ = ["SPREAD_LABEL", "FactorVerdict", "factor_verdict", "deflated_sharpe_ratio", "break_even_cost"]
 
 _EULER = 0.5772156649015329
+
+#: The label of the one spread of the tear sheet, the verdict and the explorer: the top and bottom
+#: quantiles' mean returns as per-bar rates, differenced (long the top, short the bottom: 2x gross).
+SPREAD_LABEL = "top - bottom spread (bps per bar, 2x gross)"
 
 
 def _phi_inv(p: float) -> float:

@@ -11,11 +11,12 @@ import hashlib
 import html
 from collections.abc import Callable, Mapping
 
+import numpy as np
 import pandas as pd
 
 from factorlab.errors import ParameterError
 
-__all__ = ["table_to_html"]
+__all__ = ["RowFormats", "table_to_html"]
 
 Formatter = str | Callable[[object], str]
 
@@ -55,6 +56,31 @@ def _as_callable(spec: Formatter, where: str) -> Callable[[object], str]:
     return apply
 
 
+class RowFormats:
+    """Number formats by row, for tables whose rows carry different units (a headline of IC values,
+    percent returns, Sharpe ratios and counts): ``RowFormats({"annual return": "{:+.2%}"}, default="{:.4f}")``.
+
+    Pass it as ``fmt=`` of :func:`table_to_html`; rows it does not name use ``default``.
+    """
+
+    def __init__(self, formats: Mapping[object, Formatter], default: Formatter = "{:,.3f}") -> None:
+        self.formats = {row: _as_callable(spec, f"row {row!r}") for row, spec in formats.items()}
+        self.default = _as_callable(default, "the other rows")
+
+    def apply(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The table as strings, each row in its format (non-numbers as they are)."""
+        out = {}
+        for column in frame.columns:
+            values = []
+            for row, value in frame[column].items():
+                if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+                    values.append(self.formats.get(row, self.default)(value))
+                else:
+                    values.append("" if value is None else str(value))
+            out[column] = values
+        return pd.DataFrame(out, index=frame.index, columns=frame.columns)
+
+
 def _formatters(frame: pd.DataFrame, fmt: Formatter | Mapping[object, Formatter] | None
                 ) -> dict[object, Callable[[object], str]]:
     numeric = [c for c, dt in frame.dtypes.items()
@@ -83,7 +109,8 @@ def table_to_html(df: pd.DataFrame | pd.Series, *, title: str | None = None,
     fmt : str, callable or dict, optional
         Number format: a format spec ('.3f', '.2%') or template
         ('{:,.0f} bps') applied to every numeric column, a callable
-        value -> str, or a dict column -> either. Default: floats with three
+        value -> str, a dict column -> either, or :class:`RowFormats` for
+        formats by row. Default: floats with three
         decimals and a thousands separator; other columns as they are.
         Missing values show as empty cells.
 
@@ -99,6 +126,8 @@ def table_to_html(df: pd.DataFrame | pd.Series, *, title: str | None = None,
         raise ParameterError(f"df must be a pandas DataFrame or Series, got {type(df).__name__}")
     if title is not None and not isinstance(title, str):
         raise ParameterError(f"title must be a string or None, got {type(title).__name__}")
+    if isinstance(fmt, RowFormats):
+        df, fmt = fmt.apply(df), {}
     formatters = _formatters(df, fmt)
     digest = hashlib.sha1((df.to_csv() + repr(title)).encode("utf-8")).hexdigest()[:10]
     cls = f"fl-table-{digest}"

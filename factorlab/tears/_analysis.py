@@ -29,6 +29,7 @@ from factorlab.factor import (
     rate_of_return,
 )
 from factorlab.factor._returns import mean_returns_by_quantile_both
+from factorlab.metrics._verdict import SPREAD_LABEL
 from factorlab.portfolio import factor_weights, interleaved_returns, quantile_interleaved_returns
 
 __all__ = ["FactorAnalysis", "bulk_limits", "ic_histogram", "ic_qq_points"]
@@ -111,10 +112,6 @@ def ic_qq_points(ic: pd.DataFrame | pd.Series, *, dist: str = "norm") -> pd.Data
         out[(column, "theoretical")] = pd.Series(loc + scale * standard_q)
         out[(column, "observed")] = pd.Series(ordered)
     return pd.DataFrame(out)
-
-
-#: The tear sheet's one spread: long the top quantile, short the bottom, per-bar rates.
-SPREAD_LABEL = "top - bottom spread (bps per bar, 2x gross)"
 
 
 @dataclass(eq=False)
@@ -370,7 +367,8 @@ class FactorAnalysis:
             turnover = self.interleaved.turnover[lab]["long_short"]
             rows[lab] = {
                 "IC mean": self.ic_table.loc[lab, "IC Mean"],
-                "IC t-stat": self.ic_table.loc[lab, "t-stat(IC)"],
+                "IC t-stat (HAC)": self.ic_table.loc[lab, "HAC t-stat(IC)"],
+                "IC t-stat (naive, dates independent)": self.ic_table.loc[lab, "t-stat(IC)"],
                 SPREAD_LABEL: spread[lab] * 1e4,
                 "long-short annual return": metrics.cagr(r, periods_per_year=ppy),
                 "long-short Sharpe": metrics.sharpe_ratio(r, periods_per_year=ppy),

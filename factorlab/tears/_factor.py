@@ -15,7 +15,8 @@ from factorlab.factor import FactorData, prepare_factor_data
 from factorlab.plotting._charts import Chart
 from factorlab.plotting._style import period_colors
 from factorlab.report._model import benchmark_level
-from factorlab.tears._analysis import FactorAnalysis, bulk_limits
+from factorlab.plotting._tables import RowFormats
+from factorlab.tears._analysis import SPREAD_LABEL, FactorAnalysis, bulk_limits
 from factorlab.tears._tearsheet import TearSheet
 
 __all__ = [
@@ -52,11 +53,20 @@ def _load_display_backend() -> None:
     plt.close(plt.figure())
 
 
+def headline_formats(cost_bps: float) -> RowFormats:
+    """Display formats of the headline rows: percent for returns, two decimals for ratios."""
+    return RowFormats({
+        "IC mean": "{:+.4f}", "IC t-stat (HAC)": "{:+.2f}", "IC t-stat (naive, dates independent)": "{:+.2f}",
+        SPREAD_LABEL: "{:+.2f}", "long-short annual return": "{:+.2%}", "long-short Sharpe": "{:+.2f}",
+        "long-short max drawdown": "{:.1%}", "turnover per bar": "{:.1%}",
+        f"net annual return @ {cost_bps:g} bps": "{:+.2%}"}, default="{:.4f}")
+
+
 def _summary(ts: TearSheet, a: FactorAnalysis) -> None:
     ts.section("summary", SECTIONS["summary"])
     ts.verdict = a.verdict
     ts.add_table("summary", "verdict", a.verdict.summary())
-    ts.add_table("summary", "headline", a.headline, fmt=_NUM)
+    ts.add_table("summary", "headline", a.headline, fmt=headline_formats(a.cost_bps))
     ts.add_table("summary", "data_quality", _data_quality(a), fmt={"entries": "{:,.0f}", "share": "{:.2%}"})
     ts.add_table("summary", "quantile_statistics", a.quantile_stats,
                  fmt={"min": "{:.4g}", "max": "{:.4g}", "mean": "{:.4g}", "std": "{:.4g}", "count": "{:,.0f}",
