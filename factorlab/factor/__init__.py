@@ -7,6 +7,7 @@ from factorlab.factor._forward import ForwardReturns, drop_stale_prices, forward
 from factorlab.factor._inference import HAC_COLUMNS, hac_lags, hac_mean_test
 from factorlab.factor._information import *  # noqa: F403
 from factorlab.factor._prepare import FactorData, forward_return_columns, prepare_factor_data
+from factorlab.factor._preprocess import combine_factors, neutralize, rank, winsorize, zscore
 from factorlab.factor._quality import DROP_REASONS, HORIZON_REASONS, DataQualityReport, stale_runs
 from factorlab.factor._quantize import quantize_rows
 from factorlab.factor._returns import *  # noqa: F403
@@ -29,6 +30,11 @@ __all__ = [
     "prepare_factor_data",
     "quantize_rows",
     "stale_runs",
+    "winsorize",
+    "zscore",
+    "rank",
+    "neutralize",
+    "combine_factors",
     *_information.__all__,
     *_returns.__all__,
     *_turnover.__all__,
