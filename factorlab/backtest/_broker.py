@@ -66,8 +66,9 @@ SHARES, TARGET_SHARES, TARGET_VALUE, TARGET_WEIGHT = 0, 1, 2, 3
 _BY_STRATEGY, _REPLACED = "cancelled by the strategy", "replaced by a newer target for the same bar"
 _SUPERSEDED, _NO_PRICE = "superseded by a newer target due on the same bar", "no tradeable price at the fill bar"
 _VOLUME = "volume limit (unfilled rest)"
+_SMALL = "below min_order_size"
 #: Causes of cancellation counted by :attr:`Broker.cancelled`.
-CANCEL_CAUSES = (_BY_STRATEGY, _REPLACED, _SUPERSEDED, _NO_PRICE, _VOLUME)
+CANCEL_CAUSES = (_BY_STRATEGY, _REPLACED, _SUPERSEDED, _NO_PRICE, _VOLUME, _SMALL)
 KIND_NAMES = np.array(["shares", "target_shares", "target_value", "target_weight"], dtype=object)
 OPEN, FILLED, CANCELLED = 0, 1, 2
 STATUS_NAMES = np.array(["open", "filled", "cancelled"], dtype=object)
@@ -171,17 +172,20 @@ class Broker:
         Maximum fraction of a bar's volume filled per asset (all orders together).
     keep_open : bool
         Default for orders: unfilled rest stays open (True) or is cancelled.
+    min_order_size : float, default 0
+        Smallest trade in shares; smaller trades are not made and their orders cancelled.
     """
 
     def __init__(self, exec_prices: np.ndarray, exec_marks: np.ndarray, volumes: np.ndarray | None,
                  cash: float, fractional: bool, commission: CommissionModel, slippage: SlippageModel,
-                 volume_limit: float | None, keep_open: bool) -> None:
+                 volume_limit: float | None, keep_open: bool, min_order_size: float = 0.0) -> None:
         self.px, self.marks, self.volumes = exec_prices, exec_marks, volumes
         self.n_assets = exec_prices.shape[1]
         self.shares = np.zeros((1, self.n_assets))
         self.cash = np.array([float(cash)])
         self.fractional, self.commission, self.slippage = fractional, commission, slippage
         self.volume_limit, self.keep_open = volume_limit, keep_open
+        self.min_order_size = float(min_order_size)
         self.open = np.empty(0, dtype=ORDER_DTYPE)
         self.closed = Ledger(ORDER_DTYPE)
         self.fills = Ledger(FILL_DTYPE)
@@ -296,14 +300,21 @@ class Broker:
             tradeable = px > 0
         want = self._wanted(o, bar, px, tradeable)
         qty = self._limit_volume(want, a, bar)
+        small = (np.abs(qty) < self.min_order_size) & (qty != 0) if self.min_order_size > 0 else None
+        if small is not None and small.any():
+            qty = np.where(small, 0.0, qty)
         self._book_fills(o, idx, bar, qty, px)
         filled_all = np.abs(want - qty) <= 1e-9 * np.maximum(np.abs(want), 1.0)
         status = np.where(filled_all & tradeable, FILLED, np.where(o["keep_open"], OPEN, CANCELLED))
+        if small is not None and small.any():
+            status = np.where(small, CANCELLED, status)
         gone = status == CANCELLED
         if gone.any():
             no_price = int(np.count_nonzero(gone & ~tradeable))
+            too_small = 0 if small is None else int(np.count_nonzero(gone & small))
             self.cancelled[_NO_PRICE] += no_price
-            self.cancelled[_VOLUME] += int(np.count_nonzero(gone)) - no_price
+            self.cancelled[_SMALL] += too_small
+            self.cancelled[_VOLUME] += int(np.count_nonzero(gone)) - no_price - too_small
         self.open["status"][idx] = status
         self.open["closed_bar"][idx] = np.where(status == OPEN, -1, bar)
         self._retire()

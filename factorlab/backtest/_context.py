@@ -6,6 +6,7 @@ the context only exposes the account as of the current bar.
 
 from __future__ import annotations
 
+import datetime as _dt
 import sys
 import traceback
 from collections.abc import Callable, Mapping
@@ -20,7 +21,7 @@ from factorlab.errors import FactorlabError, ParameterError
 
 __all__ = ["Context", "BarData", "Portfolio", "LogRecord", "LOG_LEVELS"]
 
-_ON = ("bar", "week_start", "month_start")
+_ON = ("bar", "day_start", "week_start", "month_start")
 
 
 def _field(engine, field: str) -> pd.DataFrame:
@@ -145,6 +146,19 @@ class LogRecord(NamedTuple):
     strategy: str
     level: str
     message: str
+
+
+def _time_of_day(at) -> _dt.time:
+    """A ``datetime.time`` from 'HH:MM', 'HH:MM:SS' or a time; bad input raises ParameterError."""
+    if isinstance(at, _dt.time):
+        return at
+    if isinstance(at, str):
+        for fmt in ("%H:%M", "%H:%M:%S"):
+            try:
+                return _dt.datetime.strptime(at.strip(), fmt).time()
+            except ValueError:
+                pass
+    raise ParameterError(f"at must be a time of day like '10:00' or '15:45:30' (or a datetime.time), got {at!r}")
 
 
 class Context:
@@ -285,25 +299,39 @@ class Context:
         e.logs.append(LogRecord(e.index[bar], int(bar), who, level, str(message)))
 
     # ------------------------------------------------------------ scheduling
-    def schedule(self, fn: Callable, every: int = 1, on: str = "bar", offset: int = 0) -> None:
+    def schedule(self, fn: Callable, every: int = 1, on: str = "bar", offset: int = 0,
+                 at: str | _dt.time | None = None) -> None:
         """Call ``fn(ctx, data)`` on a schedule, before ``on_data``.
 
         Parameters
         ----------
         fn : callable(ctx, data)
         every : int, default 1
-            Every ``every``-th event (bars, week starts or month starts).
-        on : {'bar', 'week_start', 'month_start'}
-            'week_start'/'month_start': the first bar of each week/month.
+            Every ``every``-th event (bars, day, week or month starts).
+        on : {'bar', 'day_start', 'week_start', 'month_start'}
+            'day_start'/'week_start'/'month_start': the first bar of each
+            day/week/month.
         offset : int, default 0
             Skip this many events before the first call (0 <= offset < every).
+        at : str or datetime.time, optional
+            Time of day for intraday bars, e.g. ``'10:00'`` or ``'15:45'``: the
+            event is the first bar of each day at or after that time (a day
+            without such a bar has no event); with 'week_start'/'month_start'
+            the first such bar of each week/month. ``on='bar'`` with ``at``
+            means once a day.
+
+        Examples
+        --------
+        >>> ctx.schedule(self.rebalance, on="day_start", at="10:00")   # doctest: +SKIP
         """
         if on not in _ON:
             raise ParameterError(f"on must be one of {_ON}, got {on!r}")
+        if at is not None:
+            at = _time_of_day(at)
         if not isinstance(every, (int, np.integer)) or every < 1 or not 0 <= offset < every:
             raise ParameterError(f"need integers every >= 1 and 0 <= offset < every, "
                                  f"got {every!r}, {offset!r}")
-        self._e.add_schedule(fn, self, every, on, offset)
+        self._e.add_schedule(fn, self, every, on, offset, at)
 
     def _call(self, fn: Callable, ctx: Context, data: BarData, owner=None) -> None:
         """Run a strategy callback; wrap its exception with the bar and the traceback.

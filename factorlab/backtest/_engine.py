@@ -100,6 +100,30 @@ def _check_args(capital, delay, volume_limit, unfilled) -> None:
         raise ParameterError(f"unfilled must be 'keep' or 'cancel', got {unfilled!r}")
 
 
+def _check_min_size(value, name: str = "min_order_size") -> float:
+    if value is None:
+        return 0.0
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not math.isfinite(value) \
+            or value < 0:
+        raise ParameterError(f"{name} must be a number of shares >= 0, got {value!r}")
+    return float(value)
+
+
+def _declared(strat: Strategy, name: str):
+    """The largest class-level ``warmup`` / ``min_order_size`` of a strategy and its children (0 if none)."""
+    from factorlab.backtest._strategy import Combine
+
+    kids = strat.strategies if isinstance(strat, Combine) else [strat]
+    values = [getattr(s, name, None) for s in kids]
+    values = [v for v in values if v is not None]
+    if name == "warmup":
+        bad = [v for v in values if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0]
+        if bad:
+            raise ParameterError(f"a strategy's warmup must be an integer number of bars >= 0, got {bad[0]!r}")
+        return max((int(v) for v in values), default=0)
+    return max((_check_min_size(v, f"{type(strat).__name__}.min_order_size") for v in values), default=0.0)
+
+
 def _check_ppy(periods_per_year) -> None:
     if periods_per_year is None:
         return
@@ -122,17 +146,27 @@ class Engine:
         self.lo = visible
         self.logs: list = []  # LogRecord of ctx.log, in order
 
-    def add_schedule(self, fn, ctx, every: int, on: str, offset: int) -> None:
+    def add_schedule(self, fn, ctx, every: int, on: str, offset: int, at=None) -> None:
         n = len(self.index)
-        if on == "bar":
+        flag = np.zeros(n, dtype=bool)
+        flag[self.lo:] = True
+        if at is not None:  # the first bar of each day at or after the time of day
+            day = self.index.normalize().asi8
+            pos = np.flatnonzero(flag & np.asarray(self.index.time >= at, dtype=bool))
+            keep = np.ones(len(pos), dtype=bool)
+            keep[1:] = day[pos[1:]] != day[pos[:-1]]
             flag = np.zeros(n, dtype=bool)
-            flag[self.lo:] = True
-        else:
-            key = (self.index.to_period("W") if on == "week_start" else self.index.to_period("M")).asi8
-            flag = np.ones(n, dtype=bool)
-            flag[1:] = key[1:] != key[:-1]
-            flag[:self.lo] = False
-            flag[self.lo] = True if self.lo == 0 else bool(key[self.lo] != key[self.lo - 1])
+            flag[pos[keep]] = True
+        if on != "bar" and not (on == "day_start" and at is not None):
+            key = {"day_start": self.index.normalize().asi8, "week_start": self.index.to_period("W").asi8,
+                   "month_start": self.index.to_period("M").asi8}[on]
+            pos = np.flatnonzero(flag)  # the first flagged bar of each day / week / month
+            keep = np.ones(len(pos), dtype=bool)
+            keep[1:] = key[pos[1:]] != key[pos[:-1]]
+            if len(pos) and self.lo > 0 and at is None:  # the first replayed bar starts a period only if new
+                keep[0] = bool(key[pos[0]] != key[self.lo - 1])
+            flag = np.zeros(n, dtype=bool)
+            flag[pos[keep]] = True
         count = np.cumsum(flag) - 1
         due = flag & (count >= offset) & ((count - offset) % every == 0)
         self.schedules.append((fn, ctx, due))
@@ -178,7 +212,8 @@ def backtest(strategy, prices, start=None, end=None, capital: float = 1_000_000,
              delay: int = 0, fractional: bool = True, commission=None, slippage=None,
              volume_limit: float | None = None, warmup: int = 0, progress: bool = True, *,
              unfilled: str = "cancel", margin: bool = True, params: Mapping | None = None,
-             periods_per_year: float | None = None, track: bool = False, registry=None) -> BacktestResult:
+             periods_per_year: float | None = None, min_order_size: float | None = None, track: bool = False,
+             registry=None) -> BacktestResult:
     """Replay bars through a strategy with a simulated broker.
 
     Parameters
@@ -210,7 +245,9 @@ def backtest(strategy, prices, start=None, end=None, capital: float = 1_000_000,
         Fill at most this fraction of each bar's volume per asset.
     warmup : int, default 0
         Bars of history before ``start`` visible to ``data.history`` (with
-        ``start=None`` the first ``warmup`` bars are not traded).
+        ``start=None`` the first ``warmup`` bars are not traded). A strategy's
+        class-level ``warmup`` (the bars it needs) is honoured too: the larger
+        of the two applies.
     progress : bool, default True
         A progress bar (a widget in notebooks, text in terminals; needs tqdm).
         Also off with ``factorlab._progress.set_progress(False)`` or the
@@ -228,6 +265,10 @@ def backtest(strategy, prices, start=None, end=None, capital: float = 1_000_000,
     periods_per_year : float, optional
         Bars per year for the annualised statistics and the report; by default
         inferred from the index (:func:`factorlab.metrics.bar_frequency`).
+    min_order_size : float, optional
+        Smallest trade in shares: a fill of fewer shares is skipped and its
+        order cancelled (counted as 'below min_order_size'). A strategy's
+        class-level ``min_order_size`` is honoured too (the larger applies).
     track : bool, default False
         Record the run in the run registry (see :func:`factorlab.runs`);
         the id is in ``result.settings['run_id']``. Off by default in every
@@ -260,11 +301,16 @@ def backtest(strategy, prices, start=None, end=None, capital: float = 1_000_000,
                                 start=start, end=end, capital=capital, volumes=volumes, groups=groups,
                                 delay=delay, fractional=fractional, commission=commission,
                                 slippage=slippage, volume_limit=volume_limit, warmup=warmup, progress=progress,
-                                unfilled=unfilled, margin=margin, periods_per_year=periods_per_year)
+                                unfilled=unfilled, margin=margin, periods_per_year=periods_per_year,
+                                min_order_size=min_order_size)
     _check_args(capital, delay, volume_limit, unfilled)
     _check_ppy(periods_per_year)
     strat = as_strategy(strategy, params)
     template = strat.clone()
+    if isinstance(warmup, bool) or not isinstance(warmup, (int, np.integer)) or warmup < 0:
+        raise ParameterError(f"warmup must be an integer number of bars >= 0, got {warmup!r}")
+    warmup = max(int(warmup), _declared(strat, "warmup"))
+    min_order_size = max(_check_min_size(min_order_size), _declared(strat, "min_order_size"))
     fields = _fields(prices, volumes)
     comm, slip = as_commission(commission), as_slippage(slippage)
     if (volume_limit is not None or slip.needs_volume) and "volume" not in fields:
@@ -275,7 +321,7 @@ def backtest(strategy, prices, start=None, end=None, capital: float = 1_000_000,
     vol = fields["volume"].to_numpy() if "volume" in fields else None
     close_marks = _last_price(fields["close"].to_numpy())
     broker = Broker(exec_px, _last_price(exec_px) if use_open else close_marks, vol, float(capital),
-                    bool(fractional), comm, slip, volume_limit, unfilled == "keep")
+                    bool(fractional), comm, slip, volume_limit, unfilled == "keep", min_order_size)
     grp = None if groups is None else pd.Series(groups)
     engine = Engine(fields, visible, int(delay), broker, grp, close_marks)
     engine.lo = lo
@@ -285,14 +331,14 @@ def backtest(strategy, prices, start=None, end=None, capital: float = 1_000_000,
     settings = {"strategy": repr(strat), "capital": float(capital), "delay": int(delay),
                 "fill_price": "open" if use_open else "close", "fractional": bool(fractional),
                 "commission": repr(comm), "slippage": repr(slip), "volume_limit": volume_limit,
-                "unfilled": unfilled, "margin": margin, "warmup": warmup}
+                "unfilled": unfilled, "margin": margin, "warmup": warmup, "min_order_size": min_order_size}
     if periods_per_year is not None:
         settings["periods_per_year"] = float(periods_per_year)
     run_args = {"prices": prices, "start": start, "end": end, "capital": capital, "benchmark": benchmark,
                 "volumes": volumes, "groups": groups, "delay": delay,
                 "fractional": fractional, "commission": commission, "slippage": slippage,
                 "volume_limit": volume_limit, "warmup": warmup, "unfilled": unfilled, "margin": margin,
-                "periods_per_year": periods_per_year}
+                "periods_per_year": periods_per_year, "min_order_size": min_order_size}
     found = run_warnings(fields["close"].to_numpy(), rec["shares"], exec_px, broker.orders(), broker.cancelled,
                          engine.index, engine.assets, lo, hi)
     return BacktestResult.from_run(engine, rec, lo, hi, broker, settings, template, run_args, benchmark,

@@ -24,14 +24,24 @@ target comes due. The sum of the books is the account.
 Weights
     ``factor_weights(factor, long_short, group_neutral, equal_weight,
     quantiles)`` per date (row-wise: the row of date t uses only the factor at
-    t), then optionally the ``max_long``/``max_short`` largest names per side,
-    then each side scaled to ``leverage * long_pct`` (long) and
-    ``leverage * (1 - long_pct)`` (short) gross when long-short, or the whole
-    row by ``leverage`` when long-only. For factor_weights' long-short output
-    (0.5 gross a side) the scaling is an identity up to rounding (~1e-16).
+    t), then optionally the ``max_long``/``max_short`` largest names per side
+    (per group and side under ``group_neutral``, each group's sides scaled
+    back to their gross so the groups stay neutral), then each side scaled to
+    ``leverage * long_pct`` (long) and ``leverage * (1 - long_pct)`` (short)
+    gross when long-short, or the whole row by ``leverage`` when long-only.
+    For factor_weights' long-short output (0.5 gross a side) the scaling is an
+    identity up to rounding (~1e-16).
+
+Several factors
+    ``FactorStrategy([f1, f2, ...])`` (or a dict name -> factor) weights each
+    factor as above and holds their equal-weight average: the template's
+    several strategies, each on an equal share of the capital, netted in one
+    book per sleeve. A date or asset one factor lacks counts as weight 0 for it.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -49,8 +59,9 @@ class FactorStrategy(Strategy):
 
     Parameters
     ----------
-    factor : FactorData, (date, asset) Series or wide DataFrame (dates x assets)
+    factor : FactorData, (date, asset) Series or wide DataFrame (dates x assets), or a list / dict of them
         Factor values; the value at t is known at t. ``quantiles=`` needs a FactorData.
+        Several factors: the equal-weight average of each factor's weights.
     period : int, default 1
         N: number of sleeves and bars each position is held (the ``period``
         of :func:`factorlab.interleaved_returns`).
@@ -58,7 +69,8 @@ class FactorStrategy(Strategy):
         As in :func:`factorlab.factor_weights`; groups come from the FactorData
         or from ``backtest(groups=)``.
     max_long, max_short : int, optional
-        Keep only the largest ``max_long`` long and ``max_short`` short weights per date.
+        Keep only the largest ``max_long`` long and ``max_short`` short weights per date
+        (per group and date under ``group_neutral``).
     leverage : float, default 1.0
         Gross exposure of each sleeve.
     long_pct : float, optional
@@ -78,10 +90,21 @@ class FactorStrategy(Strategy):
 
     def __init__(self, factor, **params) -> None:
         super().__init__(**params)
-        if not isinstance(factor, (FactorData, pd.Series, pd.DataFrame)):
-            raise ParameterError(f"factor must be a FactorData, a (date, asset) Series or a wide DataFrame, "
-                                 f"got {type(factor).__name__}")
         self.factor = factor
+        self._factor_list()
+
+    def _factor_list(self) -> list:
+        """``self.factor`` as a list of factors (checked)."""
+        factor = self.factor
+        factors = list(factor.values()) if isinstance(factor, Mapping) else (
+            list(factor) if isinstance(factor, (list, tuple)) else [factor])
+        if not factors:
+            raise ParameterError("FactorStrategy needs at least one factor")
+        for f in factors:
+            if not isinstance(f, (FactorData, pd.Series, pd.DataFrame)):
+                raise ParameterError(f"factor must be a FactorData, a (date, asset) Series or a wide DataFrame "
+                                     f"(or a list or dict of them), got {type(f).__name__}")
+        return factors
 
     def _check(self) -> int:
         n = self.period
@@ -96,14 +119,30 @@ class FactorStrategy(Strategy):
     def target_weights(self, groups: pd.Series | None = None) -> pd.DataFrame:
         """Target weights per factor date after selection and scaling, shape (dates, assets).
 
-        NaN = not held.
+        NaN = not held. Several factors: the equal-weight average of each
+        factor's weights on the union of their dates and assets (0 where one
+        lacks a date or asset).
         """
-        groups_arg = None if isinstance(self.factor, FactorData) else groups
-        if self.group_neutral and groups_arg is None and not isinstance(self.factor, FactorData):
+        parts = [self._factor_weights(f, groups) for f in self._factor_list()]
+        if len(parts) == 1:
+            return parts[0]
+        index = parts[0].index
+        columns = parts[0].columns
+        for p in parts[1:]:
+            index, columns = index.union(p.index), columns.union(p.columns, sort=False)
+        total = np.zeros((len(index), len(columns)))
+        for p in parts:
+            total += p.reindex(index=index, columns=columns).fillna(0.0).to_numpy(dtype="float64")
+        return pd.DataFrame(total / len(parts), index=index, columns=columns)
+
+    def _factor_weights(self, factor, groups: pd.Series | None) -> pd.DataFrame:
+        """The weights of one factor (selection, side split and leverage applied)."""
+        groups_arg = None if isinstance(factor, FactorData) else groups
+        if self.group_neutral and groups_arg is None and not isinstance(factor, FactorData):
             raise ParameterError("group_neutral=True needs groups: backtest(..., groups=sectors) or a "
                                  "FactorData "
                                  "prepared with groupby=")
-        w = factor_weights(self.factor, long_short=self.long_short, group_neutral=self.group_neutral,
+        w = factor_weights(factor, long_short=self.long_short, group_neutral=self.group_neutral,
                            equal_weight=self.equal_weight, quantiles=self.quantiles, groups=groups_arg)
         select = self.max_long is not None or self.max_short is not None
         split = self.long_pct is not None and self.long_short
@@ -111,7 +150,9 @@ class FactorStrategy(Strategy):
             return w  # factor_weights' own frame: no whole-panel copy
         x = w.to_numpy(dtype="float64")  # never written in place: each step below makes a new array
         long0, short0 = _side_gross(x)
-        if select:
+        if select and self.group_neutral:
+            x = _select_by_group(x, _group_array(factor, groups_arg, w), self.max_long, self.max_short)
+        elif select:
             if self.max_long is not None:
                 x = _keep_largest(x, int(self.max_long), side=1.0)
             if self.max_short is not None:
@@ -153,6 +194,33 @@ class FactorStrategy(Strategy):
         if row < 0:
             return
         ctx.order_target_weights(self._weights[row], book=self.books[self.sleeve_of_bar(data.bar)])
+
+
+def _group_array(factor, groups, w: pd.DataFrame) -> np.ndarray:
+    """Group label per (date, asset) of ``w``, shape (dates, assets), object dtype (None = no group)."""
+    from factorlab.data._validate import groups_to_wide
+
+    if groups is not None:
+        return groups_to_wide(groups, w.index, w.columns).to_numpy(dtype=object)
+    return factor.group.reindex(index=w.index, columns=w.columns).to_numpy(dtype=object)
+
+
+def _select_by_group(x: np.ndarray, g: np.ndarray, max_long, max_short) -> np.ndarray:
+    """Keep the largest ``max_long``/``max_short`` names per side within each group and date, and scale
+    each group's sides back to their gross (a group-neutral book stays neutral)."""
+    out = np.where(np.isnan(x), np.nan, 0.0)
+    labels = pd.unique(g[pd.notna(g)].ravel())
+    for label in labels:
+        in_g = g == label
+        xg = np.where(in_g, x, 0.0)
+        long0, short0 = _side_gross(xg)
+        if max_long is not None:
+            xg = _keep_largest(xg, int(max_long), side=1.0)
+        if max_short is not None:
+            xg = _keep_largest(xg, int(max_short), side=-1.0)
+        xg = _scale_sides(xg, long0, short0)
+        out = np.where(in_g & np.isfinite(x), xg, out)
+    return out
 
 
 def _keep_largest(x: np.ndarray, k: int, side: float) -> np.ndarray:
