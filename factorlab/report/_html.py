@@ -349,6 +349,22 @@ def _load_template(template: str | Path | None) -> jinja2.Template:
     raise ParameterError(f"template must be a path or the template text, got {type(template).__name__}")
 
 
+def _reference_text(template: str | Path | None) -> str | None:
+    """The template's text when it uses the reference keys (``{{$...}}``), else None."""
+    from factorlab.report._reference import is_reference_template
+
+    if template is None:
+        return None
+    text = template
+    if isinstance(template, Path) or (isinstance(template, str)
+                                       and not _looks_like_text(template, ("{{", "{%", "<"))):
+        path = Path(template)
+        if not path.is_file():
+            return None  # _load_template says the file is missing
+        text = path.read_text(encoding="utf-8")
+    return text if isinstance(text, str) and is_reference_template(text) else None
+
+
 def _render(template: jinja2.Template, context: dict[str, object]) -> str:
     try:
         return template.render(context)
@@ -369,7 +385,11 @@ def render_html(sheet, path: str | Path | None = None, *, template: str | Path |
     template : str or Path, optional
         A Jinja2 template file, or the template text itself (recognised by
         ``{{``, ``{%`` or ``<``); the default template when None. A file may
-        include files next to it and the default ``body.html.j2``.
+        include files next to it and the default ``body.html.j2``. A template
+        written with the reference keys (``{{$KPI-SHARPE}}``,
+        ``{{$HTML-CRISIS-PLOTS}}`` with a ``<!--crisis ... crisis-->`` block,
+        ``{{$PARAMETERS}}`` with a ``<!--parameters ... parameters-->`` block)
+        is rendered through the same context (:mod:`factorlab.report._reference`).
     css : str or Path, optional
         A stylesheet file, or the CSS text; replaces the default
         ``report.css`` (available to templates as ``{{ css }}``).
@@ -385,8 +405,15 @@ def render_html(sheet, path: str | Path | None = None, *, template: str | Path |
         Missing template/CSS file, template syntax error, or a template key
         that does not exist (see :data:`TEMPLATE_KEYS`).
     """
-    compiled = _load_template(template)
-    html = _render(compiled, build_context(sheet, _read_css(css)))
+    context = build_context(sheet, _read_css(css))
+    reference = _reference_text(template)
+    if reference is not None:  # the reference syntax ({{$KPI-SHARPE}}), through the same context
+        from factorlab.report._reference import translate
+
+        compiled = _load_template(translate(reference, context))
+    else:
+        compiled = _load_template(template)
+    html = _render(compiled, context)
     from factorlab.report._model import write_html
 
     return write_html(html, path)  # missing folders are made, as for every report
