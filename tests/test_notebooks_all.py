@@ -82,8 +82,18 @@ def test_migrating_from_alphalens_notebook_with_the_explorer(tmp_path):
     assert "10D" in driven.outputs[-1]["data"]["text/plain"]
 
 
+def test_screening_notebook(tmp_path):
+    nb = _run("05_screening.ipynb", tmp_path)
+    assert not [o for o in _outputs(nb) if o.output_type == "error"]
+    text = _text(nb)
+    assert "the screen's row equals the single-factor verdict" in text
+    assert "characters written to screen.html" in text and (tmp_path / "screen.html").exists()
+    html = [o["data"]["text/html"] for o in _outputs(nb) if "text/html" in o.get("data", {})]
+    assert any("Factor screen" in h and "p adjusted (holm)" in h for h in html)
+
+
 @pytest.mark.parametrize("name", ["02_interleaved_portfolios.ipynb", "03_tearsheet_vs_backtest.ipynb",
-                                  "04_migrating_from_alphalens.ipynb"])
+                                  "04_migrating_from_alphalens.ipynb", "05_screening.ipynb"])
 def test_notebooks_use_only_the_bundled_sample(name):
     source = "\n".join(c.source for c in nbformat.read(NOTEBOOKS / name, as_version=4).cells)
     assert "fl.load_sample()" in source and "shared/data" not in source and "read_parquet" not in source
