@@ -243,3 +243,14 @@ def test_tear_sheet_of_one_screened_factor(result, sample):
     assert isinstance(ts, fl.TearSheet)
     with pytest.raises(ParameterError, match="no factor named"):
         result.tear_sheet("missing")
+
+
+def test_progress_bar_over_factors(sample, factors, capsys):
+    prices, _ = sample
+    with fl.set_progress(True):
+        screen(factors, prices, periods=(1,), correlation=False, progress=True)
+    err = capsys.readouterr().err
+    assert "screen" in err and "3/3" in err and "factor" in err
+    with fl.set_progress(True):
+        screen(factors, prices, periods=(1,), correlation=False, progress=False)
+    assert "screen" not in capsys.readouterr().err
