@@ -219,15 +219,28 @@ def _sweep_common(args: argparse.Namespace):
     return cls, grid, prices, opts
 
 
+def _print_overfitting(res) -> None:
+    """One line: trials, the probability of backtest overfitting and the best point's deflated Sharpe."""
+    o = res.overfitting
+    if o is None:
+        return
+    pbo = "n/a (needs 2 trials)" if pd.isna(o["pbo"]) else f"{o['pbo']:.3f} ({int(o['pbo_splits'])} blocks, CSCV)"
+    print(f"overfitting: {int(o['n_trials'])} trials; probability of backtest overfitting {pbo}; deflated "
+          f"Sharpe of the highest-Sharpe point {_fmt(float(o['best_deflated_sharpe']))} (probability its true "
+          "Sharpe beats the best of as many unskilled trials)")
+
+
 def _sweep(args: argparse.Namespace) -> int:
     from factorlab.sweeps import sweep
 
     cls, grid, prices, opts = _sweep_common(args)
     report = _report_options(args)
-    res = sweep(cls, prices, grid, start=args.start, end=args.end, **opts)
-    cols = ["rank", *res.param_names, *_HEADLINE, "status", "run_id"]
+    res = sweep(cls, prices, grid, start=args.start, end=args.end, n_trials=args.n_trials, seed=args.seed,
+                **opts)
+    cols = ["rank", *res.param_names, *_HEADLINE, "deflated_sharpe", "status", "run_id"]
     print(f"sweep {res.sweep_id}: {len(res.table)} runs of {res.strategy}, ranked by {res.objective}")
     print(_table(res.table[cols].set_index("rank")))
+    _print_overfitting(res)
     if args.out:
         res.table.to_csv(args.out, index=False)
         print(f"results: {Path(args.out).resolve()}")
@@ -374,6 +387,9 @@ def _add_run_parsers(sub) -> None:
     s.add_argument("--out", metavar="FILE", help="write the ranked results table as CSV")
     s.add_argument("--heatmap", metavar="FILE", help="save a heatmap (two-parameter grids) as an image")
     s.add_argument("--report", metavar="FILE", help="write the returns report of the best point as HTML")
+    s.add_argument("--n-trials", type=int, default=None, metavar="K",
+                   help="random search: run K points drawn from the grid (default: the whole grid)")
+    s.add_argument("--seed", type=int, default=None, help="seed of the random search (same seed, same points)")
     s.set_defaults(func=_sweep)
     w = sub.add_parser("walk-forward", help="optimise on rolling train windows, test out of sample",
                        description="Choose the best grid point on each train window, trade it on the next test "

@@ -77,6 +77,7 @@ from factorlab.metrics._tables import (
     worst_period,
 )
 from factorlab.metrics._trading import capacity, trades_per_day, turnover, turnover_series
+from factorlab.metrics._overfitting import PBOResult, probability_of_backtest_overfitting
 from factorlab.metrics._trades import TRADE_STATS, trade_statistics
 
 __all__ = [
@@ -122,6 +123,8 @@ __all__ = [
     "runtime_days",
     "turnover_series",
     "trade_statistics",
+    "probability_of_backtest_overfitting",
+    "PBOResult",
     "TRADE_STATS",
     "turnover",
     "trades_per_day",

@@ -13,6 +13,7 @@ from factorlab.backtest import Strategy
 from factorlab.errors import ParameterError
 from factorlab.registry import RUN_METRICS, check_dates, load_strategy, open_registry
 from factorlab.sweeps._executors import run_tasks
+from factorlab.sweeps._overfit import grid_points, overfitting_stats
 from factorlab.sweeps._task import OBJECTIVES, Payload, Task
 
 __all__ = ["SweepResult", "check_objective", "resolve_grid", "results_table", "sweep"]
@@ -57,6 +58,7 @@ def results_table(outputs: list[dict], names: list[str], objective: str) -> pd.D
         row = {n: o["params"][n] for n in names}
         metrics = o.get("metrics") or {}
         row.update({m: metrics.get(m, np.nan) for m in RUN_METRICS})
+        row["deflated_sharpe"] = float(o.get("deflated_sharpe", np.nan))
         row.update(status=o["status"], error=o["error"], run_id=o["run_id"])
         rows.append(row)
     table = pd.DataFrame(rows)
@@ -84,6 +86,13 @@ class SweepResult:
         ``module:Class``.
     sweep_id : str
         Group id of the recorded runs (``fl.runs()['group_id']``).
+    overfitting : pd.Series or None
+        Defences against choosing the best of many trials: n_trials, pbo
+        (probability of backtest overfitting by combinatorially symmetric
+        cross-validation), pbo_splits, best_deflated_sharpe (the deflated Sharpe
+        ratio over the trials of the point with the highest Sharpe) and sharpe_variance (of the
+        trials' per-bar Sharpe ratios); the table's ``deflated_sharpe`` column
+        has every point's (:func:`factorlab.sweeps.overfitting_stats`).
     """
 
     table: pd.DataFrame = field(repr=False)
@@ -91,6 +100,7 @@ class SweepResult:
     objective: str
     strategy: str
     sweep_id: str
+    overfitting: pd.Series | None = field(default=None, repr=False)
 
     @property
     def best(self) -> pd.Series:
@@ -135,6 +145,7 @@ class SweepResult:
 def sweep(strategy, prices: pd.DataFrame, grid: Mapping | None = None, *, objective: str = "sharpe",
           jobs: int = 1, executor: str = "local", scheduler=None, start=None, end=None,
           benchmark: pd.Series | None = None, track: bool = False, registry=None, progress: bool = True,
+          n_trials: int | None = None, seed: int | None = None, pbo_splits: int = 8,
           **backtest_kwargs) -> SweepResult:
     """Backtest every combination of ``grid`` and rank them by ``objective``.
 
@@ -161,6 +172,14 @@ def sweep(strategy, prices: pd.DataFrame, grid: Mapping | None = None, *, object
         tqdm progress bar.
     **backtest_kwargs
         Passed to :func:`factorlab.backtest` (capital, delay, fractional, ...).
+    n_trials : int, optional
+        Random search: run ``n_trials`` points drawn without replacement from
+        the grid (all of it when it has fewer), for grids too large to run whole.
+    seed : int, optional
+        Seed of the random search (the same seed draws the same points).
+    pbo_splits : int, default 8
+        Blocks of the combinatorially symmetric cross-validation behind the
+        probability of backtest overfitting (even; fewer on short data).
 
     Returns
     -------
@@ -173,9 +192,10 @@ def sweep(strategy, prices: pd.DataFrame, grid: Mapping | None = None, *, object
     reg = open_registry(registry).root if track else None
     sweep_id = "sweep-" + uuid.uuid4().hex[:8]
     payload = Payload.build(cls, prices, benchmark, dict(backtest_kwargs, start=start, end=end), reg, sweep_id)
-    tasks = [Task(i, p) for i, p in enumerate(cls.param_grid(grid))]
+    tasks = [Task(i, p, want_returns=True) for i, p in enumerate(grid_points(cls, grid, n_trials, seed))]
     outputs = run_tasks(payload, tasks, jobs=jobs, executor=executor, scheduler=scheduler, progress=progress,
                         desc=f"sweep {cls.__name__}")
+    overfit = overfitting_stats(outputs, pbo_splits)  # also sets each output's deflated_sharpe
     table = results_table(outputs, list(grid), objective)
     return SweepResult(table=table, param_names=tuple(grid), objective=objective, strategy=payload.spec,
-                       sweep_id=sweep_id)
+                       sweep_id=sweep_id, overfitting=overfit)
