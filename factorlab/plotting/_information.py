@@ -222,7 +222,7 @@ def _monthly_grid(monthly_ic: pd.DataFrame | pd.Series) -> pd.DataFrame:
 def plot_monthly_ic_heatmap(monthly_ic: pd.DataFrame | pd.Series, *, period: str | None = None,
                             annot: bool = True, fmt: str = ".3f", cmap: str = "coolwarm_r",
                             month_ticks: int = 1, title: str | None = None, ax: Axes | None = None,
-                            **style) -> Axes:
+                            annot_size: float = 8, **style) -> Axes:
     """Heatmap of the mean IC per calendar month (rows = years, columns = months).
 
     Parameters
@@ -241,6 +241,8 @@ def plot_monthly_ic_heatmap(monthly_ic: pd.DataFrame | pd.Series, *, period: str
     cmap : str
         Diverging colormap, centred on 0 (positive IC blue by default): the
         colour range is +/- the largest absolute value.
+    annot_size : float
+        Font size of the annotations (points), smaller for small panels.
     month_ticks : int
         Label every ``month_ticks``-th month column (1: every month; 3:
         months 1, 4, 7, 10 of a full year), for small panels.
@@ -271,7 +273,7 @@ def plot_monthly_ic_heatmap(monthly_ic: pd.DataFrame | pd.Series, *, period: str
     if annot:
         for (r, c), v in np.ndenumerate(values):
             if np.isfinite(v):
-                ax.text(c + 0.5, r + 0.5, format(v, fmt), ha="center", va="center", fontsize=8,
+                ax.text(c + 0.5, r + 0.5, format(v, fmt), ha="center", va="center", fontsize=annot_size,
                         color="white" if abs(v) > 0.6 * bound else "black")
     if isinstance(month_ticks, bool) or not isinstance(month_ticks, (int, np.integer)) or month_ticks < 1:
         raise ParameterError(f"month_ticks must be a positive integer, got {month_ticks!r}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.ticker import FixedLocator, MaxNLocator, NullFormatter
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
@@ -289,12 +290,26 @@ def _check_log_scale(frame: pd.DataFrame, name: str) -> None:
                              "pass a growth index (1.0 = start) or logy=False")
 
 
+def _plain_log_axis(ax: Axes, n_ticks: int = 5) -> None:
+    """Log-scale y axis with a few plain-number ticks ('0.9', '1.0', '1.2', not '9x10^-1') chosen on the
+    data's range, and no minor tick labels."""
+    ax.set_yscale("log")
+    lo, hi = ax.dataLim.y0, ax.dataLim.y1
+    if not (np.isfinite(lo) and np.isfinite(hi) and lo > 0 and hi > 0):
+        return
+    ticks = [t for t in MaxNLocator(n_ticks).tick_values(lo, hi) if lo * 0.98 <= t <= hi * 1.02 and t > 0]
+    if len(ticks) >= 2:
+        ax.yaxis.set_major_locator(FixedLocator(ticks))
+        ax.yaxis.set_major_formatter(bps_formatter(decimals=1))
+        ax.yaxis.set_minor_formatter(NullFormatter())
+
+
 def _finish_cumulative(ax: Axes, baseline: float | None, logy: bool, title: str, dates: bool) -> Axes:
     """Baseline, log scale, labels and legend shared by the cumulative-return charts."""
     if baseline is not None:
         zero_line(ax, baseline)
     if logy:
-        ax.set_yscale("log")
+        _plain_log_axis(ax)
     if dates:
         time_axis(ax)
     ax.set(xlabel="", ylabel="Cumulative Return (growth of 1)" + (", log scale" if logy else ""), title=title)

@@ -102,7 +102,8 @@ def quantile_colors(n: int, cmap: str = QUANTILE_CMAP) -> list[tuple[float, floa
     """``n`` colours from a diverging colormap, lowest quantile first.
 
     The lowest quantile gets the red end of ``coolwarm`` and the highest the
-    blue end, as in Alphalens.
+    blue end, as in Alphalens; pale colours (the colormap's middle) are
+    darkened to a luminance of at most 0.6 so every quantile stays visible.
     """
     if n < 1:
         raise ParameterError(f"need at least one quantile to colour, got {n}")
@@ -110,7 +111,19 @@ def quantile_colors(n: int, cmap: str = QUANTILE_CMAP) -> list[tuple[float, floa
         colormap = colormaps[cmap]
     except KeyError as exc:
         raise ParameterError(f"unknown colormap {cmap!r}") from exc
-    return [colormap(x) for x in np.linspace(1.0, 0.0, n)] if n > 1 else [colormap(0.0)]
+    colors = [colormap(x) for x in np.linspace(1.0, 0.0, n)] if n > 1 else [colormap(0.0)]
+    return [_visible(c) for c in colors]
+
+
+def _visible(color: tuple[float, float, float, float], max_luminance: float = 0.6):
+    """The colour darkened (same hue) until its luminance is at most ``max_luminance``: the pale middle
+    of a diverging colormap (coolwarm's near-white) stays visible on a white background."""
+    r, g, b, a = color
+    lum = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    if lum <= max_luminance:
+        return color
+    k = max_luminance / lum
+    return (r * k, g * k, b * k, a)
 
 
 def period_colors(n: int) -> list[str]:

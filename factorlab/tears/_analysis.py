@@ -269,6 +269,14 @@ class FactorAnalysis:
         mean, std = self._mean_ret_by_date
         return mean_return_spread(mean, self.top, 1, std)
 
+    def relative_growth_by_quantile(self, label: str) -> pd.DataFrame:
+        """Each quantile's interleaved sleeves relative to the average of the quantiles: growth of 1 of
+        the per-bar return minus the quantiles' mean return that bar (shape (bars, quantiles)); the
+        market's move common to all quantiles is taken out, so the curves show what the factor adds."""
+        r = self.interleaved[label].drop(columns="long_short")
+        rel = r.sub(r.mean(axis=1), axis=0)
+        return (1.0 + rel).cumprod()
+
     @cached_property
     def spread_per_bar(self) -> pd.Series:
         """The one spread of the tear sheet: top minus bottom quantile mean return as per-bar rates

@@ -107,13 +107,42 @@ def _cumulative_long_short(a: FactorAnalysis, ax) -> None:
     ax.legend(title="Period", loc="upper left")
 
 
+def _violin(a: FactorAnalysis, ax) -> None:
+    rates = a.mean_return_by_date_rate
+    limits, outside = bulk_limits(rates * 1e4)
+    plotting.plot_quantile_returns_violin(
+        rates, ax=ax, ylim=limits,
+        title=f"Per-date mean return by quantile (bps per bar){_bulk_note(outside)}")
+    legend = ax.get_legend()  # the periods' colours, moved off the data
+    ax.legend(legend.legend_handles, [t.get_text() for t in legend.get_texts()], title="Period",
+              loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+
+
+def _event_returns(a: FactorAnalysis, ax) -> None:
+    """Before and after the factor date on axes of their own: the move the factor saw is often far
+    larger than the one it predicts, and one scale would flatten the part that matters."""
+    before_ax, after_ax = ax
+    ev = a.event_returns
+    offsets = np.asarray(ev.columns, dtype=float)
+    plotting.plot_quantile_average_cumulative_return(ev.loc[:, offsets <= 0], ax=before_ax,
+                                                     title="Before the factor date (what it saw)")
+    plotting.plot_quantile_average_cumulative_return(ev.loc[:, offsets >= 0], ax=after_ax,
+                                                     title="After the factor date (what it predicts)")
+    after_ax.get_legend().remove()
+    after_ax.set_ylabel("")
+
+
 def _cumulative_by_quantile(a: FactorAnalysis, ax) -> None:
     for k, (lab, axis) in enumerate(zip(a.fd.labels, np.atleast_1d(ax))):
-        cum = 1.0 + a.interleaved.cumulative(lab)
-        plotting.plot_cumulative_returns_by_quantile(cum.drop(columns="long_short"), ax=axis,
-                                                     title=f"By quantile, {lab} interleaved sleeves")
-        if k:
-            axis.get_legend().remove()
+        plotting.plot_cumulative_returns_by_quantile(a.relative_growth_by_quantile(lab), ax=axis, logy=True,
+                                                     title=f"By quantile, {lab} sleeves")
+        axis.set_ylabel("growth vs quantiles' mean (log)" if k == 0 else "")
+        legend = axis.get_legend()
+        if k == len(a.fd.labels) - 1:  # one legend, right of the last panel, off the data
+            axis.legend(legend.legend_handles, [t.get_text() for t in legend.get_texts()], loc="upper left",
+                        bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize="small")
+        else:
+            legend.remove()
 
 
 def _returns(ts: TearSheet, a: FactorAnalysis) -> None:
@@ -121,14 +150,13 @@ def _returns(ts: TearSheet, a: FactorAnalysis) -> None:
     ts.add_table("returns", "mean_return_by_quantile", a.mean_return_rate * 1e4, fmt="{:.3f}")
     ts.add_chart("returns", "quantile_returns_bar", Chart(partial(
         plotting.plot_quantile_returns_bar, a.mean_return_rate, title="Mean return by quantile (bps per bar)")))
-    ts.add_chart("returns", "quantile_returns_violin", Chart(partial(
-        plotting.plot_quantile_returns_violin, a.mean_return_by_date_rate)))
+    ts.add_chart("returns", "quantile_returns_violin", Chart(partial(_violin, a), margins={"right": 1.1}))
     ts.add_chart("returns", "spread", Chart(partial(_spread, a)))
     ts.add_chart("returns", "cumulative_long_short", Chart(partial(_cumulative_long_short, a)))
     n = len(a.fd.labels)
     ts.add_chart("returns", "cumulative_by_quantile", Chart(partial(_cumulative_by_quantile, a),
-                                                            size=(3.6 * n + 1.0, 3.4), grid=(1, n), sharey=True,
-                                                            margins={"wgap": 0.25}))
+                                                            size=(3.6 * n + 2.4, 3.4), grid=(1, n), sharey=True,
+                                                            margins={"wgap": 0.25, "right": 1.5}))
 
 
 def _ic_ts(a: FactorAnalysis, ax) -> None:
@@ -151,9 +179,10 @@ def _monthly_ic(a: FactorAnalysis, ax) -> None:
     axes = list(np.atleast_1d(ax))
     bound = a.monthly_ic_bound  # one colour scale for every period
     for lab, axis in zip(a.fd.labels, axes):
-        plotting.plot_monthly_ic_heatmap(a.monthly_ic[lab], period=lab, ax=axis, annot=False, month_ticks=3,
+        plotting.plot_monthly_ic_heatmap(a.monthly_ic[lab], period=lab, ax=axis, annot=True, fmt=".2f",
+                                         annot_size=7, month_ticks=1,
                                          vmin=-bound, vmax=bound, title=f"Monthly mean IC, {lab}")
-    axes[0].get_figure().colorbar(axes[-1].collections[0], ax=axes, label="mean IC", fraction=0.03, pad=0.02)
+    axes[0].get_figure().colorbar(axes[-1].collections[0], ax=axes, label="mean IC", fraction=0.025, pad=0.02)
 
 
 def _ic_decay(decay: pd.DataFrame, ax) -> None:
@@ -169,9 +198,10 @@ def _information(ts: TearSheet, a: FactorAnalysis) -> None:
     ts.add_chart("information", "ic_distribution", Chart(partial(_ic_distribution, a), size=(10.0, 3.6),
                                                          grid=(1, 2)))
     n_years = len(a.monthly_ic.index.year.unique()) if len(a.monthly_ic) else 1
+    # one full-width panel per period (stacked): room for each month's value in its cell
     ts.add_chart("information", "monthly_ic", Chart(partial(_monthly_ic, a),
-                                                    size=(3.6 * n + 1.6, 1.6 + 0.3 * n_years), grid=(1, n),
-                                                    sharey=True, margins={"wgap": 0.25, "right": 0.9}))
+                                                    size=(11.0, n * (0.95 + 0.3 * n_years) + 0.3), grid=(n, 1),
+                                                    margins={"hgap": 0.75, "right": 1.3, "top": 0.45}))
     decay = a.ic_decay
     ts.add_chart("information", "ic_decay", Chart(partial(_ic_decay, decay)))
     ts.add_table("information", "ic_decay_table", decay, fmt="{:.4f}")
@@ -204,8 +234,8 @@ def _turnover(ts: TearSheet, a: FactorAnalysis) -> None:
 
 def _events(ts: TearSheet, a: FactorAnalysis) -> None:
     ts.section("events", SECTIONS["events"])
-    ts.add_chart("events", "event_returns", Chart(partial(
-        plotting.plot_quantile_average_cumulative_return, a.event_returns)))
+    ts.add_chart("events", "event_returns", Chart(partial(_event_returns, a), size=(12, 4.0), grid=(1, 2),
+                                                  margins={"wgap": 0.9, "top": 0.95}))
 
 
 def _by_group(ts: TearSheet, a: FactorAnalysis) -> None:
