@@ -3,11 +3,16 @@
 Commands: ``quickstart``, ``run``, ``tearsheet``, ``runs list|show|compare|delete``,
 ``sweep`` and ``walk-forward``; ``factorlab COMMAND --help`` documents each.
 
-Exit codes: 0 success; 1 the strategy failed during the run (recorded as
-failed); 2 bad input (usage, unknown module or class, bad ``--param``,
-unreadable file, dates outside the data); 3 registry problem (unknown run
-id, damaged run files); 130 interrupted with Ctrl-C (the run is recorded
-``interrupted``).
+Exit codes: 0 success; 1 the strategy failed (its code raised, in any
+callback or its constructor; the run is recorded ``failed``; a sweep whose
+points all failed); 2 bad input (usage, a strategy module that cannot be
+imported, unknown class, bad ``--param`` or ``--periods``, unreadable file,
+dates outside the data, an output path that cannot be written, checked
+before the run starts); 3 registry problem (no registry at ``--registry``,
+unknown run id, damaged run files, a finished run that could not be
+recorded: its result is still printed and saved); 130 interrupted with
+Ctrl-C (the run is recorded ``interrupted``; a sweep prints its partial
+table). Errors are one line on stderr; ``--traceback`` prints the full trace.
 """
 
 from __future__ import annotations
@@ -15,17 +20,18 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import traceback
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
-from factorlab.errors import FactorlabError
+from factorlab.errors import FactorlabError, RegistryWarning, SweepInterrupted
 
 __all__ = ["build_parser", "main"]
 
-EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_REGISTRY = 0, 1, 2, 3
+EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_REGISTRY, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 _HEADLINE = ("total_return", "cagr", "annual_volatility", "sharpe", "sortino", "max_drawdown", "calmar", "psr")
 
 
@@ -53,6 +59,49 @@ def _read(kind: str, path: str, option: str):
         raise _InputError(f"{option} {path}: {exc}") from exc
     except (OSError, ValueError) as exc:  # unparseable CSV / Parquet from pandas or pyarrow
         raise _InputError(f"{option} {path}: cannot read the file ({type(exc).__name__}: {exc})") from exc
+
+
+_OUTPUTS = {"save_equity": ("--save-equity", (".csv", ".parquet", ".pq")),
+            "save_trades": ("--save-trades", (".csv", ".parquet", ".pq")),
+            "save_orders": ("--save-orders", (".csv", ".parquet", ".pq")),
+            "out": ("--out", None), "heatmap": ("--heatmap", None), "report": ("--report", None)}
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Every output path given can be written (checked before a run starts, so no result waits on a typo).
+
+    A report's missing folders are made when it is written; the other files need their folder.
+    """
+    for attr, (option, suffixes) in _OUTPUTS.items():
+        value = getattr(args, attr, None)
+        if value is None or (attr == "out" and args.command == "quickstart"):
+            continue
+        path = Path(value)
+        if suffixes and path.suffix.lower() not in suffixes:
+            raise _InputError(f"{option} {value}: use a file name ending in {' or '.join(suffixes[:2])}")
+        if path.is_dir():
+            raise _InputError(f"{option} {value}: is a folder; give a file name")
+        folder = path.parent
+        if attr == "report":
+            while not folder.exists() and folder != folder.parent:
+                folder = folder.parent
+        if not folder.is_dir():
+            raise _InputError(f"{option} {value}: the folder {folder} does not exist"
+                              + (" (it is a file)" if folder.exists() else ""))
+        if not os.access(folder, os.W_OK):
+            raise _InputError(f"{option} {value}: the folder {folder.resolve()} is not writable")
+
+
+def _periods(text: str) -> tuple[int, ...]:
+    """``'1,5,10'`` -> (1, 5, 10); anything else is a clear input error."""
+    try:
+        out = tuple(int(p) for p in text.split(","))
+    except ValueError:
+        out = ()
+    if not out or min(out) < 1:
+        raise _InputError(f"--periods {text!r}: expected whole numbers of bars >= 1 separated by commas, "
+                          "e.g. 1,5,10")
+    return out
 
 
 def _strategy(spec: str):
@@ -107,14 +156,17 @@ def _quickstart(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from factorlab.registry import tracked_backtest
 
+    _check_outputs(args)
     cls = _strategy(args.strategy)
     params = cls.parse_params(args.param)
     prices = _read("prices", args.prices, "--prices")
     bench, prices = _benchmark(args.benchmark, prices)
     report = _report_options(args)
-    result = tracked_backtest(cls, prices, params=params, track=not args.no_track, registry=args.registry,
-                              benchmark=bench, start=args.start, end=args.end, progress=not args.no_progress,
-                              **_backtest_kwargs(args, prices))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RegistryWarning)  # said below, after the result is printed and saved
+        result = tracked_backtest(cls, prices, params=params, track=not args.no_track, registry=args.registry,
+                                  benchmark=bench, start=args.start, end=args.end, progress=not args.no_progress,
+                                  **_backtest_kwargs(args, prices))
     run_id = result.settings.get("run_id")
     print(f"{cls.__name__}({', '.join(f'{k}={v!r}' for k, v in params.items())}): {len(result.index)} bars "
           f"{result.index[0].date()} .. {result.index[-1].date()}, {len(result.assets)} assets"
@@ -124,18 +176,42 @@ def _run(args: argparse.Namespace) -> int:
         print(f"  {key:<18} {_fmt(float(stats[key]))}")
     for w in result.warnings:
         print(f"warning: {w}")
+    saved = []
     for option, save in (("save_equity", result.save_equity), ("save_trades", result.save_trades),
                          ("save_orders", result.save_orders)):
         if getattr(args, option):
-            print(f"{option.replace('_', ' ')}: {save(getattr(args, option))}")
+            saved.append(Path(save(getattr(args, option))).resolve())
+            print(f"{option.replace('_', ' ')}: {saved[-1]}")
     if args.report:
         result.tear_sheet().to_html(args.report, **report)
-        print(f"report: {Path(args.report).resolve()}")
-    return EXIT_OK
+        saved.append(Path(args.report).resolve())
+        print(f"report: {saved[-1]}")
+    problem = result.settings.get("record_error")
+    if problem is None:
+        return EXIT_OK
+    print(f"factorlab run: registry problem: {problem}", file=sys.stderr)
+    if saved:
+        _note_saved(args.registry, run_id, saved)
+    return EXIT_REGISTRY
+
+
+def _note_saved(registry, run_id: str, saved: list[Path]) -> None:
+    """Add where the output files are to the record of a run whose own files could not be saved."""
+    from factorlab.registry import RegistryError, open_registry
+
+    note = "the result was written to " + ", ".join(map(str, saved))
+    try:
+        open_registry(registry).add_error_note(run_id, note)
+    except RegistryError as exc:
+        print(f"factorlab run: {note} (not noted in the registry: {exc})", file=sys.stderr)
+        return
+    print(f"factorlab run: {note} (noted in run {run_id})", file=sys.stderr)
 
 
 def _tearsheet(args: argparse.Namespace) -> int:
     import factorlab as fl
+
+    _check_outputs(args)
 
     if args.sample:
         sample = fl.load_sample()
@@ -150,7 +226,7 @@ def _tearsheet(args: argparse.Namespace) -> int:
     if args.groups is not None:
         table = _read("table", args.groups, "--groups")
         groups = table.set_index(table.columns[0]).iloc[:, 0]
-    periods = tuple(int(p) for p in args.periods.split(","))
+    periods = _periods(args.periods)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         sheet = fl.create_full_tear_sheet(factor, prices, periods=periods, quantiles=args.quantiles,
@@ -168,12 +244,15 @@ def _tearsheet(args: argparse.Namespace) -> int:
 
 
 def _runs(args: argparse.Namespace) -> int:
-    from factorlab.registry import delete_run, load_run, runs
+    from factorlab.registry import delete_run, load_run, open_registry
 
     if args.action == "list":
-        table = runs(args.registry)
+        reg = open_registry(args.registry, create=False)  # no registry there is an error, not a new one
+        table = reg.table()
+        if reg.read_only:
+            print(f"(the registry {reg.root} cannot be written: opened read-only)")
         if table.empty:
-            print("no runs recorded yet")
+            print(f"no runs recorded yet in {reg.root}")
             return EXIT_OK
         cols = ["created", "status", "strategy", "params", "sharpe", "total_return", "max_drawdown"]
         shown = table[cols].tail(args.limit).assign(
@@ -233,17 +312,19 @@ def _print_overfitting(res) -> None:
 def _sweep(args: argparse.Namespace) -> int:
     from factorlab.sweeps import sweep
 
+    _check_outputs(args)
     cls, grid, prices, opts = _sweep_common(args)
     report = _report_options(args)
     res = sweep(cls, prices, grid, start=args.start, end=args.end, n_trials=args.n_trials, seed=args.seed,
                 **opts)
-    cols = ["rank", *res.param_names, *_HEADLINE, "deflated_sharpe", "status", "run_id"]
-    print(f"sweep {res.sweep_id}: {len(res.table)} runs of {res.strategy}, ranked by {res.objective}")
-    print(_table(res.table[cols].set_index("rank")))
-    _print_overfitting(res)
+    _print_sweep(res)
     if args.out:
         res.table.to_csv(args.out, index=False)
         print(f"results: {Path(args.out).resolve()}")
+    if (res.table["status"] != "finished").all():
+        print(f"factorlab sweep: run failed: none of the {len(res.table)} points finished; first error: "
+              f"{res.table['error'].iloc[0]}", file=sys.stderr)
+        return EXIT_FAILED
     if args.heatmap:
         ax = res.plot_heatmap()
         ax.figure.savefig(args.heatmap, bbox_inches="tight")
@@ -260,9 +341,22 @@ def _sweep(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _print_sweep(res) -> None:
+    """The ranked table, then one line per point that did not finish: its parameters, run id and error."""
+    cols = ["rank", *res.param_names, *_HEADLINE, "deflated_sharpe", "status", "run_id"]
+    print(f"sweep {res.sweep_id}: {len(res.table)} runs of {res.strategy}, ranked by {res.objective}")
+    print(_table(res.table[cols].set_index("rank")))
+    _print_overfitting(res)
+    for _, row in res.failed.iterrows():
+        params = ", ".join(f"{n}={row[n]!r}" for n in res.param_names)
+        run = f"run {row['run_id']}" if isinstance(row["run_id"], str) else "not recorded"
+        print(f"  {row['status']} ({params}; {run}): {row['error']}")
+
+
 def _walk_forward(args: argparse.Namespace) -> int:
     from factorlab.sweeps import walk_forward
 
+    _check_outputs(args)
     cls, grid, prices, opts = _sweep_common(args)
     report = _report_options(args)
     wf = walk_forward(cls, prices, grid, train=args.train, test=args.test, anchored=args.anchored,
@@ -444,7 +538,10 @@ def _add_other_parsers(sub) -> None:
 def build_parser() -> argparse.ArgumentParser:
     """The argparse parser of every command."""
     parser = argparse.ArgumentParser(prog="factorlab", description="Factor research from tear sheet to backtest.",
-                                     epilog="exit codes: 0 ok, 1 the strategy failed, 2 bad input, 3 registry")
+                                     epilog="exit codes: 0 ok, 1 the strategy failed, 2 bad input, 3 registry "
+                                            "problem, 130 interrupted (Ctrl-C)")
+    parser.add_argument("--traceback", action="store_true",
+                        help="print the full trace of an error (accepted anywhere on the command line)")
     sub = parser.add_subparsers(dest="command", required=True)
     q = sub.add_parser("quickstart", help="analyse a 5-day reversal factor on the bundled sample",
                        description="Full tear sheet of a 5-day reversal factor on the bundled sample: "
@@ -459,30 +556,75 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _in_strategy(exc: BaseException) -> bool:
+    """The error was raised by the strategy's code during the run (the engine notes the bar on it)."""
+    return any(n.startswith("raised in ") and " at bar " in n for n in getattr(exc, "__notes__", ()))
+
+
 def _exit_code(exc: FactorlabError) -> int:
     from factorlab.backtest import BacktestError
     from factorlab.registry import RegistryError
+    from factorlab.sweeps import SweepFailedError
 
-    if isinstance(exc, BacktestError):
+    if isinstance(exc, (BacktestError, SweepFailedError)) or _in_strategy(exc):
         return EXIT_FAILED
     if isinstance(exc, RegistryError):
         return EXIT_REGISTRY
     return EXIT_INPUT
 
 
+def _one_line(exc: BaseException) -> str:
+    """The message and its notes on one line (a strategy's traceback is left to ``--traceback``)."""
+    lines = [*str(exc).strip().splitlines()[:1], *getattr(exc, "__notes__", ())]
+    return "; ".join(line.strip() for line in lines if line.strip()) or type(exc).__name__
+
+
+def _print_partial(result) -> None:
+    from factorlab.sweeps import SweepResult
+
+    if isinstance(result, SweepResult):
+        _print_sweep(result)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``factorlab`` console script; returns the exit code."""
-    args = build_parser().parse_args(argv)
+    """Entry point of the ``factorlab`` console script; returns the exit code.
+
+    ``--traceback`` anywhere on the command line prints the full trace of an error.
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    show_trace = "--traceback" in argv
+    args = build_parser().parse_args([a for a in argv if a != "--traceback"])
+    hint = "" if show_trace else " (--traceback for the full trace)"
     try:
         return int(args.func(args))
+    except SweepInterrupted as exc:
+        _print_partial(exc.result)
+        print(f"factorlab {args.command}: interrupted: {exc}", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except KeyboardInterrupt:
         print(f"factorlab {args.command}: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except FactorlabError as exc:
         code = _exit_code(exc)
         what = "run failed" if code == EXIT_FAILED else "error"
-        print(f"factorlab {args.command}: {what}: {exc}", file=sys.stderr)
+        if show_trace:
+            traceback.print_exc()
+        print(f"factorlab {args.command}: {what}: {type(exc).__name__}: {_one_line(exc)}"
+              + (hint if code == EXIT_FAILED else ""), file=sys.stderr)
         return code
+    except OSError as exc:  # an output file that passed the checks could not be written (disk full, ...)
+        if show_trace:
+            traceback.print_exc()
+        print(f"factorlab {args.command}: error: cannot write {exc.filename or 'an output file'}: "
+              f"{exc.strerror or exc} (a recorded run stays in the registry: factorlab runs list){hint}",
+              file=sys.stderr)
+        return EXIT_INPUT
+    except Exception as exc:  # noqa: BLE001 - the strategy's own code raised (constructor, helpers): one line, exit 1
+        if show_trace:
+            traceback.print_exc()
+        print(f"factorlab {args.command}: run failed: {type(exc).__name__}: {_one_line(exc)}{hint}",
+              file=sys.stderr)
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -22,6 +22,7 @@ __all__ = [
     "InvalidPriceError",
     "AlignmentError",
     "InvalidWeightsError",
+    "InvalidReturnsError",
     "BinningError",
     "MaxLossExceededError",
     "ParameterError",
@@ -30,6 +31,9 @@ __all__ = [
     "DataQualityWarning",
     "DroppedDataWarning",
     "NoFillsWarning",
+    "LookAheadWarning",
+    "RegistryWarning",
+    "SweepInterrupted",
 ]
 
 
@@ -65,10 +69,6 @@ class DuplicateEntriesError(DataError):
     """A (date, asset) pair appears more than once."""
 
 
-class TimezoneMismatchError(DataError):
-    """Factor and prices disagree on time zones (aware vs naive, or two zones)."""
-
-
 class InvalidPriceError(DataError):
     """Prices are negative or infinite (0 is allowed: a bankrupt last price)."""
 
@@ -77,8 +77,17 @@ class AlignmentError(DataError):
     """Two inputs that must share dates or assets do not."""
 
 
+class TimezoneMismatchError(AlignmentError):
+    """Two dated inputs (factor and prices, returns and benchmark) disagree on time zones (aware vs
+    naive, or two zones)."""
+
+
 class InvalidWeightsError(DataError):
     """Target weights are NaN/inf where a number is needed, or misaligned."""
+
+
+class InvalidReturnsError(DataError):
+    """A series given as per-bar simple returns is not: price levels, percent units, or values below -1."""
 
 
 class BinningError(DataError):
@@ -111,3 +120,32 @@ class DroppedDataWarning(FactorlabWarning):
 
 class NoFillsWarning(FactorlabWarning):
     """A backtest placed orders and none of them filled; the message counts why (open, cancelled, ...)."""
+
+
+class LookAheadWarning(FactorlabWarning):
+    """A factor predicts the next bar too well to be true: its mean 1-bar IC exceeds
+    :data:`factorlab.factor.LOOK_AHEAD_IC` (0.5). It may be computed from future prices."""
+
+
+class RegistryWarning(FactorlabWarning):
+    """A finished run could not be recorded in the run registry; the result is still returned
+    and the message says where its files are."""
+
+
+class SweepInterrupted(KeyboardInterrupt):
+    """Ctrl-C stopped a sweep or walk-forward: queued points were cancelled, running ones recorded
+    ``interrupted``.
+
+    A ``KeyboardInterrupt`` (so a plain ``except KeyboardInterrupt`` still stops), carrying what
+    had finished.
+
+    Attributes
+    ----------
+    result : SweepResult or None
+        The partial sweep: finished points ranked, the others with status 'interrupted' or
+        'cancelled'.
+    """
+
+    def __init__(self, message: str, result=None) -> None:
+        super().__init__(message)
+        self.result = result

@@ -59,3 +59,33 @@ class Broken(Strategy):
 
 def pid() -> int:
     return os.getpid()
+
+
+class Fragile(Strategy):
+    """Buys and holds equal weights, or fails on purpose by ``mode``: 'ok' runs (sleeping ``pause`` s per
+    bar), 'init' raises in the constructor, 'data' raises a RuntimeError on the first bar, 'param' a
+    factorlab ParameterError there."""
+
+    mode = "ok"
+    pause = 0.0
+
+    def __init__(self, **params) -> None:
+        super().__init__(**params)
+        if self.mode == "init":
+            raise RuntimeError("constructor broken on purpose")
+
+    def initialize(self, ctx) -> None:
+        self.held = False
+
+    def on_data(self, ctx, data) -> None:
+        if not self.held:  # buy and hold equal weights, so the run has returns and trades
+            ctx.order_target_weights(pd.Series(1.0 / len(ctx.assets), index=ctx.assets))
+            self.held = True
+        if self.mode == "data":
+            raise RuntimeError("on_data broken on purpose")
+        if self.mode == "param":
+            from factorlab.errors import ParameterError
+
+            raise ParameterError("a bad setting found by the strategy on purpose")
+        if self.pause:
+            time.sleep(float(self.pause))

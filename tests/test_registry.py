@@ -86,6 +86,7 @@ def test_fingerprint_follows_the_data(prices):
 
 
 def test_unknown_id(tmp_path):
+    RunRegistry(tmp_path)  # an empty registry: the id is unknown (a missing registry is another error)
     with pytest.raises(RunNotFoundError, match="no run 'abcdef'"):
         load_run("abcdef", tmp_path)
 
@@ -112,7 +113,7 @@ def test_sigkill_mid_run_is_marked_interrupted(tmp_path, prices, monkeypatch):
     table = runs(RunRegistry(tmp_path / "reg"))
     killed = table.index[table.index != done][0]
     assert table.loc[killed, "status"] == "interrupted"
-    assert "ended before it finished" in table.loc[killed, "error"]
+    assert "ended without recording an outcome" in table.loc[killed, "error"]
     assert table.loc[done, "status"] == "finished"
     assert load_run(killed, tmp_path / "reg").status == "interrupted"
 

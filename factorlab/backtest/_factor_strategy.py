@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from factorlab.backtest._strategy import Strategy
+from factorlab.data._validate import check_same_timezone
 from factorlab.errors import AlignmentError, ParameterError
 from factorlab.factor._prepare import FactorData
 from factorlab.portfolio._weights import factor_weights
@@ -172,10 +173,15 @@ class FactorStrategy(Strategy):
         if (cols < 0).any():
             bad = list(w.columns[cols < 0][:5])
             raise AlignmentError(f"{int((cols < 0).sum())} factor asset(s) have no price column: {bad}")
+        check_same_timezone(w.index, ctx.index, "factor", "prices")
         rows = ctx.index.get_indexer(w.index)
         if (rows < 0).any():
             raise AlignmentError(f"{int((rows < 0).sum())} factor date(s) are not bars of prices, e.g. "
                                  f"{w.index[rows < 0][0]}")
+        if len(rows) and N > len(ctx.index) - int(rows.min()):
+            raise ParameterError(f"period {N} is longer than the {len(ctx.index) - int(rows.min())} bars from "
+                                 f"the first factor date ({w.index[0]}) to the end of the prices: some sleeves "
+                                 "would never trade")
         full = np.zeros((len(w.index), len(ctx.assets)))
         full[:, cols] = w.to_numpy(dtype="float64")
         np.nan_to_num(full, copy=False, nan=0.0)

@@ -9,19 +9,22 @@ never over dates or assets.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 from pandas.tseries.frequencies import to_offset
 
-from factorlab.errors import ParameterError
+from factorlab.errors import LookAheadWarning, ParameterError
 from factorlab.factor._blocks import blockwise
 from factorlab.factor._inference import hac_mean_test
 from factorlab.factor._prepare import FactorData
 from factorlab.factor._rank import rank_rows, row_order, sorted_ranks
 
 __all__ = [
+    "LOOK_AHEAD_IC",
+    "check_look_ahead",
     "information_coefficient",
     "mean_information_coefficient",
     "ic_summary",
@@ -37,6 +40,44 @@ IC_SUMMARY_COLUMNS = ("IC Mean", "IC Std.", "Risk-Adjusted IC", "t-stat(IC)", "p
 _OLD_ALIASES = {"M": "ME", "BM": "BME", "SM": "SME", "CBM": "CBME", "Q": "QE", "BQ": "BQE",
                 "A": "YE", "Y": "YE", "BA": "BYE", "BY": "BYE", "H": "h", "T": "min", "S": "s",
                 "L": "ms", "U": "us", "N": "ns"}
+
+
+#: A mean 1-bar rank IC above this is taken as a sign of look-ahead: the best real factors reach a few
+#: hundredths; a factor built from the next bar's return reaches 1.0.
+LOOK_AHEAD_IC = 0.5
+#: Dates with a 1-bar IC needed before the check speaks (one or two dates can correlate perfectly by chance).
+LOOK_AHEAD_MIN_DATES = 10
+
+
+def check_look_ahead(ic: pd.DataFrame, periods: Sequence[int], threshold: float = LOOK_AHEAD_IC) -> float | None:
+    """Warn (:class:`LookAheadWarning`) when the mean 1-bar IC exceeds ``threshold``; returns that mean.
+
+    The check needs a 1-bar horizon and at least :data:`LOOK_AHEAD_MIN_DATES`
+    (10) dates with an IC.
+
+    Parameters
+    ----------
+    ic : pd.DataFrame, shape (dates, periods)
+        Per-date IC, one column per period label (as :func:`information_coefficient`).
+    periods : sequence of int
+        The horizons in bars of the columns, in order.
+    threshold : float, default :data:`LOOK_AHEAD_IC` (0.5)
+
+    Returns
+    -------
+    float or None
+        The mean 1-bar IC, or None when there is no 1-bar column.
+    """
+    cols = [c for c, p in zip(ic.columns, periods) if int(p) == 1]
+    if not cols or ic[cols[0]].notna().sum() < LOOK_AHEAD_MIN_DATES:
+        return None
+    mean = float(ic[cols[0]].mean())
+    if mean > threshold:
+        warnings.warn(f"the factor's mean 1-bar IC is {mean:.3f} (over {threshold}): no real factor predicts "
+                      "the next bar this well; it may use future data (a return or price after the date it "
+                      "is dated; shift it so the value at t uses data up to t only)", LookAheadWarning,
+                      stacklevel=3)
+    return mean
 
 
 # --------------------------------------------------------------------------- helpers
@@ -184,6 +225,12 @@ def information_coefficient(fd: FactorData, group_adjust: bool = False, by_group
         Equals Alphalens' ``factor_information_coefficient`` (up to rounding);
         a NaN forward return only drops that pair (Alphalens would give NaN,
         its cleaned frames never contain one).
+
+    Warns
+    -----
+    LookAheadWarning
+        The mean 1-bar IC exceeds :data:`LOOK_AHEAD_IC` (0.5): the factor
+        may use future data (:func:`check_look_ahead`).
     """
     codes, groups = (group_codes(fd) if (group_adjust or by_group) else (None, None))
     n_groups = 0 if groups is None else len(groups)
@@ -194,7 +241,9 @@ def information_coefficient(fd: FactorData, group_adjust: bool = False, by_group
         for label in labels:
             r = _adjusted_returns(fd, label, group_adjust, codes, n_groups)
             data[label] = _row_spearman(x, r, fd.mask, fd.factor_ranks)
-        return pd.DataFrame(data, index=fd.dates.rename("date"), columns=pd.Index(labels))
+        ic = pd.DataFrame(data, index=fd.dates.rename("date"), columns=pd.Index(labels))
+        check_look_ahead(ic, fd.periods)
+        return ic
     present = np.stack([(fd.mask & (codes == g)).any(axis=1) for g in range(n_groups)], axis=1)
     rows, cols = np.nonzero(present)  # row-major: sorted by date, then group
     data = {}

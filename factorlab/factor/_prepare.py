@@ -17,6 +17,7 @@ from factorlab.errors import (
     BinningError,
     DataQualityWarning,
     DroppedDataWarning,
+    EmptyDataError,
     MaxLossExceededError,
     ParameterError,
 )
@@ -314,6 +315,11 @@ def _prepare(factor, prices, periods, quantiles, bins, groupby, binning_by_group
         owned = True  # returns computed here are private and writable: masked in place below, not copied
     px = fwd.prices
     wide, present, n_entries = factor_grid(factor)
+    if not np.isfinite(wide.to_numpy()).any():
+        name = f" {factor.name!r}" if isinstance(factor, pd.Series) and factor.name is not None else ""
+        raise EmptyDataError(f"the factor{name} has no finite value: all {present.size:,} cells of its "
+                             f"{wide.shape[0]} dates x {wide.shape[1]} assets grid are NaN or infinite; "
+                             "check how it was computed (a window longer than the data, a failed merge)")
     check_same_timezone(wide.index, px.index, "factor", "prices")
 
     counts = dict.fromkeys(DROP_REASONS, 0)

@@ -200,6 +200,10 @@ def align_weights(weights: pd.DataFrame | pd.Series, prices: pd.DataFrame) -> pd
 
     Raises
     ------
+    DuplicateDatesError, UnsortedDatesError
+        The price index repeats or is out of order.
+    TimezoneMismatchError
+        Weights and prices disagree on time zones.
     AlignmentError
         Weight dates not in the price index, or assets not in the price columns.
     InvalidWeightsError
@@ -208,6 +212,7 @@ def align_weights(weights: pd.DataFrame | pd.Series, prices: pd.DataFrame) -> pd
     wide = _weights_frame(weights)
     if not isinstance(prices, pd.DataFrame) or not isinstance(prices.index, pd.DatetimeIndex):
         return wide  # validate_prices reports what is wrong with prices
+    validate_time_index(prices.index, "prices")  # duplicate or unsorted dates named as such, before alignment
     check_same_timezone(wide.index, prices.index, "weights", "prices")
     bad_dates = wide.index[~wide.index.isin(prices.index)]
     if len(bad_dates):

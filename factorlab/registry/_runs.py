@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -12,8 +13,8 @@ from functools import cached_property
 import pandas as pd
 
 from factorlab.backtest import BacktestResult, Strategy, backtest
-from factorlab.errors import FactorlabError
-from factorlab.registry._errors import DateRangeError, StrategyLoadError
+from factorlab.errors import RegistryWarning
+from factorlab.registry._errors import DateRangeError, RegistryError, StrategyLoadError
 from factorlab.registry._fingerprint import code_version, data_fingerprint
 from factorlab.registry._store import RunRegistry
 
@@ -37,10 +38,18 @@ RUN_METRICS = ("total_return", "cagr", "annual_volatility", "sharpe", "sortino",
 _OPEN: dict[str, RunRegistry] = {}
 
 
-def open_registry(registry=None) -> RunRegistry:
-    """A :class:`RunRegistry` from an instance, a path or None (the default folder); cached per process."""
+def open_registry(registry=None, *, create: bool = True) -> RunRegistry:
+    """A :class:`RunRegistry` from an instance, a path or None (the default folder).
+
+    ``create=True`` (the writers) creates a missing registry; the instance is
+    cached per process. ``create=False`` (the readers) raises
+    :class:`RegistryError` when there is no registry at the path and opens one
+    that cannot be written read-only; it is opened afresh on every call.
+    """
     if isinstance(registry, RunRegistry):
         return registry
+    if not create:
+        return RunRegistry(registry, create=False)
     reg = RunRegistry(registry)
     key = f"{os.getpid()}:{reg.db_path.resolve()}"
     return _OPEN.setdefault(key, reg)
@@ -135,7 +144,7 @@ def runs(registry=None) -> pd.DataFrame:
     code_version, error, group_id (sweep / walk-forward id), then
     total_return, cagr, sharpe, sortino, max_drawdown, calmar, psr.
     """
-    return open_registry(registry).table()
+    return open_registry(registry, create=False).table()
 
 
 def load_run(run_id: str, registry=None) -> StoredRun:
@@ -143,17 +152,19 @@ def load_run(run_id: str, registry=None) -> StoredRun:
 
     Raises
     ------
+    RegistryError
+        No registry at that path (a missing one is not created).
     RunNotFoundError
     CorruptRunError
         When one of its Parquet files is accessed and cannot be read.
     """
-    reg = open_registry(registry)
+    reg = open_registry(registry, create=False)
     return StoredRun(reg.record(run_id), reg)
 
 
 def delete_run(run_id: str, registry=None) -> None:
     """Delete a run's row and files."""
-    reg = open_registry(registry)
+    reg = open_registry(registry, create=False)
     reg.delete(reg.record(run_id)["id"])
 
 
@@ -163,15 +174,38 @@ def result_metrics(result: BacktestResult) -> dict[str, float]:
     return {k: float(s[k]) for k in RUN_METRICS if k in s.index}
 
 
-def record_result(reg: RunRegistry, run_id: str, result: BacktestResult) -> dict[str, float]:
-    """Write a finished result's Parquet files and mark the run finished; returns its metrics."""
-    equity = result.equity.to_frame()
-    reg.save_artifacts(run_id, {"equity": equity, "returns": result.returns.to_frame(),
-                                "trades": result.trades, "orders": result.orders,
-                                "warnings": result.warnings_table, "log": result.log})
+def record_result(reg: RunRegistry, run_id: str, result: BacktestResult) -> str | None:
+    """Record a finished result: its Parquet files, its ``outcome.json``, then the row ``finished``.
+
+    Returns None when all of it was written, else a message saying what could
+    not be written and where the result is. Nothing computed is lost:
+
+    - files not writable (folder, disk): the row says ``failed`` with this
+      message and keeps the metrics;
+    - database not writable: the files and the outcome are on disk and are
+      applied when the registry is next opened with write access.
+    """
     metrics = result_metrics(result)
-    reg.finish(run_id, metrics)
-    return metrics
+    folder = reg.run_dir(run_id)
+    try:
+        reg.save_artifacts(run_id, {"equity": result.equity.to_frame(), "returns": result.returns.to_frame(),
+                                    "trades": result.trades, "orders": result.orders,
+                                    "warnings": result.warnings_table, "log": result.log})
+        reg.write_outcome(run_id, "finished", metrics)
+    except (OSError, ValueError) as exc:  # OSError: permissions, disk full; ValueError: pyarrow's ArrowInvalid
+        problem = (f"run {run_id} finished but its result could not be saved in {folder} "
+                   f"({type(exc).__name__}: {exc}); its metrics are kept in the registry")
+        try:
+            reg.fail(run_id, problem, metrics=metrics)
+        except RegistryError as db_exc:
+            problem += f", which could not be updated either ({db_exc})"
+        return problem
+    try:
+        reg.finish(run_id, metrics)
+    except RegistryError as exc:
+        return (f"run {run_id} finished and its files are in {folder}, but {reg.db_path} could not be updated "
+                f"({exc}); it is recorded finished the next time the registry is opened with write access")
+    return None
 
 
 def strategy_spec(strategy) -> str:
@@ -196,8 +230,17 @@ def load_strategy(spec: str, path: str | os.PathLike | None = None) -> type[Stra
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
+        if exc.name is not None and exc.name != module_name and not module_name.startswith(exc.name + "."):
+            raise StrategyLoadError(f"module {module_name!r} of strategy {spec!r} imports {exc.name!r}, which "
+                                    f"is not installed ({exc})") from exc
         raise StrategyLoadError(f"cannot import module {module_name!r} for strategy {spec!r} ({exc}); run from "
                                 "the directory that holds it or add it to PYTHONPATH") from exc
+    except SyntaxError as exc:
+        raise StrategyLoadError(f"module {module_name!r} of strategy {spec!r} has a syntax error: {exc.msg} "
+                                f"({exc.filename}, line {exc.lineno})") from exc
+    except Exception as exc:  # the module's own top-level code raised: a bad strategy file, reported as such
+        raise StrategyLoadError(f"importing module {module_name!r} of strategy {spec!r} raised "
+                                f"{type(exc).__name__}: {exc}") from exc
     obj = module
     for part in qualname.split("."):
         if not hasattr(obj, part):
@@ -252,7 +295,11 @@ def tracked_backtest(strategy, prices, *, params: Mapping | None = None, track: 
     -------
     BacktestResult
         ``result.settings['run_id']`` holds the registry id when tracked.
-        A run that raises is recorded ``failed`` with the error, which is re-raised.
+        A run that raises is recorded ``failed`` with the error, which is
+        re-raised with the id as its ``run_id`` attribute. A run that finished
+        but could not be recorded (see :func:`record_result`) is still
+        returned: ``result.settings['record_error']`` says what was not
+        written and where the result is, and a :class:`RegistryWarning` is issued.
     """
     close = prices["close"] if isinstance(prices, Mapping) else prices
     check_dates(close.index, kwargs.get("start"), kwargs.get("end"))
@@ -268,12 +315,25 @@ def tracked_backtest(strategy, prices, *, params: Mapping | None = None, track: 
                        code_version=code_version(cls), settings=settings, group_id=group_id)
     try:
         result = backtest(strategy, prices, benchmark=benchmark, params=params, **kwargs)
-    except FactorlabError as exc:
-        reg.fail(run_id, exc)
+    except KeyboardInterrupt as exc:
+        _record_stop(reg, run_id, exc, "interrupted by the user (KeyboardInterrupt)", "interrupted")
         raise
-    except KeyboardInterrupt:
-        reg.fail(run_id, "interrupted by the user (KeyboardInterrupt)", status="interrupted")
+    except Exception as exc:  # the strategy's code can raise anything: recorded failed, then re-raised
+        _record_stop(reg, run_id, exc, exc, "failed")
         raise
-    record_result(reg, run_id, result)
     result.settings["run_id"] = run_id
+    problem = record_result(reg, run_id, result)
+    if problem is not None:
+        result.settings["record_error"] = problem
+        warnings.warn(problem, RegistryWarning, stacklevel=2)
     return result
+
+
+def _record_stop(reg: RunRegistry, run_id: str, exc: BaseException, error, status: str) -> None:
+    """Record a run that stopped with ``exc``; the id goes on the exception (``exc.run_id``), and a
+    registry that cannot record it adds a note instead of hiding the run's own error."""
+    exc.run_id = run_id
+    try:
+        reg.fail(run_id, error, status=status)
+    except RegistryError as db_exc:
+        exc.add_note(f"run {run_id} could not be recorded {status}: {db_exc}")

@@ -5,13 +5,26 @@ Layout under the registry folder (default ``./.factorlab``)::
     runs.db                 # one row per run (table ``runs``)
     runs/<id>/equity.parquet, returns.parquet, trades.parquet, orders.parquet
 
-A run is written in three steps, each atomic: a ``running`` row is inserted
+A run is written in four steps, each atomic: a ``running`` row is inserted
 (with the writer's pid and host), the Parquet files are written to temporary
-names and renamed into place, then the row is switched to ``finished`` with
-its metrics in one transaction. A process killed in between leaves a
-``running`` row whose pid is gone; the next open marks it ``interrupted``.
-Listing never depends on the Parquet files, so a damaged file only affects
-loading that one run.
+names and renamed into place, the outcome (status and metrics) is written
+next to them as ``outcome.json``, then the row is switched to ``finished``
+with its metrics in one transaction. A finished result is never lost:
+
+- when the files cannot be written (folder not writable, disk full), the row
+  says ``failed`` with the error and keeps the metrics; the caller still gets
+  the result;
+- when the database cannot be updated (made read-only during the run), the
+  ``outcome.json`` is applied the next time the registry is opened with write
+  access, and read-only listings already show it.
+
+A process killed before it wrote an outcome leaves a ``running`` row whose pid
+is gone; the next open marks it ``interrupted``. Listing never depends on the
+Parquet files, so a damaged file only affects loading that one run.
+
+A registry that cannot be written (read-only folder or database) is opened
+read-only by the readers (``runs()``, ``load_run``, ``factorlab runs``), which
+also refuse a path where no registry exists instead of creating one.
 """
 
 from __future__ import annotations
@@ -25,6 +38,7 @@ import time
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import quote
 
 import pandas as pd
 
@@ -55,6 +69,7 @@ CREATE TABLE IF NOT EXISTS runs (
     host TEXT
 );
 CREATE INDEX IF NOT EXISTS runs_created ON runs(created);
+PRAGMA user_version = 1;
 """
 
 
@@ -101,6 +116,11 @@ def _pid_alive(pid: int | None) -> bool:
     return True
 
 
+_OUTCOME = "outcome.json"
+_NO_OUTCOME = ("the process running it ended without recording an outcome (killed, or the registry was "
+               "not writable when it finished)")
+
+
 class RunRegistry:
     """A folder holding ``runs.db`` and the Parquet files of every run.
 
@@ -111,28 +131,54 @@ class RunRegistry:
         :func:`default_registry_dir`. A path ending in ``.db`` names the
         database file itself and its folder holds the run files.
     recover : bool, default True
-        Mark ``running`` rows of dead processes on this host ``interrupted``.
+        Apply the ``outcome.json`` of runs whose final database write failed,
+        and mark ``running`` rows of dead processes on this host ``interrupted``.
+    create : bool, default True
+        Create the registry when missing (the writers). With False (the
+        readers) a missing registry raises :class:`RegistryError`, and one that
+        cannot be written is opened read-only (:attr:`read_only`).
+
+    Attributes
+    ----------
+    read_only : bool
+        The registry is opened read-only: listing and loading work, recording raises.
     """
 
-    def __init__(self, path=None, *, recover: bool = True) -> None:
+    def __init__(self, path=None, *, recover: bool = True, create: bool = True) -> None:
         p = Path(path) if path is not None else default_registry_dir()
         self.db_path = p if p.suffix == ".db" else p / "runs.db"
         self.root = self.db_path.parent
+        self.read_only = False
+        if not create and not self.db_path.is_file():
+            raise RegistryError(f"no run registry at {self.root} ({self.db_path.name} not found); check "
+                                "--registry or $FACTORLAB_REGISTRY (a registry is created by the commands that "
+                                "record runs: run, sweep, walk-forward)")
         try:
             (self.root / "runs").mkdir(parents=True, exist_ok=True)
             self._create_schema()
         except (OSError, sqlite3.Error) as exc:
-            raise RegistryError(f"cannot open the run registry {self.db_path}: {exc}") from exc
-        if recover:
-            self.recover()
+            if create:
+                raise RegistryError(f"cannot open the run registry {self.db_path}: {exc}") from exc
+            self.read_only = True
+        if recover and not self.read_only:
+            try:
+                self.recover()
+            except RegistryError:
+                if create:
+                    raise
+                self.read_only = True  # a reader lists what recover() would have written (see _rows)
+        if self.read_only:
+            self._rows("WHERE 0")  # readable at all? raises RegistryError naming the file if not
 
     def __repr__(self) -> str:
-        return f"RunRegistry({str(self.root)!r})"
+        return f"RunRegistry({str(self.root)!r}{', read-only' if self.read_only else ''})"
 
     # ------------------------------------------------------------ plumbing
     def _create_schema(self) -> None:
         """Create the tables (if missing).
 
+        Setting ``user_version`` (the layout version, 1) always writes, so a
+        database that cannot be written is found here, before any run starts.
         Processes opening a new registry at once race to switch it to WAL and
         to create the tables; SQLite answers some of these races with an
         immediate "database is locked" (its busy timeout does not apply where
@@ -158,6 +204,9 @@ class RunRegistry:
                 time.sleep(0.05 * attempt)
 
     def _connect(self) -> sqlite3.Connection:
+        if self.read_only:
+            uri = f"file:{quote(str(self.db_path.resolve()))}?mode=ro"
+            return sqlite3.connect(uri, uri=True, timeout=60.0, isolation_level=None)
         con = sqlite3.connect(self.db_path, timeout=60.0, isolation_level=None)
         con.execute("PRAGMA busy_timeout=60000")
         mode = con.execute("PRAGMA journal_mode=WAL").fetchone()[0]
@@ -169,6 +218,9 @@ class RunRegistry:
 
     def _write(self, sql: str, args: tuple) -> int:
         """Run one statement in its own IMMEDIATE transaction (retried while the database is locked)."""
+
+        if self.read_only:
+            raise RegistryError(f"{self.db_path} is opened read-only (it cannot be written); nothing was changed")
 
         def write(con: sqlite3.Connection) -> int:
             con.execute("BEGIN IMMEDIATE")
@@ -209,32 +261,71 @@ class RunRegistry:
             df.to_parquet(tmp)
             os.replace(tmp, folder / f"{name}.parquet")
 
+    def write_outcome(self, run_id: str, status: str, metrics: Mapping | None = None,
+                      error: str | None = None) -> Path:
+        """Write ``runs/<id>/outcome.json`` (temporary name, then an atomic rename): the run's final
+        status and metrics, kept next to its files so that a failed database update loses nothing."""
+        path = self.run_dir(run_id) / _OUTCOME
+        tmp = path.with_name(f".{_OUTCOME}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"status": status, "finished": _now(), "metrics": _jsonable(metrics or {}),
+                                   "error": error}))
+        os.replace(tmp, path)
+        return path
+
+    def read_outcome(self, run_id: str) -> dict | None:
+        """The ``outcome.json`` of a run, or None when there is none (or it cannot be read)."""
+        path = self.run_dir(run_id) / _OUTCOME
+        try:
+            out = json.loads(path.read_text())
+        except (OSError, ValueError):  # none, or unreadable: the row's own status stands
+            return None
+        return out if isinstance(out, dict) and out.get("status") in STATUSES else None
+
     def finish(self, run_id: str, metrics: Mapping | None = None) -> None:
         """Mark a run ``finished`` with its metrics."""
         self._write("UPDATE runs SET status='finished', finished=?, metrics=? WHERE id=?",
                     (_now(), _dumps(metrics), run_id))
 
-    def fail(self, run_id: str, error: BaseException | str, status: str = "failed") -> None:
-        """Mark a run ``failed`` (or ``interrupted``) with the error (type and message)."""
+    def fail(self, run_id: str, error: BaseException | str, status: str = "failed",
+             metrics: Mapping | None = None) -> None:
+        """Mark a run ``failed`` (or ``interrupted``) with the error (type and message) and, for a run
+        whose result was computed but not saved, its metrics."""
         if status not in ("failed", "interrupted"):
             raise RegistryError(f"a stopped run is 'failed' or 'interrupted', not {status!r}")
         text = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
-        self._write("UPDATE runs SET status=?, finished=?, error=? WHERE id=?", (status, _now(), text, run_id))
+        self._write("UPDATE runs SET status=?, finished=?, error=?, metrics=? WHERE id=?",
+                    (status, _now(), text, _dumps(metrics), run_id))
+
+    def add_error_note(self, run_id: str, note: str) -> None:
+        """Append ``note`` to the error text of a run (e.g. where its result files were written)."""
+        self._write("UPDATE runs SET error=COALESCE(error || '; ', '') || ? WHERE id=?", (note, run_id))
+
+    def _settle(self, rows: list[tuple]) -> list[tuple[str, str, dict, str | None]]:
+        """(id, status, metrics, error) for ``running`` rows ``(id, pid, host)`` that have ended: those
+        with an outcome file take it; those of a dead process on this host are ``interrupted``."""
+        host = socket.gethostname()
+        out = []
+        for rid, pid, row_host in rows:
+            outcome = self.read_outcome(rid)
+            if outcome is not None:
+                out.append((rid, outcome["status"], outcome.get("metrics") or {}, outcome.get("error")))
+            elif row_host == host and not _pid_alive(pid):
+                out.append((rid, "interrupted", {}, _NO_OUTCOME))
+        return out
 
     def recover(self) -> int:
-        """Mark ``running`` rows whose process (on this host) is gone as ``interrupted``; returns how many."""
-        host = socket.gethostname()
+        """Settle ``running`` rows that have ended (their ``outcome.json`` applied, or ``interrupted`` when
+        their process on this host is gone without one); returns how many."""
         con = self._connect()
         try:
-            rows = con.execute("SELECT id, pid FROM runs WHERE status='running' AND host=?", (host,)).fetchall()
+            rows = con.execute("SELECT id, pid, host FROM runs WHERE status='running'").fetchall()
         finally:
             con.close()
-        dead = [rid for rid, pid in rows if not _pid_alive(pid)]
-        for rid in dead:
-            self._write("UPDATE runs SET status='interrupted', finished=?, "
-                        "error='the process running it ended before it finished' "
-                        "WHERE id=? AND status='running'", (_now(), rid))
-        return len(dead)
+        settled = self._settle(rows)
+        for rid, status, metrics, error in settled:
+            self._write("UPDATE runs SET status=?, finished=?, metrics=?, error=? WHERE id=? AND status='running'",
+                        (status, _now(), _dumps(metrics), error, rid))
+        return len(settled)
 
     def delete(self, run_id: str) -> None:
         """Remove a run's row and files."""
@@ -248,7 +339,10 @@ class RunRegistry:
 
     # ------------------------------------------------------------ reading
     def _rows(self, where: str = "", args: tuple = ()) -> list[dict]:
-        con = self._connect()
+        try:
+            con = self._connect()
+        except sqlite3.Error as exc:
+            raise RegistryError(f"cannot read {self.db_path}: {exc}") from exc
         try:
             cur = con.execute(f"SELECT {', '.join(_COLUMNS)} FROM runs {where} ORDER BY created, id", args)
             rows = [dict(zip(_COLUMNS, r)) for r in cur.fetchall()]
@@ -262,6 +356,10 @@ class RunRegistry:
                     r[key] = json.loads(r[key] or "{}")
                 except json.JSONDecodeError:
                     r[key] = {"<unreadable>": r[key]}
+        if self.read_only:  # what recover() would write, shown without writing it
+            running = {r["id"]: r for r in rows if r["status"] == "running"}
+            for rid, status, metrics, error in self._settle([(i, r["pid"], r["host"]) for i, r in running.items()]):
+                running[rid].update(status=status, metrics=metrics, error=error)
         return rows
 
     def record(self, run_id: str) -> dict:

@@ -31,6 +31,14 @@ def _cumulative(sheet, ax: Axes, logy: bool) -> None:
     pp.plot_cumulative_vs_benchmark(sheet.cumulative["strategy"], bench, logy=logy, ax=ax)
 
 
+def _log_scale_applies(sheet) -> bool:
+    """A log scale shows growth of 1 only while it stays > 0: a strategy (or benchmark) that lost 100%
+    gets the linear cumulative chart only."""
+    cum = sheet.cumulative["strategy"]
+    curves = [cum] if sheet.benchmark is None else [cum, sheet.cumulative["benchmark"]]
+    return all(bool((c.dropna() > 0).all()) for c in curves)
+
+
 def _heatmap_size(sheet) -> tuple[float, float]:
     return (10.0, max(2.2, 0.32 * len(sheet.monthly_returns) + 1.0))
 
@@ -48,7 +56,7 @@ def _has_values(frame) -> bool:
 #: name -> (applies to the sheet?, figure size, draw on an axes)
 _CHARTS: dict[str, tuple[Callable, Callable | tuple, Callable]] = {
     "cumulative": (lambda s: True, _WIDE, lambda s, ax: _cumulative(s, ax, False)),
-    "cumulative_log": (lambda s: True, _WIDE, lambda s, ax: _cumulative(s, ax, True)),
+    "cumulative_log": (_log_scale_applies, _WIDE, lambda s, ax: _cumulative(s, ax, True)),
     "daily_returns": (lambda s: True, (10.0, 2.8), lambda s, ax: pp.plot_daily_returns(s.returns, ax=ax)),
     "monthly_heatmap": (lambda s: True, _heatmap_size,
                         lambda s, ax: pp.plot_monthly_heatmap(s.monthly_returns, ax=ax)),

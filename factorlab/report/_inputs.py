@@ -15,8 +15,10 @@ from factorlab.errors import (
     DuplicateDatesError,
     EmptyDataError,
     InvalidIndexError,
+    InvalidReturnsError,
     NonNumericDataError,
     ParameterError,
+    TimezoneMismatchError,
     UnsortedDatesError,
 )
 
@@ -48,6 +50,46 @@ def _numeric_series(obj: object, name: str) -> pd.Series:
     return obj.astype("float64")
 
 
+#: Median per-bar value from which an all-positive series is taken for price levels, and median absolute
+#: value from which a series is taken for percent units: no strategy's typical bar moves 50%, or 20%
+#: (daily stock returns have a median |r| near 0.01; in percent, near 1).
+PRICE_LEVEL_MEDIAN, PERCENT_MEDIAN_ABS = 0.5, 0.2
+
+
+def check_return_units(series: pd.Series, name: str = "returns") -> None:
+    """Refuse a series that is not per-bar simple returns (0.01 = 1%), with the fix in the message.
+
+    Price levels (all > 0, median >= 0.5), percent units (median |r| >= 0.2,
+    or values below -1 with a median |r| >= 0.05) and returns below -1 (a
+    simple return cannot lose more than 100%) raise; a return of exactly -1
+    (a total loss) is valid.
+
+    Raises
+    ------
+    InvalidReturnsError
+    """
+    values = series.to_numpy(dtype="float64", na_value=np.nan)
+    ok = np.isfinite(values)
+    v = values[ok]
+    if v.size == 0:
+        return
+    median_abs = float(np.median(np.abs(v)))
+    if (v > 0).all() and float(np.median(v)) >= PRICE_LEVEL_MEDIAN:
+        raise InvalidReturnsError(
+            f"{name} look like price levels, not per-bar returns (all {v.size} values > 0, median "
+            f"{np.median(v):.4g}); pass returns: prices.pct_change().dropna()")
+    below = v < -1
+    if median_abs >= PERCENT_MEDIAN_ABS or (below.any() and median_abs >= 0.05):
+        raise InvalidReturnsError(
+            f"{name} look like percent (median |return| {median_abs:.4g}, min {v.min():.4g}); returns are "
+            f"fractions (0.01 = 1%): divide by 100")
+    if below.any():
+        first = series.index[np.flatnonzero(ok)[np.flatnonzero(below)[0]]]
+        raise InvalidReturnsError(
+            f"{name} has {int(below.sum())} value(s) below -1, first {v[below][0]:.4g} at {first}: a simple "
+            "return cannot lose more than 100%; check the units (0.01 = 1%) or how the returns were computed")
+
+
 def check_returns(returns: object) -> pd.Series:
     """The strategy's per-bar returns as a float Series (a new object; the input is not modified).
 
@@ -56,6 +98,8 @@ def check_returns(returns: object) -> pd.Series:
     ParameterError, NonNumericDataError, InvalidIndexError, EmptyDataError
         Not a Series, not numbers, index not dated / sorted / unique, or
         fewer than two valid returns.
+    InvalidReturnsError
+        Price levels, percent units or returns below -1 (:func:`check_return_units`).
     """
     series = _numeric_series(returns, "returns")
     if series.notna().sum() < 2:
@@ -63,6 +107,7 @@ def check_returns(returns: object) -> pd.Series:
                              "a report needs at least 2")
     if np.isinf(series.to_numpy()).any():
         raise ParameterError("returns contain inf; per-bar returns must be finite (or NaN for no return)")
+    check_return_units(series)
     return series.rename(series.name if series.name is not None else "strategy")
 
 
@@ -76,9 +121,9 @@ def align_benchmark(benchmark: object, returns: pd.Series) -> pd.Series:
         zones and that both are per-bar *returns*, not prices).
     """
     bench = _numeric_series(benchmark, "benchmark")
-    if (bench.index.tz is None) != (returns.index.tz is None):
-        raise AlignmentError("returns and benchmark disagree on time zones "
-                             "(one is tz-aware, the other naive)")
+    if str(bench.index.tz) != str(returns.index.tz):
+        raise TimezoneMismatchError(f"returns and benchmark disagree on time zones (returns {returns.index.tz}, "
+                                    f"benchmark {bench.index.tz}); use tz_localize/tz_convert so both agree")
     common = returns.index.intersection(bench.index)
     if len(common) < 2:
         raise AlignmentError(

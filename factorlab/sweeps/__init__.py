@@ -11,13 +11,14 @@
 from __future__ import annotations
 
 from factorlab.sweeps._executors import EXECUTORS, mp_context, run_tasks
-from factorlab.sweeps._sweep import SweepResult, sweep
+from factorlab.sweeps._sweep import SweepFailedError, SweepResult, sweep
 from factorlab.sweeps._task import OBJECTIVES
 from factorlab.sweeps._walk_forward import WalkForwardResult, fold_windows, walk_forward
 
 __all__ = [
            "EXECUTORS",
            "OBJECTIVES",
+           "SweepFailedError",
            "SweepResult",
            "WalkForwardResult",
            "fold_windows",

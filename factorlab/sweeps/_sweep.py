@@ -10,13 +10,17 @@ import numpy as np
 import pandas as pd
 
 from factorlab.backtest import Strategy
-from factorlab.errors import ParameterError
+from factorlab.errors import FactorlabError, ParameterError, SweepInterrupted
 from factorlab.registry import RUN_METRICS, check_dates, load_strategy, open_registry
 from factorlab.sweeps._executors import run_tasks
 from factorlab.sweeps._overfit import grid_points, overfitting_stats
 from factorlab.sweeps._task import OBJECTIVES, Payload, Task
 
-__all__ = ["SweepResult", "check_objective", "resolve_grid", "results_table", "sweep"]
+__all__ = ["SweepFailedError", "SweepResult", "check_objective", "resolve_grid", "results_table", "sweep"]
+
+
+class SweepFailedError(FactorlabError):
+    """No point of a sweep finished, so there is no best point (every point's error is in the table)."""
 
 
 def check_objective(objective: str) -> str:
@@ -52,7 +56,8 @@ def resolve_grid(cls: type[Strategy], grid: Mapping | None) -> dict[str, list]:
 
 
 def results_table(outputs: list[dict], names: list[str], objective: str) -> pd.DataFrame:
-    """Ranked table (best first, NaN and failed last) from task outputs in grid order."""
+    """Ranked table from task outputs in grid order: finished points best first (NaN objective last),
+    then the failed, interrupted and cancelled ones in grid order."""
     rows = []
     for o in outputs:
         row = {n: o["params"][n] for n in names}
@@ -64,7 +69,8 @@ def results_table(outputs: list[dict], names: list[str], objective: str) -> pd.D
     table = pd.DataFrame(rows)
     for m in RUN_METRICS:
         table[m] = table[m].astype("float64")
-    order = np.argsort(-table[objective].fillna(-np.inf).to_numpy(), kind="stable")
+    score = table[objective].where(table["status"] == "finished").fillna(-np.inf).to_numpy()
+    order = np.lexsort((-score, (table["status"] != "finished").to_numpy()))
     table = table.iloc[order].reset_index(drop=True)
     table.insert(0, "rank", np.arange(1, len(table) + 1))
     return table
@@ -104,13 +110,23 @@ class SweepResult:
 
     @property
     def best(self) -> pd.Series:
-        """The best row of :attr:`table`."""
-        return self.table.iloc[0]
+        """The best row of :attr:`table`.
+
+        Raises
+        ------
+        SweepFailedError
+            No point finished.
+        """
+        row = self.table.iloc[0]
+        if row["status"] != "finished":
+            raise SweepFailedError(f"no point of the sweep of {self.strategy} finished ({len(self.table)} "
+                                   f"{row['status']}); first error: {row['error']}")
+        return row
 
     @property
     def best_params(self) -> dict:
         """Parameters of the best point (native Python values)."""
-        row = self.table.iloc[0]
+        row = self.best
         return {n: (row[n].item() if hasattr(row[n], "item") else row[n]) for n in self.param_names}
 
     def pivot(self, metric: str | None = None) -> pd.DataFrame:
@@ -134,7 +150,14 @@ class SweepResult:
         """The ranked table without the error column."""
         return self.table.drop(columns=["error"])
 
+    @property
+    def failed(self) -> pd.DataFrame:
+        """The rows of points that did not finish (failed, interrupted, cancelled) with their error."""
+        return self.table[self.table["status"] != "finished"]
+
     def __repr__(self) -> str:
+        if self.table.empty or self.table["status"].iloc[0] != "finished":
+            return f"SweepResult({self.strategy}, {len(self.table)} points, none finished)"
         return (f"SweepResult({self.strategy}, {len(self.table)} points, best {self.objective} "
                 f"{self.best[self.objective]:.4f} at {self.best_params})")
 
@@ -184,6 +207,14 @@ def sweep(strategy, prices: pd.DataFrame, grid: Mapping | None = None, *, object
     Returns
     -------
     SweepResult
+        A point whose strategy raises (constructor included) is a 'failed'
+        row with its error and run id; the other points still run.
+
+    Raises
+    ------
+    SweepInterrupted
+        Ctrl-C: queued points cancelled, running ones recorded interrupted;
+        ``.result`` is the partial SweepResult.
     """
     cls = as_strategy_class(strategy)
     check_objective(objective)
@@ -193,8 +224,13 @@ def sweep(strategy, prices: pd.DataFrame, grid: Mapping | None = None, *, object
     sweep_id = "sweep-" + uuid.uuid4().hex[:8]
     payload = Payload.build(cls, prices, benchmark, dict(backtest_kwargs, start=start, end=end), reg, sweep_id)
     tasks = [Task(i, p, want_returns=True) for i, p in enumerate(grid_points(cls, grid, n_trials, seed))]
-    outputs = run_tasks(payload, tasks, jobs=jobs, executor=executor, scheduler=scheduler, progress=progress,
-                        desc=f"sweep {cls.__name__}")
+    try:
+        outputs = run_tasks(payload, tasks, jobs=jobs, executor=executor, scheduler=scheduler,
+                            progress=progress, desc=f"sweep {cls.__name__}")
+    except SweepInterrupted as stop:
+        partial = SweepResult(table=results_table(stop.result, list(grid), objective), param_names=tuple(grid),
+                              objective=objective, strategy=payload.spec, sweep_id=sweep_id)
+        raise SweepInterrupted(str(stop), partial) from None
     overfit = overfitting_stats(outputs, pbo_splits)  # also sets each output's deflated_sharpe
     table = results_table(outputs, list(grid), objective)
     return SweepResult(table=table, param_names=tuple(grid), objective=objective, strategy=payload.spec,

@@ -14,11 +14,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from factorlab.errors import FactorlabError
 from factorlab.registry import load_strategy, strategy_spec, tracked_backtest
 from factorlab.registry._runs import result_metrics
 
-__all__ = ["OBJECTIVES", "Payload", "Task", "run_task"]
+__all__ = ["OBJECTIVES", "Payload", "Task", "cancelled_output", "run_task"]
 
 OBJECTIVES = ("sharpe", "sortino", "cagr", "calmar", "psr")
 
@@ -90,8 +89,29 @@ class Task:
     want_returns: bool = False
 
 
-def run_task(payload: Payload, task: Task) -> dict:
-    """Backtest one point; returns params, metrics, run id, status (a failed point is recorded, not raised)."""
+def _one_line(exc: BaseException) -> str:
+    """``Type: first line of the message`` (a strategy's traceback stays in the registry's record)."""
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")
+
+
+def cancelled_output(task: Task, why: str = "the sweep was interrupted before this point started") -> dict:
+    """The output of a point that never ran (status 'cancelled')."""
+    return {"key": task.key, "params": dict(task.params), "status": "cancelled", "error": f"cancelled: {why}",
+            "run_id": None}
+
+
+def run_task(payload: Payload, task: Task, stop=None) -> dict:
+    """Backtest one point; returns params, metrics, run id, status and a one-line error.
+
+    A point whose strategy raises (in ``__init__`` or any callback) is
+    'failed' and Ctrl-C during it makes it 'interrupted': both are recorded
+    with their run id and returned, not raised, so one bad point never
+    aborts a sweep. With ``stop`` (an Event) set, the point is 'cancelled'
+    without starting.
+    """
+    if stop is not None and stop.is_set():
+        return cancelled_output(task)
     index = payload.prices.index
     kwargs = dict(payload.kwargs, progress=False)
     if task.lo is not None:
@@ -104,8 +124,12 @@ def run_task(payload: Payload, task: Task) -> dict:
         result = tracked_backtest(payload.strategy(), payload.prices, params=task.params,
                                   track=payload.registry is not None, registry=payload.registry,
                                   benchmark=payload.benchmark, group_id=payload.group_id, **kwargs)
-    except FactorlabError as exc:
-        out.update(status="failed", error=f"{type(exc).__name__}: {exc}")
+    except KeyboardInterrupt as exc:
+        out.update(status="interrupted", error="interrupted by the user (KeyboardInterrupt)",
+                   run_id=getattr(exc, "run_id", None))
+        return out
+    except Exception as exc:  # noqa: BLE001 - a strategy can raise anything: a failed point, recorded with its error
+        out.update(status="failed", error=_one_line(exc), run_id=getattr(exc, "run_id", None))
         return out
     out["metrics"] = result_metrics(result)
     out["run_id"] = result.settings.get("run_id")

@@ -22,6 +22,7 @@ from factorlab.errors import ParameterError
 from factorlab.registry import check_dates, open_registry
 from factorlab.sweeps._executors import run_tasks
 from factorlab.sweeps._sweep import (
+    SweepFailedError,
     SweepResult,
     as_strategy_class,
     check_objective,
@@ -184,7 +185,8 @@ def walk_forward(strategy, prices: pd.DataFrame, grid: Mapping | None = None, *,
                        progress=progress, desc="walk-forward test")
     failed = [t for t in tested if t["status"] != "finished"]
     if failed:
-        raise ParameterError(f"out-of-sample run of fold {failed[0]['key']} failed: {failed[0]['error']}")
+        raise SweepFailedError(f"out-of-sample run of fold {failed[0]['key']} failed (run "
+                               f"{failed[0]['run_id']}): {failed[0]['error']}")
     idx = prices.index
     rows = []
     for f, (s, t, (a, b, c, d)) in enumerate(zip(sweeps, tested, windows)):
