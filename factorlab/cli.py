@@ -348,9 +348,14 @@ def _print_sweep(res) -> None:
     print(_table(res.table[cols].set_index("rank")))
     _print_overfitting(res)
     for _, row in res.failed.iterrows():
-        params = ", ".join(f"{n}={row[n]!r}" for n in res.param_names)
-        run = f"run {row['run_id']}" if isinstance(row["run_id"], str) else "not recorded"
-        print(f"  {row['status']} ({params}; {run}): {row['error']}")
+        _print_failed_point(row, res.param_names)
+
+
+def _print_failed_point(row, names, where: str = "") -> None:
+    """One line per point that did not finish: its parameters, its run id and its error."""
+    params = ", ".join(f"{n}={row[n]!r}" for n in names)
+    run = f"run {row['run_id']}" if isinstance(row["run_id"], str) else "not recorded"
+    print(f"  {where}{row['status']} ({params}; {run}): {row['error']}")
 
 
 def _walk_forward(args: argparse.Namespace) -> int:
@@ -366,6 +371,9 @@ def _walk_forward(args: argparse.Namespace) -> int:
     folds = wf.folds.assign(**{c: wf.folds[c].dt.date for c in ("train_start", "train_end", "test_start",
                                                                    "test_end")})
     print(_table(folds))
+    for fold, fold_sweep in enumerate(wf.sweeps):
+        for _, row in fold_sweep.failed.iterrows():
+            _print_failed_point(row, wf.param_names, f"fold {fold} train ")
     print("out of sample (stitched):")
     for key in _HEADLINE:
         print(f"  {key:<18} {_fmt(float(wf.stats[key]))}")
@@ -584,6 +592,11 @@ def _print_partial(result) -> None:
 
     if isinstance(result, SweepResult):
         _print_sweep(result)
+    elif result:  # a walk-forward's points: finished or not, one line each
+        for out in result:
+            row = {**out["params"], "status": out["status"], "run_id": out["run_id"],
+                   "error": out["error"] or "finished"}
+            _print_failed_point(row, list(out["params"]))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

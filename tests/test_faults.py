@@ -276,6 +276,20 @@ def test_a_sweep_whose_points_all_fail_exits_1(work, capsys):
     assert sorted(read_registry(work)["status"]) == ["failed", "failed"]
 
 
+def test_walk_forward_failed_points_and_all_failed(work, capsys):
+    base = ["walk-forward", "--strategy", "strategies_for_cli:Fragile", "--prices", "prices.parquet",
+            "--train", "60", "--test", "40", "--no-progress"]
+    assert main([*base, "--grid", "mode=init,ok"]) == 0
+    out = capsys.readouterr().out
+    failed = read_registry(work).query("status == 'failed'")
+    assert len(failed) == 2  # one per fold's train window
+    for run_id in failed.index:
+        assert f"run {run_id}): RuntimeError: constructor broken on purpose" in out
+    assert "fold 0 train failed (mode='init'" in out
+    assert main([*base, "--grid", "mode=init,data"]) == 1
+    assert "no point of the sweep" in capsys.readouterr().err
+
+
 def test_api_sweep_constructor_error_is_a_failed_point(work, prices):
     from strategies_for_cli import Fragile
 
