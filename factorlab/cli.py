@@ -625,12 +625,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"factorlab {args.command}: {what}: {type(exc).__name__}: {_one_line(exc)}"
               + (hint if code == EXIT_FAILED else ""), file=sys.stderr)
         return code
-    except OSError as exc:  # an output file that passed the checks could not be written (disk full, ...)
+    except OSError as exc:  # e.g. an output file that passed the checks could not be written (disk full)
         if show_trace:
             traceback.print_exc()
-        print(f"factorlab {args.command}: error: cannot write {exc.filename or 'an output file'}: "
-              f"{exc.strerror or exc} (a recorded run stays in the registry: factorlab runs list){hint}",
-              file=sys.stderr)
+        print(f"factorlab {args.command}: error: {type(exc).__name__}: {exc} (a run already recorded stays in "
+              f"the registry: factorlab runs list){hint}", file=sys.stderr)
         return EXIT_INPUT
     except Exception as exc:  # noqa: BLE001 - the strategy's own code raised (constructor, helpers): one line, exit 1
         if show_trace:

@@ -114,6 +114,23 @@ def test_cli_run_keeps_the_result_when_its_files_cannot_be_written(work, monkeyp
           f"sharpe {row['sharpe']:.4f} kept")
 
 
+def test_an_output_failing_after_the_run_leaves_the_run_recorded(work, monkeypatch, capsys):
+    """The disk fills between the check of --save-equity and its writing: exit 2, one line, and the
+    finished run is in the registry with its equity."""
+
+    def to_csv(self, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", "eq.csv")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", to_csv)
+    assert main(_run("--save-equity", "eq.csv")) == 2
+    err = capsys.readouterr().err
+    assert "No space left on device" in err and "factorlab runs list" in err and "Traceback" not in err
+    monkeypatch.undo()
+    run_id = read_registry(work).index[0]
+    stored = load_run(run_id, work / ".factorlab")
+    assert stored.status == "finished" and len(stored.equity) == 160
+
+
 def test_api_returns_the_result_when_the_disk_is_full(work, prices, monkeypatch):
     _disk_full(monkeypatch)
     with pytest.warns(errors.RegistryWarning, match="could not be saved"):

@@ -143,6 +143,14 @@ def runs(registry=None) -> pd.DataFrame:
     'interrupted'), kind, strategy, params (JSON), data_fingerprint,
     code_version, error, group_id (sweep / walk-forward id), then
     total_return, cagr, sharpe, sortino, max_drawdown, calmar, psr.
+
+    A registry that cannot be written is read read-only (runs whose final
+    database write failed show the outcome stored next to their files).
+
+    Raises
+    ------
+    RegistryError
+        No registry at that path (a missing one is not created), or it cannot be read.
     """
     return open_registry(registry, create=False).table()
 
