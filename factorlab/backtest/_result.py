@@ -294,6 +294,59 @@ class BacktestResult:
         shares = vol.reindex(index=self.index, columns=self.assets).to_numpy(dtype="float64")
         return pd.DataFrame(shares * self.marks, index=self.index, columns=self.assets)
 
+    @property
+    def parameters(self) -> dict[str, object]:
+        """The strategy's name and parameters, then the run's settings, one key per value."""
+        out: dict[str, object] = {}
+        if self.strategy is not None:
+            out["strategy"] = getattr(self.strategy, "name", type(self.strategy).__name__)
+            out.update({k: v for k, v in getattr(self.strategy, "params", {}).items()})
+        out.update({k: v for k, v in self.settings.items() if k != "strategy"})
+        return out
+
+    def order_events(self, asset) -> pd.DataFrame:
+        """Order events of one asset: time, event ('submitted', 'buy', 'sell', 'cancelled'), price, shares."""
+        from factorlab.backtest._chart_data import order_events
+
+        return order_events(self, asset)
+
+    def capacity_over_time(self, max_participation: float = 0.01) -> pd.Series | None:
+        """Capacity snapshot per bar (currency) from the run's volumes; None without volumes."""
+        from factorlab.backtest._chart_data import capacity_over_time
+
+        return capacity_over_time(self, max_participation)
+
+    def allocation(self, top: int = 8) -> pd.DataFrame:
+        """|Position value| / equity of the ``top`` names and 'other'; each row sums to the gross exposure."""
+        from factorlab.backtest._chart_data import allocation
+
+        return allocation(self, top)
+
+    def group_exposure(self, groups=None) -> pd.DataFrame | None:
+        """Long and short exposure per group (columns (group, side)); None without groups."""
+        from factorlab.backtest._chart_data import group_exposure
+
+        return group_exposure(self, groups)
+
+    @cached_property
+    def most_traded(self):
+        """The asset with the largest traded notional (None without fills)."""
+        f = self.fill_records
+        if not len(f):
+            return None
+        notional = np.bincount(f["asset"], weights=np.abs(f["shares"] * f["price"]), minlength=len(self.assets))
+        return self.assets[int(np.argmax(notional))]
+
+    def chart_data(self, asset=None) -> dict[str, object]:
+        """The data of the report's trading charts (``ReturnsTearSheet.trading``); ``asset`` for the asset
+        plot (default: :attr:`most_traded`)."""
+        asset = self.most_traded if asset is None else asset
+        close = pd.DataFrame(self.marks, index=self.index, columns=self.assets)
+        return {"turnover": self.turnover, "capacity": self.capacity_over_time(), "allocation": self.allocation(),
+                "group_exposure": self.group_exposure(),
+                "asset_prices": None if asset is None else close[asset].rename(str(asset)),
+                "asset_events": None if asset is None else self.order_events(asset)}
+
     def tear_sheet(self, **kwargs):
         """The full returns report (:func:`factorlab.create_returns_tear_sheet`) of this run, in one call.
 
@@ -305,13 +358,14 @@ class BacktestResult:
         from factorlab.report import create_returns_tear_sheet
 
         positions = self.position_values.assign(cash=self.cash_values)
-        kwargs.setdefault("parameters", self.settings)  # bars per year: the same rule as periods_per_year
+        kwargs.setdefault("parameters", self.parameters)  # bars per year: the same rule as periods_per_year
         kwargs.setdefault("warnings", self.warnings)
         kwargs.setdefault("log", self.log if self.logs else None)
         kwargs.setdefault("trades", self.trades)
         kwargs.setdefault("round_trips", self.round_trips)
         kwargs.setdefault("volumes", self.dollar_volumes)
         kwargs.setdefault("markets", self.markets)
+        kwargs.setdefault("trading", self.chart_data())
         if self.settings.get("periods_per_year") is not None:
             kwargs.setdefault("periods_per_year", self.settings["periods_per_year"])
         return create_returns_tear_sheet(self.returns, benchmark=self.benchmark_returns, positions=positions,

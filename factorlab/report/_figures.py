@@ -17,6 +17,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from factorlab.errors import ParameterError
+from factorlab.plotting import _backtest_charts as bc
 from factorlab.plotting import _performance as pp
 from factorlab.plotting._charts import Chart, figure_to_data_uri
 from factorlab.report._names import PLOT_NAMES
@@ -53,6 +54,10 @@ def _has_values(frame) -> bool:
     return frame is not None and bool(frame.notna().to_numpy().any())
 
 
+def _has_trading(sheet, key: str) -> bool:
+    return bool(sheet.trading) and sheet.trading.get(key) is not None
+
+
 #: name -> (applies to the sheet?, figure size, draw on an axes)
 _CHARTS: dict[str, tuple[Callable, Callable | tuple, Callable]] = {
     "cumulative": (lambda s: True, _WIDE, lambda s, ax: _cumulative(s, ax, False)),
@@ -76,6 +81,18 @@ _CHARTS: dict[str, tuple[Callable, Callable | tuple, Callable]] = {
                  lambda s, ax: pp.plot_exposure(s.exposure, ax=ax)),
     "returns_per_trade": (lambda s: s.trade_returns is not None, _HALF,
                           lambda s, ax: pp.plot_returns_per_trade(s.trade_return_histogram, ax=ax)),
+    # the trading charts of a backtest (ReturnsTearSheet.trading: BacktestResult.tear_sheet() fills it)
+    "asset_orders": (lambda s: _has_trading(s, "asset_events"), _WIDE,
+                     lambda s, ax: bc.plot_asset_orders(s.trading["asset_prices"], s.trading["asset_events"],
+                                                        ax=ax)),
+    "capacity": (lambda s: _has_trading(s, "capacity") and bool((s.trading["capacity"] > 0).any()), _WIDE,
+                 lambda s, ax: bc.plot_capacity(s.trading["capacity"], ax=ax)),
+    "turnover": (lambda s: _has_trading(s, "turnover"), _WIDE,
+                 lambda s, ax: bc.plot_turnover(s.trading["turnover"], ax=ax)),
+    "allocation": (lambda s: _has_trading(s, "allocation") and s.trading["allocation"].shape[1] > 0, _WIDE,
+                   lambda s, ax: bc.plot_allocation(s.trading["allocation"], ax=ax)),
+    "group_exposure": (lambda s: _has_trading(s, "group_exposure"), _WIDE,
+                       lambda s, ax: bc.plot_group_exposure(s.trading["group_exposure"], ax=ax)),
 }
 
 assert tuple(_CHARTS) == PLOT_NAMES, "chart registry and PLOT_NAMES disagree"

@@ -8,4 +8,5 @@ __all__ = ["PLOT_NAMES"]
 PLOT_NAMES: tuple[str, ...] = (
     "cumulative", "cumulative_log", "daily_returns", "monthly_heatmap", "annual_returns", "distribution",
     "drawdown", "underwater", "rolling_beta", "rolling_sharpe", "leverage", "exposure", "returns_per_trade",
+    "asset_orders", "capacity", "turnover", "allocation", "group_exposure",
 )

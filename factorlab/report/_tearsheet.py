@@ -101,6 +101,12 @@ class ReturnsTearSheet:
         (:func:`factorlab.metrics.trade_statistics`).
     markets : str or None
         What the strategy trades, in words (the report's 'Markets').
+    trading : mapping or None
+        Data of a backtest's trading charts: 'turnover' (per-bar Series),
+        'capacity' (per-bar Series), 'allocation' (|weight| per name, stacked
+        to the gross exposure), 'group_exposure' (columns (group, side)),
+        'asset_prices' and 'asset_events' (one asset's price and order
+        events); ``BacktestResult.tear_sheet()`` fills it.
     """
 
     returns: pd.Series
@@ -122,6 +128,7 @@ class ReturnsTearSheet:
     log: pd.DataFrame | None = None
     round_trips: pd.DataFrame | None = None
     markets: str | None = None
+    trading: Mapping[str, object] | None = None
 
     def __post_init__(self) -> None:
         self.returns = _inputs.check_returns(self.returns)
@@ -333,6 +340,7 @@ class ReturnsTearSheet:
             ("drawdowns", "Drawdowns", ["drawdowns", "drawdown", "underwater"]),
             ("rolling", "Rolling statistics", ["rolling_beta", "rolling_sharpe"]),
             ("exposure", "Exposure", ["leverage", "exposure"]),
+            ("trading", "Trading", ["allocation", "group_exposure", "turnover", "capacity", "asset_orders"]),
             ("crisis", "Crisis events", [f"crisis_{k}" for k in range(len(self.crisis))]),
             ("log", "Log", ["log"]),
         ]
@@ -406,7 +414,8 @@ def create_returns_tear_sheet(returns: pd.Series, benchmark: pd.Series | None = 
                               image_format: str = DEFAULT_IMAGE_FORMAT,
                               benchmark_kind: str = "auto", warnings: Sequence[object] = (),
                               log: pd.DataFrame | None = None, round_trips: pd.DataFrame | None = None,
-                              markets: str | None = None) -> ReturnsTearSheet:
+                              markets: str | None = None,
+                              trading: Mapping[str, object] | None = None) -> ReturnsTearSheet:
     """Returns tear sheet of a strategy; shows inline in a notebook, ``.to_html()`` writes a report.
 
     Parameters
@@ -463,6 +472,8 @@ def create_returns_tear_sheet(returns: pd.Series, benchmark: pd.Series | None = 
         the per-trade statistics (win rate, profit factor, expectancy, ...).
     markets : str, optional
         What the strategy trades, shown as 'Markets'.
+    trading : mapping, optional
+        Data of the trading charts (see :class:`ReturnsTearSheet`).
 
     Returns
     -------
@@ -476,4 +487,4 @@ def create_returns_tear_sheet(returns: pd.Series, benchmark: pd.Series | None = 
     return ReturnsTearSheet(returns, benchmark, positions, trades, volumes, parameters or {}, title,
                             periods_per_year, capital, risk_free, dpi, workers, image_format,
                             benchmark_kind=benchmark_kind, warnings=warnings, log=log, round_trips=round_trips,
-                            markets=markets)
+                            markets=markets, trading=trading)
