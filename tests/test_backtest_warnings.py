@@ -75,7 +75,7 @@ def test_clean_run_has_no_warnings(rng):
 def test_warnings_and_log_in_the_report_and_registry(tmp_path):
     bt = fl.run_backtest(BuyAndHold(), _prices(), progress=False, track=True, registry=tmp_path / "reg")
     sheet = bt.tear_sheet()
-    assert "warnings" in sheet.sections and list(sheet.sections)[0] == "warnings"
+    assert "warnings" in sheet.sections and next(iter(sheet.sections)) == "warnings"
     html = sheet.to_html()
     assert '<section id="warnings"' in html
     stop = next(w for w in bt.warnings if w.kind == "prices_stop")

@@ -73,7 +73,7 @@ def _same(work, monkeypatch, flags, **api):
 ], ids=["commission", "slippage", "execution-delay", "delay", "whole-shares", "fractional", "warmup",
         "combination"])
 def test_run_flag_equals_api(work, monkeypatch, flags, api):
-    bt, equity, trades = _same(work, monkeypatch, flags, **api)
+    bt, _, trades = _same(work, monkeypatch, flags, **api)
     frictionless = _api(work)
     if "commission" in api:
         assert trades["commission"].sum() > 0
@@ -105,7 +105,7 @@ def test_combination_costs_by_hand(work, monkeypatch):
 
 def test_volume_limit_with_volumes_file(work, monkeypatch):
     volumes = pd.read_parquet(work / "volumes.parquet")
-    bt, _, trades = _same(work, monkeypatch, ["--volume-limit", "0.05", "--volumes", "volumes.parquet"],
+    _, _, trades = _same(work, monkeypatch, ["--volume-limit", "0.05", "--volumes", "volumes.parquet"],
                           volumes=volumes, volume_limit=0.05)
     vol = volumes.stack().rename("volume")
     vol.index.names = ["date", "asset"]

@@ -28,7 +28,7 @@ def test_every_new_flag_is_in_help_readme_and_docs(command, capsys):
     assert set(flags) <= shown, sorted(set(flags) - shown)
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     docs = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
-    examples = re.findall(r"```bash\n(.*?)```", docs, re.S) + re.findall(r"```bash\n(.*?)```", readme, re.S)
+    examples = re.findall(r"```bash\n(.*?)```", docs, re.DOTALL) + re.findall(r"```bash\n(.*?)```", readme, re.DOTALL)
     for flag in flags:
         assert flag in readme, f"{flag} missing from README.md"
         assert re.search(rf"`{re.escape(flag)}[ `/]", docs), f"{flag} missing from docs/api.md's flag table"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["RunWarning", "STALE_BARS", "run_warnings", "warnings_frame"]
+__all__ = ["STALE_BARS", "RunWarning", "run_warnings", "warnings_frame"]
 
 #: Bars of an unchanged price from which a held price counts as stale.
 STALE_BARS = 10

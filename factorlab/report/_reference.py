@@ -53,8 +53,8 @@ REFERENCE_KEYS: dict[str, str | None] = {
 _BLOCK_KEYS = {"HTML-CRISIS-PLOTS", "TEXT-CRISIS-TITLE", "PLOT-CRISIS-CONTENT", "PARAMETERS"}
 _KEY = re.compile(r"\{\{\$([A-Z0-9][A-Z0-9-]*)\}\}")
 _MARK = re.compile("\x01([A-Z0-9-]+)\x02")  # a key, once the rest of the text is escaped for Jinja2
-_CRISIS = re.compile(r"<!--crisis(.*?)crisis-->", re.S)
-_PARAMS = re.compile(r"<!--parameters(.*?)parameters-->", re.S)
+_CRISIS = re.compile(r"<!--crisis(.*?)crisis-->", re.DOTALL)
+_PARAMS = re.compile(r"<!--parameters(.*?)parameters-->", re.DOTALL)
 _PARAM_KEY = re.compile(r"^(KEY|VALUE)(\d+)$")
 
 
