@@ -172,7 +172,10 @@ def _run(args: argparse.Namespace) -> int:
           f"{result.index[0].date()} .. {result.index[-1].date()}, {len(result.assets)} assets"
           + (f", run {run_id}" if run_id else " (not tracked)"))
     stats = result.stats
-    for key in (*_HEADLINE, "mean_turnover", "fills"):
+    for key in (*_HEADLINE, "mean_turnover", "fills", "net_profit", "total_commission", "total_slippage"):
+        print(f"  {key:<18} {_fmt(float(stats[key]))}")
+    for key in ("trades", "trade_win_rate", "profit_factor", "expectancy", "average_win", "average_loss",
+                "average_duration_days"):  # closed round trips: per trade, not per bar
         print(f"  {key:<18} {_fmt(float(stats[key]))}")
     for w in result.warnings:
         print(f"warning: {w}")

@@ -207,3 +207,17 @@ def test_walk_forward_honours_start_and_end(work, monkeypatch, capsys):
     assert f"walk-forward: {n_folds} folds" in out
     fold0 = next(line for line in out.splitlines() if line.lstrip().startswith("0 "))
     assert str(first.date()) in fold0
+
+
+def test_run_prints_trade_statistics(work, monkeypatch, capsys):
+    """The per-trade statistics of the round trips are printed next to the per-bar ones, as the API has them."""
+    monkeypatch.chdir(work)
+    monkeypatch.syspath_prepend(str(work))
+    assert main(["run", "--strategy", STRAT, "--prices", "prices.parquet", "--benchmark", "SPX", "--no-track",
+                 "--no-progress", "--param", "period=2", "--start", START, "--end", END,
+                 "--commission-bps", "5"]) == 0
+    out = {line.split()[0]: line.split()[1] for line in capsys.readouterr().out.splitlines()
+           if line.startswith("  ")}
+    bt = _api(work, commission=5.0)
+    for key in ("trades", "trade_win_rate", "profit_factor", "expectancy", "net_profit", "total_commission"):
+        assert float(out[key]) == pytest.approx(bt.stats[key], abs=1e-4), key
