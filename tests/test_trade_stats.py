@@ -130,3 +130,20 @@ def test_capacity_without_volumes_is_said(prices):
     html = fl.run_backtest(InAndOut(), prices, progress=False).tear_sheet().to_html()
     assert "no volumes given" in html
     assert "Strategy capacity needs traded volumes" in html
+
+
+def test_per_bar_frame_adds_up_to_the_equity(prices):
+    """Reference 004's per-bar layout: price, signal, prev_signal, trade, pnl, equity; the pnl of the assets
+    on a bar is the account's change in equity (costs and slippage included)."""
+    bt = fl.run_backtest(InAndOut(), prices, commission=5.0, slippage=3.0, delay=1, progress=False)
+    frame = bt.frame
+    assert list(frame.columns) == ["price", "signal", "prev_signal", "trade", "pnl", "equity"]
+    change = bt.equity.diff().fillna(bt.equity.iloc[0] - bt.capital)
+    by_bar = frame["pnl"].groupby(level="date").sum().reindex(bt.index, fill_value=0.0)
+    np.testing.assert_allclose(by_bar.to_numpy(), change.to_numpy(), rtol=0, atol=1e-6)
+    a = frame.xs("A", level="asset")
+    first_fill = bt.trades[bt.trades["asset"] == "A"].iloc[0]
+    assert a.loc[first_fill["date"], "trade"] == pytest.approx(first_fill["shares"])
+    assert a.loc[first_fill["date"], "prev_signal"] == 0.0
+    np.testing.assert_allclose(a["signal"], bt.weights["A"].reindex(a.index))
+    np.testing.assert_allclose(a["price"], prices["A"].reindex(a.index))

@@ -9,7 +9,7 @@
 
 from factorlab.backtest._broker import FILL_DTYPE, ORDER_DTYPE
 from factorlab.backtest._compare import Comparison, compare
-from factorlab.backtest._context import BarData, Context, Portfolio
+from factorlab.backtest._context import BarData, Context, LogRecord, Portfolio
 from factorlab.backtest._engine import backtest
 from factorlab.backtest._errors import (
     BacktestError,
@@ -32,6 +32,7 @@ from factorlab.backtest._models import (
 )
 from factorlab.backtest._result import BacktestResult
 from factorlab.backtest._strategy import Combine, Strategy
+from factorlab.backtest._warnings import RunWarning
 
 __all__ = [
     "backtest", "BacktestResult", "Strategy", "FactorStrategy", "Combine", "compare", "Comparison",
@@ -40,5 +41,5 @@ __all__ = [
     "SlippageModel", "NoSlippage", "FixedBps", "VolumeShareSlippage",
     "BacktestError", "StrategyError", "OrderError", "UnknownAssetError", "InsufficientCashError",
     "LookAheadError",
-    "ORDER_DTYPE", "FILL_DTYPE",
+    "ORDER_DTYPE", "FILL_DTYPE", "RunWarning", "LogRecord",
 ]

@@ -230,6 +230,36 @@ class BacktestResult:
                                                                                      else "")
 
     @cached_property
+    def frame(self) -> pd.DataFrame:
+        """Per bar and asset (the evaluator layout of reference 004), index (date, asset), rows where the
+        asset was held or traded: price (close mark), signal (weight after the bar), prev_signal (weight
+        before it), trade (shares traded), pnl (currency: ``shares[t-1] * (M[t] - M[t-1])`` plus the bar's
+        fills marked at the close, less commission) and equity (the account after the bar).
+
+        The pnl of a bar summed over assets is the account's change in equity on that bar.
+        """
+        n, A = self.shares_values.shape
+        marks = self.marks
+        prev_marks = np.vstack([marks[:1], marks[:-1]])
+        prev_shares = np.vstack([np.zeros((1, A)), self.shares_values[:-1]])
+        f = self.fill_records
+        rel = f["bar"] - self.offset
+        traded = np.zeros((n, A))
+        np.add.at(traded, (rel, f["asset"]), f["shares"])
+        fill_gain = np.zeros((n, A))
+        np.add.at(fill_gain, (rel, f["asset"]), f["shares"] * (marks[rel, f["asset"]] - f["price"]) - f["commission"])
+        with np.errstate(invalid="ignore"):
+            pnl = prev_shares * (marks - prev_marks) + fill_gain
+        weights = self.weights.to_numpy()
+        prev_w = np.vstack([np.zeros((1, A)), weights[:-1]])
+        keep = (self.shares_values != 0) | (prev_shares != 0) | (traded != 0)
+        t, a = np.nonzero(keep)
+        index = pd.MultiIndex.from_arrays([self.index[t], self.assets[a]], names=["date", "asset"])
+        return pd.DataFrame({"price": marks[t, a], "signal": weights[t, a], "prev_signal": prev_w[t, a],
+                             "trade": traded[t, a], "pnl": np.nan_to_num(pnl[t, a]),
+                             "equity": self.equity_values[t]}, index=index)
+
+    @cached_property
     def warnings_table(self) -> pd.DataFrame:
         """:attr:`warnings` as a table: kind, asset, start, end, message."""
         from factorlab.backtest._warnings import warnings_frame
