@@ -221,3 +221,31 @@ def test_run_prints_trade_statistics(work, monkeypatch, capsys):
     bt = _api(work, commission=5.0)
     for key in ("trades", "trade_win_rate", "profit_factor", "expectancy", "net_profit", "total_commission"):
         assert float(out[key]) == pytest.approx(bt.stats[key], abs=1e-4), key
+
+
+def test_sweep_and_walk_forward_reports_with_a_reference_template(work, monkeypatch):
+    """--report of the best sweep point and of the walk-forward's out-of-sample returns, styled by a
+    reference-syntax template and a stylesheet."""
+    from strategies_for_cli import Reversal
+
+    monkeypatch.chdir(work)
+    monkeypatch.syspath_prepend(str(work))
+    (work / "ref.html").write_text("<style>{{$REPORT-STYLESHEET}}</style><h1>{{$TEXT-STRATEGY-NAME}}</h1>"
+                                   "<p>{{$KPI-SHARPE}}</p><table>{{$PARAMETERS}}</table>"
+                                   "<!--parameters <tr><td>{{$KEY0}}</td><td>{{$VALUE0}}</td></tr> parameters-->")
+    (work / "ref.css").write_text("h1 { color: teal; }")
+    common = ["--strategy", STRAT, "--prices", "prices.parquet", "--benchmark", "SPX", "--no-track", "--no-progress",
+              "--grid", "lookback=5,10", "--grid", "period=2", "--commission-bps", "5",
+              "--template", "ref.html", "--css", "ref.css"]
+    assert main(["sweep", *common, "--start", START, "--end", END, "--report", "best.html", "--out", "t.csv"]) == 0
+    best = pd.read_csv(work / "t.csv").iloc[0]
+    prices = pd.read_parquet(work / "prices.parquet").drop(columns=["SPX"])
+    bt = fl.run_backtest(Reversal, prices, params={"lookback": int(best["lookback"]), "period": 2}, start=START,
+                         end=END, commission=5.0, progress=False)
+    html = (work / "best.html").read_text()
+    assert html.startswith("<style>h1 { color: teal; }</style><h1>Strategy returns report</h1>")
+    assert f"<p>{bt.stats['sharpe']:,.2f}</p>" in html
+    assert f"<tr><td>lookback</td><td>{int(best['lookback'])}</td></tr>" in html
+    assert main(["walk-forward", *common, "--train", "40", "--test", "20", "--report", "oos.html"]) == 0
+    html = (work / "oos.html").read_text()
+    assert "<h1>Walk-forward: out-of-sample returns</h1>" in html and "<tr><td>fold 0 (" in html

@@ -91,10 +91,10 @@ class WalkForwardResult:
     @cached_property
     def stats(self) -> pd.Series:
         """:func:`factorlab.metrics.summary_stats` of the stitched out-of-sample returns."""
-        from factorlab.metrics import summary_stats
+        from factorlab.metrics import bar_frequency, summary_stats
 
         ppy = self.periods_per_year if self.periods_per_year is not None else (
-            252.0 if len(self.returns) < 3 else None)
+            252.0 if len(self.returns) < 3 else bar_frequency(self.returns.index).periods_per_year)
         return summary_stats(self.returns, periods_per_year=ppy)
 
     def tear_sheet(self, **kwargs):
