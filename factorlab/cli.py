@@ -141,9 +141,16 @@ def _quickstart(args: argparse.Namespace) -> int:
     print(f"\n{fd!r}")
     for w in caught:
         print(f"note: {w.message}")
+    print("\n== verdict ==")
+    print(sheet.verdict)
+    print(sheet.tables["verdict"].to_string())
     for name in ("headline", "ic_summary", "returns_table", "turnover"):
         print(f"\n== {name} ==")
-        print(sheet.tables[name].to_string(float_format=lambda v: f"{v:.4f}"))
+        table, fmt = sheet.tables[name], sheet.formats.get(name)
+        if isinstance(fmt, fl.plotting.RowFormats):  # the same units as the HTML tear sheet
+            print(fmt.apply(table).to_string())
+        else:
+            print(table.to_string(float_format=lambda v: f"{v:.4f}"))
     for name, table in sheet.tables.items():
         table.to_csv(out / f"{name}.csv")
     html = out / "tearsheet.html"

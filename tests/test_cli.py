@@ -11,6 +11,10 @@ def test_quickstart_writes_tear_sheet(tmp_path, capsys):
     assert main(["quickstart", "--out", str(tmp_path), "--cost-bps", "5"]) == 0
     out = capsys.readouterr().out
     assert "headline" in out and "IC Mean" in out
+    # the verdict first, in words and as a table; the headline in its units (percent, ratios)
+    assert out.index("== verdict ==") < out.index("== headline ==")
+    assert "10D:" in out and "HAC p =" in out and "break-even cost (bps)" in out
+    assert "%" in out.split("== headline ==")[1].split("==")[0]
     html = (tmp_path / "tearsheet.html").read_text()
     for section in ("summary", "returns", "information", "turnover", "events", "by_group"):
         assert f'id="{section}"' in html
