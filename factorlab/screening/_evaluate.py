@@ -56,6 +56,7 @@ class ScreenSettings:
     lags: int | None
     quantile_method: str
     correlation: bool
+    periods_per_year_given: float | None = None
 
 
 @dataclass(frozen=True, eq=False)

@@ -171,7 +171,7 @@ class ScreenResult:
         s = self.settings
         options = dict(periods=s.periods, quantiles=s.quantiles, bins=s.bins, groupby=s.groupby,
                        long_short=s.long_short, group_neutral=s.group_neutral, delay=s.delay,
-                       cost_bps=s.cost_bps, periods_per_year=s.periods_per_year,
+                       cost_bps=s.cost_bps, periods_per_year=s.periods_per_year_given,
                        quantile_method=s.quantile_method, n_trials=len(self.factors))
         options.update(kwargs)
         return create_full_tear_sheet(self.factor(name), self.prices, **options)

@@ -246,7 +246,8 @@ def screen(factors: Mapping[str, pd.DataFrame | pd.Series | Callable], prices: p
                               long_short=bool(long_short), group_neutral=bool(group_neutral),
                               cost_bps=float(cost_bps), delay=int(delay), max_loss=max_loss,
                               periods_per_year=float(freq.periods_per_year), lags=lags,
-                              quantile_method=quantile_method, correlation=bool(correlation))
+                              quantile_method=quantile_method, correlation=bool(correlation),
+                              periods_per_year_given=periods_per_year)
     if executor == "dask":
         results = _run_dask(factors, fwd, settings, scheduler, progress)
     else:
