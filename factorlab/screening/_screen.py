@@ -200,8 +200,11 @@ def screen(factors: Mapping[str, pd.DataFrame | pd.Series | Callable], prices: p
         Multiplicity adjustment of the IC's HAC p-values across every row of
         the screen (see the module notes).
     correlation : bool, default True
-        Compute the rank correlation between factors (keeps one float32
-        bars x assets array per factor until the end).
+        Compute the rank correlation between factors. It keeps one float32
+        bars x assets array per factor until the end (factors x bars x
+        assets x 4 bytes: 270 MB for 100 factors on 471 x 1,440, 6 GB on
+        3,000 x 5,000): pass False for very large screens (the correlation of
+        factor returns is always computed).
     executor : {'local', 'dask'}, default 'local'
         Where factors are evaluated: here, or on a Dask cluster.
     scheduler : str or distributed.Client, optional
