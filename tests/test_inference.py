@@ -40,6 +40,17 @@ def test_hac_mean_test_equals_statsmodels(rng, lags):
                                ref.conf_int()[0], rtol=1e-9)
 
 
+def test_hac_standard_error_by_hand():
+    # x = 1, 2, 3, 4, 6; one lag: u = x - 3.2; gamma0 = sum u^2 = 14.8, gamma1 = sum u_t u_(t-1) = 4.96;
+    # S = gamma0 + 2 (1 - 1/2) gamma1 = 19.76; var(mean) = S / n^2 = 0.7904 (Bartlett weights, no correction)
+    out = hac_mean_test(pd.Series([1.0, 2.0, 3.0, 4.0, 6.0], name="x"), lags=1).loc["x"]
+    assert out["mean"] == pytest.approx(3.2)
+    assert out["HAC std. err."] == pytest.approx(np.sqrt(0.7904), rel=1e-12)
+    assert out["HAC t-stat"] == pytest.approx(3.2 / np.sqrt(0.7904), rel=1e-12)
+    from scipy import stats
+    assert out["HAC p-value"] == pytest.approx(2 * stats.norm.sf(3.2 / np.sqrt(0.7904)), rel=1e-10)
+
+
 def test_lag_rule_and_degenerate_input():
     assert hac_lags(1430, 10) == 9 + 7 and hac_lags(1430, 1) == 7 and hac_lags(100, 5) == 4 + 4
     assert hac_lags(5, 10) == 4          # never more than n - 1
