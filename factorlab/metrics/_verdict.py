@@ -93,35 +93,55 @@ def deflated_sharpe_ratio(returns: pd.Series | np.ndarray, n_trials: int = 1,
 
 
 def break_even_cost(weights: pd.DataFrame, prices: pd.DataFrame, period: int, *, delay: int = 0,
-                    tol_bps: float = 1e-4) -> float:
+                    tol_bps: float = 1e-3, gross: pd.Series | None = None,
+                    turnover: pd.Series | None = None) -> float:
     """The cost (bps of traded notional) at which the sleeves' mean net per-bar return is 0.
 
     The net Sharpe ratio has the sign of the mean net return, so this is
-    also where the net Sharpe crosses 0. Found with Brent's method on exact
-    :func:`interleaved_returns` runs. 0 when the portfolio loses before
-    costs; NaN when it never trades.
-    """
-    from scipy.optimize import brentq
+    also where the net Sharpe crosses 0. The mean net return is nearly
+    linear in the cost: starting from the linear estimate
+    ``mean gross return / mean turnover``, secant steps on exact
+    :func:`interleaved_returns` runs find the root to ``tol_bps``, in two or
+    three runs. 0 when the portfolio loses before costs; NaN when it never
+    trades.
 
+    Parameters
+    ----------
+    weights, prices, period, delay
+        As for :func:`interleaved_returns`.
+    tol_bps : float
+        Precision of the result in bps.
+    gross, turnover : pd.Series, optional
+        The run at zero cost (per-bar returns and turnover), when already computed.
+    """
     def mean_net(c: float) -> float:
         return float(interleaved_returns(weights, prices, period, delay=delay, cost_bps=c).returns.mean())
 
-    gross = mean_net(0.0)
-    if not np.isfinite(gross):
+    if gross is None or turnover is None:
+        run = interleaved_returns(weights, prices, period, delay=delay)
+        gross, turnover = run.returns, run.turnover
+    f0, traded = float(gross.mean()), float(turnover.mean())
+    if not np.isfinite(f0):
         return np.nan
-    if gross <= 0:
+    if f0 <= 0:
         return 0.0
-    turnover = float(interleaved_returns(weights, prices, period, delay=delay).turnover.mean())
-    if not turnover > 0:
+    if not traded > 0:
         return np.nan
-    hi = 2.0 * gross / turnover * 1e4  # twice the linear estimate
-    for _ in range(20):
-        if mean_net(hi) < 0:
-            break
-        hi *= 2.0
-    else:
-        return np.inf
-    return float(brentq(mean_net, 0.0, hi, xtol=tol_bps))
+    c_prev, f_prev = 0.0, f0
+    c = f0 / traded * 1e4   # the linear estimate
+    for _ in range(30):
+        fc = mean_net(c)
+        if fc == f_prev:
+            return float(c)
+        step = c - fc * (c - c_prev) / (fc - f_prev)
+        if not np.isfinite(step) or step <= 0:
+            step = 2.0 * c if fc > 0 else c / 2.0
+        if abs(step - c) <= tol_bps:
+            return float(step)
+        if step > 1e8:
+            return np.inf   # costs never eat the edge (a portfolio that barely trades)
+        c_prev, f_prev, c = c, fc, step
+    raise ParameterError(f"the break-even cost did not converge (last estimate {c:.6g} bps)")
 
 
 @dataclass(frozen=True, eq=False)
@@ -201,7 +221,7 @@ def _sentence(label: str, row: pd.Series, cost_bps: float, alpha: float, n_trial
 
 def factor_verdict(fd: FactorData, *, long_short: bool = True, group_neutral: bool = False,
                    cost_bps: float = 0.0, periods_per_year: float | None = None, n_trials: int = 1,
-                   alpha: float = 0.05, lags: int | None = None) -> FactorVerdict:
+                   alpha: float = 0.05, lags: int | None = None, runs: dict | None = None) -> FactorVerdict:
     """Whether the factor works, per horizon: HAC-tested IC and spread, net Sharpe, break-even cost.
 
     Parameters
@@ -222,6 +242,10 @@ def factor_verdict(fd: FactorData, *, long_short: bool = True, group_neutral: bo
         Significance level for the adjusted HAC p-value of the mean IC.
     lags : int, optional
         Newey-West lags instead of the rule.
+    runs : dict, optional
+        Runs of the same weights already made, to reuse: label ->
+        ``(gross returns, turnover, net returns)`` (per-bar Series; net at
+        ``cost_bps``), e.g. a tear sheet's.
 
     Returns
     -------
@@ -261,9 +285,13 @@ def factor_verdict(fd: FactorData, *, long_short: bool = True, group_neutral: bo
         bar = _label_ratio(label, fd.bar_label)
         per_bar = ((1 + q[top].mean()) ** (1 / bar) - (1 + q[bottom].mean()) ** (1 / bar)
                    if top in q and bottom in q else np.nan)
-        gross = interleaved_returns(weights, prices, n, delay=fd.delay)
-        r = gross.returns
-        net = interleaved_returns(weights, prices, n, delay=fd.delay, cost_bps=cost_bps).returns if cost_bps else r
+        if runs is not None and label in runs:
+            r, turnover, net = runs[label]
+        else:
+            gross = interleaved_returns(weights, prices, n, delay=fd.delay)
+            r, turnover = gross.returns, gross.turnover
+            net = (interleaved_returns(weights, prices, n, delay=fd.delay, cost_bps=cost_bps).returns
+                   if cost_bps else r)
         ret_test = hac_mean_test(r.rename(label), horizons=1, lags=lags).iloc[0]
         p = float(ics.loc[label, "HAC p-value(IC)"])
         p_adj = min(1.0, p * n_trials) if np.isfinite(p) else np.nan
@@ -285,8 +313,9 @@ def factor_verdict(fd: FactorData, *, long_short: bool = True, group_neutral: bo
             "Sharpe net": sharpe_net,
             "mean return per bar gross": float(r.mean()),
             "return HAC p-value": float(ret_test["HAC p-value"]),
-            "break-even cost (bps)": break_even_cost(weights, prices, n, delay=fd.delay),
-            "turnover per bar": float(gross.turnover.mean()),
+            "break-even cost (bps)": break_even_cost(weights, prices, n, delay=fd.delay, gross=r,
+                                                     turnover=turnover),
+            "turnover per bar": float(turnover.mean()),
             "deflated Sharpe": deflated_sharpe_ratio(net, n_trials),
         }
     table = pd.DataFrame.from_dict(rows, orient="index")

@@ -145,9 +145,13 @@ class FactorAnalysis:
     @cached_property
     def verdict(self) -> metrics.FactorVerdict:
         """Per horizon: HAC-tested IC, spread, net Sharpe, break-even cost, deflated Sharpe, a sentence."""
+        runs = None
+        if self.long_short and not self.group_neutral:  # the sleeves' weights: reuse the tear sheet's runs
+            runs = {lab: (self.interleaved[lab]["long_short"], self.interleaved.turnover[lab]["long_short"],
+                          self.net_long_short[lab]) for lab in self.fd.labels}
         return metrics.factor_verdict(self.fd, long_short=self.long_short, group_neutral=self.group_neutral,
                                       cost_bps=self.cost_bps, periods_per_year=self.bars_per_year,
-                                      n_trials=self.n_trials)
+                                      n_trials=self.n_trials, runs=runs)
 
     @cached_property
     def bar_frequency(self) -> metrics.BarFrequency:
