@@ -1,5 +1,6 @@
-"""Charts people can read: on every figure of the factor tear sheet (with groups and by group),
-distinct ticks have distinct labels on numeric axes and no visible text extends past the figure's edge."""
+"""Charts people can read: on every figure of the factor tear sheet (with groups and by group) and of
+the returns report, distinct ticks have distinct labels on numeric axes and no visible text extends past
+the figure's edge."""
 
 from __future__ import annotations
 
@@ -58,4 +59,15 @@ def test_every_tear_sheet_figure_is_legible(sample):
                                        by_group=True, benchmark=sample.benchmark)
     defects = {name: _defects(ts.figures[name]) for name in ts.figures}
     assert len(defects) >= 12
+    assert {k: v for k, v in defects.items() if v} == {}
+
+
+def test_every_returns_report_figure_is_legible(sample):
+    returns = sample.prices.pct_change().mean(axis=1).iloc[1:]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rep = fl.create_returns_tear_sheet(returns, benchmark=sample.benchmark)
+    names = list(rep.figures)
+    assert len(names) >= 8
+    defects = {name: _defects(rep.figures[name]) for name in names}
     assert {k: v for k, v in defects.items() if v} == {}

@@ -8,6 +8,8 @@ factor tear sheet's charts are.
 
 from __future__ import annotations
 
+import textwrap
+
 import multiprocessing
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -98,8 +100,8 @@ _CHARTS: dict[str, tuple[Callable, Callable | tuple, Callable]] = {
 assert tuple(_CHARTS) == PLOT_NAMES, "chart registry and PLOT_NAMES disagree"
 
 #: Margins of a chart in inches (``fixed_margins`` keywords).
-_MARGINS = {"left": 0.7, "right": 0.15, "top": 0.35, "bottom": 0.4}
-_CRISIS_SIZE, _CRISIS_MARGINS = (3.4, 2.2), {"left": 0.5, "right": 0.35, "top": 0.3, "bottom": 0.3}
+_MARGINS = {"left": 0.7, "right": 0.35, "top": 0.35, "bottom": 0.4}  # right: room for the last date label
+_CRISIS_SIZE, _CRISIS_MARGINS = (3.4, 2.4), {"left": 0.5, "right": 0.35, "top": 0.5, "bottom": 0.3}
 
 
 def _draw_chart(sheet, name: str, ax: Axes) -> None:
@@ -130,7 +132,8 @@ def build_figure(sheet, name: str) -> Figure | None:
 
 
 def _draw_crisis(window, ax: Axes) -> None:
-    pp.plot_crisis_event(window.cumulative, window.benchmark, ax=ax, title=window.title)
+    # a long window name wraps on two lines rather than running past the panel's edge
+    pp.plot_crisis_event(window.cumulative, window.benchmark, ax=ax, title=textwrap.fill(window.title, 34))
     ax.title.set_fontsize(9)
 
 
