@@ -1,10 +1,12 @@
-"""Drop-in replacement for the ``alphalens`` package's analysis functions.
+"""Drop-in replacement for the ``alphalens`` package (alphalens-reloaded 0.5.1).
 
-Change ``import alphalens`` to ``from factorlab.compat import alphalens``
-and ``alphalens.utils.get_clean_factor_and_forward_returns``,
-``alphalens.performance.*`` keep their arguments and their numbers.
+Change ``import alphalens as al`` to ``from factorlab.compat import alphalens as al``:
+``al.utils``, ``al.performance``, ``al.plotting`` and ``al.tears`` keep every
+public function, its arguments and its numbers; the computations run on
+factorlab's vectorised core and the charts on factorlab's plotting functions.
+Differences are listed in docs/differences.md.
 """
 
-from factorlab.compat.alphalens import performance, utils
+from factorlab.compat.alphalens import performance, plotting, tears, utils
 
-__all__ = ["performance", "utils"]
+__all__ = ["performance", "plotting", "tears", "utils"]

@@ -169,15 +169,39 @@ def common_start_returns(factor, returns, before, after, cumulative=False, mean_
         cols.append(x[ev])
     data = np.vstack(cols) if cols else np.empty((0, int(ev.sum())))
     out_index = pd.Index(np.asarray(kept, dtype=np.int64))
+    row_order = _concat_offsets(grid.rows, before, after, len(returns.index))
     if not mean_by_date:
         order = np.lexsort((np.arange(len(ev))[ev], grid.date_idx[ev]))
         assets = index.get_level_values(1)[ev][order]
-        return pd.DataFrame(data[:, order], index=out_index, columns=assets)
+        out = pd.DataFrame(data[:, order], index=out_index, columns=assets)
+        return out if row_order is None else out.reindex(row_order)
     d_ev = grid.date_idx[ev]
     ud = np.unique(d_ev)
     means = np.vstack([group_mean(row, np.searchsorted(ud, d_ev), len(ud)) for row in data]) if cols \
         else np.empty((0, len(ud)))
-    return pd.DataFrame(means, index=out_index, columns=pd.RangeIndex(len(ud)))
+    out = pd.DataFrame(means, index=out_index, columns=pd.RangeIndex(len(ud)))
+    return out if row_order is None else out.reindex(row_order)
+
+
+def _concat_offsets(rows: np.ndarray, before: int, after: int, n_bars: int) -> pd.Index | None:
+    """The row order Alphalens' ``pd.concat`` of per-date offset ranges gives (None: already sorted).
+
+    Alphalens concatenates one column block per date, each indexed by the
+    offsets that fit inside the returns (fewer near the first and last
+    bars); pandas' unsorted union of those blocks puts, for example, the
+    negative offsets last when the first event date is the first bar. The
+    same union of the distinct blocks, in date order, gives that order.
+    """
+    r = rows[rows >= 0]
+    if len(r) == 0:
+        return None
+    spans = np.column_stack([np.maximum(r - before, 0) - r, np.minimum(r + after + 1, n_bars) - r])
+    firsts = np.unique(spans, axis=0, return_index=True)[1]
+    distinct = spans[np.sort(firsts)]
+    if len(distinct) == 1:
+        return None
+    blocks = [pd.Series(np.nan, index=pd.RangeIndex(a, b)) for a, b in distinct]
+    return pd.concat(blocks, axis=1).index
 
 
 def average_cumulative_return_by_quantile(factor_data, returns, periods_before=10, periods_after=15,
@@ -221,4 +245,32 @@ def average_cumulative_return_by_quantile(factor_data, returns, periods_before=1
     out = table_frame(mean, std, present, np.asarray(q_labels), g_labels if by_group else None, kept)
     if len(kept) != len(offsets) or by_group:
         out.columns = pd.Index(kept.tolist(), dtype=object if by_group else np.int64)
+    if by_group or not group_adjust:
+        order = _event_column_order(grid.rows[grid.date_idx], qcode, gcode if by_group else None,
+                                    periods_before, periods_after, len(returns.index))
+        if order is not None:
+            out = out.reindex(columns=pd.Index(list(order), dtype=out.columns.dtype))
     return out
+
+
+def _event_column_order(event_rows: np.ndarray, qcode: np.ndarray, gcode: np.ndarray | None,
+                        before: int, after: int, n_bars: int) -> pd.Index | None:
+    """Alphalens' column order: per (group,) quantile the offsets :func:`common_start_returns`
+    lists, then pandas' unsorted union of those across quantiles (and groups); None when sorted."""
+    groups = np.zeros(len(qcode), dtype=np.int64) if gcode is None else np.asarray(gcode)
+    blocks = []
+    for g in np.unique(groups):
+        for q in np.unique(qcode[groups == g]):
+            sel = (groups == g) & (qcode == q)
+            order = _concat_offsets(np.unique(event_rows[sel]), before, after, n_bars)
+            if order is not None:
+                blocks.append(order)
+            else:
+                r = event_rows[sel][event_rows[sel] >= 0]
+                if len(r):
+                    lo, hi = max(int(r[0]) - before, 0) - int(r[0]), min(int(r[0]) + after + 1, n_bars) - int(r[0])
+                    blocks.append(pd.RangeIndex(lo, hi))
+    if not blocks:
+        return None
+    union = pd.concat([pd.DataFrame(columns=b) for b in blocks], axis=0).columns
+    return None if union.is_monotonic_increasing else union

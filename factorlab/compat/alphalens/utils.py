@@ -1,122 +1,257 @@
 """Alphalens' ``utils`` names backed by factorlab's vectorised core.
 
-Differences from alphalens-reloaded (documented and tested):
+Every public function of ``alphalens.utils`` (alphalens-reloaded 0.5.1) with
+its signature, defaults and results (labels, dtypes, the date level's
+frequency). Differences, all documented in docs/differences.md:
 
-* losses are reported by a :class:`~factorlab.errors.DroppedDataWarning` and
-  on the result, not printed;
-* the entries dropped are counted per reason (``DROP_REASONS``).
+* the loss summary Alphalens prints ("Dropped 3.2% entries from factor
+  data: ...") is a :class:`~factorlab.errors.DroppedDataWarning` with the same
+  numbers, issued when something was dropped; exceeding ``max_loss`` raises
+  :class:`~factorlab.errors.MaxLossExceededError` with Alphalens' message;
+* groups missing from a ``groupby`` dict or ``groupby_labels`` raise
+  :class:`GroupMappingError` (a ``KeyError``, as in Alphalens);
+* ``quantize_factor`` failures name the problem in a
+  :class:`~factorlab.errors.BinningError` (a ``ValueError`` with Alphalens' text).
 
-Alphalens' rule is kept on purpose (drop-in parity): forward returns on
-forward-filled prices (``prices.ffill().pct_change(N).shift(-N)``), and an
-entry dropped from every horizon when any horizon's return is missing.
-factorlab's own :func:`~factorlab.prepare_factor_data` is point in time instead (membership from data at t only, returns marked to
-the last actual price, each horizon on all its dates); see docs/differences.md.
+Alphalens' rules are kept on purpose (drop-in parity), including its quirks:
+forward returns on forward-filled prices, an entry dropped from every horizon
+when any horizon's return is missing, and a 'factor_quantile' column that is
+int64 when binning kept every entry but float64 when it dropped any.
+factorlab's own :func:`~factorlab.prepare_factor_data` is point in time instead.
 """
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
+from pandas.tseries.offsets import BusinessDay, CustomBusinessDay, Day
 
-from factorlab.errors import MaxLossExceededError
+from factorlab.compat.alphalens._calendar import *  # noqa: F403
+from factorlab.compat.alphalens._calendar import (
+    __all__ as _calendar_all,
+)
+from factorlab.compat.alphalens._calendar import (
+    diff_custom_calendar_timedeltas,
+    get_forward_returns_columns,
+    infer_trading_calendar,
+    timedelta_to_string,
+)
+from factorlab.compat.alphalens._quantize import (
+    GroupMappingError,
+    non_unique_bin_edges_error,
+    quantize_factor,
+    rethrow,
+)
+from factorlab.errors import (
+    AlignmentError,
+    DroppedDataWarning,
+    MaxLossExceededError,
+    TimezoneMismatchError,
+)
 from factorlab.factor._forward import forward_arrays
-from factorlab.factor._prepare import _prepare, forward_return_columns
-from factorlab.factor._quantize import quantize_rows
+from factorlab.factor._prepare import _prepare
 from factorlab.factor._returns import rate_of_return, std_conversion
 
+#: Alphalens' exception names, for ``except al.utils.MaxLossExceededError`` in existing code
+NonMatchingTimezoneError = TimezoneMismatchError
+
 __all__ = [
+    *_calendar_all,
+    "GroupMappingError",
+    "MaxLossExceededError",
+    "NonMatchingTimezoneError",
+    "backshift_returns_series",
     "compute_forward_returns",
     "demean_forward_returns",
     "get_clean_factor",
     "get_clean_factor_and_forward_returns",
-    "get_forward_returns_columns",
+    "non_unique_bin_edges_error",
+    "print_table",
     "quantize_factor",
     "rate_of_return",
+    "rethrow",
     "std_conversion",
 ]
+
+
+def _calendar_of(factor_dates: pd.DatetimeIndex, prices_index: pd.DatetimeIndex):
+    """Alphalens' trading calendar: the factor dates' own daily frequency, else the inferred one."""
+    if isinstance(factor_dates.freq, (Day, BusinessDay, CustomBusinessDay)):
+        return factor_dates.freq
+    return infer_trading_calendar(factor_dates, prices_index)
+
+
+def _period_label(period: int, dates: pd.DatetimeIndex, prices_index: pd.DatetimeIndex, freq) -> str:
+    """Alphalens' column label: the most common calendar length of ``period`` bars over 30 dates."""
+    positions = prices_index.get_indexer(dates[:30])
+    days, last = [], None
+    for p in positions:
+        if p < 0 or p + period >= len(prices_index):
+            continue
+        last = diff_custom_calendar_timedeltas(prices_index[p], prices_index[p + period], freq)
+        days.append(last.components.days)
+    if last is None:
+        raise AlignmentError(f"Not enough price data to compute {period}-period forward returns. Prices "
+                             "must extend past the factor dates by at least that many observations.")
+    values, counts = np.unique(days, return_counts=True)
+    return timedelta_to_string(last - pd.Timedelta(days=last.components.days - int(values[np.argmax(counts)])))
+
+
+def _with_date_freq(frame: pd.DataFrame, dates: pd.DatetimeIndex, freq) -> pd.DataFrame:
+    """Give the frame Alphalens' date level (the factor's dates) with ``freq`` when it conforms."""
+    idx = frame.index
+    codes = dates.get_indexer(idx.levels[0])[idx.codes[0]]
+    try:
+        level = pd.DatetimeIndex(dates, freq=freq, name="date", copy=True)
+    except ValueError:
+        warnings.warn(f"Factor dates do not conform to the inferred trading calendar ({freq}); "
+                      "retaining their observed frequency.", UserWarning, stacklevel=3)
+        level = pd.DatetimeIndex(dates, name="date")
+    new = pd.MultiIndex(levels=[level, idx.levels[1]], codes=[codes, idx.codes[1]], names=["date", "asset"],
+                        verify_integrity=False)
+    return frame.set_axis(new, axis=0)
+
+
+def compute_forward_returns(factor, prices, periods=(1, 5, 10), filter_zscore=None, cumulative_returns=True):
+    """N-period forward returns on the factor's (date, asset) index, one column per period.
+
+    Alphalens' rule: ``prices.ffill().pct_change(N).shift(-N)``; with
+    ``filter_zscore`` a return more than that many standard deviations (per
+    asset, over the factor dates) from its mean becomes NaN. Columns are
+    labelled by calendar length ('1D', '5D', '7D' for weekly bars); the date
+    level carries the trading calendar as its frequency.
+    """
+    if not cumulative_returns:
+        raise NotImplementedError("cumulative_returns=False is not supported; factorlab forward returns "
+                                  "are always cumulative over the period")
+    factor_dates = factor.index.levels[0]
+    if factor_dates.tz != prices.index.tz:
+        raise NonMatchingTimezoneError("The timezone of 'factor' is not the same as the timezone of "
+                                       "'prices'. See the pandas methods tz_localize and tz_convert.")
+    freq = _calendar_of(factor_dates, prices.index)
+    dates = factor_dates.intersection(prices.index)
+    if len(dates) == 0:
+        raise AlignmentError("Factor and prices indices don't match: make sure they have the same "
+                             "convention in terms of datetimes and symbol-names")
+    prices = prices.filter(items=factor.index.levels[1])
+    px, periods_, _, arrays, _, _ = forward_arrays(prices, sorted(periods), 0, rule="alphalens")
+    rows = px.index.get_indexer(dates)
+    out = {}
+    for period in periods_:
+        wide = arrays[next(k for k, p in zip(arrays, periods_) if p == period)][rows]
+        if filter_zscore is not None:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                mean, std = np.nanmean(wide, axis=0), np.nanstd(wide, axis=0, ddof=1)
+            with np.errstate(invalid="ignore"):
+                wide = np.where(np.abs(wide - mean) > filter_zscore * std, np.nan, wide)
+        out[_period_label(period, dates, prices.index, freq)] = wide
+    fidx = factor.index
+    r = dates.get_indexer(fidx.get_level_values(0))
+    c = px.columns.get_indexer(fidx.get_level_values(1))
+    ok = (r >= 0) & (c >= 0)
+    data = {}
+    for label, wide in out.items():
+        col = np.full(len(fidx), np.nan)
+        col[ok] = wide[r[ok], c[ok]]
+        data[label] = col
+    frame = pd.DataFrame(data, index=fidx.rename(["date", "asset"]))
+    return _with_date_freq(frame, factor_dates, freq)
+
+
+def _group_series(groupby, groupby_labels, index: pd.MultiIndex) -> pd.Series:
+    """Alphalens' group column before the categorical cast: dict -> per entry, labels mapped."""
+    if isinstance(groupby, dict):
+        missing = set(index.get_level_values("asset")) - set(groupby.keys())
+        if missing:
+            raise GroupMappingError(f"Assets {list(missing)} not in group mapping")
+        mapping = pd.Series(groupby)
+        groupby = pd.Series(mapping[index.get_level_values("asset")].to_numpy(), index=index)
+    if groupby_labels is not None:
+        missing = set(groupby.values) - set(groupby_labels.keys())
+        if missing:
+            raise GroupMappingError(f"groups {list(missing)} not in passed group names")
+        names = pd.Series(groupby_labels)
+        groupby = pd.Series(names[groupby.values].to_numpy(), index=groupby.index)
+    return groupby
+
+
+def _loss_summary(n_initial: int, n_after_returns: int, n_final: int, max_loss: float) -> None:
+    """Alphalens' printed summary as a DroppedDataWarning; raise when ``max_loss`` is exceeded."""
+    tot = (n_initial - n_final) / n_initial if n_initial else 0.0
+    fwd = (n_initial - n_after_returns) / n_initial if n_initial else 0.0
+    summary = (f"Dropped {tot * 100:.1f}% entries from factor data: {fwd * 100:.1f}% in forward returns "
+               f"computation and {(tot - fwd) * 100:.1f}% in binning phase (set max_loss=0 to see "
+               "potentially suppressed Exceptions).")
+    if tot > max_loss:
+        raise MaxLossExceededError(f"max_loss ({max_loss * 100:.1f}%) exceeded {tot * 100:.1f}%, "
+                                   f"consider increasing it. {summary}")
+    if n_initial - n_final:
+        warnings.warn(f"{summary} max_loss is {max_loss * 100:.1f}%, not exceeded: OK!", DroppedDataWarning,
+                      stacklevel=3)
+
+
+def get_clean_factor(factor, forward_returns, groupby=None, binning_by_group=False, quantiles=5, bins=None,
+                     groupby_labels=None, max_loss=0.35, zero_aware=False):
+    """Merge a factor with precomputed forward returns, bin it and apply ``max_loss``, as Alphalens.
+
+    Returns the Alphalens layout: ``forward_returns``' index and columns,
+    'factor', ['group' (categorical),] 'factor_quantile' (int64, or float64
+    when binning dropped entries), rows with any NaN removed.
+    """
+    n_initial = len(factor.index)
+    fac = factor.copy()
+    fac.index = fac.index.rename(["date", "asset"])
+    fac = fac[np.isfinite(fac)]
+    merged = forward_returns.copy()
+    merged["factor"] = fac
+    if groupby is not None:
+        merged["group"] = _group_series(groupby, groupby_labels, fac.index).astype("category")
+    merged = merged.dropna()
+    n_after_returns = len(merged.index)
+    merged["factor_quantile"] = quantize_factor(merged, quantiles, bins, binning_by_group, max_loss != 0,
+                                                zero_aware)
+    merged = merged.dropna()
+    _loss_summary(n_initial, n_after_returns, len(merged.index), max_loss)
+    return merged
 
 
 def get_clean_factor_and_forward_returns(factor, prices, groupby=None, binning_by_group=False, quantiles=5,
                                          bins=None, periods=(1, 5, 10), filter_zscore=20, groupby_labels=None,
                                          max_loss=0.35, zero_aware=False, cumulative_returns=True):
-    """Alphalens-layout factor data; see :func:`factorlab.prepare_factor_data`."""
+    """Alphalens-layout factor data, computed by :func:`factorlab.prepare_factor_data`'s core under Alphalens' rule.
+
+    Same frame as Alphalens (columns, dtypes, the date level's trading
+    calendar); its printed loss summary is a ``DroppedDataWarning``.
+    """
     if not cumulative_returns:
         raise NotImplementedError("cumulative_returns=False is not supported; factorlab forward returns "
                                   "are always cumulative over the period")
-    if groupby is not None and groupby_labels is not None:
-        groupby = (pd.Series(groupby) if isinstance(groupby, dict) else groupby).map(groupby_labels)
-    fd = _prepare(factor, prices, periods, quantiles, bins, groupby, binning_by_group, zero_aware, max_loss,
-                  filter_zscore, 0, 10, None, "report", "qcut", alphalens=True)
-    return fd.frame
-
-
-def compute_forward_returns(factor, prices, periods=(1, 5, 10), filter_zscore=None, cumulative_returns=True):
-    """Forward returns on the factor's (date, asset) index, one column per period."""
-    px, _, labels, arrays, _, _ = forward_arrays(prices, periods, 0, rule="alphalens")
-    dates = factor.index.get_level_values(0)
-    assets = factor.index.get_level_values(1)
-    in_prices = dates.isin(px.index) & assets.isin(px.columns)
-    idx = factor.index[in_prices].rename(["date", "asset"])
-    rows = px.index.get_indexer(idx.get_level_values(0))
-    cols = px.columns.get_indexer(idx.get_level_values(1))
-    out = {}
-    for label in labels:
-        wide = arrays[label]
-        if filter_zscore is not None:
-            fdates = px.index.isin(dates.unique())
-            sub = wide[fdates]
-            mean, std = np.nanmean(sub, axis=0), np.nanstd(sub, axis=0, ddof=1)
-            with np.errstate(invalid="ignore"):
-                wide = np.where(np.abs(wide - mean) > filter_zscore * std, np.nan, wide)
-        out[label] = wide[rows, cols]
-    return pd.DataFrame(out, index=idx)
-
-
-def get_clean_factor(factor, forward_returns, groupby=None, binning_by_group=False, quantiles=5, bins=None,
-                     groupby_labels=None, max_loss=0.35, zero_aware=False):
-    """Merge a factor with precomputed forward returns, bin it, enforce max_loss."""
-    merged = forward_returns.copy()
-    fac = factor.rename_axis(["date", "asset"])
-    merged["factor"] = fac[np.isfinite(fac)]
-    if groupby is not None:
-        if isinstance(groupby, dict):
-            g = pd.Series(groupby).reindex(merged.index.get_level_values("asset"))
-            g.index = merged.index
-        else:
-            g = groupby
-        if groupby_labels is not None:
-            g = g.map(groupby_labels)
-        merged["group"] = g.astype("category")
-    initial = float(len(factor.index))
-    merged = merged.dropna()
-    merged["factor_quantile"] = quantize_factor(merged, quantiles, bins, binning_by_group, True, zero_aware)
-    merged = merged.dropna()
-    merged["factor_quantile"] = merged["factor_quantile"].astype(np.int64)
-    loss = (initial - len(merged)) / initial if initial else 0.0
-    if loss > max_loss:
-        raise MaxLossExceededError(f"max_loss ({max_loss:.1%}) exceeded {loss:.1%}, consider increasing it.")
-    return merged
-
-
-def quantize_factor(factor_data, quantiles=5, bins=None, by_group=False, no_raise=False, zero_aware=False):
-    """Quantile of each entry of an Alphalens-layout frame (Series 'factor_quantile')."""
-    fac = factor_data["factor"]
-    wide = fac.unstack()
-    x = wide.to_numpy(dtype="float64")
-    if by_group:
-        g = factor_data["group"].astype(object).unstack().reindex_like(wide).to_numpy(dtype=object)
-        labels = np.full(x.shape, np.nan)
-        for grp in pd.unique(g[~np.isnan(x)]):
-            in_g = (g == grp) & ~np.isnan(x)
-            lab, _ = quantize_rows(np.where(in_g, x, np.nan), quantiles=quantiles, bins=bins,
-                                   zero_aware=zero_aware)
-            labels = np.where(in_g, lab, labels)
-    else:
-        labels, _ = quantize_rows(x, quantiles=quantiles, bins=bins, zero_aware=zero_aware)
-    out = pd.DataFrame(labels, index=wide.index, columns=wide.columns).stack()
-    out = out.reindex(fac.index)
-    out.name = "factor_quantile"
-    return out.dropna()
+    fac_index = factor.index.rename(["date", "asset"])
+    if groupby is not None and (isinstance(groupby, dict) or groupby_labels is not None):
+        groupby = _group_series(groupby, groupby_labels, fac_index)
+    factor_dates = factor.index.levels[0]
+    if factor_dates.tz != prices.index.tz:
+        raise NonMatchingTimezoneError("The timezone of 'factor' is not the same as the timezone of "
+                                       "'prices'. See the pandas methods tz_localize and tz_convert.")
+    with warnings.catch_warnings():
+        # the loss is reported below in Alphalens' terms; max_loss is applied there too
+        warnings.simplefilter("ignore", DroppedDataWarning)
+        fd = _prepare(factor, prices, periods, quantiles, bins, groupby, binning_by_group, zero_aware,
+                      1.0 if max_loss else 0.0, filter_zscore, 0, 10, None, "report", "qcut", alphalens=True)
+    q = fd.quality
+    n_binning = int(q.dropped.get("binning", 0))
+    _loss_summary(len(factor.index), q.n_kept + n_binning, q.n_kept, max_loss)
+    frame = fd.frame
+    if n_binning:
+        frame["factor_quantile"] = frame["factor_quantile"].astype("float64")
+    freq = _calendar_of(factor_dates, prices.index)
+    labels = [_period_label(p, factor_dates.intersection(prices.index), prices.index, freq)
+              for p in fd.periods]
+    frame = frame.rename(columns=dict(zip(fd.labels, labels)))
+    return _with_date_freq(frame, factor_dates, freq)
 
 
 def demean_forward_returns(factor_data, grouper=None):
@@ -125,11 +260,35 @@ def demean_forward_returns(factor_data, grouper=None):
     if not grouper:
         grouper = factor_data.index.get_level_values("date")
     cols = get_forward_returns_columns(factor_data.columns)
-    factor_data[cols] = factor_data.groupby(grouper, observed=False)[cols].transform(lambda x: x - x.mean())
+    means = factor_data.groupby(grouper, observed=False)[cols].transform("mean")
+    factor_data[cols] = factor_data[cols] - means
     return factor_data
 
 
-def get_forward_returns_columns(columns, require_exact_day_multiple=False):
-    """The forward-return column names among ``columns``."""
-    return pd.Index(forward_return_columns(columns))
+def backshift_returns_series(series: pd.Series, N: int) -> pd.Series:
+    """Shift a (date, asset) Series back by ``N`` dates of its first level (backward -> forward returns)."""
+    ix = series.index
+    dates, sids = ix.levels
+    date_codes, sid_codes = (np.asarray(c) for c in ix.codes)
+    cutoff = date_codes.searchsorted(N)
+    new_index = pd.MultiIndex(levels=[dates[:-N], sids], codes=[date_codes[cutoff:] - N, sid_codes[cutoff:]],
+                              sortorder=1, names=ix.names)
+    return pd.Series(data=series.to_numpy()[cutoff:], index=new_index)
 
+
+def print_table(table, name=None, fmt=None):
+    """Display a table (HTML in a notebook, text otherwise), ``name`` in its corner, ``fmt`` for floats."""
+    if isinstance(table, pd.Series):
+        table = pd.DataFrame(table)
+    if isinstance(table, pd.DataFrame):
+        table = table.copy()
+        table.columns.name = name
+    try:
+        from IPython.display import display
+    except ImportError:  # plain Python without IPython: text output
+        display = print
+    if fmt is None:
+        display(table)
+        return
+    with pd.option_context("display.float_format", lambda x: fmt.format(x)):
+        display(table)
