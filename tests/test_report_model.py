@@ -125,3 +125,19 @@ def test_the_benchmark_rule_is_explicit_and_validated(small):
         fl.create_returns_tear_sheet(returns, benchmark=level, benchmark_kind="levels")
     with pytest.raises(ParameterError, match="> -1"):
         fl.report.benchmark_kind(pd.Series([0.1, -1.5]), "returns")
+
+
+def test_benchmark_counts_from_the_strategys_first_traded_bar():
+    idx = pd.bdate_range("2021-01-04", periods=8)
+    strategy = pd.Series([0.0, 0.0, 0.0, 0.01, -0.02, 0.03, 0.0, 0.01], index=idx)
+    bench = pd.Series([0.05, -0.03, 0.02, 0.01, 0.01, 0.01, 0.01, 0.01], index=idx)
+    rep = fl.create_returns_tear_sheet(strategy, benchmark=bench, benchmark_kind="returns")
+    # the strategy first moves on bar 3: the benchmark's first three returns do not count
+    assert rep.benchmark.iloc[:3].eq(0.0).all()
+    assert rep.benchmark.iloc[3:].equals(bench.iloc[3:])
+    total = float(np.prod(1 + bench.iloc[3:]) - 1)
+    assert rep.cumulative["benchmark"].iloc[-1] == pytest.approx(total, rel=1e-12)
+    # with positions, the first bar holding one decides (its own return is the benchmark's from then on)
+    positions = pd.DataFrame({"A": [0, 0, 5, 5, 5, 5, 5, 5]}, index=idx, dtype=float)
+    rep = fl.create_returns_tear_sheet(strategy, benchmark=bench, benchmark_kind="returns", positions=positions)
+    assert rep.benchmark.iloc[:3].eq(0.0).all() and rep.benchmark.iloc[3] == 0.01

@@ -65,7 +65,9 @@ class ReturnsTearSheet:
     benchmark : pd.Series or None
         Benchmark per-bar returns on the strategy's bars (NaN where missing),
         from the price level or returns given (the one rule of every report,
-        :func:`factorlab.report.benchmark_kind`).
+        :func:`factorlab.report.benchmark_kind`), counted from the strategy's
+        first traded bar: before it (the strategy all cash) the benchmark's
+        returns are 0, so both total returns cover the same bars.
     positions, trades, volumes
         Optional inputs, see :func:`create_returns_tear_sheet`.
     parameters : dict
@@ -136,7 +138,7 @@ class ReturnsTearSheet:
             aligned = _inputs.align_benchmark(self.benchmark, self.returns)  # overlap and time zones checked
             if benchmark_kind(_series(self.benchmark), self.benchmark_kind) == "prices":
                 aligned = benchmark_returns(self.benchmark, self.returns.index, kind="prices").rename(aligned.name)
-            self.benchmark = aligned
+            self.benchmark = _from_first_traded_bar(aligned, self.returns, self.positions)
         if self.parameters is None:
             self.parameters = {}
         if not isinstance(self.parameters, Mapping):
@@ -401,6 +403,24 @@ class ReturnsTearSheet:
         first, last = self.returns.index[0], self.returns.index[-1]
         return (f"<ReturnsTearSheet {self.title!r}: {len(self.returns)} bars {first:%Y-%m-%d} .. "
                 f"{last:%Y-%m-%d}, benchmark={'yes' if self.benchmark is not None else 'no'}>")
+
+
+def _from_first_traded_bar(benchmark: pd.Series, returns: pd.Series, positions) -> pd.Series:
+    """The benchmark's returns set to 0 before the strategy is invested: up to the first bar with a
+    position when positions are given, else before the first non-zero strategy return."""
+    if positions is not None and len(positions):
+        held = positions.reindex(returns.index).fillna(0.0).abs().sum(axis=1) > 0
+        invested = returns.index[held.to_numpy()]
+        first = invested[0] if len(invested) else None
+        before = returns.index <= first if first is not None else np.zeros(len(returns), dtype=bool)
+    else:
+        moved = np.flatnonzero(returns.to_numpy() != 0)
+        before = np.arange(len(returns)) < (moved[0] if len(moved) else 0)
+    if not before.any():
+        return benchmark
+    out = benchmark.copy()
+    out[before] = 0.0
+    return out
 
 
 def create_returns_tear_sheet(returns: pd.Series, benchmark: pd.Series | None = None,
