@@ -186,12 +186,13 @@ def test_quantile_dtype_follows_binning_losses(small):
                                                     quantiles=2)[0]["factor_quantile"].dtype
 
 
-def test_max_loss_exceeded_message(small):
+@pytest.mark.parametrize("kw", [dict(max_loss=0.01), dict(max_loss=0.0, quantiles=None, bins=3)])
+def test_max_loss_exceeded_message(small, kw):
     prices, factor, _ = small
-    expected, printed = run_al(al.utils.get_clean_factor_and_forward_returns, factor, prices, max_loss=0.01)
+    expected, printed = run_al(al.utils.get_clean_factor_and_forward_returns, factor, prices, **kw)
     assert isinstance(expected, al.utils.MaxLossExceededError)
     with pytest.raises(MaxLossExceededError) as info:
-        run_cl(cl.utils.get_clean_factor_and_forward_returns, factor, prices, max_loss=0.01)
+        run_cl(cl.utils.get_clean_factor_and_forward_returns, factor, prices, **kw)
     assert str(info.value).startswith(str(expected))
     assert printed.splitlines()[0] in str(info.value)
 

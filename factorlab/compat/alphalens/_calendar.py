@@ -44,7 +44,7 @@ def infer_trading_calendar(factor_idx: pd.DatetimeIndex, prices_idx: pd.Datetime
     """
     full = factor_idx.union(prices_idx)
     days = np.asarray(full.normalize().unique().to_numpy(dtype="datetime64[D]"))
-    weekday = full.dayofweek
+    weekday = full.day_of_week
     traded = [name for day, name in enumerate(_WEEKDAYS) if (weekday == day).any()]
     if not traded:
         raise ParameterError("infer_trading_calendar needs at least one date")

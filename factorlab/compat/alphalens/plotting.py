@@ -240,7 +240,7 @@ def plot_ic_ts(ic, ax=None):
 
 def plot_ic_hist(ic, ax=None):
     """Histogram of the IC per period (25 bins over [-1, 1]) with its mean; returns the Axes array."""
-    from factorlab.tears._analysis import ic_histogram
+    from factorlab import ic_histogram
 
     ic = ic.copy()
     num_plots = len(ic.columns)

@@ -39,6 +39,7 @@ from factorlab.compat.alphalens._calendar import (
     timedelta_to_string,
 )
 from factorlab.compat.alphalens._quantize import (
+    _BIN_EDGES_HELP,
     GroupMappingError,
     non_unique_bin_edges_error,
     quantize_factor,
@@ -46,6 +47,7 @@ from factorlab.compat.alphalens._quantize import (
 )
 from factorlab.errors import (
     AlignmentError,
+    BinningError,
     DroppedDataWarning,
     MaxLossExceededError,
     TimezoneMismatchError,
@@ -229,9 +231,9 @@ def get_clean_factor_and_forward_returns(factor, prices, groupby=None, binning_b
     if not cumulative_returns:
         raise NotImplementedError("cumulative_returns=False is not supported; factorlab forward returns "
                                   "are always cumulative over the period")
-    fac_index = factor.index.rename(["date", "asset"])
+    finite = np.isfinite(factor.to_numpy(dtype="float64"))
     if groupby is not None and (isinstance(groupby, dict) or groupby_labels is not None):
-        groupby = _group_series(groupby, groupby_labels, fac_index)
+        groupby = _group_series(groupby, groupby_labels, factor.index[finite].rename(["date", "asset"]))
     factor_dates = factor.index.levels[0]
     if factor_dates.tz != prices.index.tz:
         raise NonMatchingTimezoneError("The timezone of 'factor' is not the same as the timezone of "
@@ -240,9 +242,11 @@ def get_clean_factor_and_forward_returns(factor, prices, groupby=None, binning_b
         # the loss is reported below in Alphalens' terms; max_loss is applied there too
         warnings.simplefilter("ignore", DroppedDataWarning)
         fd = _prepare(factor, prices, periods, quantiles, bins, groupby, binning_by_group, zero_aware,
-                      1.0 if max_loss else 0.0, filter_zscore, 0, 10, None, "report", "qcut", alphalens=True)
+                      1.0, filter_zscore, 0, 10, None, "report", "qcut", alphalens=True)
     q = fd.quality
     n_binning = int(q.dropped.get("binning", 0))
+    if max_loss == 0 and n_binning:  # Alphalens bins with no_raise=False then: pandas' error
+        raise BinningError(f"Bin edges must be unique: {q.binning_message()}{_BIN_EDGES_HELP}")
     _loss_summary(len(factor.index), q.n_kept + n_binning, q.n_kept, max_loss)
     frame = fd.frame
     if n_binning:
