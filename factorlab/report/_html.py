@@ -145,7 +145,7 @@ def _fmt(value: float, kind: str) -> str:
     if kind == "count":
         return f"{value:,.0f}"
     if kind == "money":
-        return f"${value:,.0f}"
+        return f"-${-value:,.0f}" if value < 0 else f"${value:,.0f}"
     return f"{value:,.2f}"
 
 
