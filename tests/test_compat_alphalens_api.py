@@ -227,6 +227,32 @@ def test_quantize_factor(small_frame, case):
     check("quantize_factor", "utils", small_frame, **QUANTIZE_CASES[case])
 
 
+def test_subsets_alphalens_accepts(small, small_frame):
+    """Inputs that once raised 'Length of values does not match length of index' in compat:
+    a groups dict over more assets than the factor, and by-group binning of a row subset."""
+    prices, factor, groups = small
+    wider = {**groups, "X": "g9", "Y": "g1"}
+    sub = factor[factor.index.get_level_values("asset").isin(list("ABCD"))]
+    fwd = run_al(al.utils.compute_forward_returns, sub, prices)[0]
+    dated = pd.Series(sub.index.get_level_values("asset").map(groups), index=sub.index)
+    for kw in (dict(groupby=wider), dict(groupby=wider, binning_by_group=True, quantiles=2),
+               dict(groupby=dated, groupby_labels={g: g.upper() for g in set(wider.values())})):
+        check("get_clean_factor_and_forward_returns", "utils", sub, prices, **kw)
+        check("get_clean_factor", "utils", sub, fwd, **kw)
+    missing_on_a_date = factor.drop(index=[(factor.index[0][0], "E"), (factor.index[0][0], "F")])
+    # a group without entries on a date: Alphalens bins it too (an error, or object labels on pandas 3)
+    for q in (1, 2, [0, 0.5, 1], [0, 1]):
+        for max_loss in (0.9, 0):
+            check("get_clean_factor_and_forward_returns", "utils", missing_on_a_date, prices, groupby=groups,
+                  binning_by_group=True, quantiles=q, max_loss=max_loss)
+    d0 = small_frame.index[0][0]
+    for rows in (small_frame[small_frame["group"] != "g3"], small_frame.drop(index=[(d0, "E"), (d0, "F")])):
+        for kw in (dict(quantiles=2), dict(quantiles=1), dict(quantiles=[0, 1]), dict(quantiles=None, bins=2),
+                   dict(quantiles=None, bins=[-5, 5]), dict(quantiles=4, zero_aware=True)):
+            for no_raise in (True, False):
+                check("quantize_factor", "utils", rows, by_group=True, no_raise=no_raise, **kw)
+
+
 def test_quantize_factor_raises_with_alphalens_text(small_frame):
     expected, _ = run_al(al.utils.quantize_factor, small_frame, quantiles=2, by_group=True)
     assert isinstance(expected, ValueError)

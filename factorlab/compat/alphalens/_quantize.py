@@ -7,7 +7,9 @@ grid (one grid per group with ``by_group``) and binned by
 ``groupby(...).apply`` lays it out: ordered by date (then group), entries in
 their input order (sorted by (date, asset) with ``zero_aware``), int64 labels
 when every entry was binned and float64 when a (date, group) failed under
-``no_raise``.
+``no_raise``. With ``by_group`` and a categorical 'group' whose category has
+no entry on some date, Alphalens raises (``no_raise=False``) or, on pandas 3,
+returns object labels; both are reproduced.
 """
 
 from __future__ import annotations
@@ -92,9 +94,18 @@ def _quantize_factor(factor_data, quantiles=5, bins=None, by_group=False, no_rai
     x = np.full((len(dates), len(assets)), np.nan)
     x[d_codes, a_codes] = fac.to_numpy(dtype="float64")
     labels = np.full(len(fac), np.nan)
+    empty = False
     if by_group:
         group = factor_data["group"]
-        g_codes = _codes(group, isinstance(group.dtype, pd.CategoricalDtype))
+        categorical = isinstance(group.dtype, pd.CategoricalDtype)
+        g_codes = _codes(group, categorical)
+        if categorical:
+            empty = has_empty_groups(d_codes, g_codes, len(dates), len(group.dtype.categories)) and \
+                empty_bin_fails(quantiles, bins, zero_aware)
+            if empty and not no_raise:
+                raise BinningError("Cannot cut empty array: a category of the categorical 'group' has no entry "
+                                   "on some date, and Alphalens bins every category on every date "
+                                   "(use no_raise=True, or max_loss > 0)")
     else:
         g_codes = np.zeros(len(fac), dtype=np.int64)
     failed_any = False
@@ -114,9 +125,30 @@ def _quantize_factor(factor_data, quantiles=5, bins=None, by_group=False, no_rai
     keys = (np.arange(len(fac)), g_codes, d_codes) if not zero_aware else (a_codes, g_codes, d_codes)
     order = np.lexsort(keys)
     out = pd.Series(labels[order], index=idx[order], name="factor_quantile")
-    if failed_any or np.isnan(labels).any():
-        return out.dropna()
-    return out.astype(np.int64)
+    out = out.dropna() if failed_any or np.isnan(labels).any() else out.astype(np.int64)
+    return out.astype(object) if empty and EMPTY_GROUPS_GIVE_OBJECT else out
+
+
+#: Alphalens concatenates an empty Series (object dtype) for every empty (date, category) group;
+#: pandas 3 keeps that dtype in the result (object labels), pandas 2 leaves empty pieces out.
+EMPTY_GROUPS_GIVE_OBJECT = int(pd.__version__.split(".")[0]) >= 3
+
+
+def empty_bin_fails(quantiles, bins, zero_aware: bool) -> bool:
+    """Whether ``pd.qcut``/``pd.cut`` raise on an empty group: two or more quantiles, or a number of bins
+    (one quantile and explicit bin edges bin an empty group without error)."""
+    if quantiles is not None:
+        if isinstance(quantiles, (int, np.integer)):
+            return (quantiles // 2 if zero_aware else quantiles) >= 2
+        return len(quantiles) >= 3
+    return isinstance(bins, (int, np.integer))
+
+
+def has_empty_groups(d_codes: np.ndarray, g_codes: np.ndarray, n_dates: int, n_categories: int) -> bool:
+    """Whether some (date, category) pair has no entry (Alphalens' ``observed=False`` groupby visits it)."""
+    present = np.zeros((n_dates, n_categories), dtype=bool)
+    present[d_codes, g_codes] = True
+    return not present.all()
 
 
 quantize_factor = non_unique_bin_edges_error(_quantize_factor)

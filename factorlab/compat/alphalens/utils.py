@@ -40,7 +40,10 @@ from factorlab.compat.alphalens._calendar import (
 )
 from factorlab.compat.alphalens._quantize import (
     _BIN_EDGES_HELP,
+    EMPTY_GROUPS_GIVE_OBJECT,
     GroupMappingError,
+    empty_bin_fails,
+    has_empty_groups,
     non_unique_bin_edges_error,
     quantize_factor,
     rethrow,
@@ -180,6 +183,43 @@ def _group_series(groupby, groupby_labels, index: pd.MultiIndex) -> pd.Series:
     return groupby
 
 
+def _before_binning(factor, prices, periods, groupby, filter_zscore) -> pd.DataFrame:
+    """The entries Alphalens bins: every drop but binning's (one bin spanning all values never fails)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DroppedDataWarning)
+        return _prepare(factor, prices, periods, None, [-np.inf, np.inf], groupby, False, False, 1.0,
+                        filter_zscore, 0, 10, None, "report", "qcut", alphalens=True).frame
+
+
+def _empty_groups(frame: pd.DataFrame) -> bool:
+    """Whether a group has no entry on some date of ``frame`` (Alphalens' per-(date, group) binning
+    visits every category on every date)."""
+    idx = frame.index.remove_unused_levels()
+    codes = np.asarray(frame["group"].cat.codes)
+    return has_empty_groups(np.asarray(idx.codes[0]), codes, len(idx.levels[0]),
+                            len(frame["group"].cat.categories))
+
+
+def _mapped_groups(groupby, groupby_labels, factor: pd.Series):
+    """``groupby`` checked as Alphalens checks it (every asset with a finite factor is mapped, every
+    group has a label) and mapped through ``groupby_labels``; a dict stays a dict (asset -> group)."""
+    if isinstance(groupby, dict):
+        finite = np.isfinite(factor.to_numpy(dtype="float64"))
+        assets = pd.unique(factor.index.get_level_values(1)[finite])
+        missing = set(assets) - set(groupby.keys())
+        if missing:
+            raise GroupMappingError(f"Assets {list(missing)} not in group mapping")
+    if groupby_labels is None:
+        return groupby
+    values = groupby.values() if isinstance(groupby, dict) else groupby.values
+    missing = set(values) - set(groupby_labels.keys())
+    if missing:
+        raise GroupMappingError(f"groups {list(missing)} not in passed group names")
+    if isinstance(groupby, dict):
+        return {asset: groupby_labels[g] for asset, g in groupby.items()}
+    return pd.Series(pd.Series(groupby_labels)[groupby.values].to_numpy(), index=groupby.index)
+
+
 def _loss_summary(n_initial: int, n_after_returns: int, n_final: int, max_loss: float) -> None:
     """Alphalens' printed summary as a DroppedDataWarning; raise when ``max_loss`` is exceeded."""
     tot = (n_initial - n_final) / n_initial if n_initial else 0.0
@@ -231,9 +271,8 @@ def get_clean_factor_and_forward_returns(factor, prices, groupby=None, binning_b
     if not cumulative_returns:
         raise NotImplementedError("cumulative_returns=False is not supported; factorlab forward returns "
                                   "are always cumulative over the period")
-    finite = np.isfinite(factor.to_numpy(dtype="float64"))
     if groupby is not None and (isinstance(groupby, dict) or groupby_labels is not None):
-        groupby = _group_series(groupby, groupby_labels, factor.index[finite].rename(["date", "asset"]))
+        groupby = _mapped_groups(groupby, groupby_labels, factor)
     factor_dates = factor.index.levels[0]
     if factor_dates.tz != prices.index.tz:
         raise NonMatchingTimezoneError("The timezone of 'factor' is not the same as the timezone of "
@@ -251,6 +290,14 @@ def get_clean_factor_and_forward_returns(factor, prices, groupby=None, binning_b
     frame = fd.frame
     if n_binning:
         frame["factor_quantile"] = frame["factor_quantile"].astype("float64")
+    if binning_by_group and "group" in frame.columns and empty_bin_fails(quantiles, bins, zero_aware) \
+            and _empty_groups(frame if not n_binning else _before_binning(factor, prices, periods, groupby,
+                                                                          filter_zscore)):
+        if max_loss == 0:
+            raise BinningError("Cannot cut empty array: a group has no entry on some date, and Alphalens bins "
+                               "every group on every date (binning_by_group with max_loss=0)")
+        if EMPTY_GROUPS_GIVE_OBJECT:
+            frame["factor_quantile"] = frame["factor_quantile"].astype(object)
     freq = _calendar_of(factor_dates, prices.index)
     labels = [_period_label(p, factor_dates.intersection(prices.index), prices.index, freq)
               for p in fd.periods]
