@@ -55,10 +55,12 @@ if TYPE_CHECKING:
     from factorlab.factor import (
         DROP_REASONS,
         HORIZON_REASONS,
+        LOOK_AHEAD_IC,
         DataQualityReport,
         FactorData,
         ForwardReturns,
         average_cumulative_return_by_quantile,
+        check_look_ahead,
         common_start_returns,
         drop_stale_prices,
         HAC_COLUMNS,
@@ -143,7 +145,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
         "mean_return_spread", "factor_returns", "factor_alpha_beta", "quantile_statistics",
         "quantile_turnover", "quantile_turnover_table", "factor_rank_autocorrelation",
         "common_start_returns", "average_cumulative_return_by_quantile",
-        "winsorize", "zscore", "rank", "neutralize", "combine_factors")},
+        "winsorize", "zscore", "rank", "neutralize", "combine_factors", "LOOK_AHEAD_IC", "check_look_ahead")},
     **{name: ("factorlab.portfolio", name) for name in (
         "factor_weights", "row_weights", "InterleavedResult", "interleaved_returns", "QuantileReturns",
         "quantile_interleaved_returns")},
@@ -164,6 +166,7 @@ assert not _SUBMODULES & set(_EXPORTS), "a public name is either a subpackage or
 __all__ = [
     "DROP_REASONS",
     "HORIZON_REASONS",
+    "LOOK_AHEAD_IC",
     "BacktestResult",
     "Chart",
     "Combine",
@@ -183,6 +186,7 @@ __all__ = [
     "TearSheet",
     "WalkForwardResult",
     "average_cumulative_return_by_quantile",
+    "check_look_ahead",
     "common_start_returns",
     "compare",
     "create_by_group_tear_sheet",
