@@ -149,3 +149,25 @@ def test_cli_sweep_prints_pbo_and_deflated_sharpe(tmp_path, monkeypatch, capsys)
     table = pd.read_csv(work / "s.csv")
     assert len(table) == 5 and table["deflated_sharpe"].between(0, 1).all()
     assert "deflated_sharpe" in out and "overfitting: 5 trials; probability of backtest overfitting" in out
+
+
+def test_sweep_deflated_sharpe_by_the_published_formula(prices):
+    """Bailey and Lopez de Prado (2014): DSR = Phi((SR - SR0) sqrt(T - 1) / sqrt(1 - g3 SR + (g4 - 1) / 4 SR^2)),
+    SR0 = sqrt(V) ((1 - gamma) Phi^-1(1 - 1/N) + gamma Phi^-1(1 - 1/(N e))), V the variance of the N trials'
+    Sharpe ratios; written out here with numpy and scipy's normal distribution."""
+    from scipy.stats import norm
+
+    grid = {"lookback": [3, 10, 20], "period": [1, 5]}
+    res = sweep(Mom, prices, grid, progress=False)
+    r = {(lb, p): fl.run_backtest(Mom, prices, params={"lookback": lb, "period": p}, progress=False)
+         .returns.to_numpy() for lb in (3, 10, 20) for p in (1, 5)}
+    sr = {k: v.mean() / v.std(ddof=1) for k, v in r.items()}
+    V, N, gamma = np.var(list(sr.values()), ddof=1), 6, 0.5772156649015329
+    sr0 = np.sqrt(V) * ((1 - gamma) * norm.ppf(1 - 1 / N) + gamma * norm.ppf(1 - 1 / (N * np.e)))
+    for _, row in res.table.iterrows():
+        x = r[(row["lookback"], row["period"])]
+        d = x - x.mean()
+        g3, g4 = (d**3).mean() / (d**2).mean() ** 1.5, (d**4).mean() / (d**2).mean() ** 2
+        s = sr[(row["lookback"], row["period"])]
+        want = norm.cdf((s - sr0) * np.sqrt(len(x) - 1) / np.sqrt(1 - g3 * s + (g4 - 1) / 4 * s**2))
+        assert row["deflated_sharpe"] == pytest.approx(want, rel=1e-9)
