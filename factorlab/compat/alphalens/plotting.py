@@ -467,6 +467,8 @@ def plot_quantile_average_cumulative_return(avg_cumulative_returns, by_quantile=
 
     Returns the Axes, or the array/list of Axes with ``by_quantile``.
     """
+    from matplotlib.ticker import MaxNLocator
+
     flp = _flp()
     quantiles = list(avg_cumulative_returns.index.get_level_values(0).unique())
     if by_quantile:
@@ -476,6 +478,8 @@ def plot_quantile_average_cumulative_return(avg_cumulative_returns, by_quantile=
             flp.plot_quantile_average_cumulative_return(avg_cumulative_returns.loc[[q]], std_bar=std_bar, ax=a,
                                                         title="")
             a.set_ylabel("Mean Return (bps)")
+            a.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
+            a.legend(loc="best")
         return ax
     if ax is None:
         _, ax = _plt().subplots(1, 1, figsize=(18, 6))
@@ -483,6 +487,8 @@ def plot_quantile_average_cumulative_return(avg_cumulative_returns, by_quantile=
         avg_cumulative_returns, std_bar=std_bar, ax=ax,
         title="Average Cumulative Returns by Quantile" if title is None else title)
     ax.set(ylabel="Mean Return (bps)", xlabel="Periods")
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=10, integer=True))
+    ax.legend(loc="best")  # inside the axes: the title sits above them, as in Alphalens
     return ax
 
 
