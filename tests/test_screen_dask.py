@@ -1,18 +1,32 @@
-"""A screen on a Dask LocalCluster (2 workers) equals the local screen."""
+"""A screen on a Dask LocalCluster (2 workers) equals the local screen.
+
+The comparison runs in a fresh Python process: a Dask client leaves its
+event-loop threads behind for the life of the process, and a process with
+threads no longer forks the sweeps' local workers (see
+``tests/test_sweeps.py::test_a_finished_sweep_leaves_the_process_forkable``).
+"""
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
 import pytest
 
-import factorlab as fl
+pytest.importorskip("distributed", reason="dask.distributed is not installed: "
+                                          "pip install 'factorlab[dask]' to run the Dask test")
 
-distributed = pytest.importorskip("distributed", reason="dask.distributed is not installed: "
-                                                        "pip install 'factorlab[dask]' to run the Dask test")
+REPO = Path(__file__).resolve().parents[1]
 
+SCRIPT = textwrap.dedent("""
+    import numpy as np
+    import pandas as pd
+    import distributed
 
-def test_dask_screen_equals_local():
+    import factorlab as fl
+
     prices = fl.load_sample().prices.iloc[:250, :30]
     rng = np.random.default_rng(11)
     factors = {
@@ -34,3 +48,12 @@ def test_dask_screen_equals_local():
         pd.testing.assert_frame_equal(remote.correlation.returns[label], local.correlation.returns[label])
     assert remote.names == local.names
     assert by_address.table.loc[("rev5", "1D"), "IC mean"] == local.table.loc[("rev5", "1D"), "IC mean"]
+    print("dask screen equals local screen")
+""")
+
+
+def test_dask_screen_equals_local():
+    out = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, cwd=REPO, timeout=600,
+                         check=False)
+    assert out.returncode == 0, out.stderr[-4000:]
+    assert "dask screen equals local screen" in out.stdout
