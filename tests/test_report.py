@@ -375,3 +375,56 @@ def test_short_and_tz_aware_series_render(rng, bars, tz):
     assert 'src="None"' not in html and "Not enough data" in html
     if bars == 60:
         assert [w.event.name for w in sheet.crisis] == ["COVID-19 Pandemic 2020", "Post-COVID Run-up 2020-2021"]
+
+
+# ------------------------------------------------- the benchmark beside the strategy
+def test_key_figures_show_the_benchmark_beside_the_strategy(sheet):
+    strip = build_context(sheet, "")["kpis"]
+    by_key = {item["key"]: item for item in strip}
+    stats = sheet.stats["benchmark"]
+    assert by_key["cagr"]["benchmark"] == f"SPX {stats['cagr']:.2%}"
+    assert by_key["sharpe"]["benchmark"] == f"SPX {stats['sharpe']:,.2f}"
+    assert by_key["drawdown"]["benchmark"] == f"SPX {stats['max_drawdown']:.2%}"
+    assert by_key["beta"]["benchmark"] is None  # 1 by definition: not shown
+    html = sheet.to_html()
+    assert f"SPX {stats['total_return']:.2%}" in html
+    assert "Information ratio (annualised)" in html
+    assert "SPX (benchmark)" in html  # the statistics tables name the benchmark
+
+
+def test_key_figures_without_benchmark_have_none(daily):
+    strip = build_context(create_returns_tear_sheet(daily[0], periods_per_year=PPY), "")["kpis"]
+    assert all(item["benchmark"] is None for item in strip)
+
+
+def test_annual_bars_show_the_benchmark(sheet):
+    ax = sheet.figure("annual_returns").axes[0]
+    bars = {c.get_label(): [b.get_height() for b in c] for c in ax.containers}
+    assert set(bars) == {"strategy", "SPX"}
+    np.testing.assert_allclose(bars["strategy"], sheet.annual_returns["strategy"].to_numpy())
+    np.testing.assert_allclose(bars["SPX"], sheet.annual_returns["benchmark"].to_numpy())
+
+
+def test_distribution_shows_the_benchmark_on_the_same_bins(sheet):
+    hist, bench = sheet.return_histogram, sheet.benchmark_histogram
+    assert hist.index.equals(bench.index)
+    finite = sheet.benchmark.dropna().to_numpy()
+    edges = np.append(hist.index.left.to_numpy(), hist.index.right[-1])
+    np.testing.assert_array_equal(bench.to_numpy(), np.histogram(finite, bins=edges)[0])
+    assert bench.sum() == len(finite) and hist.sum() == sheet.returns.notna().sum()
+    ax = sheet.figure("distribution").axes[0]
+    steps = {p.get_label(): p for p in ax.patches if p.get_label() in ("strategy", "SPX")}
+    np.testing.assert_array_equal(steps["SPX"].get_data().values, bench.to_numpy())
+
+
+def test_log_scale_chart_is_drawn_and_readable(sheet):
+    fig = sheet.figure("cumulative_log")
+    assert fig is not None  # a strategy that never lost 100% gets its log chart
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    lo, hi = ax.get_ylim()
+    ticks = [t for t in ax.get_yticks() if lo <= t <= hi]
+    labels = [t.get_text() for t in ax.get_yticklabels() if t.get_visible() and t.get_text()]
+    assert len(ticks) >= 3 and len(set(labels)) == len(labels) >= 3
+    for tick, label in zip(ax.get_yticks(), ax.yaxis.get_major_formatter().format_ticks(ax.get_yticks())):
+        assert label == ("0%" if abs(tick - 1) < 1e-12 else f"{tick - 1:+.0%}")

@@ -28,6 +28,12 @@ window.addEventListener('load', function () {
   document.body.setAttribute('data-images', String(imgs.length));
   document.body.setAttribute('data-broken', String(broken.length));
   document.body.setAttribute('data-sections', ids.join(','));
+  var report = document.querySelector('.fl-report').getBoundingClientRect();
+  var boxes = imgs.filter(function (i) { return i.alt; }).map(function (i) {
+    var r = i.getBoundingClientRect();
+    return i.alt + ':' + [r.left - report.left, r.top, r.width, report.width].map(Math.round).join(' ');
+  });
+  document.body.setAttribute('data-layout', boxes.join('|'));
 });
 </script>
 """
@@ -83,3 +89,24 @@ def test_probe_detects_a_broken_image(report_file, tmp_path):
         '<section id="kpi"', '<img src="data:image/png;base64,AAAA"><section id="kpi"', 1), encoding="utf-8")
     dom = _chromium(["--dump-dom", "--virtual-time-budget=5000", broken.as_uri()], tmp_path / "p3").stdout
     assert 'data-broken="1"' in dom
+
+
+def test_layout_uses_the_page_width(report_file, tmp_path):
+    """Two columns: the cumulative chart spans the report, the annual bars and the distribution (and the
+    two drawdown charts) sit side by side, each about half of it."""
+    path, _sheet = report_file
+    dom = _chromium(["--dump-dom", "--virtual-time-budget=5000", "--window-size=1400,3000", path.as_uri()],
+                    tmp_path / "p4").stdout
+    layout = re.search(r'data-layout="([^"]*)"', dom)
+    assert layout is not None, dom[:500]
+    boxes = {}
+    for item in layout.group(1).split("|"):
+        alt, numbers = item.rsplit(":", 1)
+        boxes[alt] = [float(v) for v in numbers.split()]
+    left, _top, width, page = boxes["Cumulative returns"]
+    assert width > 0.9 * page
+    for a, b in (("Annual returns", "Return distribution"), ("Top drawdown periods", "Underwater")):
+        la, ta, wa, _ = boxes[a]
+        lb, tb, wb, _ = boxes[b]
+        assert ta == pytest.approx(tb, abs=2) and lb > la + wa - 1  # same row, b right of a
+        assert 0.4 * page < wa < 0.55 * page and 0.4 * page < wb < 0.55 * page

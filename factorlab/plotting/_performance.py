@@ -13,7 +13,8 @@ Artists the charts leave (what the tests inspect):
   table (masked where NaN, drawn white) and one :class:`CellLabels` artist
   with one centred label per valued cell (``get_texts()``, ``get_positions()``).
 - ``plot_annual_returns``: one ``BarContainer`` labelled 'annual return'
-  with bar heights = the annual returns and a dotted red mean line.
+  ('strategy' beside a benchmark's bars) with bar heights = the annual
+  returns and a dotted red mean line.
 - ``plot_drawdown_periods`` / ``plot_underwater``: one shaded span
   (``Rectangle`` patch labelled 'drawdown k') per drawdown episode, from its
   peak to its recovery (the last bar when not recovered).
@@ -137,6 +138,27 @@ def _hline(ax: Axes, y: float) -> None:
     ax.axhline(y, color="black", lw=0.7, alpha=0.7, zorder=1, label="_reference")
 
 
+def _growth_log_axis(ax: Axes, n_ticks: int = 6) -> None:
+    """Log y axis of growth-of-1 lines, labelled as cumulative returns ('-20%', '0%', '+50%').
+
+    The ticks are evenly spaced in the data's growth range (``MaxNLocator``
+    on the data limits, 4-7 of them), so a curve that moves from 0.8 to 1.7
+    gets readable ticks instead of the one or two decades a log locator
+    offers; a range spanning several decades keeps the log locator.
+    """
+    ax.set_yscale("log")
+    lo, hi = ax.dataLim.y0, ax.dataLim.y1
+    formatter = FuncFormatter(lambda v, _p: f"{v - 1:+.0%}" if abs(v - 1) > 1e-12 else "0%")
+    ax.yaxis.set_minor_locator(NullLocator())
+    ax.yaxis.set_major_formatter(formatter)
+    if np.isfinite(lo) and np.isfinite(hi) and 0 < lo < hi and hi / lo < 20:
+        ticks = [t for t in MaxNLocator(n_ticks).tick_values(lo, hi) if lo * 0.97 <= t <= hi * 1.03 and t > 0]
+        if len(ticks) >= 3:
+            ax.yaxis.set_major_locator(FixedLocator(ticks))
+            return
+    ax.yaxis.set_major_locator(LogLocator(base=10.0, subs=(1.0, 2.0, 5.0)))
+
+
 # ----------------------------------------------------------- equity lines
 def plot_cumulative_vs_benchmark(cumulative: pd.Series, benchmark: pd.Series | None = None, *,
                                  logy: bool = False, ax: Axes | None = None,
@@ -163,16 +185,13 @@ def plot_cumulative_vs_benchmark(cumulative: pd.Series, benchmark: pd.Series | N
     Returns
     -------
     matplotlib.axes.Axes
-        Lines labelled 'strategy' (and 'benchmark'); y data = ``cumulative``
+        Lines labelled 'strategy' (and the benchmark's name, 'benchmark' when unnamed); y data = ``cumulative``
         (or ``1 + cumulative`` with ``logy``).
     """
     ax = _axes(ax, (10.0, 4.0))
     _equity_lines(ax, cumulative, benchmark, logy, style)
     if logy:
-        ax.set_yscale("log")
-        ax.yaxis.set_major_locator(LogLocator(base=10.0, subs=(1.0, 1.5, 2.0, 3.0, 5.0, 7.0)))
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v - 1:.0%}"))
-        ax.yaxis.set_minor_locator(NullLocator())
+        _growth_log_axis(ax)
         _hline(ax, 1.0)
     else:
         ax.yaxis.set_major_formatter(_PCT)
@@ -189,12 +208,13 @@ def _equity_lines(ax: Axes, cumulative: pd.Series, benchmark: pd.Series | None, 
     lines = {"strategy": _dated(cumulative, "cumulative")}
     if benchmark is not None:
         lines["benchmark"] = _dated(benchmark, "benchmark")
-    for label, series in lines.items():
+    for key, series in lines.items():
+        label = key if key == "strategy" or series.name in (None, "") else str(series.name)
         y = _values(series) + (1.0 if logy else 0.0)
         if logy and np.nanmin(y) <= 0:
             raise ParameterError(f"{label} falls to -100% or below: a log scale needs 1 + cumulative > 0")
-        kwargs = {"color": PERFORMANCE_COLORS[label], "lw": 1.4 if label == "strategy" else 1.1}
-        ax.plot(_xdates(series.index), y, label=label, **(kwargs | dict(style) if label == "strategy" else kwargs))
+        kwargs = {"color": PERFORMANCE_COLORS[key], "lw": 1.4 if key == "strategy" else 1.1}
+        ax.plot(_xdates(series.index), y, label=label, **(kwargs | dict(style) if key == "strategy" else kwargs))
 
 
 def _stems(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -355,9 +375,9 @@ def _month_label(month: object) -> str:
     return names[month - 1] if isinstance(month, (int, np.integer)) and 1 <= month <= 12 else str(month)
 
 
-def plot_annual_returns(annual: pd.Series, *, mean: float | None = None, ax: Axes | None = None,
-                        title: str | None = None, **style) -> Axes:
-    """Blue bar per calendar year and a red dotted line at the average annual return.
+def plot_annual_returns(annual: pd.Series, *, mean: float | None = None, benchmark: pd.Series | None = None,
+                        ax: Axes | None = None, title: str | None = None, **style) -> Axes:
+    """Blue bar per calendar year (grey benchmark bar beside it) and a red dotted line at the average.
 
     Parameters
     ----------
@@ -367,25 +387,41 @@ def plot_annual_returns(annual: pd.Series, *, mean: float | None = None, ax: Axe
     mean : float, optional
         Level of the red dotted line (the caller's average of the annual
         returns); no line when None.
+    benchmark : pd.Series, optional
+        The benchmark's compounded return per year (same years); drawn as a
+        grey bar to the right of each strategy bar.
     **style
-        Passed to ``Axes.bar``.
+        Passed to the strategy's ``Axes.bar``.
 
     Returns
     -------
     matplotlib.axes.Axes
-        One ``BarContainer`` labelled 'annual return' (heights = ``annual``)
-        and, with ``mean``, a line labelled 'mean'.
+        One ``BarContainer`` of the strategy (heights = ``annual``), labelled
+        'annual return' alone or 'strategy' beside a benchmark; with
+        ``benchmark`` one labelled with its name ('benchmark' when unnamed);
+        with ``mean`` a line labelled 'mean' ('strategy mean' beside a
+        benchmark).
     """
     series = as_series(annual, "annual")
     ax = _axes(ax, (10.0, 3.5))
     x = np.arange(len(series), dtype="float64")
-    ax.bar(x, _values(series), 0.7, label="annual return",
+    width = 0.7 if benchmark is None else 0.4
+    shift = 0.0 if benchmark is None else width / 2
+    ax.bar(x - shift, _values(series), width, label="strategy" if benchmark is not None else "annual return",
            **({"color": PERFORMANCE_COLORS["annual"]} | style))
+    if benchmark is not None:
+        bench = as_series(benchmark, "benchmark").reindex(series.index)
+        ax.bar(x + shift, _values(bench), width, color=PERFORMANCE_COLORS["benchmark"],
+               label=str(bench.name) if bench.name not in (None, "benchmark") else "benchmark")
     if mean is not None:
-        ax.axhline(float(mean), color=PERFORMANCE_COLORS["mean"], ls=":", lw=1.5, label="mean")
+        ax.axhline(float(mean), color=PERFORMANCE_COLORS["mean"], ls=":", lw=1.5,
+                   label="mean" if benchmark is None else "strategy mean")
     ax.set_xticks(x, [str(i) for i in series.index])
     ax.yaxis.set_major_formatter(_PCT)
     _hline(ax, 0.0)
+    if benchmark is not None:
+        ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=3, frameon=False, fontsize=8,
+                  borderaxespad=0.1, handlelength=1.2, columnspacing=0.8)  # above the bars, right of the title
     _finish(ax, title, "Annual returns")
     return ax
 
@@ -398,8 +434,8 @@ def _histogram_edges(hist: pd.Series) -> np.ndarray:
     return np.append(index.left.to_numpy(dtype="float64"), float(index.right[-1]))
 
 
-def plot_return_distribution(hist: pd.Series, *, ax: Axes | None = None, title: str | None = None,
-                             **style) -> Axes:
+def plot_return_distribution(hist: pd.Series, *, benchmark: pd.Series | None = None, ax: Axes | None = None,
+                             title: str | None = None, **style) -> Axes:
     """Histogram of the per-bar returns (precomputed counts per bin), with a line at 0.
 
     Parameters
@@ -408,23 +444,36 @@ def plot_return_distribution(hist: pd.Series, *, ax: Axes | None = None, title: 
         Number of bars per return bin, indexed by the bins (an IntervalIndex,
         e.g. :attr:`factorlab.report.ReturnsTearSheet.return_histogram`).
         Drawn as given.
+    benchmark : pd.Series, optional
+        The benchmark's counts on the same bins
+        (:attr:`~factorlab.report.ReturnsTearSheet.benchmark_histogram`):
+        drawn as a grey outline over the strategy's bars.
     **style
-        Passed to ``Axes.stairs``.
+        Passed to the strategy's ``Axes.stairs``.
 
     Returns
     -------
     matplotlib.axes.Axes
-        One filled ``StepPatch`` labelled 'histogram': ``get_data()`` gives
-        the counts and the bin edges.
+        One filled ``StepPatch`` labelled 'strategy' ('histogram' without a
+        benchmark): ``get_data()`` gives the counts and the bin edges; with
+        ``benchmark`` an unfilled one labelled 'benchmark'.
     """
     series = as_series(hist, "hist")
     edges = _histogram_edges(series)
     ax = _axes(ax, (6.0, 3.5))
-    ax.stairs(_values(series), edges, fill=True, label="histogram",
+    ax.stairs(_values(series), edges, fill=True, label="histogram" if benchmark is None else "strategy",
               **({"color": PERFORMANCE_COLORS["strategy"], "alpha": 0.85} | style))
+    if benchmark is not None:
+        bench = as_series(benchmark, "benchmark")
+        if len(bench) != len(series) or not np.allclose(_histogram_edges(bench), edges):
+            raise ParameterError("benchmark counts must be on the strategy histogram's bins "
+                                 "(ReturnsTearSheet.benchmark_histogram)")
+        ax.stairs(_values(bench), edges, fill=False, color="#4d4d4d", lw=1.1,
+                  label="benchmark" if bench.name in (None, "", "count") else str(bench.name))
+        ax.legend(loc="upper right", frameon=False, fontsize=8)
     ax.axvline(0.0, color="black", lw=0.7, label="_reference")
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
-    _finish(ax, title, "Distribution of daily returns", ylabel="bars")
+    _finish(ax, title, "Distribution of per-bar returns", ylabel="bars")
     return ax
 
 
@@ -644,7 +693,7 @@ def plot_crisis_event(cumulative: pd.Series, benchmark: pd.Series | None = None,
     Returns
     -------
     matplotlib.axes.Axes
-        Lines labelled 'strategy' (and 'benchmark'); x ticks at the first
+        Lines labelled 'strategy' (and the benchmark's name, 'benchmark' when unnamed); x ticks at the first
         and last bar only.
     """
     ax = _axes(ax, (4.5, 3.0))

@@ -26,29 +26,32 @@ from factorlab.report._names import PLOT_NAMES
 
 __all__ = ["PLOT_NAMES", "build_crisis_figure", "build_figure", "chart", "figure_data_uri", "render_all"]
 
-_WIDE, _HALF = (10.0, 3.4), (5.0, 3.4)
+#: Figure sizes (inches) of the report's two-column page: a wide chart spans both columns, a half
+#: chart one; at the default 80 dpi both show at about their natural size in the page (1,100 px).
+_WIDE, _HALF = (13.0, 3.6), (6.4, 3.2)
 
 
 def _cumulative(sheet, ax: Axes, logy: bool) -> None:
-    bench = sheet.cumulative["benchmark"] if sheet.benchmark is not None else None
+    bench = sheet.cumulative["benchmark"].rename(sheet.benchmark.name) if sheet.benchmark is not None else None
     pp.plot_cumulative_vs_benchmark(sheet.cumulative["strategy"], bench, logy=logy, ax=ax)
 
 
 def _log_scale_applies(sheet) -> bool:
-    """A log scale shows growth of 1 only while it stays > 0: a strategy (or benchmark) that lost 100%
-    gets the linear cumulative chart only."""
+    """A log scale shows the growth of 1 (``1 + cumulative``) only while it stays > 0: a strategy (or
+    benchmark) that lost 100% gets the linear cumulative chart only."""
     cum = sheet.cumulative["strategy"]
     curves = [cum] if sheet.benchmark is None else [cum, sheet.cumulative["benchmark"]]
-    return all(bool((c.dropna() > 0).all()) for c in curves)
+    return all(bool((c.dropna() > -1.0).all()) for c in curves)
 
 
 def _heatmap_size(sheet) -> tuple[float, float]:
-    return (10.0, max(2.2, 0.32 * len(sheet.monthly_returns) + 1.0))
+    return (_WIDE[0], max(2.2, 0.32 * len(sheet.monthly_returns) + 1.0))
 
 
 def _annual(sheet, ax: Axes) -> None:
     annual = sheet.annual_returns["strategy"]
-    pp.plot_annual_returns(annual, mean=float(annual.mean()), ax=ax)
+    bench = sheet.annual_returns["benchmark"].rename(sheet.benchmark.name) if sheet.benchmark is not None else None
+    pp.plot_annual_returns(annual, mean=float(annual.mean()), benchmark=bench, ax=ax)
 
 
 def _has_values(frame) -> bool:
@@ -63,23 +66,25 @@ def _has_trading(sheet, key: str) -> bool:
 #: name -> (applies to the sheet?, figure size, draw on an axes)
 _CHARTS: dict[str, tuple[Callable, Callable | tuple, Callable]] = {
     "cumulative": (lambda s: True, _WIDE, lambda s, ax: _cumulative(s, ax, False)),
-    "cumulative_log": (_log_scale_applies, _WIDE, lambda s, ax: _cumulative(s, ax, True)),
-    "daily_returns": (lambda s: True, (10.0, 2.8), lambda s, ax: pp.plot_daily_returns(s.returns, ax=ax)),
+    "cumulative_log": (_log_scale_applies, _HALF, lambda s, ax: _cumulative(s, ax, True)),
+    "daily_returns": (lambda s: True, _HALF, lambda s, ax: pp.plot_daily_returns(s.returns, ax=ax)),
     "monthly_heatmap": (lambda s: True, _heatmap_size,
                         lambda s, ax: pp.plot_monthly_heatmap(s.monthly_returns, ax=ax)),
     "annual_returns": (lambda s: True, _HALF, _annual),
-    "distribution": (lambda s: True, _HALF, lambda s, ax: pp.plot_return_distribution(s.return_histogram, ax=ax)),
-    "drawdown": (lambda s: True, _WIDE,
+    "distribution": (lambda s: True, _HALF,
+                     lambda s, ax: pp.plot_return_distribution(s.return_histogram, benchmark=s.benchmark_histogram,
+                                                               ax=ax)),
+    "drawdown": (lambda s: True, _HALF,
                  lambda s, ax: pp.plot_drawdown_periods(s.cumulative["strategy"], s.drawdowns, ax=ax)),
-    "underwater": (lambda s: True, (10.0, 2.8),
+    "underwater": (lambda s: True, _HALF,
                    lambda s, ax: pp.plot_underwater(s.underwater, s.drawdowns, ax=ax)),
-    "rolling_beta": (lambda s: _has_values(s.rolling_beta), (10.0, 2.8),
+    "rolling_beta": (lambda s: _has_values(s.rolling_beta), _HALF,
                      lambda s, ax: pp.plot_rolling_beta(s.rolling_beta, ax=ax)),
-    "rolling_sharpe": (lambda s: _has_values(s.rolling_sharpe), (10.0, 2.8),
+    "rolling_sharpe": (lambda s: _has_values(s.rolling_sharpe), _HALF,
                        lambda s, ax: pp.plot_rolling_sharpe(s.rolling_sharpe, ax=ax)),
-    "leverage": (lambda s: _has_values(s.exposure), (10.0, 2.8),
+    "leverage": (lambda s: _has_values(s.exposure), _HALF,
                  lambda s, ax: pp.plot_leverage(s.exposure["gross"], ax=ax)),
-    "exposure": (lambda s: _has_values(s.exposure), (10.0, 2.8),
+    "exposure": (lambda s: _has_values(s.exposure), _HALF,
                  lambda s, ax: pp.plot_exposure(s.exposure, ax=ax)),
     "returns_per_trade": (lambda s: s.trade_returns is not None, _HALF,
                           lambda s, ax: pp.plot_returns_per_trade(s.trade_return_histogram, ax=ax)),
@@ -87,9 +92,9 @@ _CHARTS: dict[str, tuple[Callable, Callable | tuple, Callable]] = {
     "asset_orders": (lambda s: _has_trading(s, "asset_events"), _WIDE,
                      lambda s, ax: bc.plot_asset_orders(s.trading["asset_prices"], s.trading["asset_events"],
                                                         ax=ax)),
-    "capacity": (lambda s: _has_trading(s, "capacity") and bool((s.trading["capacity"] > 0).any()), _WIDE,
+    "capacity": (lambda s: _has_trading(s, "capacity") and bool((s.trading["capacity"] > 0).any()), _HALF,
                  lambda s, ax: bc.plot_capacity(s.trading["capacity"], ax=ax)),
-    "turnover": (lambda s: _has_trading(s, "turnover"), _WIDE,
+    "turnover": (lambda s: _has_trading(s, "turnover"), _HALF,
                  lambda s, ax: bc.plot_turnover(s.trading["turnover"], ax=ax)),
     "allocation": (lambda s: _has_trading(s, "allocation") and s.trading["allocation"].shape[1] > 0, _WIDE,
                    lambda s, ax: bc.plot_allocation(s.trading["allocation"], ax=ax)),

@@ -25,7 +25,9 @@ does not apply are present and empty (None / empty list), so test them with
                             ``{{ kpi.drawdown }}``; '–' when undefined
 ``kpi_raw.<key>``           the same statistics as floats (NaN when undefined)
 ``kpis``                    list of the key-statistics strip: ``item.key``,
-                            ``item.label``, ``item.value`` (text)
+                            ``item.label``, ``item.value`` (text) and
+                            ``item.benchmark`` (the benchmark's figure as
+                            '<name> <value>', or None)
 ``plots.<name>``            image data URI (SVG or PNG) for ``<img src=...>``, or None; names
                             in :data:`PLOT_NAMES` (``plots.cumulative``,
                             ``plots.drawdown``, ``plots.monthly_heatmap`` ...)
@@ -75,12 +77,13 @@ _RATIO = "ratio"
 _KPI_SPEC: dict[str, tuple[str, str]] = {
     "runtime_days": ("Runtime days", "days"), "turnover": ("Turnover", _PCT), "cagr": ("CAGR", _PCT),
     "drawdown": ("Drawdown", _PCT), "psr": ("Probabilistic SR", _PCT), "sharpe": ("Sharpe ratio", _RATIO),
-    "information_ratio": ("Information ratio", _RATIO), "capacity": ("Strategy capacity", "money"),
+    "information_ratio": ("Information ratio (annualised)", _RATIO), "capacity": ("Strategy capacity", "money"),
     "trades_per_day": ("Trades per day", "float"), "total_return": ("Total return", _PCT),
     "annual_volatility": ("Volatility", _PCT), "volatility": ("Volatility", _PCT),
     "sortino": ("Sortino ratio", _RATIO), "calmar": ("Calmar ratio", _RATIO),
     "omega": ("Omega ratio", _RATIO),
-    "max_drawdown": ("Max drawdown", _PCT), "alpha": ("Alpha (annual)", _PCT), "beta": ("Beta", _RATIO),
+    "max_drawdown": ("Max drawdown", _PCT), "alpha": ("Alpha (annualised, vs benchmark)", _PCT),
+    "beta": ("Beta (vs benchmark)", _RATIO),
     "stability": ("Stability", _RATIO), "tail_ratio": ("Tail ratio", _RATIO), "var_95": ("VaR 95%", _PCT),
     "cvar_95": ("CVaR 95%", _PCT), "skew": ("Skew", _RATIO), "kurtosis": ("Kurtosis", _RATIO),
     "win_rate": ("Win rate", _PCT), "best_day": ("Best day", _PCT), "worst_day": ("Worst day", _PCT),
@@ -116,7 +119,8 @@ TEMPLATE_KEYS: dict[str, str] = {
     "kpi.markets": "what the strategy trades, in words (from the data)",
     "notes": "list of remarks on the key statistics (e.g. capacity without volumes)",
     "tables.trades": "HTML table of the per-trade statistics (empty without round trips)",
-    "kpis": "list of the key-statistics strip: item.key, item.label, item.value",
+    "kpis": "list of the key-statistics strip: item.key, item.label, item.value, item.benchmark "
+            "('<benchmark name> <value>' or None)",
     **{f"plots.{name}": "SVG/PNG data URI of the chart, or None when it does not apply"
        for name in PLOT_NAMES},
     "crisis": ("list of covered crisis events: name, title, start, end, first, last, partial, "
@@ -167,7 +171,37 @@ def _kpis(sheet) -> tuple[dict[str, str], dict[str, float], list[dict[str, str]]
              if not (key in _TRADING and sheet.trades is None)
              and not (key == "information_ratio" and sheet.benchmark is None)
              and not (key == "beta" and sheet.benchmark is None)]
+    bench = _benchmark_kpis(sheet)
+    for item in strip:
+        item["benchmark"] = bench.get(item["key"])
     return text, {k: raw.get(k, math.nan) for k in _KPI_SPEC}, strip
+
+
+#: Strip keys that have a benchmark value worth showing under the strategy's (beta and the
+#: information ratio are relative to the benchmark itself; runtime and trading are the strategy's).
+_BENCHMARK_STRIP = ("cagr", "total_return", "sharpe", "sortino", "psr", "drawdown", "volatility")
+
+
+def _benchmark_kpis(sheet) -> dict[str, str]:
+    """'<benchmark name> <value>' per strip key with a benchmark figure (empty without a benchmark)."""
+    if sheet.benchmark is None or "benchmark" not in sheet.stats.columns:
+        return {}
+    name = str(sheet.benchmark.name) if sheet.benchmark.name is not None else "benchmark"
+    column = sheet.stats["benchmark"]
+    out = {}
+    for key in _BENCHMARK_STRIP:
+        stat = _ALIASES.get(key, key)
+        if stat in column.index:
+            out[key] = f"{name} {_fmt(float(column[stat]), _KPI_SPEC[key][1])}"
+    return out
+
+
+def _named_columns(sheet, frame: pd.DataFrame) -> pd.DataFrame:
+    """The 'benchmark' column headed with the benchmark's name ('SPX (benchmark)')."""
+    name = None if sheet.benchmark is None else sheet.benchmark.name
+    if name in (None, "", "benchmark") or "benchmark" not in frame.columns:
+        return frame
+    return frame.rename(columns={"benchmark": f"{name} (benchmark)"})
 
 
 def _table(frame: pd.DataFrame, caption: str, formatters: dict | Callable | None = None) -> Markup:
@@ -181,7 +215,7 @@ def _stats_table(sheet) -> Markup:
     cells = pd.DataFrame({col: [_fmt(float(v), kinds.get(k, _RATIO)) for k, v in summary[col].items()]
                           for col in summary.columns},
                          index=[_KPI_SPEC.get(k, (k, ""))[0] for k in summary.index])
-    return _table(cells, "Key statistics")
+    return _table(_named_columns(sheet, cells), "Key statistics")
 
 
 def _drawdown_table(sheet) -> Markup:
@@ -220,7 +254,7 @@ def _notes(sheet) -> list[str]:
 
 def _annual_table(sheet) -> Markup:
     cells = sheet.annual_returns.map(lambda v: _fmt(float(v), _PCT))
-    return _table(cells, "Annual returns")
+    return _table(_named_columns(sheet, cells), "Annual returns")
 
 
 def _crisis(sheet) -> list[dict[str, object]]:

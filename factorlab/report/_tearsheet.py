@@ -38,11 +38,15 @@ ROLLING_MONTHS: tuple[int, int] = (6, 12)
 _NOTIONAL_COLUMNS = ("value", "notional", "amount")
 
 
-def _histogram(values: pd.Series, bins: int) -> pd.Series:
-    """Counts of the finite values in ``bins`` equal-width bins, indexed by the bins (closed left)."""
-    finite = values.to_numpy(dtype="float64", na_value=np.nan)
-    finite = finite[np.isfinite(finite)]
-    counts, edges = np.histogram(finite, bins=bins)
+def _finite(values: pd.Series) -> np.ndarray:
+    out = values.to_numpy(dtype="float64", na_value=np.nan)
+    return out[np.isfinite(out)]
+
+
+def _histogram(values: pd.Series, bins: int | np.ndarray) -> pd.Series:
+    """Counts of the finite values in ``bins`` equal-width bins (or on the given edges), indexed by
+    the bins (closed left; the last bin also holds its right edge, as ``np.histogram`` counts)."""
+    counts, edges = np.histogram(_finite(values), bins=bins)
     return pd.Series(counts.astype("float64"), index=pd.IntervalIndex.from_breaks(edges, closed="left"),
                      name="count")
 
@@ -279,9 +283,25 @@ class ReturnsTearSheet:
         return None if self.round_trips is None else mt.trade_statistics(self.round_trips)
 
     @cached_property
+    def _return_edges(self) -> np.ndarray:
+        """60 equal bins over the strategy's finite returns and, with a benchmark, the benchmark's too."""
+        values = [_finite(self.returns)]
+        if self.benchmark is not None:
+            values.append(_finite(self.benchmark))
+        return np.histogram_bin_edges(np.concatenate(values), bins=60)
+
+    @cached_property
     def return_histogram(self) -> pd.Series:
-        """Bars per return bin (60 equal bins over the finite returns), indexed by the bins."""
-        return _histogram(self.returns, 60)
+        """Bars per return bin (60 equal bins over the finite returns of the strategy and of the
+        benchmark, so both histograms share them), indexed by the bins."""
+        return _histogram(self.returns, self._return_edges)
+
+    @cached_property
+    def benchmark_histogram(self) -> pd.Series | None:
+        """The benchmark's bars per return bin, on :attr:`return_histogram`'s bins; None without one."""
+        if self.benchmark is None:
+            return None
+        return _histogram(self.benchmark, self._return_edges).rename(self.benchmark.name or "benchmark")
 
     @cached_property
     def trade_return_histogram(self) -> pd.Series | None:
