@@ -76,3 +76,32 @@ def test_one_spread_across_headline_table_verdict_and_chart(data):
     pd.testing.assert_frame_equal(a.spread_moving_average, per_date.rolling(
         a.ma_window, min_periods=max(1, a.ma_window // 2)).mean())
     assert "vs equal-weighted universe" in ts.tables["returns_table"].index[0]
+
+
+def test_alpha_beta_against_the_users_benchmark(data, spx):
+    """With a benchmark, the returns table adds alpha and beta of the long-short sleeves against it: the
+    slope and intercept of statsmodels' OLS of the per-bar sleeve returns on the index's per-bar returns."""
+    import numpy as np
+    import statsmodels.api as sm
+
+    factor, prices = data
+    ts = _summary(factor, prices, periods=(5,), benchmark=spx.rename("SPX"))
+    table = ts.tables["returns_table"]
+    alpha_row = "Ann. alpha (long-short sleeves vs SPX, per bar)"
+    beta_row = "beta (long-short sleeves vs SPX, per bar)"
+    assert {"Ann. alpha (vs equal-weighted universe)", alpha_row, beta_row} <= set(table.index)
+    r = ts.analysis.interleaved["5D"]["long_short"]
+    level = spx.reindex(spx.index.union(r.index)).ffill().reindex(r.index)
+    b = level / level.shift(1) - 1
+    b.iloc[0] = level.iloc[0] / spx[spx.index < r.index[0]].iloc[-1] - 1
+    both = pd.concat([r, b], axis=1).dropna()
+    fit = sm.OLS(both.iloc[:, 0].to_numpy(), sm.add_constant(both.iloc[:, 1].to_numpy())).fit()
+    assert table.loc[beta_row, "5D"] == pytest.approx(fit.params[1], rel=1e-9)
+    assert table.loc[alpha_row, "5D"] == pytest.approx((1 + fit.params[0]) ** 252 - 1, rel=1e-6)
+    # shown in percent a year, beta as a ratio, in the HTML
+    html = ts._repr_html_()
+    assert f"{table.loc[alpha_row, '5D']:+.2%}" in html and f"{table.loc[beta_row, '5D']:+.2f}" in html
+    assert np.isfinite(table.loc[beta_row, "5D"])
+    # without a benchmark the rows are absent
+    plain = _summary(factor, prices, periods=(5,)).tables["returns_table"]
+    assert alpha_row not in plain.index

@@ -365,7 +365,7 @@ class FactorAnalysis:
             return None
         level = self.benchmark.reindex(index).ffill()
         first = level.dropna()
-        return None if first.empty else (level / first.iloc[0]).rename("benchmark")
+        return None if first.empty else (level / first.iloc[0]).rename(self.benchmark_name)
 
     @cached_property
     def headline(self) -> pd.DataFrame:
@@ -390,14 +390,45 @@ class FactorAnalysis:
             }
         return pd.DataFrame(rows)
 
+    @property
+    def benchmark_name(self) -> str:
+        """The benchmark's name as labels show it ('benchmark' when the Series has none)."""
+        name = None if self.benchmark is None else self.benchmark.name
+        return "benchmark" if name in (None, "") else str(name)
+
+    @cached_property
+    def benchmark_alpha_beta(self) -> pd.DataFrame | None:
+        """Annualised alpha and beta of the long-short sleeves' per-bar returns (the cumulative chart's
+        portfolio) against the user's benchmark, per period label; None without a benchmark.
+
+        :func:`factorlab.metrics.alpha_beta` on the bars where both have a return; the benchmark's
+        per-bar returns come from its level on the price bars (:func:`factorlab.report.benchmark_returns`).
+        """
+        if self.benchmark is None:
+            return None
+        from factorlab.report._model import benchmark_returns
+
+        out = {}
+        for lab in self.fd.labels:
+            r = self.interleaved[lab]["long_short"]
+            b = benchmark_returns(self.benchmark, r.index, kind="prices")
+            alpha, beta = metrics.alpha_beta(r, b, periods_per_year=self.periods_per_year)
+            out[lab] = {"Ann. alpha": alpha, "beta": beta}
+        return pd.DataFrame(out, dtype="float64")
+
     @cached_property
     def returns_table(self) -> pd.DataFrame:
-        """Alphalens' returns table: alpha, beta (against the equal-weighted universe, labelled), top and
-        bottom quantile mean return and their spread, in bps per bar."""
+        """Alphalens' returns table: alpha, beta (against the equal-weighted universe, labelled; also
+        against the user's benchmark when given), top and bottom quantile mean return and their spread,
+        in bps per bar."""
         rate = self.mean_return_rate
         table = self.alpha_beta.copy()
         table = table.rename(index={"Ann. alpha": "Ann. alpha (vs equal-weighted universe)",
                                     "beta": "beta (vs equal-weighted universe)"})
+        if self.benchmark_alpha_beta is not None:
+            vs = f"long-short sleeves vs {self.benchmark_name}, per bar"
+            table.loc[f"Ann. alpha ({vs})"] = self.benchmark_alpha_beta.loc["Ann. alpha"]
+            table.loc[f"beta ({vs})"] = self.benchmark_alpha_beta.loc["beta"]
         table.loc["Mean return, top quantile (bps per bar)"] = rate.loc[self.top] * 1e4
         table.loc["Mean return, bottom quantile (bps per bar)"] = rate.loc[1] * 1e4
         table.loc[SPREAD_LABEL] = self.spread_per_bar * 1e4

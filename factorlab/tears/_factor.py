@@ -38,7 +38,6 @@ SECTIONS = {
     "by_group": "By group",
 }
 _PCT = "{:.2%}"
-_NUM = "{:.4f}"
 
 
 def _load_display_backend() -> None:
@@ -62,6 +61,12 @@ def headline_formats(cost_bps: float) -> RowFormats:
         f"net annual return @ {cost_bps:g} bps": "{:+.2%}"}, default="{:.4f}")
 
 
+def returns_table_formats(table: pd.DataFrame) -> RowFormats:
+    """Display formats of the returns table: alphas in percent a year, betas as ratios, bps rows in bps."""
+    return RowFormats({row: "{:+.2%}" if row.startswith("Ann. alpha") else "{:+.2f}" if row.startswith("beta")
+                       else "{:+.2f}" for row in table.index}, default="{:.4f}")
+
+
 def _summary(ts: TearSheet, a: FactorAnalysis) -> None:
     ts.section("summary", SECTIONS["summary"])
     ts.verdict = a.verdict
@@ -71,7 +76,7 @@ def _summary(ts: TearSheet, a: FactorAnalysis) -> None:
     ts.add_table("summary", "quantile_statistics", a.quantile_stats,
                  fmt={"min": "{:.4g}", "max": "{:.4g}", "mean": "{:.4g}", "std": "{:.4g}", "count": "{:,.0f}",
                       "count %": "{:.1f}"})
-    ts.add_table("summary", "returns_table", a.returns_table, fmt=_NUM)
+    ts.add_table("summary", "returns_table", a.returns_table, fmt=returns_table_formats(a.returns_table))
 
 
 def _data_quality(a: FactorAnalysis) -> pd.DataFrame:
