@@ -1,7 +1,7 @@
 """Notebooks 02-04 run top to bottom in a real Jupyter kernel, with their figures and the explorer inline.
 
 (01_quickstart is covered by tests/test_notebooks.py.) A notebook fails the
-test on any error; the notebooks also assert their own key claims (exact
+test on any error or any text on stderr (a warning shown to the reader); the notebooks also assert their own key claims (exact
 agreement, sleeves = single portfolios, compat numbers = native numbers).
 """
 
@@ -29,6 +29,11 @@ def _outputs(nb) -> list:
     return [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
 
 
+def _stderr(nb) -> list[str]:
+    """Text written to stderr by any cell (warnings land there): a notebook shows none."""
+    return [o.get("text", "") for o in _outputs(nb) if o.output_type == "stream" and o.get("name") == "stderr"]
+
+
 def _images(nb) -> int:
     return sum("image/png" in o.get("data", {}) for o in _outputs(nb))
 
@@ -52,6 +57,7 @@ def test_every_notebook_is_stored_without_outputs():
 def test_interleaved_portfolios_notebook(tmp_path):
     nb = _run("02_interleaved_portfolios.ipynb", tmp_path)
     assert not [o for o in _outputs(nb) if o.output_type == "error"]
+    assert not _stderr(nb), _stderr(nb)
     assert _images(nb) >= 3
     text = _text(nb)
     assert "every sleeve equals the single portfolio" in text
@@ -61,6 +67,7 @@ def test_interleaved_portfolios_notebook(tmp_path):
 def test_tearsheet_vs_backtest_notebook(tmp_path):
     nb = _run("03_tearsheet_vs_backtest.ipynb", tmp_path)
     assert not [o for o in _outputs(nb) if o.output_type == "error"]
+    assert not _stderr(nb), _stderr(nb)
     assert _images(nb) >= 3
     html = [o["data"]["text/html"] for o in _outputs(nb) if "text/html" in o.get("data", {})]
     assert any("max_abs_difference" in h for h in html) and any("volume limit" in h for h in html)
@@ -70,6 +77,7 @@ def test_tearsheet_vs_backtest_notebook(tmp_path):
 def test_migrating_from_alphalens_notebook_with_the_explorer(tmp_path):
     nb = _run("04_migrating_from_alphalens.ipynb", tmp_path)
     assert not [o for o in _outputs(nb) if o.output_type == "error"]
+    assert not _stderr(nb), _stderr(nb)
     explorer_cell = next(c for c in nb.cells if c.cell_type == "code" and "explore(fd" in c.source)
     views = [o for o in explorer_cell.outputs if WIDGET in o.get("data", {})]
     assert views and "VBox" in views[0]["data"]["text/plain"]
@@ -85,6 +93,7 @@ def test_migrating_from_alphalens_notebook_with_the_explorer(tmp_path):
 def test_screening_notebook(tmp_path):
     nb = _run("05_screening.ipynb", tmp_path)
     assert not [o for o in _outputs(nb) if o.output_type == "error"]
+    assert not _stderr(nb), _stderr(nb)
     text = _text(nb)
     assert "the screen's row equals the single-factor verdict" in text
     assert "characters written to screen.html" in text and (tmp_path / "screen.html").exists()

@@ -194,3 +194,26 @@ def test_public_names_are_exported():
         assert hasattr(flp, name), name
     expected = {"plot_quantile_returns_bar", "plot_ic_ts", "table_to_html", "figure_to_data_uri"}
     assert expected <= set(flp.__all__)
+
+
+@pytest.mark.parametrize("max_ticks", [3, 4, 5, 6, 8])
+@pytest.mark.parametrize("days", [2, 3, 40, 400, 900, 950, 1000, 2000, 7000])
+def test_date_axes_pick_an_interval_for_every_range(max_ticks, days):
+    """Matplotlib warns 'AutoDateLocator was unable to pick an appropriate interval' for 2-3 year ranges
+    with few ticks (the explorer printed it on every update): our date axes do not."""
+    import warnings
+
+    from matplotlib.figure import Figure
+
+    from factorlab.plotting._style import time_axis
+
+    index = pd.date_range("2018-01-02", periods=days, freq="D")
+    ax = Figure().subplots()
+    ax.plot(index, np.arange(days, dtype=float))
+    time_axis(ax, max_ticks=max_ticks)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ax.figure.draw_without_rendering()
+        ticks = ax.get_xticks()
+    lo, hi = ax.get_xlim()
+    assert len([t for t in ticks if lo <= t <= hi]) >= 1

@@ -43,6 +43,7 @@ from matplotlib.ticker import (
 
 from factorlab.errors import InvalidIndexError, ParameterError
 from factorlab.plotting._checks import as_frame, as_series
+from factorlab.plotting._style import date_locator
 
 __all__ = [
     "PERFORMANCE_COLORS",
@@ -116,7 +117,7 @@ def _xdates(index: pd.DatetimeIndex) -> np.ndarray:
 
 
 def _date_axis(ax: Axes, maxticks: int = 8) -> None:
-    locator = mdates.AutoDateLocator(minticks=2 if maxticks < 7 else 3, maxticks=maxticks)
+    locator = date_locator(minticks=2 if maxticks < 7 else 3, maxticks=maxticks)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
 

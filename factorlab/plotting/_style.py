@@ -198,13 +198,32 @@ def fixed_margins(fig: Figure, nrows: int = 1, ncols: int = 1, *, left: float = 
                         wspace=wgap / ax_w, hspace=hgap / ax_h)
 
 
+def date_locator(*, minticks: int = 3, maxticks: int = 6) -> mdates.AutoDateLocator:
+    """An ``AutoDateLocator`` that finds an interval for every range with few ticks.
+
+    Matplotlib's intervals stop below one unit of the next coarser frequency
+    (every 6 months, 12 hours, 30 minutes): with few ticks a range just short
+    of ``minticks`` years (or days, hours) has no interval, and the locator
+    warns on every draw ("unable to pick an appropriate interval"; the
+    explorer printed it on each update for a 2-3 year sample). One whole
+    unit (12 months, 24 hours, 60 minutes, 60 seconds) closes the gap, set
+    through the locator's public ``intervald`` mapping, and ``minticks`` is
+    kept below ``maxticks``.
+    """
+    locator = mdates.AutoDateLocator(minticks=min(minticks, max(2, maxticks - 1)), maxticks=maxticks)
+    for freq, whole in ((mdates.MONTHLY, 12), (mdates.HOURLY, 24), (mdates.MINUTELY, 60), (mdates.SECONDLY, 60)):
+        if whole not in locator.intervald[freq]:
+            locator.intervald[freq] = [*locator.intervald[freq], whole]
+    return locator
+
+
 def time_axis(ax: Axes, *, max_ticks: int = 6, y_ticks: int | None = 5) -> None:
     """Few, short date labels on the x axis ('2016', 'Mar', ...) and at most ``y_ticks`` y ticks.
 
     Text is the dearest part of drawing a chart, so time-series charts keep
     their tick labels few and short. Only the given axes is changed.
     """
-    locator = mdates.AutoDateLocator(minticks=3, maxticks=max_ticks)
+    locator = date_locator(minticks=3, maxticks=max_ticks)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, show_offset=False))
     if y_ticks is not None and ax.get_yscale() == "linear":
