@@ -296,3 +296,21 @@ def test_horizon_independence_of_the_tear_sheet_tables(sp500_prices):
     for name in ("headline", "returns_table"):
         pd.testing.assert_frame_equal(one.tables[name], many.tables[name][["5D"]])
     pd.testing.assert_frame_equal(one.tables["quantile_statistics"], many.tables["quantile_statistics"])
+
+
+def test_quantile_table_is_the_same_per_bar_number_whatever_other_horizons(sp500_prices):
+    """'mean return by quantile (bps per bar)' at 5D is one number whether 1D is asked for too."""
+    prices = sp500_prices.iloc[:400, :50]
+    factor = reversal_wide(prices)
+    alone = _quiet(fl.create_factor_returns_tear_sheet, factor, prices, periods=(5,))
+    both = _quiet(fl.create_factor_returns_tear_sheet, factor, prices, periods=(1, 5))
+    table = "mean_return_by_quantile"
+    assert table in alone.tables, list(alone.tables)
+    pd.testing.assert_frame_equal(alone.tables[table][["5D"]], both.tables[table][["5D"]])
+    # and it is a per-bar rate: the 5-bar mean compounded back to one bar
+    from factorlab.factor import mean_return_by_quantile
+
+    fd = _quiet(fl.prepare_factor_data, factor, prices, periods=(5,))
+    mean5, _ = mean_return_by_quantile(fd, demeaned=True)
+    expected = ((1 + mean5["5D"]) ** (1 / 5) - 1) * 1e4
+    np.testing.assert_allclose(alone.tables[table]["5D"].to_numpy(), expected.to_numpy(), rtol=1e-9)
