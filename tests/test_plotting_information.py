@@ -118,7 +118,8 @@ def test_monthly_heatmap_cells_equal_values(rng):
     mesh = ax.collections[0]
     cells = np.ma.filled(np.ma.asarray(mesh.get_array()).astype(float), np.nan).reshape(3, 12)
     np.testing.assert_allclose(cells, monthly.to_numpy())  # NaN positions match too
-    texts = [t.get_text() for t in ax.texts]
+    (labels,) = ax.artists  # one artist holds every cell's value
+    texts = labels.get_texts()
     assert len(texts) == 3 * 12 - 3
     assert f"{monthly.iloc[1, 4]:.3f}" in texts
     assert [t.get_text() for t in ax.get_yticklabels()] == ["2019", "2020", "2021"]

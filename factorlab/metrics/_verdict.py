@@ -221,7 +221,8 @@ def _sentence(label: str, row: pd.Series, cost_bps: float, alpha: float, n_trial
 
 def factor_verdict(fd: FactorData, *, long_short: bool = True, group_neutral: bool = False,
                    cost_bps: float = 0.0, periods_per_year: float | None = None, n_trials: int = 1,
-                   alpha: float = 0.05, lags: int | None = None, runs: dict | None = None) -> FactorVerdict:
+                   alpha: float = 0.05, lags: int | None = None, runs: dict | None = None,
+                   ic: pd.DataFrame | None = None, mean_by_date: pd.DataFrame | None = None) -> FactorVerdict:
     """Whether the factor works, per horizon: HAC-tested IC and spread, net Sharpe, break-even cost.
 
     Parameters
@@ -246,6 +247,13 @@ def factor_verdict(fd: FactorData, *, long_short: bool = True, group_neutral: bo
         Runs of the same weights already made, to reuse: label ->
         ``(gross returns, turnover, net returns)`` (per-bar Series; net at
         ``cost_bps``), e.g. a tear sheet's.
+    ic : pd.DataFrame, optional
+        :func:`information_coefficient` of ``fd`` (no group adjustment), when
+        already computed.
+    mean_by_date : pd.DataFrame, optional
+        :func:`mean_return_by_quantile` of ``fd`` by date with
+        ``demeaned=long_short, group_adjust=group_neutral``, when already
+        computed (its first element).
 
     Returns
     -------
@@ -270,9 +278,13 @@ def factor_verdict(fd: FactorData, *, long_short: bool = True, group_neutral: bo
         raise ParameterError(f"cost_bps must be a number >= 0, got {cost_bps!r}")
     freq = bar_frequency(fd.prices.index, periods_per_year=periods_per_year)
     ppy = freq.periods_per_year
-    ic = information_coefficient(fd)
+    if ic is None:
+        ic = information_coefficient(fd)
     ics = ic_summary(ic, periods=fd.periods, lags=lags)
-    by_date, _ = mean_return_by_quantile(fd, by_date=True, demeaned=long_short, group_adjust=group_neutral)
+    if mean_by_date is None:
+        mean_by_date, _ = mean_return_by_quantile(fd, by_date=True, demeaned=long_short,
+                                                  group_adjust=group_neutral)
+    by_date = mean_by_date
     top, bottom = int(fd.n_quantiles), 1
     weights = factor_weights(fd, long_short=long_short, group_neutral=group_neutral)
     prices = fd.prices

@@ -257,7 +257,9 @@ def plot_monthly_ic_heatmap(monthly_ic: pd.DataFrame | pd.Series, *, period: str
     -------
     matplotlib.axes.Axes
         ``ax.collections[0]`` is the QuadMesh whose array holds the values,
-        row by row (first year on top).
+        row by row (first year on top); with ``annot``, a
+        :class:`~factorlab.plotting.CellLabels` artist (in ``ax.artists``)
+        holds the cell texts (``get_texts()``, row by row).
     """
     if period is None and isinstance(monthly_ic, pd.Series):
         period = monthly_ic.name
@@ -270,11 +272,13 @@ def plot_monthly_ic_heatmap(monthly_ic: pd.DataFrame | pd.Series, *, period: str
     kwargs = {"cmap": cmap, "vmin": -bound, "vmax": bound, "edgecolors": "white", "linewidth": 0.5, **style}
     n_rows, n_cols = values.shape
     ax.pcolormesh(np.arange(n_cols + 1), np.arange(n_rows + 1), np.ma.masked_invalid(values), **kwargs)
-    if annot:
-        for (r, c), v in np.ndenumerate(values):
-            if np.isfinite(v):
-                ax.text(c + 0.5, r + 0.5, format(v, fmt), ha="center", va="center", fontsize=annot_size,
-                        color="white" if abs(v) > 0.6 * bound else "black")
+    if annot:  # one artist laying out every cell's value (no Text artist per cell)
+        from factorlab.plotting._performance import CellLabels
+
+        rows, cols = np.nonzero(np.isfinite(values))
+        cells = values[rows, cols]
+        ax.add_artist(CellLabels(np.column_stack([cols + 0.5, rows + 0.5]), [format(v, fmt) for v in cells],
+                                 np.where(np.abs(cells) > 0.6 * bound, "white", "black"), fontsize=annot_size))
     if isinstance(month_ticks, bool) or not isinstance(month_ticks, (int, np.integer)) or month_ticks < 1:
         raise ParameterError(f"month_ticks must be a positive integer, got {month_ticks!r}")
     shown = np.arange(0, n_cols, int(month_ticks))

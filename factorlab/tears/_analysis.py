@@ -151,7 +151,9 @@ class FactorAnalysis:
                           self.net_long_short[lab]) for lab in self.fd.labels}
         return metrics.factor_verdict(self.fd, long_short=self.long_short, group_neutral=self.group_neutral,
                                       cost_bps=self.cost_bps, periods_per_year=self.bars_per_year,
-                                      n_trials=self.n_trials, runs=runs)
+                                      n_trials=self.n_trials, runs=runs,
+                                      ic=None if self.group_neutral else self.ic,  # the verdict's IC is raw
+                                      mean_by_date=self._mean_ret_by_date[0])
 
     @cached_property
     def bar_frequency(self) -> metrics.BarFrequency:
