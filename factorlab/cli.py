@@ -388,8 +388,7 @@ def _walk_forward(args: argparse.Namespace) -> int:
     for key in _HEADLINE:
         print(f"  {key:<18} {_fmt(float(wf.stats[key]))}")
     if args.save_equity:
-        wf.equity.to_frame().to_csv(args.save_equity)
-        print(f"equity: {Path(args.save_equity).resolve()}")
+        print(f"equity: {wf.save_equity(args.save_equity).resolve()}")
     if args.report:
         wf.tear_sheet().to_html(args.report, **report)
         print(f"report: {Path(args.report).resolve()}")
@@ -510,7 +509,7 @@ def _add_run_parsers(sub) -> None:
     w.add_argument("--train", type=int, default=504, help="train window in bars (default: %(default)s)")
     w.add_argument("--test", type=int, default=126, help="test window in bars (default: %(default)s)")
     w.add_argument("--anchored", action="store_true", help="train on all bars before each test window")
-    w.add_argument("--save-equity", metavar="FILE", help="write the stitched out-of-sample equity as CSV")
+    w.add_argument("--save-equity", metavar="FILE", help="write the stitched out-of-sample equity and returns (.csv or .parquet)")
     w.add_argument("--report", metavar="FILE", help="write the returns report of the stitched out-of-sample "
                                                     "returns as HTML")
     w.set_defaults(func=_walk_forward)

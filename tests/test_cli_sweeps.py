@@ -24,7 +24,7 @@ def outputs(tmp_path_factory):
          "--grid", "period=1,3,5", "--jobs", "2", "--objective", "sortino", "--registry", str(sweep_dir),
          "--out", "sweep.csv", "--heatmap", "heatmap.png", "--no-progress"],
         ["walk-forward", "--strategy", STRAT, "--prices", "prices.parquet", "--train", "120", "--test", "60",
-         "--registry", str(wf_dir), "--save-equity", "wf_equity.csv", "--no-progress"],
+         "--registry", str(wf_dir), "--save-equity", "wf_equity.parquet", "--no-progress"],
         ["tearsheet", "--sample", "--periods", "1,5", "--report", "sample_tearsheet.html"],
     )
     return work, dict(zip(("sweep", "wf", "tearsheet"), procs))
@@ -50,7 +50,7 @@ def test_walk_forward_three_folds(outputs):
     proc = procs["wf"]
     assert proc.returncode == 0, proc.stderr
     assert "walk-forward: 3 folds, train 120 bars, test 60 bars" in proc.stdout
-    equity = pd.read_csv(work / "wf_equity.csv", index_col=0, parse_dates=True)["equity"]
+    equity = pd.read_parquet(work / "wf_equity.parquet")["equity"]  # a real Parquet file (was CSV text)
     prices = pd.read_parquet(work / "prices.parquet")
     assert len(equity) == 180 and equity.index[0] == prices.index[120] and equity.index[-1] == prices.index[-1]
     runs = read_registry(work / "wf")

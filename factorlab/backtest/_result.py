@@ -43,6 +43,24 @@ def fills_frame(rec: np.ndarray, index: pd.DatetimeIndex, assets: pd.Index) -> p
     })
 
 
+def write_frame(frame: pd.DataFrame, path, *, index: bool) -> Path:
+    """Write ``frame`` as CSV or Parquet, chosen by the file name's suffix (.csv, .parquet, .pq).
+
+    Raises
+    ------
+    ParameterError
+        Any other suffix.
+    """
+    p = Path(path)
+    if p.suffix.lower() == ".csv":
+        frame.to_csv(p, index=index)
+    elif p.suffix.lower() in (".parquet", ".pq"):
+        frame.to_parquet(p, index=index)
+    else:
+        raise ParameterError(f"cannot write {p.name!r}: use a .csv or .parquet file name")
+    return p
+
+
 @dataclass(frozen=True, eq=False)
 class BacktestResult:
     """Outcome of :func:`factorlab.backtest.backtest`.
@@ -404,14 +422,7 @@ class BacktestResult:
     # ------------------------------------------------------------ output
     @staticmethod
     def _write(frame: pd.DataFrame, path, index: bool) -> Path:
-        p = Path(path)
-        if p.suffix.lower() == ".csv":
-            frame.to_csv(p, index=index)
-        elif p.suffix.lower() in (".parquet", ".pq"):
-            frame.to_parquet(p, index=index)
-        else:
-            raise ParameterError(f"cannot write {p.name!r}: use a .csv or .parquet file name")
-        return p
+        return write_frame(frame, path, index=index)
 
     def save_equity(self, path) -> Path:
         """Write equity, cash and returns per bar to ``.csv`` or ``.parquet``."""

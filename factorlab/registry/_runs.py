@@ -278,6 +278,11 @@ def check_dates(index: pd.DatetimeIndex, start=None, end=None) -> None:
         raise DateRangeError(f"start {lo.date()} is after end {hi.date()}")
 
 
+#: The backtest settings a tracked run records (with its parameters): every one that changes its numbers.
+_RECORDED_SETTINGS = ("start", "end", "capital", "delay", "fractional", "commission", "slippage", "warmup",
+                      "volume_limit", "unfilled", "margin", "periods_per_year", "min_order_size")
+
+
 def tracked_backtest(strategy, prices, *, params: Mapping | None = None, track: bool = True, registry=None,
                      benchmark: pd.Series | None = None, group_id: str | None = None,
                      **kwargs) -> BacktestResult:
@@ -317,8 +322,7 @@ def tracked_backtest(strategy, prices, *, params: Mapping | None = None, track: 
     cls = strategy if isinstance(strategy, type) else type(strategy)
     shown = {**(strategy.params if isinstance(strategy, Strategy) else cls.param_defaults()), **dict(params or {})}
     shown.pop("sweep_grid", None)  # the class's grid for sweeps, not a parameter of this run
-    settings = {k: v for k, v in kwargs.items() if k in ("start", "end", "capital", "delay", "fractional",
-                                                          "commission", "slippage", "warmup")}
+    settings = {k: v for k, v in kwargs.items() if k in _RECORDED_SETTINGS}
     run_id = reg.start(strategy_spec(cls), shown, data_fingerprint=data_fingerprint(prices, benchmark, settings),
                        code_version=code_version(cls), settings=settings, group_id=group_id)
     try:

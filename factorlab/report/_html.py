@@ -75,7 +75,8 @@ _PCT = "pct"
 _RATIO = "ratio"
 #: key -> (label, kind) of every ``kpi.<key>``; kinds: pct, ratio, days, count, money, float.
 _KPI_SPEC: dict[str, tuple[str, str]] = {
-    "runtime_days": ("Runtime days", "days"), "turnover": ("Turnover", _PCT), "cagr": ("CAGR", _PCT),
+    "runtime_days": ("Runtime days", "days"), "turnover": ("Turnover (annual, two-sided)", _PCT),
+    "cagr": ("CAGR", _PCT),
     "drawdown": ("Drawdown", _PCT), "psr": ("Probabilistic SR", _PCT), "sharpe": ("Sharpe ratio", _RATIO),
     "information_ratio": ("Information ratio (annualised)", _RATIO), "capacity": ("Strategy capacity", "money"),
     "trades_per_day": ("Trades per day", "float"), "total_return": ("Total return", _PCT),

@@ -88,6 +88,15 @@ class WalkForwardResult:
         """Out-of-sample equity: ``capital * cumprod(1 + returns)`` (currency)."""
         return (self.capital * (1.0 + self.returns).cumprod()).rename("equity")
 
+    def save_equity(self, path):
+        """Write the stitched out-of-sample equity and returns per bar to ``.csv`` or ``.parquet``
+        (by the file name, as :meth:`BacktestResult.save_equity`); returns the path."""
+        from factorlab.backtest._result import write_frame
+
+        frame = pd.DataFrame({"equity": self.equity, "return": self.returns})
+        frame.index.name = "date"
+        return write_frame(frame, path, index=True)
+
     @cached_property
     def stats(self) -> pd.Series:
         """:func:`factorlab.metrics.summary_stats` of the stitched out-of-sample returns."""
