@@ -145,12 +145,8 @@ def _quickstart(args: argparse.Namespace) -> int:
     print(sheet.verdict)
     print(sheet.tables["verdict"].to_string())
     for name in ("headline", "ic_summary", "returns_table", "turnover"):
-        print(f"\n== {name} ==")
-        table, fmt = sheet.tables[name], sheet.formats.get(name)
-        if isinstance(fmt, fl.plotting.RowFormats):  # the same units as the HTML tear sheet
-            print(fmt.apply(table).to_string())
-        else:
-            print(table.to_string(float_format=lambda v: f"{v:.4f}"))
+        print(f"\n== {name} ==")  # each number in the HTML tear sheet's format and unit
+        print(fl.plotting.format_table(sheet.tables[name], sheet.formats.get(name)).to_string())
     for name, table in sheet.tables.items():
         table.to_csv(out / f"{name}.csv")
     html = out / "tearsheet.html"

@@ -15,6 +15,12 @@ def test_quickstart_writes_tear_sheet(tmp_path, capsys):
     assert out.index("== verdict ==") < out.index("== headline ==")
     assert "10D:" in out and "HAC p =" in out and "break-even cost (bps)" in out
     assert "%" in out.split("== headline ==")[1].split("==")[0]
+    # every table in the HTML's formats: lags are counts, turnover in percent (not 7.0000 and 0.3500)
+    ic_summary = out.split("== ic_summary ==")[1].split("==")[0].splitlines()
+    (lags,) = [line for line in ic_summary if line.startswith("HAC lags")]
+    assert all(v.isdigit() for v in lags.split()[2:]), lags
+    turnover = out.split("== turnover ==")[1].split("full tear sheet")[0]
+    assert "Quantile 1 Mean Turnover" in turnover and turnover.count("%") >= 15
     html = (tmp_path / "tearsheet.html").read_text()
     for section in ("summary", "returns", "information", "turnover", "events", "by_group"):
         assert f'id="{section}"' in html

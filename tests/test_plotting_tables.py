@@ -136,3 +136,19 @@ def test_row_formats_give_each_row_its_unit():
     assert "1430.0" not in html
     with pytest.raises(ParameterError, match="row 'dates'"):
         RowFormats({"dates": 3})
+
+
+def test_format_table_gives_the_cells_the_html_shows():
+    from factorlab.plotting import RowFormats, format_table
+
+    table = pd.DataFrame({"1D": [0.01234, 7.0, np.nan], "5D": [0.5, 11.0, 0.25]},
+                         index=["IC mean", "lags", "share"])
+    rows = RowFormats({"lags": "{:,.0f}", "share": "{:.1%}"}, default="{:+.3f}")
+    cells = format_table(table, rows)
+    assert cells.loc["lags"].tolist() == ["7", "11"] and cells.loc["share", "5D"] == "25.0%"
+    assert cells.loc["IC mean", "1D"] == "+0.012" and cells.loc["share", "1D"] == ""  # missing: empty
+    html = flp.table_to_html(table, fmt=rows)
+    for value in ("+0.012", "7", "11", "25.0%"):
+        assert f">{value}<" in html
+    plain = format_table(table, "{:.2f}")
+    assert plain.loc["lags", "5D"] == "11.00" and plain.loc["share", "1D"] == ""

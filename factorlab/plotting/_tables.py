@@ -16,7 +16,7 @@ import pandas as pd
 
 from factorlab.errors import ParameterError
 
-__all__ = ["RowFormats", "table_to_html"]
+__all__ = ["RowFormats", "format_table", "table_to_html"]
 
 Formatter = str | Callable[[object], str]
 
@@ -94,6 +94,27 @@ def _formatters(frame: pd.DataFrame, fmt: Formatter | Mapping[object, Formatter]
         return {c: _as_callable(spec, f"column {c!r}") for c, spec in fmt.items()}
     apply = _as_callable(fmt, "the table")
     return {c: apply for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c].dtype)}
+
+
+def format_table(df: pd.DataFrame | pd.Series,
+                 fmt: Formatter | Mapping[object, Formatter] | RowFormats | None = None) -> pd.DataFrame:
+    """The table as text cells, each number in its format: what :func:`table_to_html` shows, for a
+    console or a log (``print(format_table(ts.tables[name], ts.formats.get(name)).to_string())``).
+
+    ``fmt`` as in :func:`table_to_html`; missing values are empty strings.
+    """
+    if isinstance(df, pd.Series):
+        df = df.to_frame(name=df.name if df.name is not None else "value")
+    if not isinstance(df, pd.DataFrame):
+        raise ParameterError(f"df must be a pandas DataFrame or Series, got {type(df).__name__}")
+    if isinstance(fmt, RowFormats):
+        return fmt.apply(df)
+    formatters = _formatters(df, fmt)
+    out = {}
+    for column in df.columns:
+        apply = formatters.get(column)
+        out[column] = [("" if pd.isna(v) else str(v)) if apply is None else apply(v) for v in df[column]]
+    return pd.DataFrame(out, index=df.index, columns=df.columns)
 
 
 def table_to_html(df: pd.DataFrame | pd.Series, *, title: str | None = None,

@@ -61,6 +61,12 @@ def headline_formats(cost_bps: float) -> RowFormats:
         f"net annual return @ {cost_bps:g} bps": "{:+.2%}"}, default="{:.4f}")
 
 
+#: Display formats of the IC summary rows: lags are counts, t-stats two decimals, p-values three.
+IC_SUMMARY_FORMATS = RowFormats({"HAC lags": "{:,.0f}", "t-stat(IC)": "{:+.2f}", "HAC t-stat(IC)": "{:+.2f}",
+                                 "p-value(IC)": "{:.3f}", "HAC p-value(IC)": "{:.3f}", "IC Std.": "{:.4f}",
+                                 "IC Skew": "{:+.2f}", "IC Kurtosis": "{:+.2f}"}, default="{:+.4f}")
+
+
 def returns_table_formats(table: pd.DataFrame) -> RowFormats:
     """Display formats of the returns table: alphas in percent a year, betas as ratios, bps rows in bps."""
     return RowFormats({row: "{:+.2%}" if row.startswith("Ann. alpha") else "{:+.2f}" if row.startswith("beta")
@@ -197,7 +203,7 @@ def _ic_decay(decay: pd.DataFrame, ax) -> None:
 
 def _information(ts: TearSheet, a: FactorAnalysis) -> None:
     ts.section("information", SECTIONS["information"])
-    ts.add_table("information", "ic_summary", a.ic_table.T, fmt="{:.4f}")
+    ts.add_table("information", "ic_summary", a.ic_table.T, fmt=IC_SUMMARY_FORMATS)
     n = len(a.fd.labels)
     ts.add_chart("information", "ic_ts", Chart(partial(_ic_ts, a)))
     ts.add_chart("information", "ic_distribution", Chart(partial(_ic_distribution, a), size=(10.0, 3.6),
