@@ -99,7 +99,7 @@ def _quantize_factor(factor_data, quantiles=5, bins=None, by_group=False, no_rai
         group = factor_data["group"]
         categorical = isinstance(group.dtype, pd.CategoricalDtype)
         g_codes = _codes(group, categorical)
-        if categorical:
+        if categorical and EMPTY_GROUPS_VISITED:
             empty = has_empty_groups(d_codes, g_codes, len(dates), len(group.dtype.categories)) and \
                 empty_bin_fails(quantiles, bins, zero_aware)
             if empty and not no_raise:
@@ -131,7 +131,12 @@ def _quantize_factor(factor_data, quantiles=5, bins=None, by_group=False, no_rai
 
 #: Alphalens concatenates an empty Series (object dtype) for every empty (date, category) group;
 #: pandas 3 keeps that dtype in the result (object labels), pandas 2 leaves empty pieces out.
-EMPTY_GROUPS_GIVE_OBJECT = int(pd.__version__.split(".")[0]) >= 3
+#: Alphalens' per-(date, group) binning groups a categorical 'group' with ``observed=False``: on
+#: pandas 3 the groupby visits a category without entries on a date (pd.qcut of an empty array raises,
+#: or the labels come back as objects); pandas 2.2 skips it, so nothing fails and the labels stay
+#: numbers (both checked against alphalens-reloaded, on pandas 3 and 2.2).
+EMPTY_GROUPS_VISITED = int(pd.__version__.split(".")[0]) >= 3
+EMPTY_GROUPS_GIVE_OBJECT = EMPTY_GROUPS_VISITED
 
 
 def empty_bin_fails(quantiles, bins, zero_aware: bool) -> bool:

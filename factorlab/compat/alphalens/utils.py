@@ -41,6 +41,7 @@ from factorlab.compat.alphalens._calendar import (
 from factorlab.compat.alphalens._quantize import (
     _BIN_EDGES_HELP,
     EMPTY_GROUPS_GIVE_OBJECT,
+    EMPTY_GROUPS_VISITED,
     GroupMappingError,
     empty_bin_fails,
     has_empty_groups,
@@ -290,7 +291,8 @@ def get_clean_factor_and_forward_returns(factor, prices, groupby=None, binning_b
     frame = fd.frame
     if n_binning:
         frame["factor_quantile"] = frame["factor_quantile"].astype("float64")
-    if binning_by_group and "group" in frame.columns and empty_bin_fails(quantiles, bins, zero_aware) \
+    if EMPTY_GROUPS_VISITED and binning_by_group and "group" in frame.columns \
+            and empty_bin_fails(quantiles, bins, zero_aware) \
             and _empty_groups(frame if not n_binning else _before_binning(factor, prices, periods, groupby,
                                                                           filter_zscore)):
         if max_loss == 0:
