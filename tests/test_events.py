@@ -317,16 +317,29 @@ def test_window_sums_equal_the_per_offset_table(gappy_fd, options):
         np.testing.assert_allclose(a, b, rtol=RTOL, atol=ATOL)
 
 
-def test_zero_price_takes_the_per_offset_path():
+def test_a_zero_price_after_the_start_is_minus_100_percent_on_the_fast_path():
+    """A bankruptcy (price 0) inside an event's window is a -100% return: the window sums give it, equal
+    to the per-offset table; only an event that starts at a price of 0 (an infinite return) takes the
+    per-offset path."""
     prices = PRICES.copy()
-    prices.loc[BARS[0], "C"] = 0.0  # C's return out of bar0 would be infinite
+    prices.loc[BARS[0], "C"] = 0.0  # inside d1's window (offset -1), not an event's start
     fd = tiny_fd()
     from factorlab.factor import _events
 
     d_idx, a_idx, _, qcode, _, _ = _events.fd_codes(fd, False)
-    assert _events.fast_event_table(fd, prices, np.arange(-1, 2), d_idx, a_idx, qcode, None, 1,
-                                    True, False, False) is None
+    offsets = np.arange(-1, 2)
+    fast = _events.fast_event_table(fd, prices, offsets, d_idx, a_idx, qcode, None, 1, True, False, False)
+    assert fast is not None
+    grid = _events._grid_for(fd, prices, d_idx, a_idx, relative=True)
+    slow = _events.event_table(grid, offsets, qcode, None, 1, True, False, False)
+    for a, b in zip(fast, slow):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
     out = fl.average_cumulative_return_by_quantile(fd, prices, periods_before=1, periods_after=1,
                                                    demeaned=False)
     # d1 Q2 = {C, D}: C from bar1 back to bar0 is 0/10 - 1 = -1, D 0 -> -1/2; d2 {D, A} 1/4 - 1/12 -> 1/12
     np.testing.assert_allclose(out.loc[(2, "mean"), -1], (-0.5 + 1 / 12 + 0) / 3, rtol=1e-12)
+    # an event starting at 0 (C on d1 = bar1): its returns are infinite, the per-offset path handles them
+    starts_at_zero = PRICES.copy()
+    starts_at_zero.loc[BARS[1], "C"] = 0.0
+    assert _events.fast_event_table(fd, starts_at_zero, offsets, d_idx, a_idx, qcode, None, 1,
+                                    True, False, False) is None

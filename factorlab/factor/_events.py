@@ -240,8 +240,11 @@ def fast_event_table(fd: FactorData, values: pd.DataFrame, offsets: np.ndarray, 
     products with the window of price presence. Demeaning subtracts the
     universe's mean, formed from the same sums. Offset 0 is exactly 0.
 
-    Returns None (use :func:`event_table`) when a price of the panel is 0 (the
-    returns out of it are infinite) or a factor date is not a price bar.
+    Returns None (use :func:`event_table`) when an event starts at a price of 0
+    (the returns out of it are infinite) or a factor date is not a price bar.
+    A price of 0 after the start (a bankruptcy) is a -100% return, the same in
+    both; under :func:`prepare_factor_data`'s membership rule no event starts
+    at 0, so a panel with bankruptcies keeps the fast path.
     """
     rows = values.index.get_indexer(fd.dates)
     if len(d_idx) == 0 or (rows < 0).any() or len(offsets) == 0:
@@ -254,14 +257,14 @@ def fast_event_table(fd: FactorData, values: pd.DataFrame, offsets: np.ndarray, 
     else:
         panel = np.full((len(values.index), len(fd.assets)), np.nan)
         panel[:, have] = src[:, cols[have]]
-    if (panel == 0).any():
-        return None
     n_q = int(qcode.max()) + 1 if len(qcode) else 0
     split = by_group or group_adjust
     n_b = n_q * n_groups if split else n_q
     bucket = qcode * n_groups + gcode if split else qcode
     present = np.bincount(bucket[have[a_idx]], minlength=n_b) > 0  # events whose asset has prices
     start = panel[rows[d_idx], a_idx]
+    if (start == 0).any():
+        return None
     ok = ~np.isnan(start)
     if not ok.all():  # (the usual case, every event priced, copies nothing)
         d_idx, a_idx, bucket, start = d_idx[ok], a_idx[ok], bucket[ok], start[ok]
