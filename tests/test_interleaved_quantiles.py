@@ -129,3 +129,15 @@ def test_gaps_equal_single_runs(reversal_factor, sp500_prices):
             np.testing.assert_array_equal(qr[label][col].to_numpy(), single.returns.to_numpy())
             np.testing.assert_array_equal(qr.turnover[label][col].to_numpy(), single.turnover.to_numpy())
             assert qr.gap_events.loc[label, col] == single.n_gap_events
+
+
+def test_targets_built_a_few_rows_at_a_time_equal_the_whole_run(fd, qr, monkeypatch):
+    """The unit targets are built in blocks of rows as the run reaches them (no portfolios x bars x
+    assets array): blocks of 3 rows give the same returns, bit for bit, as one block for the whole run."""
+    from factorlab.portfolio import _interleaved_quantiles as iq
+
+    monkeypatch.setattr(iq, "_UNIT_BLOCK_CELLS", 3 * 6 * len(fd.assets))
+    small = fl.quantile_interleaved_returns(fd)
+    for label in qr.labels:
+        pd.testing.assert_frame_equal(small[label], qr[label], check_exact=True)
+        pd.testing.assert_frame_equal(small.turnover[label], qr.turnover[label], check_exact=True)

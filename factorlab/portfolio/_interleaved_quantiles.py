@@ -152,7 +152,7 @@ def quantile_interleaved_returns(fd: FactorData, cost_bps: float = 0.0,
     sig = _stacked_signals(fd, columns, panel)
     last = int(panel.index.get_indexer(fd.dates[-1:])[0])
     ends = [min(len(panel.index), last + fd.delay + p + 1) for p in fd.periods]
-    unit = _unit_targets_in_place(panel, sig, fd.delay, max(ends))
+    unit = _unit_blocks(panel, sig, fd.delay, max(ends))
     returns, turnover, gaps = {}, {}, {}
     for period, label, end in zip(fd.periods, fd.labels, ends):
         run = _simulate_batch(panel, sig, unit, period, fd.delay, float(cost_bps), float(capital), end)
@@ -167,51 +167,117 @@ def quantile_interleaved_returns(fd: FactorData, cost_bps: float = 0.0,
                            cost_bps=float(cost_bps), capital=float(capital))
 
 
-def _stacked_signals(fd: FactorData, columns: list, panel: PricePanel) -> Signals:
-    """Target weights of every portfolio on the price timeline, weights shape (P, dates, assets).
+@dataclass(frozen=True, eq=False)
+class _Baskets:
+    """The target weights of every portfolio, kept compact and expanded a block of rows at a time.
 
-    The long-short row is :func:`factor_weights`; quantile ``q``'s basket is
-    ``1 / (names in q)`` on its names, NaN elsewhere: the same numbers as
-    ``factor_weights(fd, quantiles=q, long_short=False)`` (which divides ones
-    by their sum), computed from one pass over the quantile labels.
+    Quantile ``q``'s basket is ``1 / (names in q)`` on its names and NaN
+    elsewhere (the numbers of ``factor_weights(fd, quantiles=q,
+    long_short=False)``); the long-short row is :func:`factor_weights`. Held
+    as one small integer code per cell and one ``1 / count`` per (date,
+    quantile) instead of a (portfolios, dates, assets) float array (720 MB
+    for 6 portfolios on 3,000 x 5,000): :meth:`take` builds the rows a cycle
+    (or a block of cycles) needs.
+    """
+
+    codes: np.ndarray       # (dates, assets) 0-based quantile code, -1: in no basket
+    inv_count: np.ndarray   # (dates, quantiles) 1 / names in the quantile (unused where 0 names)
+    long_short: np.ndarray  # (dates, assets)
+    columns: tuple
+
+    @property
+    def n_portfolios(self) -> int:
+        return len(self.columns)
+
+    def take(self, rows: np.ndarray) -> np.ndarray:
+        """Weights of every portfolio on signal rows ``rows``, shape (portfolios, len(rows), assets)."""
+        codes = self.codes[rows]
+        out = np.empty((len(self.columns), len(rows), codes.shape[1]))
+        for i, c in enumerate(self.columns):
+            if c == LONG_SHORT:
+                out[i] = self.long_short[rows]
+            else:
+                np.copyto(out[i], np.where(codes == c - 1, self.inv_count[rows, c - 1][:, None], np.nan))
+        return out
+
+
+def _stacked_signals(fd: FactorData, columns: list, panel: PricePanel) -> Signals:
+    """Target weights of every portfolio on the price timeline (``weights``: a :class:`_Baskets`).
+
+    The quantile codes and the names per (date, quantile) come from one pass
+    over the quantile labels; ``1 / count`` is the same division as
+    ``factor_weights`` makes of ones by their sum.
     """
     long_short = factor_weights(fd)
     one = signals(long_short, panel.index)
-    sig = Signals(weights=np.empty((len(columns), *one.weights.shape)), row_of_bar=one.row_of_bar,
-                  first_bar=one.first_bar)
     labels = fd.quantile.to_numpy(dtype="float64")
-    for i, c in enumerate(columns):
-        if c == LONG_SHORT:
-            sig.weights[i] = one.weights
-            continue
-        in_q = labels == c
-        count = in_q.sum(axis=1, keepdims=True)
-        with np.errstate(divide="ignore"):
-            np.divide(1.0, count, out=sig.weights[i], where=in_q)
-        sig.weights[i][~in_q] = np.nan
-    return sig
+    n_q = len(columns) - 1
+    in_range = (labels >= 1) & (labels <= n_q) & (labels == np.round(labels))
+    codes = np.where(in_range, labels - 1, -1).astype(np.int8 if n_q < 127 else np.int32)
+    n_d = codes.shape[0]
+    keys = (np.arange(n_d)[:, None] * n_q + codes)[in_range]
+    count = np.bincount(keys, minlength=n_d * n_q).reshape(n_d, n_q)
+    with np.errstate(divide="ignore"):
+        inv_count = np.divide(1.0, count)
+    baskets = _Baskets(codes=codes, inv_count=inv_count, long_short=one.weights, columns=tuple(columns))
+    return Signals(weights=baskets, row_of_bar=one.row_of_bar, first_bar=one.first_bar)
 
 
-def _unit_targets_in_place(panel: PricePanel, sig: Signals, delay: int, end: int) -> np.ndarray | None:
-    """Target shares per unit of sleeve value, ``w[t - delay] / P[t]``, shape (P, rows, assets), or None.
+#: Elements (portfolios x rows x assets) of one block of precomputed unit targets.
+_UNIT_BLOCK_CELLS = 2**22
+
+
+class _UnitBlocks:
+    """Target shares per unit of sleeve value, ``w[t - delay] / P[t]``, a block of rows at a time.
 
     In the usual case (a signal on every bar up to the last factor date,
-    every price tradeable) the weights are not needed afterwards and are
-    divided by the prices in place (the same division as
-    ``_sleeves._unit_targets``); the rows cover the bars with a signal.
-    Otherwise None, and each cycle computes its own targets from the weights.
+    every price tradeable) a cycle's targets are a slice of this: blocks of
+    about 4 million cells (32 MB) are computed as the run reaches them (the
+    same division as ``_sleeves._unit_targets``), so no (portfolios x bars x
+    assets) array is ever built. :func:`_unit_blocks` returns None
+    otherwise, and each cycle computes its own targets from the weights.
     """
+
+    def __init__(self, panel: PricePanel, sig: Signals, start: int, first_row: int, n: int) -> None:
+        self.panel, self.sig, self.start, self.first_row, self.n = panel, sig, start, first_row, n
+        n_assets = panel.prices.shape[1]
+        self.step = max(1, _UNIT_BLOCK_CELLS // max(1, sig.weights.n_portfolios * n_assets))
+        self.lo, self.hi, self.block = 0, 0, None
+
+    def _load(self, lo: int, m: int) -> None:
+        hi = min(self.n, max(lo + m, lo + self.step))
+        rows = np.arange(self.first_row + lo, self.first_row + hi)
+        unit = self.sig.weights.take(rows)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            np.divide(unit, self.panel.prices[self.start + lo:self.start + hi], out=unit)
+        unit[~np.isfinite(unit)] = 0.0
+        self.lo, self.hi, self.block = lo, hi, unit
+
+    def get(self, lo: int, m: int) -> np.ndarray:
+        """Targets of rows ``lo .. lo + m`` (from the run's first execution bar), shape (P, m, assets);
+        0 past the last signal."""
+        if lo >= self.n:
+            return np.zeros((self.sig.weights.n_portfolios, m, self.panel.prices.shape[1]))
+        if not (self.lo <= lo and min(lo + m, self.n) <= self.hi):
+            self._load(lo, min(m, self.n - lo))
+        take = self.block[:, lo - self.lo:min(lo + m, self.n) - self.lo]
+        if lo + m <= self.n:
+            return take
+        out = np.zeros((take.shape[0], m, take.shape[2]))  # bars past the last signal: no target
+        out[:, :take.shape[1]] = take
+        return out
+
+
+def _unit_blocks(panel: PricePanel, sig: Signals, delay: int, end: int) -> _UnitBlocks | None:
+    """A :class:`_UnitBlocks` for the run up to bar ``end`` when every bar up to the last signal has one
+    and no price is blocked; else None."""
     start = sig.first_bar + delay
     rows = sig.row_of_bar[start - delay:end - delay]
     n = int(np.argmin(rows >= 0)) if (rows < 0).any() else len(rows)
     if (rows[n:] >= 0).any() or not np.array_equal(rows[:n], np.arange(rows[0], rows[0] + n)) \
             or panel.any_blocked[start:end].any():
         return None
-    unit = sig.weights[:, rows[0]:rows[0] + n]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        np.divide(unit, panel.prices[start:start + n], out=unit)
-    unit[~np.isfinite(unit)] = 0.0
-    return unit
+    return _UnitBlocks(panel, sig, start, int(rows[0]), n)
 
 
 @dataclass(frozen=True, eq=False)
@@ -224,29 +290,25 @@ class _BatchRun:
     n_gap_events: np.ndarray
 
 
-def _cycle_targets(panel: PricePanel, sig: Signals, unit: np.ndarray | None, rows: np.ndarray,
+def _cycle_targets(panel: PricePanel, sig: Signals, unit: _UnitBlocks | None, rows: np.ndarray,
                    has: np.ndarray, lo: int, bar: int) -> np.ndarray:
     """Target shares per unit of value for one cycle's bars, shape (P, m, assets)."""
     m = len(rows)
     if unit is not None:
-        if lo + m <= unit.shape[1]:
-            return unit[:, lo:lo + m]
-        out = np.zeros((unit.shape[0], m, unit.shape[2]))  # bars past the last signal: no target
-        out[:, :max(0, unit.shape[1] - lo)] = unit[:, lo:]
-        return out
+        return unit.get(lo, m)
     prices = panel.prices[bar:bar + m]
-    out = np.zeros((sig.weights.shape[0], m, prices.shape[1]))
+    out = np.zeros((sig.weights.n_portfolios, m, prices.shape[1]))
     with np.errstate(divide="ignore", invalid="ignore"):
-        out[:, has] = sig.weights[:, rows[has]] / prices[has]
+        out[:, has] = sig.weights.take(rows[has]) / prices[has]
     out[~np.isfinite(out)] = 0.0
     return out
 
 
-def _simulate_batch(panel: PricePanel, sig: Signals, unit: np.ndarray | None, period: int, delay: int,
+def _simulate_batch(panel: PricePanel, sig: Signals, unit: _UnitBlocks | None, period: int, delay: int,
                     cost_bps: float, capital: float, end: int) -> _BatchRun:
     """:func:`factorlab.portfolio._sleeves.simulate` for P portfolios at once.
 
-    ``sig.weights`` has shape (P, signal dates, assets). The arithmetic is
+    ``sig.weights`` is a :class:`_Baskets` of P portfolios. The arithmetic is
     the single-portfolio simulation's, operation for operation (same sums in
     the same order), so each portfolio's returns equal an
     :func:`interleaved_returns` run bit for bit; but one cycle of N bars is
@@ -256,7 +318,7 @@ def _simulate_batch(panel: PricePanel, sig: Signals, unit: np.ndarray | None, pe
     """
     check_horizon(end, sig.first_bar, period, delay)
     N, start = period, sig.first_bar + delay
-    n, P, A = end - start, sig.weights.shape[0], panel.marks.shape[1]
+    n, P, A = end - start, sig.weights.n_portfolios, panel.marks.shape[1]
     rows = sig.row_of_bar[start - delay:end - delay]
     has = rows >= 0
     marks = panel.marks[start:end]
@@ -329,7 +391,7 @@ def _keep_batch(panel: PricePanel, sig: Signals, new: np.ndarray, old: np.ndarra
     counts = np.zeros(new.shape[0], dtype=np.int64)
     if panel.any_blocked[bar:bar + len(rows)].any():
         blocked = panel.blocked[bar:bar + len(rows)]
-        w = np.nan_to_num(np.where(has[None, :, None], sig.weights[:, rows], 0.0), nan=0.0)
+        w = np.nan_to_num(np.where(has[None, :, None], sig.weights.take(np.where(has, rows, 0)), 0.0), nan=0.0)
         hit = blocked & has[None, :, None] & ((old != 0) | (w != 0))
         counts = hit.sum(axis=(1, 2))
         keep = keep | blocked
