@@ -343,3 +343,30 @@ def test_a_zero_price_after_the_start_is_minus_100_percent_on_the_fast_path():
     starts_at_zero.loc[BARS[1], "C"] = 0.0
     assert _events.fast_event_table(fd, starts_at_zero, offsets, d_idx, a_idx, qcode, None, 1,
                                     True, False, False) is None
+    assert _events.dense_event_table(fd, starts_at_zero, offsets, True) is None
+    grid = _events._grid_for(fd, starts_at_zero, d_idx, a_idx, relative=True)
+    expected = _events.event_table(grid, offsets, qcode, None, 1, True, False, False)
+    out = fl.average_cumulative_return_by_quantile(fd, starts_at_zero, periods_before=1, periods_after=1)
+    np.testing.assert_allclose(out.xs("mean", level=1).to_numpy(), expected[0], rtol=1e-12)
+
+
+@pytest.mark.parametrize("demeaned", [True, False])
+def test_dense_blocks_equal_the_event_arrays(gappy_fd, demeaned, monkeypatch):
+    """Without groups the event table is read from the date x asset arrays in blocks of dates (no
+    per-event arrays): the same table as the event-array window sums and the per-offset table, also
+    with blocks of a few dates."""
+    from factorlab.factor import _events
+
+    fd = gappy_fd
+    offsets = _events.check_window(6, 12)
+    d_idx, a_idx, q_labels, qcode, _, _ = _events.fd_codes(fd, False)
+    kw = dict(demeaned=demeaned, group_adjust=False, by_group=False)
+    fast = _events.fast_event_table(fd, fd.prices, offsets, d_idx, a_idx, qcode, None, 1, **kw)
+    slow = _events.event_table(_events._grid_for(fd, fd.prices, d_idx, a_idx, relative=True), offsets, qcode,
+                               None, 1, **kw)
+    monkeypatch.setattr(_events, "_WINDOW_BLOCK_CELLS", 3 * len(fd.assets) * len(offsets))
+    mean, std, present, labels = _events.dense_event_table(fd, fd.prices, offsets, demeaned)
+    np.testing.assert_array_equal(labels, q_labels)
+    np.testing.assert_array_equal(present, fast[2])
+    for ours, theirs in ((mean, fast[0]), (std, fast[1]), (mean, slow[0]), (std, slow[1])):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-15)

@@ -212,9 +212,11 @@ def _window_sums(weights_of, rows: np.ndarray, panel: np.ndarray, n_before: int,
     """
     n_bars, n_assets = panel.shape
     width = n_before + n_after + 1
-    padded = np.zeros((n_bars + width - 1, n_assets))
+    flags = panel.dtype == np.bool_  # a presence panel: padded as bools (1/8 of the memory), cast per block
+    padded = np.zeros((n_bars + width - 1, n_assets), dtype=np.bool_ if flags else np.float64)
     padded[n_before:n_before + n_bars] = panel
-    np.nan_to_num(padded, copy=False)  # a missing price adds nothing
+    if not flags:
+        np.nan_to_num(padded, copy=False)  # a missing price adds nothing
     windows = sliding_window_view(padded, width, axis=0)  # (n_bars, assets, width): window of bar r at [r]
     out = np.empty((len(rows), n_buckets, width))
     # blocks of dates: the weights (and gathered windows) stay a few MB
@@ -223,8 +225,100 @@ def _window_sums(weights_of, rows: np.ndarray, panel: np.ndarray, n_before: int,
         hi = min(lo + step, len(rows))
         r = rows[lo:hi]
         win = windows[r[0]:r[-1] + 1] if r[-1] - r[0] == hi - lo - 1 else windows[r]
-        np.matmul(weights_of(lo, hi), win, out=out[lo:hi])
+        np.matmul(weights_of(lo, hi), win.astype(np.float64) if flags else win, out=out[lo:hi])
     return out
+
+
+class _ZeroStart(Exception):
+    """An event starts at a price of 0 (infinite returns): the per-offset table handles it."""
+
+
+def dense_event_table(fd: FactorData, values: pd.DataFrame, offsets: np.ndarray, demeaned: bool
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """:func:`fast_event_table` without groups, read from the factor's date x asset arrays a block of
+    dates at a time: no per-event arrays (10 million events are 400 MB of indices and codes).
+
+    Each block's bucket weights ``1 / P[t]`` on the names of the bucket are
+    built from the quantile labels and the prices directly; the sums, counts
+    and table are :func:`fast_event_table`'s.
+
+    Returns
+    -------
+    (mean, std, present, q_labels), or None when the labels are not small
+    non-negative integers, an event starts at a price of 0, or a factor date
+    is not a price bar (the event-array paths then apply).
+    """
+    rows = values.index.get_indexer(fd.dates)
+    mask = fd.mask
+    if len(offsets) == 0 or (rows < 0).any() or not mask.any():
+        return None
+    quant = fd.quantile.to_numpy(dtype="float64")
+    n_d, n_a = mask.shape
+    block = max(1, 2**22 // max(n_a, 1))
+    top = -1.0
+    for lo in range(0, n_d, block):  # labels must be small non-negative integers (quantiles)
+        vals = quant[lo:lo + block][mask[lo:lo + block]]
+        if len(vals) and not (np.all(vals == np.floor(vals)) and vals.min() >= 0 and vals.max() < 1e6):
+            return None
+        top = max(top, float(vals.max())) if len(vals) else top
+    seen = np.zeros(int(top) + 1, dtype=bool)
+    for lo in range(0, n_d, block):  # the labels present, by counting (no 10-million-entry sort)
+        seen |= np.bincount(quant[lo:lo + block][mask[lo:lo + block]].astype(np.int64), minlength=len(seen)) > 0
+    q_labels = np.flatnonzero(seen).astype("float64")
+    lut = np.cumsum(seen) - 1
+    n_b = len(q_labels)
+    cols = values.columns.get_indexer(fd.assets)
+    have = cols >= 0
+    src = values.to_numpy(dtype="float64")
+    if have.all() and np.array_equal(cols, np.arange(src.shape[1])):
+        panel = src
+    else:
+        panel = np.full((len(values.index), len(fd.assets)), np.nan)
+        panel[:, have] = src[:, cols[have]]
+
+    def codes_and_inv(lo: int, hi: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Bucket code per cell (-1: no event), 1 / start price on priced events (0 elsewhere), events."""
+        member = mask[lo:hi]
+        code = np.where(member, lut[np.where(member, quant[lo:hi], 0).astype(np.int64)], -1)
+        start = panel[rows[lo:hi]]
+        event = member & ~np.isnan(start)
+        if (start[event] == 0).any():
+            raise _ZeroStart
+        with np.errstate(divide="ignore"):
+            inv = np.where(event, np.divide(1.0, start), 0.0)
+        return code, inv, event
+
+    def weights(event_values: bool):
+        def of(lo: int, hi: int) -> np.ndarray:
+            code, inv, event = codes_and_inv(lo, hi)
+            w = np.zeros((hi - lo, n_b, n_a))
+            for b in range(n_b):
+                in_b = event & (code == b)
+                w[:, b] = np.where(in_b, inv, 0.0) if event_values else in_b
+            return w
+        return of
+
+    before, after = -int(offsets[0]), int(offsets[-1])
+    present = np.zeros(n_b, dtype=bool)
+    n_ev = np.zeros((n_d, n_b))
+    try:
+        for lo in range(0, n_d, block):
+            hi = min(lo + block, n_d)
+            code, _inv, event = codes_and_inv(lo, hi)
+            for b in range(n_b):
+                present[b] |= bool(((code == b) & have[None, :]).any())
+                n_ev[lo:hi, b] = ((code == b) & event).sum(axis=1)
+        sums = _window_sums(weights(True), rows, panel, before, after, n_b)
+        present_price = ~np.isnan(panel)
+        if present_price.all():
+            inside = (rows[:, None] + offsets[None, :] >= 0) & (rows[:, None] + offsets[None, :] < panel.shape[0])
+            counts = n_ev[:, :, None] * inside[:, None, :]
+        else:
+            counts = _window_sums(weights(False), rows, present_price, before, after, n_b)
+    except _ZeroStart:
+        return None
+    mean, std, present = _table_from_sums(sums, counts, offsets, n_b, 1, demeaned, False, False, present)
+    return mean, std, present, q_labels
 
 
 def fast_event_table(fd: FactorData, values: pd.DataFrame, offsets: np.ndarray, d_idx: np.ndarray,
@@ -521,6 +615,11 @@ def average_cumulative_return_by_quantile(
     offsets = check_window(periods_before, periods_after)
     values = _price_values(fd, prices)
     need_groups = group_adjust or by_group
+    if not need_groups:
+        dense = dense_event_table(fd, values, offsets, demeaned)
+        if dense is not None:
+            mean, std, present, q_labels = dense
+            return table_frame(mean, std, present, q_labels.astype(np.int64), None, offsets)
     d_idx, a_idx, q_labels, qcode, gcode, g_labels = fd_codes(fd, need_groups)
     n_groups = len(g_labels) if need_groups else 1
     fast = fast_event_table(fd, values, offsets, d_idx, a_idx, qcode, gcode, n_groups, demeaned, group_adjust,
