@@ -280,3 +280,18 @@ def test_ic_decay_default_horizons_and_prices_needed(reversal_factor, sp500_pric
     assert list(fl.ic_decay(fd).index) == [1, 2, 3, 4, 5, 10, 15, 20]
     with pytest.raises(ParameterError, match="prices"):
         fl.ic_decay(FactorData.from_frame(fd.frame))
+
+
+def test_ic_decay_in_blocks_of_dates_equals_one_block(reversal_factor, sp500_prices, monkeypatch):
+    """ic_decay builds each horizon's returns a block of dates at a time: blocks of 7 dates give the
+    same numbers, exactly, as one block for the whole panel."""
+    from factorlab.factor import _decay
+
+    prices = sp500_prices.iloc[:300, :80].copy()
+    prices.iloc[100:120, 3] = np.nan  # a gap
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fd = fl.prepare_factor_data(_within(reversal_factor, prices), prices, periods=(1, 5), max_loss=0.5)
+    whole = fl.ic_decay(fd, horizons=(1, 5, 12))
+    monkeypatch.setattr(_decay, "_BLOCK_CELLS", 7 * 80)
+    pd.testing.assert_frame_equal(fl.ic_decay(fd, horizons=(1, 5, 12)), whole, check_exact=True)

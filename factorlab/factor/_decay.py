@@ -14,6 +14,10 @@ from factorlab.factor._prepare import FactorData
 
 __all__ = ["ic_decay"]
 
+#: Cells (dates x assets) of forward returns built at a time: the IC of each date needs only its row,
+#: so a horizon's returns are never held for the whole panel (120 MB on 3,000 x 5,000).
+_BLOCK_CELLS = 2**21
+
 
 def _returns_at(prices: np.ndarray, marks: np.ndarray, rows: np.ndarray, start: int, horizon: int) -> np.ndarray:
     """``M[t+start+h] / P[t+start] - 1`` for the price rows ``rows``, M the last actual price at or
@@ -62,7 +66,7 @@ def ic_decay(fd: FactorData, horizons: Sequence[int] | None = None) -> pd.DataFr
     -----
     The factor is ranked once (``fd.factor_ranks``) and reused for every
     horizon on the dates where all kept entries have a return; only the
-    returns are ranked per horizon.
+    returns are ranked per horizon, built a block of dates at a time.
     """
     if fd.prices is None:
         raise ParameterError("ic_decay needs a FactorData built with prices")
@@ -80,10 +84,14 @@ def ic_decay(fd: FactorData, horizons: Sequence[int] | None = None) -> pd.DataFr
     rows = fd.prices.index.get_indexer(fd.dates)
     marks = marked_prices(prices)
     x = fd.factor.to_numpy(dtype="float64")
+    ranks, mask = fd.factor_ranks, fd.mask
+    block = max(1, _BLOCK_CELLS // max(1, prices.shape[1]))  # rows of returns held at a time
     out = []
     for h in horizons:
-        r = _returns_at(prices, marks, rows, fd.delay, h)
-        ic = _row_spearman(x, r, fd.mask, fd.factor_ranks)
+        ic = np.concatenate([_row_spearman(x[lo:lo + block], _returns_at(prices, marks, rows[lo:lo + block],
+                                                                         fd.delay, h),
+                                           mask[lo:lo + block], ranks[lo:lo + block])
+                             for lo in range(0, len(rows), block)])
         ic = ic[~np.isnan(ic)]
         se = ic.std(ddof=1) / np.sqrt(len(ic)) if len(ic) > 1 else np.nan
         out.append((h, period_label(h, fd.prices.index), ic.mean() if len(ic) else np.nan, se))
