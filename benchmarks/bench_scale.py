@@ -104,7 +104,7 @@ def child(case: str) -> None:
     print(f"  one row-wise argsort of the panel (best of 3): {best:.3f} s wall, {best_cpu:.3f} s CPU")
     print(f"  create_full_tear_sheet {t_sheet:.1f} s; with to_html {wall:.1f} s wall, {cpu:.1f} s CPU "
           f"= {wall / best:.1f} argsort passes (wall / wall), {cpu / best_cpu:.1f} (CPU / CPU)  [budget 10]")
-    print(f"  peak RSS {_rss_mib() / 1024:.2f} GiB (RSS before the tear sheet {rss_before / 1024:.2f} GiB; "
+    print(f"  peak RSS {_rss_mib() / 1024:.3f} GiB (RSS before the tear sheet {rss_before / 1024:.2f} GiB; "
           f"the price panel {a.nbytes / 2**30:.2f} GiB)  [budget 1.5 GiB]", flush=True)
 
 

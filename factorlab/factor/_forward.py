@@ -117,7 +117,7 @@ class ForwardReturns:
 def last_price_index(values: np.ndarray) -> np.ndarray:
     """Row of the last actual (non-NaN) price at or before each bar, -1 before the first, shape (bars, assets)."""
     T = values.shape[0]
-    idx = np.where(np.isnan(values), -1, np.arange(T)[:, None])
+    idx = np.where(np.isnan(values), -1, np.arange(T)[:, None])  # intp: what take_along_axis indexes with
     np.maximum.accumulate(idx, axis=0, out=idx)
     return idx
 
@@ -125,8 +125,11 @@ def last_price_index(values: np.ndarray) -> np.ndarray:
 def marked_prices(values: np.ndarray) -> np.ndarray:
     """Prices with each gap filled by the last actual price (NaN before the first), shape (bars, assets)."""
     idx = last_price_index(values)
-    out = np.take_along_axis(values, np.maximum(idx, 0), axis=0)
-    out[idx < 0] = np.nan
+    before_first = idx < 0
+    np.maximum(idx, 0, out=idx)
+    out = np.take_along_axis(values, idx, axis=0)
+    del idx
+    out[before_first] = np.nan
     return out
 
 

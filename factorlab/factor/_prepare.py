@@ -114,6 +114,15 @@ class FactorData:
         return ~np.isnan(self.factor.to_numpy())
 
     @cached_property
+    def quantile_labels(self) -> np.ndarray:
+        """The quantile labels present (sorted, int), found a block of dates at a time (no
+        entries-long copy of the labels)."""
+        q = self.quantile.to_numpy(dtype="float64")
+        step = max(1, 2**20 // max(1, q.shape[1]))
+        parts = [np.unique(block[~np.isnan(block)]) for block in (q[lo:lo + step] for lo in range(0, len(q), step))]
+        return np.unique(np.concatenate(parts)).astype(np.int64) if parts else np.empty(0, dtype=np.int64)
+
+    @cached_property
     def factor_ranks(self) -> np.ndarray:
         """Average rank (1-based) of the factor within each date, shape (dates, assets), NaN outside.
 

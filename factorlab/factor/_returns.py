@@ -590,7 +590,7 @@ def quantile_statistics(fd: FactorData) -> pd.DataFrame:
     """
     x = fd.factor.to_numpy(dtype="float64")
     q = fd.quantile.to_numpy()
-    quants = np.unique(q[fd.mask]).astype(np.int64)
+    quants = fd.quantile_labels
     rows = []
     for k in quants:
         v = x[fd.mask & (q == k)]

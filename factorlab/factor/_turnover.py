@@ -194,7 +194,7 @@ def quantile_turnover_table(fd: FactorData, periods: Sequence[int] | None = None
     if not periods:
         raise ParameterError("periods must name at least one lag, e.g. periods=(1, 5, 10)")
     quant = fd.quantile.to_numpy()
-    labels = np.unique(quant[~np.isnan(quant)]).astype(int)
+    labels = fd.quantile_labels
     table = np.full((len(labels), len(periods)), np.nan)
     for j, p in enumerate(periods):
         for i, q in enumerate(labels):

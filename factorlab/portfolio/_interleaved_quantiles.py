@@ -212,11 +212,17 @@ def _stacked_signals(fd: FactorData, columns: list, panel: PricePanel) -> Signal
     one = signals(long_short, panel.index)
     labels = fd.quantile.to_numpy(dtype="float64")
     n_q = len(columns) - 1
-    in_range = (labels >= 1) & (labels <= n_q) & (labels == np.round(labels))
-    codes = np.where(in_range, labels - 1, -1).astype(np.int8 if n_q < 127 else np.int32)
-    n_d = codes.shape[0]
-    keys = (np.arange(n_d)[:, None] * n_q + codes)[in_range]
-    count = np.bincount(keys, minlength=n_d * n_q).reshape(n_d, n_q)
+    n_d, n_a = labels.shape
+    codes = np.full((n_d, n_a), -1, dtype=np.int8 if n_q < 127 else np.int32)
+    count = np.zeros((n_d, n_q), dtype=np.int64)
+    step = max(1, 2**20 // max(1, n_a))  # a block of dates at a time: no whole-panel temporaries
+    for lo in range(0, n_d, step):
+        lab = labels[lo:lo + step]
+        in_range = (lab >= 1) & (lab <= n_q) & (lab == np.round(lab))
+        code = codes[lo:lo + step]
+        code[in_range] = lab[in_range] - 1
+        for q in range(n_q):
+            count[lo:lo + step, q] = (code == q).sum(axis=1)
     with np.errstate(divide="ignore"):
         inv_count = np.divide(1.0, count)
     baskets = _Baskets(codes=codes, inv_count=inv_count, long_short=one.weights, columns=tuple(columns))

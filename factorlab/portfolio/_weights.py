@@ -18,8 +18,19 @@ from factorlab.factor._prepare import FactorData
 __all__ = ["factor_weights", "row_weights"]
 
 
-def _row_sum(a: np.ndarray) -> np.ndarray:
-    return np.nansum(a, axis=1, keepdims=True)
+#: Cells summed at a time by the row sums (their NaN-free copies stay a few MB on any panel).
+_SUM_BLOCK_CELLS = 2**20
+
+
+def _row_sum(a: np.ndarray, absolute: bool = False) -> np.ndarray:
+    """``nansum(a, axis=1, keepdims=True)`` (of ``|a|`` with ``absolute``), a block of rows at a time:
+    each row is summed as in one call, without a whole-panel copy."""
+    out = np.empty((a.shape[0], 1))
+    step = max(1, _SUM_BLOCK_CELLS // max(1, a.shape[1]))
+    for lo in range(0, a.shape[0], step):
+        block = a[lo:lo + step]
+        out[lo:lo + step] = np.nansum(np.abs(block) if absolute else block, axis=1, keepdims=True)
+    return out
 
 
 def row_weights(x: np.ndarray, demeaned: bool = True, equal_weight: bool = False) -> np.ndarray:
@@ -61,8 +72,8 @@ def row_weights(x: np.ndarray, demeaned: bool = True, equal_weight: bool = False
             count = np.sum(~np.isnan(x), axis=1, keepdims=True)
             w = x - _row_sum(x) / count
         else:
-            w = x
-        return w / _row_sum(np.abs(w))
+            return x / _row_sum(x, absolute=True)
+        return np.divide(w, _row_sum(w, absolute=True), out=w)  # w is this function's own array
 
 
 def _grouped_weights(x: np.ndarray, groups: np.ndarray, demeaned: bool, equal_weight: bool) -> np.ndarray:
