@@ -236,8 +236,8 @@ _UNIT_BLOCK_CELLS = 2**22
 class _UnitBlocks:
     """Target shares per unit of sleeve value, ``w[t - delay] / P[t]``, a block of rows at a time.
 
-    In the usual case (a signal on every bar up to the last factor date,
-    every price tradeable) a cycle's targets are a slice of this: blocks of
+    In the usual case (a signal on every bar up to the last factor date) a
+    cycle's targets are a slice of this: blocks of
     about 4 million cells (32 MB) are computed as the run reaches them (the
     same division as ``_sleeves._unit_targets``), so no (portfolios x bars x
     assets) array is ever built. :func:`_unit_blocks` returns None
@@ -254,10 +254,20 @@ class _UnitBlocks:
         hi = min(self.n, max(lo + m, lo + self.step))
         rows = np.arange(self.first_row + lo, self.first_row + hi)
         unit = self.sig.weights.take(rows)
+        self.nonzero_block = ~np.isnan(unit) & (unit != 0)  # a weight to trade: what a blocked price stops
         with np.errstate(divide="ignore", invalid="ignore"):
             np.divide(unit, self.panel.prices[self.start + lo:self.start + hi], out=unit)
         unit[~np.isfinite(unit)] = 0.0
         self.lo, self.hi, self.block = lo, hi, unit
+
+    def nonzero(self, lo: int, m: int) -> np.ndarray:
+        """Whether each portfolio's weight on rows ``lo .. lo + m`` is a non-zero number (NaN: no), shape
+        (P, m, assets); False past the last signal. Call after :meth:`get` for the same rows."""
+        out = np.zeros((self.sig.weights.n_portfolios, m, self.panel.prices.shape[1]), dtype=bool)
+        if lo < self.n:
+            k = min(lo + m, self.n) - lo
+            out[:, :k] = self.nonzero_block[:, lo - self.lo:lo - self.lo + k]
+        return out
 
     def get(self, lo: int, m: int) -> np.ndarray:
         """Targets of rows ``lo .. lo + m`` (from the run's first execution bar), shape (P, m, assets);
@@ -276,12 +286,11 @@ class _UnitBlocks:
 
 def _unit_blocks(panel: PricePanel, sig: Signals, delay: int, end: int) -> _UnitBlocks | None:
     """A :class:`_UnitBlocks` for the run up to bar ``end`` when every bar up to the last signal has one
-    and no price is blocked; else None."""
+    (blocked prices are handled by each cycle, which keeps those shares); else None."""
     start = sig.first_bar + delay
     rows = sig.row_of_bar[start - delay:end - delay]
     n = int(np.argmin(rows >= 0)) if (rows < 0).any() else len(rows)
-    if (rows[n:] >= 0).any() or not np.array_equal(rows[:n], np.arange(rows[0], rows[0] + n)) \
-            or panel.any_blocked[start:end].any():
+    if (rows[n:] >= 0).any() or not np.array_equal(rows[:n], np.arange(rows[0], rows[0] + n)):
         return None
     return _UnitBlocks(panel, sig, start, int(rows[0]), n)
 
@@ -345,7 +354,8 @@ def _simulate_batch(panel: PricePanel, sig: Signals, unit: _UnitBlocks | None, p
         np.multiply(value[..., None], _cycle_targets(panel, sig, unit, rows[lo:hi], h, lo, start + lo),
                     out=new[:, :m])
         if special[lo:hi].any():
-            untradeable += _keep_batch(panel, sig, new[:, :m], o, rows[lo:hi], h, start + lo)
+            untradeable += _keep_batch(panel, sig, new[:, :m], o, rows[lo:hi], h, start + lo,
+                                       None if unit is None else unit.nonzero(lo, m))
         delta = new[:, :m] - o
         bar_traded = np.vecdot(np.abs(delta, out=delta), mark)
         bar_cash = value - np.vecdot(new[:, :m], mark) - rate * bar_traded
@@ -391,14 +401,19 @@ def _cycle_suffix(new: np.ndarray) -> np.ndarray | None:
 
 
 def _keep_batch(panel: PricePanel, sig: Signals, new: np.ndarray, old: np.ndarray, rows: np.ndarray,
-                has: np.ndarray, bar: int) -> np.ndarray:
-    """Batched ``_keep_untradeable``: keep shares without a signal or a price; count gap events per portfolio."""
+                has: np.ndarray, bar: int, nonzero: np.ndarray | None = None) -> np.ndarray:
+    """Batched ``_keep_untradeable``: keep shares without a signal or a price; count gap events per portfolio.
+
+    ``nonzero`` (P, rows, assets): whether each target weight is a non-zero number, when the unit
+    blocks already hold it (else it is read from the weights)."""
     keep = np.broadcast_to(~has[None, :, None], new.shape)
     counts = np.zeros(new.shape[0], dtype=np.int64)
     if panel.any_blocked[bar:bar + len(rows)].any():
         blocked = panel.blocked[bar:bar + len(rows)]
-        w = np.nan_to_num(np.where(has[None, :, None], sig.weights.take(np.where(has, rows, 0)), 0.0), nan=0.0)
-        hit = blocked & has[None, :, None] & ((old != 0) | (w != 0))
+        if nonzero is None:
+            w = sig.weights.take(np.where(has, rows, 0))
+            nonzero = ~np.isnan(w) & (w != 0)
+        hit = blocked & has[None, :, None] & ((old != 0) | nonzero)
         counts = hit.sum(axis=(1, 2))
         keep = keep | blocked
     np.copyto(new, old, where=keep)
