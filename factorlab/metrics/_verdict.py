@@ -114,8 +114,7 @@ def break_even_cost(weights: pd.DataFrame, prices: pd.DataFrame, period: int, *,
     gross, turnover : pd.Series, optional
         The run at zero cost (per-bar returns and turnover), when already computed.
     """
-    def mean_net(c: float) -> float:
-        return float(interleaved_returns(weights, prices, period, delay=delay, cost_bps=c).returns.mean())
+    from factorlab.portfolio._interleaved_quantiles import mean_return_at_costs
 
     if gross is None or turnover is None:
         run = interleaved_returns(weights, prices, period, delay=delay)
@@ -127,6 +126,8 @@ def break_even_cost(weights: pd.DataFrame, prices: pd.DataFrame, period: int, *,
         return 0.0
     if not traded > 0:
         return np.nan
+    # each run's mean from inputs aligned and checked once, without a holdings ledger (the same numbers)
+    mean_net = mean_return_at_costs(weights, prices, period, delay=delay)
     c_prev, f_prev = 0.0, f0
     c = f0 / traded * 1e4   # the linear estimate
     for _ in range(30):

@@ -29,6 +29,7 @@ from factorlab.portfolio._sleeves import (
     PricePanel,
     Signals,
     _rolling_cash,
+    align_weights,
     check_horizon,
     check_run_args,
     price_panel,
@@ -36,7 +37,7 @@ from factorlab.portfolio._sleeves import (
 )
 from factorlab.portfolio._weights import factor_weights
 
-__all__ = ["QuantileReturns", "quantile_interleaved_returns"]
+__all__ = ["QuantileReturns", "mean_return_at_costs", "quantile_interleaved_returns"]
 
 LONG_SHORT = "long_short"
 
@@ -424,3 +425,44 @@ def _frame(values: np.ndarray, index: pd.DatetimeIndex, columns: list) -> pd.Dat
     out = pd.DataFrame(values.T, index=index)
     out.columns = pd.Index(columns, name="quantile", dtype=object)
     return out
+
+
+class _OnePortfolio:
+    """One portfolio's target weights as the batch simulator reads them (P = 1)."""
+
+    n_portfolios = 1
+
+    def __init__(self, weights: np.ndarray) -> None:
+        self.weights = weights
+
+    def take(self, rows: np.ndarray) -> np.ndarray:
+        return self.weights[rows][None]
+
+
+def mean_return_at_costs(weights: pd.DataFrame | pd.Series, prices: pd.DataFrame, period: int, delay: int = 0,
+                         capital: float = 1_000_000.0):
+    """A function ``cost_bps -> mean per-bar return`` of the interleaved sleeves, inputs prepared once.
+
+    ``f(c)`` equals ``interleaved_returns(weights, prices, period, delay, cost_bps=c).returns.mean()``
+    bit for bit (the batch simulator's arithmetic is the single run's), but the weights are
+    aligned, the prices checked and the price panel built once for every cost asked, and no
+    holdings ledger is kept: what a root finder over the cost needs.
+
+    Raises
+    ------
+    As :func:`interleaved_returns`.
+    """
+    check_run_args(period, delay, 0.0, capital)
+    wide = align_weights(weights, prices)
+    panel = price_panel(prices, wide.columns)
+    one = signals(wide, panel.index)
+    sig = Signals(weights=_OnePortfolio(one.weights), row_of_bar=one.row_of_bar, first_bar=one.first_bar)
+    end = len(panel.index)
+    check_horizon(end, sig.first_bar, int(period), int(delay))
+    unit = _unit_blocks(panel, sig, int(delay), end)
+
+    def mean(cost_bps: float) -> float:
+        run = _simulate_batch(panel, sig, unit, int(period), int(delay), float(cost_bps), float(capital), end)
+        return float(pd.Series(run.returns[0]).mean())
+
+    return mean
