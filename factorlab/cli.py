@@ -505,7 +505,8 @@ def _add_run_parsers(sub) -> None:
     w.add_argument("--train", type=int, default=504, help="train window in bars (default: %(default)s)")
     w.add_argument("--test", type=int, default=126, help="test window in bars (default: %(default)s)")
     w.add_argument("--anchored", action="store_true", help="train on all bars before each test window")
-    w.add_argument("--save-equity", metavar="FILE", help="write the stitched out-of-sample equity and returns (.csv or .parquet)")
+    w.add_argument("--save-equity", metavar="FILE",
+                   help="write the stitched out-of-sample equity and returns (.csv or .parquet)")
     w.add_argument("--report", metavar="FILE", help="write the returns report of the stitched out-of-sample "
                                                     "returns as HTML")
     w.set_defaults(func=_walk_forward)

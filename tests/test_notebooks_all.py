@@ -1,8 +1,9 @@
 """Notebooks 02-04 run top to bottom in a real Jupyter kernel, with their figures and the explorer inline.
 
 (01_quickstart is covered by tests/test_notebooks.py.) A notebook fails the
-test on any error or any text on stderr (a warning shown to the reader); the notebooks also assert their own key claims (exact
-agreement, sleeves = single portfolios, compat numbers = native numbers).
+test on any error or any text on stderr (a warning shown to the reader); the
+notebooks also assert their own key claims (exact agreement, sleeves = single
+portfolios, compat numbers = native numbers).
 """
 
 from __future__ import annotations
