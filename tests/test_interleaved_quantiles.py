@@ -160,3 +160,24 @@ def test_mean_return_at_costs_equals_single_runs(reversal_factor, sp500_prices, 
         for cost in (0.0, 7.5, 40.0):
             single = fl.interleaved_returns(w, prices, 3, delay=delay, cost_bps=cost).returns.mean()
             assert mean(cost) == single
+
+
+@pytest.mark.parametrize("gaps", [False, True])
+def test_runs_at_several_costs_equal_single_runs(reversal_factor, sp500_prices, gaps):
+    """Gross and net sleeves in one loop (the screen's runs): returns and turnover equal
+    interleaved_returns' at each cost, bit for bit."""
+    from factorlab.portfolio._interleaved_quantiles import interleaved_at_costs
+
+    prices = sp500_prices.iloc[:260, :50].copy()
+    if gaps:
+        prices.iloc[100:120, 3] = np.nan
+        prices.iloc[200:, 7] = np.nan
+    f = reversal_factor[reversal_factor.index.get_level_values(1).isin(prices.columns)]
+    fd = _prepare(f[f.index.get_level_values(0) <= prices.index[-1]], prices, periods=(3,))
+    w = fl.factor_weights(fd)
+    for delay in (0, 2):
+        runs = interleaved_at_costs(w, prices, 3, (0.0, 12.5, 40.0), delay=delay)
+        for cost, (returns, turnover) in zip((0.0, 12.5, 40.0), runs):
+            single = fl.interleaved_returns(w, prices, 3, delay=delay, cost_bps=cost)
+            pd.testing.assert_series_equal(returns, single.returns, check_exact=True, check_names=False)
+            pd.testing.assert_series_equal(turnover, single.turnover, check_exact=True, check_names=False)

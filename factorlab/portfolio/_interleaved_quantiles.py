@@ -37,7 +37,7 @@ from factorlab.portfolio._sleeves import (
 )
 from factorlab.portfolio._weights import factor_weights
 
-__all__ = ["QuantileReturns", "mean_return_at_costs", "quantile_interleaved_returns"]
+__all__ = ["QuantileReturns", "interleaved_at_costs", "mean_return_at_costs", "quantile_interleaved_returns"]
 
 LONG_SHORT = "long_short"
 
@@ -321,7 +321,7 @@ def _cycle_targets(panel: PricePanel, sig: Signals, unit: _UnitBlocks | None, ro
 
 
 def _simulate_batch(panel: PricePanel, sig: Signals, unit: _UnitBlocks | None, period: int, delay: int,
-                    cost_bps: float, capital: float, end: int) -> _BatchRun:
+                    cost_bps: float | np.ndarray, capital: float, end: int) -> _BatchRun:
     """:func:`factorlab.portfolio._sleeves.simulate` for P portfolios at once.
 
     ``sig.weights`` is a :class:`_Baskets` of P portfolios. The arithmetic is
@@ -345,7 +345,8 @@ def _simulate_batch(panel: PricePanel, sig: Signals, unit: _UnitBlocks | None, p
     old = np.zeros((P, N, A))
     old_cash = np.full((P, N), capital / N)
     suffix = None  # previous cycle: shares of sleeves k+1..N-1 summed, at position k
-    rate = cost_bps * 1e-4
+    # one cost for all, or one per portfolio (shape (P, 1)): the same product per element either way
+    rate = np.asarray(cost_bps, dtype="float64").reshape(-1, 1) * 1e-4 if np.ndim(cost_bps) else cost_bps * 1e-4
     for lo in range(0, n, N):
         hi = min(lo + N, n)
         m = hi - lo
@@ -428,15 +429,43 @@ def _frame(values: np.ndarray, index: pd.DatetimeIndex, columns: list) -> pd.Dat
 
 
 class _OnePortfolio:
-    """One portfolio's target weights as the batch simulator reads them (P = 1)."""
+    """One portfolio's target weights as the batch simulator reads them, ``copies`` times (one per cost)."""
 
-    n_portfolios = 1
-
-    def __init__(self, weights: np.ndarray) -> None:
-        self.weights = weights
+    def __init__(self, weights: np.ndarray, copies: int = 1) -> None:
+        self.weights, self.n_portfolios = weights, int(copies)
 
     def take(self, rows: np.ndarray) -> np.ndarray:
-        return self.weights[rows][None]
+        one = self.weights[rows][None]
+        return one if self.n_portfolios == 1 else np.repeat(one, self.n_portfolios, axis=0)
+
+
+def interleaved_at_costs(weights: pd.DataFrame | pd.Series, prices: pd.DataFrame, period: int, costs, *,
+                         delay: int = 0, capital: float = 1_000_000.0) -> list[tuple[pd.Series, pd.Series]]:
+    """Per-bar returns and turnover of the same interleaved sleeves at several costs, in one run.
+
+    Entry k equals ``interleaved_returns(weights, prices, period, delay, cost_bps=costs[k])``'s
+    ``(returns, turnover)`` bit for bit: the runs at every cost share one preparation of the inputs
+    and one loop over the bars (the batch simulator, one portfolio per cost), and keep no ledger.
+
+    Raises
+    ------
+    As :func:`interleaved_returns` (for each cost).
+    """
+    costs = [float(c) for c in costs]
+    for c in costs:
+        check_run_args(period, delay, c, capital)
+    wide = align_weights(weights, prices)
+    panel = price_panel(prices, wide.columns)
+    one = signals(wide, panel.index)
+    sig = Signals(weights=_OnePortfolio(one.weights, len(costs)), row_of_bar=one.row_of_bar,
+                  first_bar=one.first_bar)
+    end = len(panel.index)
+    check_horizon(end, sig.first_bar, int(period), int(delay))
+    run = _simulate_batch(panel, sig, _unit_blocks(panel, sig, int(delay), end), int(period), int(delay),
+                          np.array(costs), float(capital), end)
+    index = panel.index[run.start:end]
+    return [(pd.Series(run.returns[k], index=index, name="return"),
+             pd.Series(run.turnover[k], index=index, name="turnover")) for k in range(len(costs))]
 
 
 def mean_return_at_costs(weights: pd.DataFrame | pd.Series, prices: pd.DataFrame, period: int, delay: int = 0,

@@ -4,7 +4,7 @@ Every number is computed by the same public functions a single-factor study
 uses (:func:`prepare_factor_data` on shared :class:`ForwardReturns`,
 :func:`information_coefficient`, :func:`ic_summary`,
 :func:`mean_return_by_quantile`, :func:`factor_weights`,
-:func:`interleaved_returns`, :func:`quantile_turnover`,
+:func:`interleaved_returns` (gross and net in one run, the same numbers), :func:`quantile_turnover`,
 :func:`factor_rank_autocorrelation`), with the verdict's conventions
 (:func:`factorlab.factor_verdict`), so a screened row equals the one-factor
 numbers exactly. This module runs in workers (Dask) too: it takes plain
@@ -34,7 +34,8 @@ from factorlab.factor import (
     quantile_turnover,
 )
 from factorlab.factor._returns import _label_ratio
-from factorlab.portfolio import factor_weights, interleaved_returns
+from factorlab.portfolio import factor_weights
+from factorlab.portfolio._interleaved_quantiles import interleaved_at_costs
 
 __all__ = ["ScreenSettings", "FactorScreen", "evaluate_factor", "normalised_ranks"]
 
@@ -176,10 +177,10 @@ def evaluate_factor(name: str, factor, fwd: ForwardReturns, settings: ScreenSett
     top = int(fd.n_quantiles)
     rows, returns = {}, {}
     for n, label in zip(fd.periods, fd.labels):
-        gross = interleaved_returns(weights, prices, n, delay=fd.delay)
-        r = gross.returns
-        net = (interleaved_returns(weights, prices, n, delay=fd.delay, cost_bps=s.cost_bps).returns
-               if s.cost_bps else r)
+        # gross and net in one loop over the bars: interleaved_returns' numbers, bit for bit
+        costs = (0.0, s.cost_bps) if s.cost_bps else (0.0,)
+        runs = interleaved_at_costs(weights, prices, n, costs, delay=fd.delay)
+        (r, turnover), net = runs[0], runs[-1][0]
         returns[label] = r.rename(name)
         rows[label] = {
             "coverage": coverage,
@@ -190,7 +191,7 @@ def evaluate_factor(name: str, factor, fwd: ForwardReturns, settings: ScreenSett
             "spread per bar": _spread_per_bar(by_date, label, fd.bar_label, top, 1),
             "Sharpe gross": _sharpe(r, s.periods_per_year),
             "Sharpe net": _sharpe(net, s.periods_per_year),
-            "turnover per bar": float(gross.turnover.mean()),
+            "turnover per bar": float(turnover.mean()),
             "top quantile turnover": float(quantile_turnover(fd, top, n).mean()),
             "rank autocorrelation": float(factor_rank_autocorrelation(fd, n).mean()),
         }
