@@ -143,18 +143,23 @@ def test_targets_built_a_few_rows_at_a_time_equal_the_whole_run(fd, qr, monkeypa
         pd.testing.assert_frame_equal(small.turnover[label], qr.turnover[label], check_exact=True)
 
 
-@pytest.mark.parametrize("gaps", [False, True])
-def test_mean_return_at_costs_equals_single_runs(reversal_factor, sp500_prices, gaps):
-    """The break-even search's runner: each cost's mean per-bar return is interleaved_returns' exactly."""
-    from factorlab.portfolio._interleaved_quantiles import mean_return_at_costs
-
+def _runner_case(reversal_factor, sp500_prices, gaps: bool):
+    """Long-short weights of the reversal factor on 260 x 50 prices (with a gap and a delisting)."""
     prices = sp500_prices.iloc[:260, :50].copy()
     if gaps:
         prices.iloc[100:120, 3] = np.nan
         prices.iloc[200:, 7] = np.nan
     f = reversal_factor[reversal_factor.index.get_level_values(1).isin(prices.columns)]
     fd = _prepare(f[f.index.get_level_values(0) <= prices.index[-1]], prices, periods=(3,))
-    w = fl.factor_weights(fd)
+    return fl.factor_weights(fd), prices
+
+
+@pytest.mark.parametrize("gaps", [False, True])
+def test_mean_return_at_costs_equals_single_runs(reversal_factor, sp500_prices, gaps):
+    """The break-even search's runner: each cost's mean per-bar return is interleaved_returns' exactly."""
+    from factorlab.portfolio._interleaved_quantiles import mean_return_at_costs
+
+    w, prices = _runner_case(reversal_factor, sp500_prices, gaps)
     for delay in (0, 2):
         mean = mean_return_at_costs(w, prices, 3, delay=delay)
         for cost in (0.0, 7.5, 40.0):
@@ -168,13 +173,7 @@ def test_runs_at_several_costs_equal_single_runs(reversal_factor, sp500_prices, 
     interleaved_returns' at each cost, bit for bit."""
     from factorlab.portfolio._interleaved_quantiles import interleaved_at_costs
 
-    prices = sp500_prices.iloc[:260, :50].copy()
-    if gaps:
-        prices.iloc[100:120, 3] = np.nan
-        prices.iloc[200:, 7] = np.nan
-    f = reversal_factor[reversal_factor.index.get_level_values(1).isin(prices.columns)]
-    fd = _prepare(f[f.index.get_level_values(0) <= prices.index[-1]], prices, periods=(3,))
-    w = fl.factor_weights(fd)
+    w, prices = _runner_case(reversal_factor, sp500_prices, gaps)
     for delay in (0, 2):
         runs = interleaved_at_costs(w, prices, 3, (0.0, 12.5, 40.0), delay=delay)
         for cost, (returns, turnover) in zip((0.0, 12.5, 40.0), runs):

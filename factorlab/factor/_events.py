@@ -229,6 +229,19 @@ def _window_sums(weights_of, rows: np.ndarray, panel: np.ndarray, n_before: int,
     return out
 
 
+def _aligned_panel(values: pd.DataFrame, assets: pd.Index) -> tuple[np.ndarray, np.ndarray]:
+    """The values as a float array with one column per factor asset (NaN for an asset they lack; no
+    copy when they already line up), and which assets they have."""
+    cols = values.columns.get_indexer(assets)
+    have = cols >= 0
+    src = values.to_numpy(dtype="float64")
+    if have.all() and np.array_equal(cols, np.arange(src.shape[1])):
+        return src, have
+    panel = np.full((len(values.index), len(assets)), np.nan)
+    panel[:, have] = src[:, cols[have]]
+    return panel, have
+
+
 class _ZeroStart(Exception):
     """An event starts at a price of 0 (infinite returns): the per-offset table handles it."""
 
@@ -267,14 +280,7 @@ def dense_event_table(fd: FactorData, values: pd.DataFrame, offsets: np.ndarray,
     q_labels = np.flatnonzero(seen).astype("float64")
     lut = np.cumsum(seen) - 1
     n_b = len(q_labels)
-    cols = values.columns.get_indexer(fd.assets)
-    have = cols >= 0
-    src = values.to_numpy(dtype="float64")
-    if have.all() and np.array_equal(cols, np.arange(src.shape[1])):
-        panel = src
-    else:
-        panel = np.full((len(values.index), len(fd.assets)), np.nan)
-        panel[:, have] = src[:, cols[have]]
+    panel, have = _aligned_panel(values, fd.assets)
 
     def codes_and_inv(lo: int, hi: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Bucket code per cell (-1: no event), 1 / start price on priced events (0 elsewhere), events."""
@@ -343,14 +349,7 @@ def fast_event_table(fd: FactorData, values: pd.DataFrame, offsets: np.ndarray, 
     rows = values.index.get_indexer(fd.dates)
     if len(d_idx) == 0 or (rows < 0).any() or len(offsets) == 0:
         return None
-    cols = values.columns.get_indexer(fd.assets)
-    have = cols >= 0
-    src = values.to_numpy(dtype="float64")
-    if have.all() and np.array_equal(cols, np.arange(src.shape[1])):
-        panel = src
-    else:
-        panel = np.full((len(values.index), len(fd.assets)), np.nan)
-        panel[:, have] = src[:, cols[have]]
+    panel, have = _aligned_panel(values, fd.assets)
     n_q = int(qcode.max()) + 1 if len(qcode) else 0
     split = by_group or group_adjust
     n_b = n_q * n_groups if split else n_q
