@@ -257,9 +257,9 @@ def dense_event_table(fd: FactorData, values: pd.DataFrame, offsets: np.ndarray,
 
     Returns
     -------
-    (mean, std, present, q_labels), or None when the labels are not small
-    non-negative integers, an event starts at a price of 0, or a factor date
-    is not a price bar (the event-array paths then apply).
+    (mean, std, present, q_labels), or None when a label is negative, an
+    event starts at a price of 0, or a factor date is not a price bar (the
+    event-array paths then apply).
     """
     rows = values.index.get_indexer(fd.dates)
     mask = fd.mask
@@ -267,18 +267,11 @@ def dense_event_table(fd: FactorData, values: pd.DataFrame, offsets: np.ndarray,
         return None
     quant = fd.quantile.to_numpy(dtype="float64")
     n_d, n_a = mask.shape
-    block = max(1, 2**22 // max(n_a, 1))
-    top = -1.0
-    for lo in range(0, n_d, block):  # labels must be small non-negative integers (quantiles)
-        vals = quant[lo:lo + block][mask[lo:lo + block]]
-        if len(vals) and not (np.all(vals == np.floor(vals)) and vals.min() >= 0 and vals.max() < 1e6):
-            return None
-        top = max(top, float(vals.max())) if len(vals) else top
-    seen = np.zeros(int(top) + 1, dtype=bool)
-    for lo in range(0, n_d, block):  # the labels present, by counting (no 10-million-entry sort)
-        seen |= np.bincount(quant[lo:lo + block][mask[lo:lo + block]].astype(np.int64), minlength=len(seen)) > 0
-    q_labels = np.flatnonzero(seen).astype("float64")
-    lut = np.cumsum(seen) - 1
+    q_labels = fd.quantile_labels  # the labels present, shared with the quantile tables
+    if len(q_labels) == 0 or q_labels.min() < 0:
+        return None
+    lut = np.full(int(q_labels.max()) + 1, -1, dtype=np.int64)
+    lut[q_labels] = np.arange(len(q_labels))
     n_b = len(q_labels)
     panel, have = _aligned_panel(values, fd.assets)
 
@@ -294,26 +287,27 @@ def dense_event_table(fd: FactorData, values: pd.DataFrame, offsets: np.ndarray,
             inv = np.where(event, np.divide(1.0, start), 0.0)
         return code, inv, event
 
+    present = np.zeros(n_b, dtype=bool)  # buckets with an event whose asset has prices
+    n_ev = np.zeros((n_d, n_b))          # priced events per (date, bucket)
+
     def weights(event_values: bool):
         def of(lo: int, hi: int) -> np.ndarray:
             code, inv, event = codes_and_inv(lo, hi)
             w = np.zeros((hi - lo, n_b, n_a))
             for b in range(n_b):
-                in_b = event & (code == b)
-                w[:, b] = np.where(in_b, inv, 0.0) if event_values else in_b
+                in_bucket = code == b
+                in_b = event & in_bucket
+                if event_values:  # the sums' pass visits every date once: count the events there too
+                    w[:, b] = np.where(in_b, inv, 0.0)
+                    present[b] |= bool((in_bucket & have[None, :]).any())
+                    n_ev[lo:hi, b] = in_b.sum(axis=1)
+                else:
+                    w[:, b] = in_b
             return w
         return of
 
     before, after = -int(offsets[0]), int(offsets[-1])
-    present = np.zeros(n_b, dtype=bool)
-    n_ev = np.zeros((n_d, n_b))
     try:
-        for lo in range(0, n_d, block):
-            hi = min(lo + block, n_d)
-            code, _inv, event = codes_and_inv(lo, hi)
-            for b in range(n_b):
-                present[b] |= bool(((code == b) & have[None, :]).any())
-                n_ev[lo:hi, b] = ((code == b) & event).sum(axis=1)
         sums = _window_sums(weights(True), rows, panel, before, after, n_b)
         present_price = ~np.isnan(panel)
         if present_price.all():

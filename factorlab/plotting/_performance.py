@@ -43,7 +43,7 @@ from matplotlib.ticker import (
 
 from factorlab.errors import InvalidIndexError, ParameterError
 from factorlab.plotting._checks import as_frame, as_series
-from factorlab.plotting._style import date_locator
+from factorlab.plotting._style import data_log_ticks, date_locator
 
 __all__ = [
     "PERFORMANCE_COLORS",
@@ -147,17 +147,10 @@ def _growth_log_axis(ax: Axes, n_ticks: int = 6) -> None:
     gets readable ticks instead of the one or two decades a log locator
     offers; a range spanning several decades keeps the log locator.
     """
-    ax.set_yscale("log")
-    lo, hi = ax.dataLim.y0, ax.dataLim.y1
-    formatter = FuncFormatter(lambda v, _p: f"{v - 1:+.0%}" if abs(v - 1) > 1e-12 else "0%")
+    if not data_log_ticks(ax, n_ticks, min_ticks=3, slack=0.03, max_ratio=20):
+        ax.yaxis.set_major_locator(LogLocator(base=10.0, subs=(1.0, 2.0, 5.0)))
     ax.yaxis.set_minor_locator(NullLocator())
-    ax.yaxis.set_major_formatter(formatter)
-    if np.isfinite(lo) and np.isfinite(hi) and 0 < lo < hi and hi / lo < 20:
-        ticks = [t for t in MaxNLocator(n_ticks).tick_values(lo, hi) if lo * 0.97 <= t <= hi * 1.03 and t > 0]
-        if len(ticks) >= 3:
-            ax.yaxis.set_major_locator(FixedLocator(ticks))
-            return
-    ax.yaxis.set_major_locator(LogLocator(base=10.0, subs=(1.0, 2.0, 5.0)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v - 1:+.0%}" if abs(v - 1) > 1e-12 else "0%"))
 
 
 # ----------------------------------------------------------- equity lines

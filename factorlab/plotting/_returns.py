@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.ticker import FixedLocator, MaxNLocator, NullFormatter
+from matplotlib.ticker import NullFormatter
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
@@ -26,6 +26,7 @@ from factorlab.plotting._style import (
     PALETTE,
     QUANTILE_CMAP,
     bps_formatter,
+    data_log_ticks,
     get_axes,
     grouped_bars,
     is_time_index,
@@ -293,13 +294,7 @@ def _check_log_scale(frame: pd.DataFrame, name: str) -> None:
 def _plain_log_axis(ax: Axes, n_ticks: int = 5) -> None:
     """Log-scale y axis with a few plain-number ticks ('0.9', '1.0', '1.2', not '9x10^-1') chosen on the
     data's range, and no minor tick labels."""
-    ax.set_yscale("log")
-    lo, hi = ax.dataLim.y0, ax.dataLim.y1
-    if not (np.isfinite(lo) and np.isfinite(hi) and lo > 0 and hi > 0):
-        return
-    ticks = [t for t in MaxNLocator(n_ticks).tick_values(lo, hi) if lo * 0.98 <= t <= hi * 1.02 and t > 0]
-    if len(ticks) >= 2:
-        ax.yaxis.set_major_locator(FixedLocator(ticks))
+    if data_log_ticks(ax, n_ticks):
         ax.yaxis.set_major_formatter(bps_formatter(decimals=1))
         ax.yaxis.set_minor_formatter(NullFormatter())
 

@@ -16,7 +16,7 @@ import pandas as pd
 from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import Formatter, MaxNLocator
+from matplotlib.ticker import FixedLocator, Formatter, MaxNLocator
 
 from factorlab.errors import ParameterError
 
@@ -215,6 +215,34 @@ def date_locator(*, minticks: int = 3, maxticks: int = 6) -> mdates.AutoDateLoca
         if whole not in locator.intervald[freq]:
             locator.intervald[freq] = [*locator.intervald[freq], whole]
     return locator
+
+
+def data_log_ticks(ax: Axes, n_ticks: int, *, min_ticks: int = 2, slack: float = 0.02,
+                   max_ratio: float = np.inf) -> bool:
+    """Put the y axis on a log scale with ticks evenly spaced over the data's range.
+
+    A log locator offers decades (or a few fixed multiples), so a curve that
+    moves from 0.8 to 1.7 gets one or two ticks; ``MaxNLocator`` over the
+    data limits gives ``n_ticks`` or so readable ones. The ticks kept lie
+    within ``slack`` (a fraction) of the data; they are set only when at
+    least ``min_ticks`` remain and the range spans less than ``max_ratio``
+    (high / low).
+
+    Returns
+    -------
+    bool
+        Whether the ticks were set (else the scale is log, the locator unchanged).
+    """
+    ax.set_yscale("log")
+    lo, hi = ax.dataLim.y0, ax.dataLim.y1
+    if not (np.isfinite(lo) and np.isfinite(hi) and 0 < lo < hi and hi / lo < max_ratio):
+        return False
+    ticks = [t for t in MaxNLocator(n_ticks).tick_values(lo, hi)
+             if lo * (1 - slack) <= t <= hi * (1 + slack) and t > 0]
+    if len(ticks) < min_ticks:
+        return False
+    ax.yaxis.set_major_locator(FixedLocator(ticks))
+    return True
 
 
 def time_axis(ax: Axes, *, max_ticks: int = 6, y_ticks: int | None = 5) -> None:

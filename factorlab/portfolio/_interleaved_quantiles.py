@@ -255,7 +255,9 @@ class _UnitBlocks:
         hi = min(self.n, max(lo + m, lo + self.step))
         rows = np.arange(self.first_row + lo, self.first_row + hi)
         unit = self.sig.weights.take(rows)
-        self.nonzero_block = ~np.isnan(unit) & (unit != 0)  # a weight to trade: what a blocked price stops
+        # which weights are numbers to trade: read only where a blocked price can stop a trade
+        blocked = self.panel.any_blocked[self.start + lo:self.start + hi].any()
+        self.nonzero_block = (~np.isnan(unit) & (unit != 0)) if blocked else None
         with np.errstate(divide="ignore", invalid="ignore"):
             np.divide(unit, self.panel.prices[self.start + lo:self.start + hi], out=unit)
         unit[~np.isfinite(unit)] = 0.0
@@ -263,7 +265,8 @@ class _UnitBlocks:
 
     def nonzero(self, lo: int, m: int) -> np.ndarray:
         """Whether each portfolio's weight on rows ``lo .. lo + m`` is a non-zero number (NaN: no), shape
-        (P, m, assets); False past the last signal. Call after :meth:`get` for the same rows."""
+        (P, m, assets); False past the last signal. Call after :meth:`get` for the same rows, on rows
+        with a blocked price (the block holds it only then)."""
         out = np.zeros((self.sig.weights.n_portfolios, m, self.panel.prices.shape[1]), dtype=bool)
         if lo < self.n:
             k = min(lo + m, self.n) - lo
@@ -356,8 +359,7 @@ def _simulate_batch(panel: PricePanel, sig: Signals, unit: _UnitBlocks | None, p
         np.multiply(value[..., None], _cycle_targets(panel, sig, unit, rows[lo:hi], h, lo, start + lo),
                     out=new[:, :m])
         if special[lo:hi].any():
-            untradeable += _keep_batch(panel, sig, new[:, :m], o, rows[lo:hi], h, start + lo,
-                                       None if unit is None else unit.nonzero(lo, m))
+            untradeable += _keep_batch(panel, sig, new[:, :m], o, rows[lo:hi], h, start + lo, unit, lo)
         delta = new[:, :m] - o
         bar_traded = np.vecdot(np.abs(delta, out=delta), mark)
         bar_cash = value - np.vecdot(new[:, :m], mark) - rate * bar_traded
@@ -403,16 +405,18 @@ def _cycle_suffix(new: np.ndarray) -> np.ndarray | None:
 
 
 def _keep_batch(panel: PricePanel, sig: Signals, new: np.ndarray, old: np.ndarray, rows: np.ndarray,
-                has: np.ndarray, bar: int, nonzero: np.ndarray | None = None) -> np.ndarray:
+                has: np.ndarray, bar: int, unit: _UnitBlocks | None = None, lo: int = 0) -> np.ndarray:
     """Batched ``_keep_untradeable``: keep shares without a signal or a price; count gap events per portfolio.
 
-    ``nonzero`` (P, rows, assets): whether each target weight is a non-zero number, when the unit
-    blocks already hold it (else it is read from the weights)."""
+    Whether each target weight is a non-zero number comes from the unit blocks when the run has them
+    (row ``lo`` of the run), else from the weights."""
     keep = np.broadcast_to(~has[None, :, None], new.shape)
     counts = np.zeros(new.shape[0], dtype=np.int64)
     if panel.any_blocked[bar:bar + len(rows)].any():
         blocked = panel.blocked[bar:bar + len(rows)]
-        if nonzero is None:
+        if unit is not None:
+            nonzero = unit.nonzero(lo, len(rows))
+        else:
             w = sig.weights.take(np.where(has, rows, 0))
             nonzero = ~np.isnan(w) & (w != 0)
         hit = blocked & has[None, :, None] & ((old != 0) | nonzero)
@@ -439,6 +443,22 @@ class _OnePortfolio:
         return one if self.n_portfolios == 1 else np.repeat(one, self.n_portfolios, axis=0)
 
 
+def _single_inputs(weights, prices: pd.DataFrame, period: int, delay: int, capital: float, costs: list,
+                   ) -> tuple[PricePanel, Signals, _UnitBlocks | None, int]:
+    """One weights frame prepared for the batch simulator with one portfolio per cost: inputs checked
+    and aligned as :func:`interleaved_returns` checks them, price panel, signals, unit blocks, end."""
+    for c in costs:
+        check_run_args(period, delay, c, capital)
+    wide = align_weights(weights, prices)
+    panel = price_panel(prices, wide.columns)
+    one = signals(wide, panel.index)
+    sig = Signals(weights=_OnePortfolio(one.weights, len(costs)), row_of_bar=one.row_of_bar,
+                  first_bar=one.first_bar)
+    end = len(panel.index)
+    check_horizon(end, sig.first_bar, int(period), int(delay))
+    return panel, sig, _unit_blocks(panel, sig, int(delay), end), end
+
+
 def interleaved_at_costs(weights: pd.DataFrame | pd.Series, prices: pd.DataFrame, period: int, costs, *,
                          delay: int = 0, capital: float = 1_000_000.0) -> list[tuple[pd.Series, pd.Series]]:
     """Per-bar returns and turnover of the same interleaved sleeves at several costs, in one run.
@@ -452,17 +472,8 @@ def interleaved_at_costs(weights: pd.DataFrame | pd.Series, prices: pd.DataFrame
     As :func:`interleaved_returns` (for each cost).
     """
     costs = [float(c) for c in costs]
-    for c in costs:
-        check_run_args(period, delay, c, capital)
-    wide = align_weights(weights, prices)
-    panel = price_panel(prices, wide.columns)
-    one = signals(wide, panel.index)
-    sig = Signals(weights=_OnePortfolio(one.weights, len(costs)), row_of_bar=one.row_of_bar,
-                  first_bar=one.first_bar)
-    end = len(panel.index)
-    check_horizon(end, sig.first_bar, int(period), int(delay))
-    run = _simulate_batch(panel, sig, _unit_blocks(panel, sig, int(delay), end), int(period), int(delay),
-                          np.array(costs), float(capital), end)
+    panel, sig, unit, end = _single_inputs(weights, prices, period, delay, capital, costs)
+    run = _simulate_batch(panel, sig, unit, int(period), int(delay), np.array(costs), float(capital), end)
     index = panel.index[run.start:end]
     return [(pd.Series(run.returns[k], index=index, name="return"),
              pd.Series(run.turnover[k], index=index, name="turnover")) for k in range(len(costs))]
@@ -481,14 +492,7 @@ def mean_return_at_costs(weights: pd.DataFrame | pd.Series, prices: pd.DataFrame
     ------
     As :func:`interleaved_returns`.
     """
-    check_run_args(period, delay, 0.0, capital)
-    wide = align_weights(weights, prices)
-    panel = price_panel(prices, wide.columns)
-    one = signals(wide, panel.index)
-    sig = Signals(weights=_OnePortfolio(one.weights), row_of_bar=one.row_of_bar, first_bar=one.first_bar)
-    end = len(panel.index)
-    check_horizon(end, sig.first_bar, int(period), int(delay))
-    unit = _unit_blocks(panel, sig, int(delay), end)
+    panel, sig, unit, end = _single_inputs(weights, prices, period, delay, capital, [0.0])
 
     def mean(cost_bps: float) -> float:
         run = _simulate_batch(panel, sig, unit, int(period), int(delay), float(cost_bps), float(capital), end)
