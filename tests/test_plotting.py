@@ -217,3 +217,37 @@ def test_date_axes_pick_an_interval_for_every_range(max_ticks, days):
         ticks = ax.get_xticks()
     lo, hi = ax.get_xlim()
     assert len([t for t in ticks if lo <= t <= hi]) >= 1
+
+
+def test_tick_labels_state_their_ticks():
+    """The fewest decimals that keep ticks apart must also state each tick: 0.75 reads '0.75' (it read
+    '0.8', and 1.05 read '1.1', on the quantile growth chart's log axis)."""
+    from factorlab.plotting._style import bps_formatter
+
+    fmt = bps_formatter(decimals=1)
+    assert fmt.format_ticks([0.6, 0.75, 0.9, 1.05]) == ["0.60", "0.75", "0.90", "1.05"]
+    assert fmt.format_ticks([0.0, 0.5, 1.0]) == ["0.0", "0.5", "1.0"]
+    assert bps_formatter().format_ticks([-2.0, -1.5, 0.0, 1500.0]) == ["-2.0", "-1.5", "0.0", "1,500.0"]
+
+
+@pytest.mark.parametrize("low, high", [(0.71, 1.354), (0.93, 1.02), (0.5, 3.7), (1.0, 1.6)])
+def test_log_data_ticks_reach_both_ends_of_every_shared_axes(low, high):
+    """Axes sharing a log y axis get one set of ticks from all their data; the lowest and highest
+    values are each within a quarter tick step of a labelled tick (or inside the ticks), the limits
+    show every value, and no unlabelled minor tick is drawn."""
+    from factorlab.plotting._style import data_log_ticks
+
+    fig = Figure()
+    axes = fig.subplots(1, 2, sharey=True)
+    axes[0].plot([0, 1, 2], [1.0, low, 1.1])
+    axes[1].plot([0, 1, 2], [1.0, high, 0.99])
+    for ax in axes:
+        assert data_log_ticks(ax, 5)
+    fig.draw_without_rendering()
+    ticks = np.asarray(axes[0].get_yticks())
+    assert np.array_equal(ticks, axes[1].get_yticks())
+    step = np.diff(ticks).min()
+    assert ticks[0] - low <= 0.25 * step + 1e-12 and high - ticks[-1] <= 0.25 * step + 1e-12
+    bottom, top = axes[0].get_ylim()
+    assert bottom <= min(low, ticks[0]) and top >= max(high, ticks[-1])
+    assert len(axes[0].yaxis.get_minorticklocs()) == 0

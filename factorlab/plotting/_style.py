@@ -16,7 +16,7 @@ import pandas as pd
 from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import FixedLocator, Formatter, MaxNLocator
+from matplotlib.ticker import FixedLocator, Formatter, MaxNLocator, NullLocator
 
 from factorlab.errors import ParameterError
 
@@ -67,7 +67,8 @@ _PERIOD_CYCLE = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple",
 
 class _DistinctDecimals(Formatter):
     """Numbers with a thousands separator and the fewest decimals (from ``decimals`` up to 6) that give
-    the axis' distinct ticks distinct labels (-1.5 and -1 never both read '-2')."""
+    the axis' distinct ticks distinct labels that state them (-1.5 and -1 never both read '-2', and a
+    tick at 0.75 reads '0.75', not '0.8')."""
 
     def __init__(self, decimals: int = 0) -> None:
         self.decimals = int(decimals)
@@ -80,7 +81,8 @@ class _DistinctDecimals(Formatter):
         values = [float(v) for v in values]
         for d in range(self.decimals, 7):
             labels = [f"{v:,.{d}f}" for v in values]
-            if len(set(labels)) == len(set(values)):
+            exact = all(abs(round(v, d) - v) <= 1e-9 * max(1.0, abs(v)) for v in values)
+            if exact and len(set(labels)) == len(set(values)):
                 break
         self._current = d
         return labels
@@ -224,9 +226,13 @@ def data_log_ticks(ax: Axes, n_ticks: int, *, min_ticks: int = 2, slack: float =
     A log locator offers decades (or a few fixed multiples), so a curve that
     moves from 0.8 to 1.7 gets one or two ticks; ``MaxNLocator`` over the
     data limits gives ``n_ticks`` or so readable ones. The ticks kept lie
-    within ``slack`` (a fraction) of the data; they are set only when at
-    least ``min_ticks`` remain and the range spans less than ``max_ratio``
-    (high / low).
+    within ``slack`` (a fraction) of the data (of every axes sharing this
+    y axis), plus the nearest tick below the lowest value (above the
+    highest) when the nearest kept tick is more than a quarter step away
+    and that tick lies within one step (the y limits then extend to it), so both ends of a curve can be
+    read off a labelled tick; minor ticks (unlabelled) are turned off. The ticks are set only
+    when at least ``min_ticks`` remain and the range spans less than
+    ``max_ratio`` (high / low).
 
     Returns
     -------
@@ -234,14 +240,26 @@ def data_log_ticks(ax: Axes, n_ticks: int, *, min_ticks: int = 2, slack: float =
         Whether the ticks were set (else the scale is log, the locator unchanged).
     """
     ax.set_yscale("log")
-    lo, hi = ax.dataLim.y0, ax.dataLim.y1
+    shared = ax.get_shared_y_axes().get_siblings(ax)  # axes sharing y share the locator: one range for all
+    lo, hi = min(a.dataLim.y0 for a in shared), max(a.dataLim.y1 for a in shared)
     if not (np.isfinite(lo) and np.isfinite(hi) and 0 < lo < hi and hi / lo < max_ratio):
         return False
-    ticks = [t for t in MaxNLocator(n_ticks).tick_values(lo, hi)
-             if lo * (1 - slack) <= t <= hi * (1 + slack) and t > 0]
+    values = MaxNLocator(n_ticks, steps=[1, 2, 2.5, 5, 10]).tick_values(lo, hi)  # no 1.5 steps: 1.0 is a tick
+    ticks = [t for t in values if lo * (1 - slack) <= t <= hi * (1 + slack) and t > 0]
     if len(ticks) < min_ticks:
         return False
+    step = float(values[1] - values[0]) if len(values) > 1 else 0.0
+    reach = 0.25 * step  # a curve ending within a quarter step of its last tick is read off that tick
+    below = []
+    if ticks[0] - lo > reach:  # the next tick down, or (when that is <= 0) a finer one at or below lo
+        below = [t for t in values if 0 < t < ticks[0] and lo - t <= step] or \
+            [t for t in MaxNLocator(n_ticks, steps=[1, 2, 2.5, 5, 10]).tick_values(lo, ticks[0]) if 0 < t <= lo]
+    above = [t for t in values if t > ticks[-1] and t - hi <= step] if hi - ticks[-1] > reach else []
+    ticks = below[-1:] + ticks + above[:1]
+    bottom, top = ax.get_ylim()
+    ax.set_ylim(min(bottom, lo, ticks[0]), max(top, hi, ticks[-1]))
     ax.yaxis.set_major_locator(FixedLocator(ticks))
+    ax.yaxis.set_minor_locator(NullLocator())
     return True
 
 
