@@ -355,18 +355,24 @@ def _simulate_batch(panel: PricePanel, sig: Signals, unit: _UnitBlocks | None, p
         m = hi - lo
         o, mark, h = old[:, :m], marks[lo:hi], has[lo:hi]
         value = old_cash[:, :m] + np.vecdot(o, mark)
-        new = np.zeros((P, N, A))
-        np.multiply(value[..., None], _cycle_targets(panel, sig, unit, rows[lo:hi], h, lo, start + lo),
-                    out=new[:, :m])
+        targets = _cycle_targets(panel, sig, unit, rows[lo:hi], h, lo, start + lo)
+        if m == N:
+            new = np.multiply(value[..., None], targets)
+        else:  # the last, partial cycle: sleeves past the end hold nothing
+            new = np.zeros((P, N, A))
+            np.multiply(value[..., None], targets, out=new[:, :m])
         if special[lo:hi].any():
             untradeable += _keep_batch(panel, sig, new[:, :m], o, rows[lo:hi], h, start + lo, unit, lo)
         delta = new[:, :m] - o
         bar_traded = np.vecdot(np.abs(delta, out=delta), mark)
-        bar_cash = value - np.vecdot(new[:, :m], mark) - rate * bar_traded
+        new_value = np.vecdot(new[:, :m], mark)
+        bar_cash = value - new_value - rate * bar_traded
         cash[:, lo:hi] = np.where(h, bar_cash, old_cash[:, :m])
         traded[:, lo:hi] = bar_traded
-        total = _cycle_total(new, suffix)
-        held_value[:, lo:hi] = np.vecdot(total[:, :m], mark)
+        if N == 1:  # one sleeve: its new shares are all the shares held
+            held_value[:, lo:hi] = new_value
+        else:
+            held_value[:, lo:hi] = np.vecdot(_cycle_total(new, suffix)[:, :m], mark)
         suffix = _cycle_suffix(new)
         old, old_cash = new, cash[:, lo:hi]
     equity = np.stack([_rolling_cash(cash[p], N, capital) for p in range(P)]) + held_value
