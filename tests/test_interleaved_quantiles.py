@@ -180,3 +180,19 @@ def test_runs_at_several_costs_equal_single_runs(reversal_factor, sp500_prices, 
             single = fl.interleaved_returns(w, prices, 3, delay=delay, cost_bps=cost)
             pd.testing.assert_series_equal(returns, single.returns, check_exact=True, check_names=False)
             pd.testing.assert_series_equal(turnover, single.turnover, check_exact=True, check_names=False)
+
+
+@pytest.mark.parametrize("gaps", [False, True])
+def test_periods_from_one_preparation_equal_single_runs(reversal_factor, sp500_prices, gaps):
+    """Every period's gross and net sleeves from one preparation of the weights (the screen's runs):
+    returns and turnover equal interleaved_returns' for each period and cost, bit for bit."""
+    from factorlab.portfolio._interleaved_quantiles import interleaved_periods_at_costs
+
+    w, prices = _runner_case(reversal_factor, sp500_prices, gaps)
+    runs = interleaved_periods_at_costs(w, prices, (1, 4, 7), (0.0, 12.5), delay=1)
+    assert list(runs) == [1, 4, 7]
+    for period, by_cost in runs.items():
+        for cost, (returns, turnover) in zip((0.0, 12.5), by_cost):
+            single = fl.interleaved_returns(w, prices, period, delay=1, cost_bps=cost)
+            pd.testing.assert_series_equal(returns, single.returns, check_exact=True, check_names=False)
+            pd.testing.assert_series_equal(turnover, single.turnover, check_exact=True, check_names=False)

@@ -37,7 +37,8 @@ from factorlab.portfolio._sleeves import (
 )
 from factorlab.portfolio._weights import factor_weights
 
-__all__ = ["QuantileReturns", "interleaved_at_costs", "mean_return_at_costs", "quantile_interleaved_returns"]
+__all__ = ["QuantileReturns", "interleaved_at_costs", "interleaved_periods_at_costs", "mean_return_at_costs",
+           "quantile_interleaved_returns"]
 
 LONG_SHORT = "long_short"
 
@@ -449,19 +450,23 @@ class _OnePortfolio:
         return one if self.n_portfolios == 1 else np.repeat(one, self.n_portfolios, axis=0)
 
 
-def _single_inputs(weights, prices: pd.DataFrame, period: int, delay: int, capital: float, costs: list,
+def _single_inputs(weights, prices: pd.DataFrame, periods, delay: int, capital: float, costs: list,
                    ) -> tuple[PricePanel, Signals, _UnitBlocks | None, int]:
     """One weights frame prepared for the batch simulator with one portfolio per cost: inputs checked
-    and aligned as :func:`interleaved_returns` checks them, price panel, signals, unit blocks, end."""
-    for c in costs:
-        check_run_args(period, delay, c, capital)
+    and aligned as :func:`interleaved_returns` checks them (for each period), price panel, signals, unit
+    blocks, end. The unit targets do not depend on the period: runs of several periods share them."""
+    periods = [periods] if isinstance(periods, (int, np.integer)) else list(periods)
+    for period in periods:
+        for c in costs:
+            check_run_args(period, delay, c, capital)
     wide = align_weights(weights, prices)
     panel = price_panel(prices, wide.columns)
     one = signals(wide, panel.index)
     sig = Signals(weights=_OnePortfolio(one.weights, len(costs)), row_of_bar=one.row_of_bar,
                   first_bar=one.first_bar)
     end = len(panel.index)
-    check_horizon(end, sig.first_bar, int(period), int(delay))
+    for period in periods:
+        check_horizon(end, sig.first_bar, int(period), int(delay))
     return panel, sig, _unit_blocks(panel, sig, int(delay), end), end
 
 
@@ -477,12 +482,32 @@ def interleaved_at_costs(weights: pd.DataFrame | pd.Series, prices: pd.DataFrame
     ------
     As :func:`interleaved_returns` (for each cost).
     """
+    return interleaved_periods_at_costs(weights, prices, (period,), costs, delay=delay, capital=capital)[period]
+
+
+def interleaved_periods_at_costs(weights: pd.DataFrame | pd.Series, prices: pd.DataFrame, periods, costs, *,
+                                 delay: int = 0, capital: float = 1_000_000.0
+                                 ) -> dict[int, list[tuple[pd.Series, pd.Series]]]:
+    """:func:`interleaved_at_costs` for several periods, from one preparation of the inputs.
+
+    ``out[period][k]`` equals ``interleaved_returns(weights, prices, period, delay,
+    cost_bps=costs[k])``'s ``(returns, turnover)`` bit for bit; the weights are aligned, the prices
+    checked and the unit targets (weight / price) built once for every period.
+
+    Raises
+    ------
+    As :func:`interleaved_returns` (for each period and cost).
+    """
     costs = [float(c) for c in costs]
-    panel, sig, unit, end = _single_inputs(weights, prices, period, delay, capital, costs)
-    run = _simulate_batch(panel, sig, unit, int(period), int(delay), np.array(costs), float(capital), end)
-    index = panel.index[run.start:end]
-    return [(pd.Series(run.returns[k], index=index, name="return"),
-             pd.Series(run.turnover[k], index=index, name="turnover")) for k in range(len(costs))]
+    periods = [int(p) for p in periods]
+    panel, sig, unit, end = _single_inputs(weights, prices, periods, delay, capital, costs)
+    out = {}
+    for period in periods:
+        run = _simulate_batch(panel, sig, unit, period, int(delay), np.array(costs), float(capital), end)
+        index = panel.index[run.start:end]
+        out[period] = [(pd.Series(run.returns[k], index=index, name="return"),
+                        pd.Series(run.turnover[k], index=index, name="turnover")) for k in range(len(costs))]
+    return out
 
 
 def mean_return_at_costs(weights: pd.DataFrame | pd.Series, prices: pd.DataFrame, period: int, delay: int = 0,

@@ -4,7 +4,7 @@ Every number is computed by the same public functions a single-factor study
 uses (:func:`prepare_factor_data` on shared :class:`ForwardReturns`,
 :func:`information_coefficient`, :func:`ic_summary`,
 :func:`mean_return_by_quantile`, :func:`factor_weights`,
-:func:`interleaved_returns` (gross and net in one run, the same numbers), :func:`quantile_turnover`,
+:func:`interleaved_returns` (gross and net of every period from one preparation, the same numbers), :func:`quantile_turnover`,
 :func:`factor_rank_autocorrelation`), with the verdict's conventions
 (:func:`factorlab.factor_verdict`), so a screened row equals the one-factor
 numbers exactly. This module runs in workers (Dask) too: it takes plain
@@ -35,7 +35,7 @@ from factorlab.factor import (
 )
 from factorlab.factor._returns import _label_ratio
 from factorlab.portfolio import factor_weights
-from factorlab.portfolio._interleaved_quantiles import interleaved_at_costs
+from factorlab.portfolio._interleaved_quantiles import interleaved_periods_at_costs
 
 __all__ = ["ScreenSettings", "FactorScreen", "evaluate_factor", "normalised_ranks"]
 
@@ -176,10 +176,12 @@ def evaluate_factor(name: str, factor, fwd: ForwardReturns, settings: ScreenSett
     weights = factor_weights(fd, long_short=s.long_short, group_neutral=s.group_neutral)
     top = int(fd.n_quantiles)
     rows, returns = {}, {}
+    # gross and net in one loop over the bars, every period from one preparation of the weights:
+    # interleaved_returns' numbers, bit for bit
+    costs = (0.0, s.cost_bps) if s.cost_bps else (0.0,)
+    sleeves = interleaved_periods_at_costs(weights, prices, fd.periods, costs, delay=fd.delay)
     for n, label in zip(fd.periods, fd.labels):
-        # gross and net in one loop over the bars: interleaved_returns' numbers, bit for bit
-        costs = (0.0, s.cost_bps) if s.cost_bps else (0.0,)
-        runs = interleaved_at_costs(weights, prices, n, costs, delay=fd.delay)
+        runs = sleeves[n]
         (r, turnover), net = runs[0], runs[-1][0]
         returns[label] = r.rename(name)
         rows[label] = {
