@@ -273,3 +273,37 @@ def test_invariant_to_monotone_transform_of_factor():
     pd.testing.assert_series_equal(fl.factor_rank_autocorrelation(fd, 1),
                                    fl.factor_rank_autocorrelation(fd2, 1))
     pd.testing.assert_series_equal(fl.quantile_turnover(fd, 1, 1), fl.quantile_turnover(fd2, 1, 1))
+
+
+def test_rank_autocorrelation_of_several_lags_equals_the_correlation_over_common_names():
+    """Every lag from one centring of the ranks: on dates ranking the same names the dot product of
+    unit rank vectors, elsewhere the correlation over the names common to both dates. Checked
+    against pandas' corrwith of the rank frames (Alphalens' computation) on a panel with names
+    entering and leaving, ties, a constant date and a date with one name."""
+    from factorlab.factor._turnover import rank_autocorrelations
+
+    rng = np.random.default_rng(5)
+    dates = pd.bdate_range("2021-01-04", periods=40)
+    assets = [f"A{i}" for i in range(12)]
+    f = pd.DataFrame(rng.standard_normal((40, 12)).round(1), index=dates, columns=assets)  # ties
+    f.iloc[:8, 10:] = np.nan   # two names enter on date 8
+    f.iloc[30:, 0] = np.nan    # one leaves on date 30
+    f.iloc[15] = 0.5           # a constant date
+    f.iloc[20, 1:] = np.nan    # a date with one name
+    long = f.stack().rename("factor").to_frame()
+    long.index.names = ["date", "asset"]
+    long["1D"] = 0.0
+    long["factor_quantile"] = 1
+    fd = fl.FactorData.from_frame(long[["1D", "factor", "factor_quantile"]])
+    assert len(fd.dates) == 40
+    ranks = pd.DataFrame(fd.factor_ranks, index=fd.dates, columns=fd.assets)
+    lags = (1, 3, 7)
+    got = rank_autocorrelations(fd, lags)
+    for lag in lags:
+        expected = ranks.corrwith(ranks.shift(lag), axis=1)
+        ours = got[lag]
+        np.testing.assert_array_equal(np.isnan(ours.to_numpy()), np.isnan(expected.to_numpy()))
+        np.testing.assert_allclose(ours.to_numpy(), expected.to_numpy(), rtol=1e-13, atol=1e-15)
+        pd.testing.assert_series_equal(fl.factor_rank_autocorrelation(fd, lag), ours)
+    assert np.isnan(got[1].iloc[15]) and np.isnan(got[1].iloc[16]) and np.isnan(got[1].iloc[21])
+    assert np.isfinite(got[1].iloc[14]) and np.isfinite(got[3].iloc[25])

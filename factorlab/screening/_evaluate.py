@@ -5,7 +5,7 @@ uses (:func:`prepare_factor_data` on shared :class:`ForwardReturns`,
 :func:`information_coefficient`, :func:`ic_summary`,
 :func:`mean_return_by_quantile`, :func:`factor_weights`,
 :func:`interleaved_returns` (gross and net of every period from one preparation, the same numbers), :func:`quantile_turnover`,
-:func:`factor_rank_autocorrelation`), with the verdict's conventions
+:func:`factor_rank_autocorrelation`, every lag from one centring of the ranks), with the verdict's conventions
 (:func:`factorlab.factor_verdict`), so a screened row equals the one-factor
 numbers exactly. This module runs in workers (Dask) too: it takes plain
 arguments and returns plain objects.
@@ -26,7 +26,6 @@ from factorlab.errors import DataQualityWarning, DroppedDataWarning, FactorlabEr
 from factorlab.factor import (
     FactorData,
     ForwardReturns,
-    factor_rank_autocorrelation,
     ic_summary,
     information_coefficient,
     mean_return_by_quantile,
@@ -34,6 +33,7 @@ from factorlab.factor import (
     quantile_turnover,
 )
 from factorlab.factor._returns import _label_ratio
+from factorlab.factor._turnover import rank_autocorrelations
 from factorlab.portfolio import factor_weights
 from factorlab.portfolio._interleaved_quantiles import interleaved_periods_at_costs
 
@@ -180,6 +180,7 @@ def evaluate_factor(name: str, factor, fwd: ForwardReturns, settings: ScreenSett
     # interleaved_returns' numbers, bit for bit
     costs = (0.0, s.cost_bps) if s.cost_bps else (0.0,)
     sleeves = interleaved_periods_at_costs(weights, prices, fd.periods, costs, delay=fd.delay)
+    autocorrelation = rank_autocorrelations(fd, fd.periods)  # factor_rank_autocorrelation of every period
     for n, label in zip(fd.periods, fd.labels):
         runs = sleeves[n]
         (r, turnover), net = runs[0], runs[-1][0]
@@ -195,7 +196,7 @@ def evaluate_factor(name: str, factor, fwd: ForwardReturns, settings: ScreenSett
             "Sharpe net": _sharpe(net, s.periods_per_year),
             "turnover per bar": float(turnover.mean()),
             "top quantile turnover": float(quantile_turnover(fd, top, n).mean()),
-            "rank autocorrelation": float(factor_rank_autocorrelation(fd, n).mean()),
+            "rank autocorrelation": float(autocorrelation[n].mean()),
         }
     ranks = normalised_ranks(fd, prices.index, prices.columns) if s.correlation else None
     dropped = int(fd.quality.n_entries - fd.quality.n_kept) if fd.quality is not None else 0

@@ -14,7 +14,6 @@ from factorlab.factor import (
     FactorData,
     average_cumulative_return_by_quantile,
     factor_alpha_beta,
-    factor_rank_autocorrelation,
     ic_by_group,
     ic_decay,
     ic_summary,
@@ -29,6 +28,7 @@ from factorlab.factor import (
     rate_of_return,
 )
 from factorlab.factor._returns import mean_returns_by_quantile_both
+from factorlab.factor._turnover import rank_autocorrelations
 from factorlab.metrics._verdict import SPREAD_LABEL
 from factorlab.portfolio import factor_weights, interleaved_returns, quantile_interleaved_returns
 
@@ -348,7 +348,8 @@ class FactorAnalysis:
 
     @cached_property
     def rank_autocorrelation(self) -> dict[str, pd.Series]:
-        return {lab: factor_rank_autocorrelation(self.fd, p) for p, lab in zip(self.fd.periods, self.fd.labels)}
+        by_period = rank_autocorrelations(self.fd, self.fd.periods)  # one centring of the ranks for every lag
+        return {lab: by_period[p] for p, lab in zip(self.fd.periods, self.fd.labels)}
 
     @cached_property
     def rank_autocorrelation_mean(self) -> pd.Series:
