@@ -162,6 +162,11 @@ def test_headline_matches_metrics(sheet):
     assert head["IC mean"] == pytest.approx(a.ic["5D"].mean())
     # costs lower the return
     assert head["net annual return @ 5 bps"] < head["long-short annual return"]
+    # the net sleeves are interleaved_returns' at the cost, bit for bit
+    w = fl.factor_weights(a.fd)
+    for p, lab in zip(a.fd.periods, a.fd.labels):
+        net = fl.interleaved_returns(w, a.fd.prices[a.fd.assets], p, delay=a.fd.delay, cost_bps=5).returns
+        pd.testing.assert_series_equal(a.net_long_short[lab], net, check_exact=True)
 
 
 @pytest.mark.parametrize("delay", [0, 1])

@@ -30,7 +30,8 @@ from factorlab.factor import (
 from factorlab.factor._returns import mean_returns_by_quantile_both
 from factorlab.factor._turnover import rank_autocorrelations
 from factorlab.metrics._verdict import SPREAD_LABEL
-from factorlab.portfolio import factor_weights, interleaved_returns, quantile_interleaved_returns
+from factorlab.portfolio import factor_weights, quantile_interleaved_returns
+from factorlab.portfolio._interleaved_quantiles import interleaved_periods_at_costs
 
 __all__ = ["FactorAnalysis", "bulk_limits", "ic_histogram", "ic_qq_points"]
 
@@ -332,9 +333,11 @@ class FactorAnalysis:
         if self.cost_bps == 0:
             return {lab: self.interleaved[lab]["long_short"] for lab in self.fd.labels}
         w = factor_weights(self.fd, long_short=self.long_short, group_neutral=self.group_neutral)
-        return {lab: interleaved_returns(w, self.fd.prices[self.fd.assets], p, delay=self.fd.delay,
-                                         cost_bps=self.cost_bps).returns
-                for p, lab in zip(self.fd.periods, self.fd.labels)}
+        # interleaved_returns(w, prices, p, delay, cost_bps).returns of every period, bit for bit, from one
+        # preparation of the weights and without a holdings ledger
+        runs = interleaved_periods_at_costs(w, self.fd.prices[self.fd.assets], self.fd.periods, (self.cost_bps,),
+                                            delay=self.fd.delay)
+        return {lab: runs[p][0][0] for p, lab in zip(self.fd.periods, self.fd.labels)}
 
     @cached_property
     def turnover_table(self) -> pd.DataFrame:
