@@ -295,3 +295,29 @@ def test_ic_decay_in_blocks_of_dates_equals_one_block(reversal_factor, sp500_pri
     whole = fl.ic_decay(fd, horizons=(1, 5, 12))
     monkeypatch.setattr(_decay, "_BLOCK_CELLS", 7 * 80)
     pd.testing.assert_frame_equal(fl.ic_decay(fd, horizons=(1, 5, 12)), whole, check_exact=True)
+
+
+def test_ic_from_returns_sorted_once_equals_sorting_them_again(reversal_factor, sp500_prices, monkeypatch):
+    """The screen sorts each horizon's returns once for every factor: on dates where the factor ranks
+    every asset with a return the IC reads their order from there, elsewhere it sorts them again.
+    Both give information_coefficient's numbers bit for bit (ties included), in one block of dates
+    or several, and a factor on fewer assets than the prices sorts its own returns."""
+    from factorlab.factor import _blocks, forward_returns
+    from factorlab.factor._information import SortedReturns, _information_coefficient
+
+    prices = sp500_prices.iloc[:160, :60]
+    fwd = forward_returns(prices, (1, 5))
+    factor = reversal_factor.unstack().reindex(index=prices.index, columns=prices.columns).round(3)  # ties
+    factor.iloc[40:60, :7] = np.nan  # dates where the factor leaves out assets that have returns
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fd = fl.prepare_factor_data(factor.stack(), fwd, periods=(1, 5))
+        narrow = fl.prepare_factor_data(factor.iloc[:, 10:].stack(), fwd, periods=(1, 5))
+    orders = {lab: SortedReturns(fwd.returns[lab].to_numpy()) for lab in fwd.labels}
+    shared_rows = (fd.mask == orders["1D"].valid[prices.index.get_indexer(fd.dates)]).all(axis=1)
+    assert 0 < shared_rows.sum() < len(shared_rows)  # both kinds of date are exercised
+    for cells in (_blocks.SMALL_BLOCK_CELLS, 600):
+        monkeypatch.setattr(_blocks, "SMALL_BLOCK_CELLS", cells)
+        for data in (fd, narrow):
+            got = _information_coefficient(data, orders=orders, index=prices.index, columns=prices.columns)
+            pd.testing.assert_frame_equal(got, fl.information_coefficient(data), check_exact=True)

@@ -17,7 +17,7 @@ import pandas as pd
 from pandas.tseries.frequencies import to_offset
 
 from factorlab.errors import LookAheadWarning, ParameterError
-from factorlab.factor._blocks import blockwise
+from factorlab.factor._blocks import SMALL_BLOCK_CELLS, blockwise
 from factorlab.factor._inference import hac_mean_test
 from factorlab.factor._prepare import FactorData
 from factorlab.factor._rank import rank_rows, row_order, sorted_ranks
@@ -132,15 +132,48 @@ def demean_rows(r: np.ndarray, codes: np.ndarray | None = None, n_groups: int = 
     return out
 
 
+class SortedReturns:
+    """Each row's forward returns in ascending order, over every asset that has one: computed once and
+    shared by the factors of a screen (a factor ranking every such asset on a date reads its returns'
+    order and ranks from here instead of sorting them again).
+
+    Attributes
+    ----------
+    columns : ndarray of int16 or int32, shape (bars, assets)
+        Column of the return at each sorted position (positions past the row's count: no return).
+    ranks : ndarray of float32, shape (bars, assets)
+        Average rank (1-based) at each sorted position: multiples of 1/2, exact in float32 below 2**23.
+    valid : ndarray of bool, shape (bars, assets)
+        Where a return exists.
+    """
+
+    def __init__(self, returns: np.ndarray) -> None:
+        r = np.asarray(returns, dtype="float64")
+        self.valid = ~np.isnan(r)
+        dtype = np.int16 if r.shape[1] < 2**15 else np.int32
+        self.columns = np.empty(r.shape, dtype=dtype)
+        self.ranks = np.empty(r.shape, dtype=np.float32)
+        step = max(1, SMALL_BLOCK_CELLS // max(1, r.shape[1]))
+        for lo in range(0, r.shape[0], step):
+            block, nan = r[lo:lo + step], ~self.valid[lo:lo + step]
+            flat, s = row_order(block, nan)
+            self.columns[lo:lo + step] = flat % r.shape[1]
+            self.ranks[lo:lo + step] = sorted_ranks(s, r.shape[1] - nan.sum(axis=1))
+
+
 @blockwise(small=True)
-def _row_spearman(x: np.ndarray, y: np.ndarray, mask: np.ndarray, rx: np.ndarray | None = None) -> np.ndarray:
+def _row_spearman(x: np.ndarray, y: np.ndarray, mask: np.ndarray, rx: np.ndarray | None = None,
+                  order_columns: np.ndarray | None = None, order_ranks: np.ndarray | None = None,
+                  order_valid: np.ndarray | None = None) -> np.ndarray:
     """Spearman's rho of ``x`` and ``y`` along each row, over the ``mask`` cells where ``y`` is not NaN.
 
     Average ranks for ties; NaN for rows with fewer than two valid pairs or
     with a constant rank vector (all-equal factor or returns). ``rx`` may give
     the ranks of ``x`` over the ``mask`` cells (NaN or anything elsewhere),
     computed beforehand; it is used on the rows where ``y`` has no NaN inside
-    ``mask`` (other rows are ranked again).
+    ``mask`` (other rows are ranked again). ``order_*`` (the rows of a
+    :class:`SortedReturns` of these returns, same columns) give ``y``'s sorted
+    order and ranks on the rows whose valid cells are all of its returns.
 
     The sums are taken as ``sum(rx * ry) - n * mid**2`` (``mid = (n + 1) / 2``,
     the mean rank whatever the ties): ranks are multiples of 1/2, so every
@@ -157,12 +190,20 @@ def _row_spearman(x: np.ndarray, y: np.ndarray, mask: np.ndarray, rx: np.ndarray
         if len(redo):
             rx[redo] = rank_rows(np.where(valid[redo], x[redo], np.nan), fill=0.0)
     # y is ranked in its sorted order: x's ranks are gathered into that order (no scatter back)
-    invalid = ~valid
     n = valid.sum(axis=1)
-    flat, s = row_order(np.where(valid, y, np.nan), invalid)
-    ry = sorted_ranks(s, n)
+    shared = np.zeros(len(y), dtype=bool) if order_valid is None else (valid == order_valid).all(axis=1)
+    if shared.all():  # every row's order is known: the sums below are of exact half-integer products
+        ry = order_ranks.astype("float64")
+        rx_in_y_order = np.take_along_axis(rx, order_columns.astype(np.intp), axis=1)
+    else:
+        flat, s = row_order(np.where(valid, y, np.nan), ~valid)
+        ry = sorted_ranks(s, n)
+        rx_in_y_order = np.take(rx, flat)
+        if shared.any():
+            rows = np.flatnonzero(shared)
+            ry[rows] = order_ranks[rows]
+            rx_in_y_order[rows] = np.take_along_axis(rx[rows], order_columns[rows].astype(np.intp), axis=1)
     ry *= np.arange(y.shape[1])[None, :] < n[:, None]  # positions after the n-th are not values
-    rx_in_y_order = np.take(rx, flat)
     centre = n * ((n + 1) / 2.0) ** 2
     sxy = np.einsum("ij,ij->i", rx_in_y_order, ry) - centre
     sxx = np.einsum("ij,ij->i", rx, rx) - centre
@@ -232,6 +273,29 @@ def information_coefficient(fd: FactorData, group_adjust: bool = False, by_group
         The mean 1-bar IC exceeds :data:`LOOK_AHEAD_IC` (0.5): the factor
         may use future data (:func:`check_look_ahead`).
     """
+    return _information_coefficient(fd, group_adjust, by_group)
+
+
+def _order_rows(order: SortedReturns, fd: FactorData, index: pd.Index, columns: pd.Index):
+    """The rows of ``order`` (on the ``index`` x ``columns`` grid) at ``fd``'s dates, or None when ``fd``'s
+    assets are not exactly those columns."""
+    if not fd.assets.equals(columns):
+        return None
+    rows = index.get_indexer(fd.dates)
+    if (rows < 0).any():
+        return None
+    if len(rows) and np.array_equal(rows, np.arange(rows[0], rows[0] + len(rows))):
+        pick = slice(int(rows[0]), int(rows[0]) + len(rows))  # a view
+        return order.columns[pick], order.ranks[pick], order.valid[pick]
+    return order.columns[rows], order.ranks[rows], order.valid[rows]
+
+
+def _information_coefficient(fd: FactorData, group_adjust: bool = False, by_group: bool = False,
+                             orders: dict | None = None, index: pd.Index | None = None,
+                             columns: pd.Index | None = None) -> pd.DataFrame:
+    """:func:`information_coefficient`; ``orders`` (label -> :class:`SortedReturns` of the forward
+    returns on the ``index`` x ``columns`` grid) give the returns' order where the factor ranks every
+    asset with a return: the same numbers, bit for bit (sums of exact half-integer products)."""
     codes, groups = (group_codes(fd) if (group_adjust or by_group) else (None, None))
     n_groups = 0 if groups is None else len(groups)
     x = fd.factor.to_numpy(dtype="float64")
@@ -240,7 +304,10 @@ def information_coefficient(fd: FactorData, group_adjust: bool = False, by_group
         data = {}
         for label in labels:
             r = _adjusted_returns(fd, label, group_adjust, codes, n_groups)
-            data[label] = _row_spearman(x, r, fd.mask, fd.factor_ranks)
+            shared = None
+            if orders is not None and not group_adjust and label in orders:
+                shared = _order_rows(orders[label], fd, index, columns)
+            data[label] = _row_spearman(x, r, fd.mask, fd.factor_ranks, *(shared or ()))
         ic = pd.DataFrame(data, index=fd.dates.rename("date"), columns=pd.Index(labels))
         check_look_ahead(ic, fd.periods)
         return ic

@@ -27,17 +27,17 @@ from factorlab.factor import (
     FactorData,
     ForwardReturns,
     ic_summary,
-    information_coefficient,
     mean_return_by_quantile,
     prepare_factor_data,
     quantile_turnover,
 )
+from factorlab.factor._information import SortedReturns, _information_coefficient
 from factorlab.factor._returns import _label_ratio
 from factorlab.factor._turnover import rank_autocorrelations
 from factorlab.portfolio import factor_weights
 from factorlab.portfolio._interleaved_quantiles import interleaved_periods_at_costs
 
-__all__ = ["ScreenSettings", "FactorScreen", "evaluate_factor", "normalised_ranks"]
+__all__ = ["ScreenSettings", "FactorScreen", "evaluate_factor", "normalised_ranks", "sorted_returns"]
 
 
 @dataclass(frozen=True)
@@ -129,7 +129,14 @@ def _sharpe(r: pd.Series, ppy: float) -> float:
         return float(r.mean() / r.std() * np.sqrt(ppy))
 
 
-def evaluate_factor(name: str, factor, fwd: ForwardReturns, settings: ScreenSettings) -> FactorScreen:
+def sorted_returns(fwd: ForwardReturns, settings: ScreenSettings) -> dict[str, SortedReturns]:
+    """The forward returns of every screened period in sorted order, once for all the factors of a screen."""
+    labels = [lab for p, lab in zip(fwd.periods, fwd.labels) if p in settings.periods]
+    return {lab: SortedReturns(fwd.returns[lab].to_numpy(dtype="float64")) for lab in labels}
+
+
+def evaluate_factor(name: str, factor, fwd: ForwardReturns, settings: ScreenSettings,
+                    orders: dict[str, SortedReturns] | None = None) -> FactorScreen:
     """Screen one factor on forward returns computed once.
 
     Parameters
@@ -141,6 +148,9 @@ def evaluate_factor(name: str, factor, fwd: ForwardReturns, settings: ScreenSett
     fwd : ForwardReturns
         From :func:`forward_returns` with the screen's periods and delay.
     settings : ScreenSettings
+    orders : dict label -> SortedReturns, optional
+        :func:`sorted_returns` of ``fwd``: the IC reads the returns' order from it on the dates where
+        the factor ranks every asset with a return (the same numbers as sorting them again).
 
     Returns
     -------
@@ -171,7 +181,8 @@ def evaluate_factor(name: str, factor, fwd: ForwardReturns, settings: ScreenSett
     priced = (prices.to_numpy()[rows_[0]:rows_[-1] + 1] > 0).sum() if len(rows_) else 0
     coverage = float(members / priced) if priced else np.nan
 
-    ics = ic_summary(information_coefficient(fd), periods=fd.periods, lags=s.lags)
+    ic = _information_coefficient(fd, orders=orders, index=prices.index, columns=prices.columns)
+    ics = ic_summary(ic, periods=fd.periods, lags=s.lags)
     by_date, _ = mean_return_by_quantile(fd, by_date=True, demeaned=s.long_short, group_adjust=s.group_neutral)
     weights = factor_weights(fd, long_short=s.long_short, group_neutral=s.group_neutral)
     top = int(fd.n_quantiles)

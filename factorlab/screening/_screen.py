@@ -27,7 +27,7 @@ from factorlab.errors import ParameterError
 from factorlab.factor import ForwardReturns, forward_returns
 from factorlab.factor._forward import check_periods
 from factorlab.metrics._periods import bar_frequency
-from factorlab.screening._evaluate import FactorScreen, ScreenSettings, evaluate_factor
+from factorlab.screening._evaluate import FactorScreen, ScreenSettings, evaluate_factor, sorted_returns
 from factorlab.screening._result import ScreenCorrelation, ScreenResult
 
 __all__ = ["screen", "adjust_pvalues", "ADJUSTMENTS", "EXECUTORS"]
@@ -104,9 +104,10 @@ def _check_args(cost_bps, delay, executor, scheduler, adjust) -> None:
 
 def _run_local(factors: dict, fwd: ForwardReturns, settings: ScreenSettings, progress) -> list[FactorScreen]:
     out = []
+    orders = sorted_returns(fwd, settings)  # the returns sorted once for every factor
     with progress_bar(len(factors), desc="screen", unit="factor", enabled=progress) as bar:
         for name, f in factors.items():
-            out.append(evaluate_factor(name, f, fwd, settings))
+            out.append(evaluate_factor(name, f, fwd, settings, orders))
             bar.update(1)
     return out
 
@@ -120,8 +121,10 @@ def _run_dask(factors: dict, fwd: ForwardReturns, settings: ScreenSettings, sche
     own = not isinstance(scheduler, Client)
     client = Client(scheduler, set_as_default=False) if own else scheduler
     try:
-        shared = client.scatter(fwd, broadcast=True)  # prices and forward returns: sent once per worker
-        futures = [client.submit(evaluate_factor, name, f, shared, settings, pure=False)
+        # prices, forward returns and their sorted order: sent once per worker
+        shared = client.scatter(fwd, broadcast=True)
+        orders = client.scatter(sorted_returns(fwd, settings), broadcast=True)
+        futures = [client.submit(evaluate_factor, name, f, shared, settings, orders, pure=False)
                    for name, f in factors.items()]
         out = []
         with progress_bar(len(futures), desc="screen", unit="factor", enabled=progress) as bar:
