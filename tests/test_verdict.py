@@ -100,3 +100,38 @@ def test_trials_adjust_p_values(prices):
     assert many["deflated Sharpe"] < one["deflated Sharpe"]
     with pytest.raises(ParameterError, match="n_trials"):
         fl.factor_verdict(fd, n_trials=0)
+
+
+@pytest.mark.parametrize("long_short, group_neutral", [(True, False), (False, False), (True, True)])
+def test_top_bottom_spread_equals_the_verdicts(prices, sp500_sectors, long_short, group_neutral):
+    """The screen's spread from the two quantiles' means alone equals the verdict's (from every
+    quantile's by-date means), demeaned by date, raw, or by group."""
+    from factorlab.factor._returns import top_bottom_spread_per_bar
+
+    factor = -prices.pct_change(5, fill_method=None)
+    fd = _prepare(factor, prices, periods=(1, 5, 10), groupby=sp500_sectors)
+    spread = top_bottom_spread_per_bar(fd, demeaned=long_short, group_adjust=group_neutral)
+    table = fl.factor_verdict(fd, long_short=long_short, group_neutral=group_neutral).table
+    np.testing.assert_allclose(spread.to_numpy(), table["spread per bar"].to_numpy(), rtol=1e-12, atol=0)
+
+
+def test_top_bottom_spread_by_hand():
+    """Two dates, four names, two quantiles, 2-bar returns: demeaned top and bottom means per date,
+    averaged over dates, then per-bar rates differenced."""
+    from factorlab.factor._returns import top_bottom_spread_per_bar
+
+    dates = pd.bdate_range("2022-01-03", periods=2)
+    idx = pd.MultiIndex.from_product([dates, list("abcd")], names=["date", "asset"])
+    r = np.array([0.02, 0.04, -0.01, 0.03, 0.10, 0.00, 0.05, np.nan])
+    frame = pd.DataFrame({"2D": r, "factor": [1.0, 2.0, 3.0, 4.0] * 2,
+                          "factor_quantile": [1, 1, 2, 2, 1, 1, 2, 2]}, index=idx)
+    fd = fl.FactorData.from_frame(frame)
+    # date 1: mean 0.02; top (c, d) -0.01, 0.03 -> 0.01 - 0.02 = -0.01; bottom (a, b) 0.03 - 0.02 = 0.01
+    # date 2 (d has no return): mean 0.05; top (c) 0.05 - 0.05 = 0; bottom (a, b) 0.05 - 0.05 = 0
+    top, bottom = (-0.01 + 0.0) / 2, (0.01 + 0.0) / 2
+    expected = (1 + top) ** 0.5 - (1 + bottom) ** 0.5
+    got = top_bottom_spread_per_bar(fd)["2D"]
+    assert fd.bar_label == "1D"
+    assert got == pytest.approx(expected, rel=1e-12)
+    raw = top_bottom_spread_per_bar(fd, demeaned=False)["2D"]
+    assert raw == pytest.approx((1 + (0.01 + 0.05) / 2) ** 0.5 - (1 + (0.03 + 0.05) / 2) ** 0.5, rel=1e-12)

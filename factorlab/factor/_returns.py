@@ -212,6 +212,60 @@ def _parse_label(label) -> tuple[float, str]:
     return float(m.group(1)), m.group(2)
 
 
+@blockwise
+def _two_label_row_means(r: np.ndarray, q: np.ndarray, top: int, bottom: int, demean: bool
+                         ) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the mean of ``r`` over the entries labelled ``top`` and over those labelled ``bottom``
+    (NaN where none has a value); with ``demean``, each value first less its row's mean over every
+    labelled entry with a value (as :func:`_cells_stats` with ``demean='row'``)."""
+    ok = ~np.isnan(q) & ~np.isnan(r)
+    vals = np.where(ok, r, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if demean:
+            vals = np.where(ok, vals - vals.sum(axis=1, keepdims=True) / ok.sum(axis=1, keepdims=True), 0.0)
+        means = []
+        for label in (top, bottom):
+            cell = ok & (q == label)
+            means.append(np.where(cell, vals, 0.0).sum(axis=1) / cell.sum(axis=1))
+    return means[0], means[1]
+
+
+def top_bottom_spread_per_bar(fd: FactorData, demeaned: bool = True, group_adjust: bool = False) -> pd.Series:
+    """Top minus bottom quantile mean return per period, each as a per-bar rate (the verdict's spread).
+
+    For each period label: the mean over dates of the top quantile's per-date
+    mean N-bar return (relative to the date's universe mean with ``demeaned``,
+    to its group's with ``group_adjust``) and likewise for quantile 1, each
+    converted to a per-bar rate ``(1 + m) ** (1 / N) - 1``, differenced. The
+    numbers of :func:`mean_return_by_quantile` (``by_date=True``) reduced that
+    way; without ``group_adjust`` only the two quantiles' means are computed.
+
+    Returns
+    -------
+    pd.Series, indexed by period label
+        Decimals per bar (0.0001 = 1 bps); NaN when the top or the bottom quantile never has a return.
+    """
+    top = int(fd.n_quantiles)
+    if group_adjust:
+        by_date, _ = mean_return_by_quantile(fd, by_date=True, demeaned=demeaned, group_adjust=True)
+    else:
+        q = fd.quantile.to_numpy(dtype="float64")
+    out = {}
+    for label in fd.labels:
+        if group_adjust:
+            cells = by_date[label].unstack("factor_quantile")
+            nan = pd.Series(dtype="float64")
+            hi, lo = (cells[k].to_numpy() if k in cells else nan.to_numpy() for k in (top, 1))
+        else:
+            hi, lo = _two_label_row_means(fd.returns[label].to_numpy(dtype="float64"), q, top, 1, bool(demeaned))
+        if not (np.isfinite(hi).any() and np.isfinite(lo).any()):
+            out[label] = np.nan
+            continue
+        bar = _label_ratio(label, fd.bar_label)
+        out[label] = float((1 + np.nanmean(hi)) ** (1 / bar) - (1 + np.nanmean(lo)) ** (1 / bar))
+    return pd.Series(out, dtype="float64")
+
+
 def _label_ratio(label, base) -> float:
     """How many ``base`` periods make ``label``, both in the data's units ('5D' / '1D' = 5, '2M' / '1M' = 2)."""
     n, unit = _parse_label(label)

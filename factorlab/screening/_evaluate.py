@@ -3,7 +3,7 @@
 Every number is computed by the same public functions a single-factor study
 uses (:func:`prepare_factor_data` on shared :class:`ForwardReturns`,
 :func:`information_coefficient`, :func:`ic_summary`,
-:func:`mean_return_by_quantile`, :func:`factor_weights`,
+:func:`mean_return_by_quantile` (its top and bottom quantiles), :func:`factor_weights`,
 :func:`interleaved_returns` (gross and net of every period from one preparation, the same numbers), :func:`quantile_turnover`,
 :func:`factor_rank_autocorrelation`, every lag from one centring of the ranks), with the verdict's conventions
 (:func:`factorlab.factor_verdict`), so a screened row equals the one-factor
@@ -27,12 +27,11 @@ from factorlab.factor import (
     FactorData,
     ForwardReturns,
     ic_summary,
-    mean_return_by_quantile,
     prepare_factor_data,
     quantile_turnover,
 )
 from factorlab.factor._information import SortedReturns, _information_coefficient
-from factorlab.factor._returns import _label_ratio
+from factorlab.factor._returns import top_bottom_spread_per_bar
 from factorlab.factor._turnover import rank_autocorrelations
 from factorlab.portfolio import factor_weights
 from factorlab.portfolio._interleaved_quantiles import interleaved_periods_at_costs
@@ -115,15 +114,6 @@ def normalised_ranks(fd: FactorData, index: pd.Index, columns: pd.Index) -> np.n
     return out
 
 
-def _spread_per_bar(by_date: pd.Series, label: str, bar_label: str, top: int, bottom: int) -> float:
-    """The verdict's spread: top and bottom mean N-bar returns as per-bar rates, differenced (2x gross)."""
-    q = by_date[label].unstack("factor_quantile")
-    if top not in q or bottom not in q:
-        return np.nan
-    bar = _label_ratio(label, bar_label)
-    return float((1 + q[top].mean()) ** (1 / bar) - (1 + q[bottom].mean()) ** (1 / bar))
-
-
 def _sharpe(r: pd.Series, ppy: float) -> float:
     with np.errstate(invalid="ignore", divide="ignore"):
         return float(r.mean() / r.std() * np.sqrt(ppy))
@@ -183,7 +173,7 @@ def evaluate_factor(name: str, factor, fwd: ForwardReturns, settings: ScreenSett
 
     ic = _information_coefficient(fd, orders=orders, index=prices.index, columns=prices.columns)
     ics = ic_summary(ic, periods=fd.periods, lags=s.lags)
-    by_date, _ = mean_return_by_quantile(fd, by_date=True, demeaned=s.long_short, group_adjust=s.group_neutral)
+    spread = top_bottom_spread_per_bar(fd, demeaned=s.long_short, group_adjust=s.group_neutral)
     weights = factor_weights(fd, long_short=s.long_short, group_neutral=s.group_neutral)
     top = int(fd.n_quantiles)
     rows, returns = {}, {}
@@ -202,7 +192,7 @@ def evaluate_factor(name: str, factor, fwd: ForwardReturns, settings: ScreenSett
             "IC HAC t-stat": float(ics.loc[label, "HAC t-stat(IC)"]),
             "IC HAC p-value": float(ics.loc[label, "HAC p-value(IC)"]),
             "HAC lags": int(ics.loc[label, "HAC lags"]),
-            "spread per bar": _spread_per_bar(by_date, label, fd.bar_label, top, 1),
+            "spread per bar": float(spread[label]),
             "Sharpe gross": _sharpe(r, s.periods_per_year),
             "Sharpe net": _sharpe(net, s.periods_per_year),
             "turnover per bar": float(turnover.mean()),
