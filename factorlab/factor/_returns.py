@@ -213,20 +213,19 @@ def _parse_label(label) -> tuple[float, str]:
 
 
 @blockwise
-def _two_label_row_means(r: np.ndarray, q: np.ndarray, top: int, bottom: int, demean: bool
+def _two_label_row_means(r: np.ndarray, member: np.ndarray, top: np.ndarray, bottom: np.ndarray, demean: bool
                          ) -> tuple[np.ndarray, np.ndarray]:
-    """Per row, the mean of ``r`` over the entries labelled ``top`` and over those labelled ``bottom``
-    (NaN where none has a value); with ``demean``, each value first less its row's mean over every
-    labelled entry with a value (as :func:`_cells_stats` with ``demean='row'``)."""
-    ok = ~np.isnan(q) & ~np.isnan(r)
+    """Per row, the mean of ``r`` over the ``top`` entries and over the ``bottom`` entries (1.0 / 0.0
+    masks inside ``member``; NaN where none has a value); with ``demean``, less the row's mean over
+    every ``member`` entry with a value (as :func:`_cells_stats` with ``demean='row'``, up to rounding)."""
+    ok = member & ~np.isnan(r)
     vals = np.where(ok, r, 0.0)
+    okf = ok.astype("float64")
     with np.errstate(invalid="ignore", divide="ignore"):
+        means = [np.einsum("ij,ij->i", vals, m) / np.einsum("ij,ij->i", okf, m) for m in (top, bottom)]
         if demean:
-            vals = np.where(ok, vals - vals.sum(axis=1, keepdims=True) / ok.sum(axis=1, keepdims=True), 0.0)
-        means = []
-        for label in (top, bottom):
-            cell = ok & (q == label)
-            means.append(np.where(cell, vals, 0.0).sum(axis=1) / cell.sum(axis=1))
+            row_mean = vals.sum(axis=1) / ok.sum(axis=1)
+            means = [m - row_mean for m in means]
     return means[0], means[1]
 
 
@@ -250,6 +249,9 @@ def top_bottom_spread_per_bar(fd: FactorData, demeaned: bool = True, group_adjus
         by_date, _ = mean_return_by_quantile(fd, by_date=True, demeaned=demeaned, group_adjust=True)
     else:
         q = fd.quantile.to_numpy(dtype="float64")
+        member = ~np.isnan(q)
+        with np.errstate(invalid="ignore"):
+            top_mask, bottom_mask = (q == top).astype("float64"), (q == 1).astype("float64")
     out = {}
     for label in fd.labels:
         if group_adjust:
@@ -257,7 +259,8 @@ def top_bottom_spread_per_bar(fd: FactorData, demeaned: bool = True, group_adjus
             nan = pd.Series(dtype="float64")
             hi, lo = (cells[k].to_numpy() if k in cells else nan.to_numpy() for k in (top, 1))
         else:
-            hi, lo = _two_label_row_means(fd.returns[label].to_numpy(dtype="float64"), q, top, 1, bool(demeaned))
+            hi, lo = _two_label_row_means(fd.returns[label].to_numpy(dtype="float64"), member, top_mask, bottom_mask,
+                                          bool(demeaned))
         if not (np.isfinite(hi).any() and np.isfinite(lo).any()):
             out[label] = np.nan
             continue
