@@ -428,3 +428,16 @@ def test_log_scale_chart_is_drawn_and_readable(sheet):
     assert len(ticks) >= 3 and len(set(labels)) == len(labels) >= 3
     for tick, label in zip(ax.get_yticks(), ax.yaxis.get_major_formatter().format_ticks(ax.get_yticks())):
         assert label == ("0%" if abs(tick - 1) < 1e-12 else f"{tick - 1:+.0%}")
+
+
+def test_cumulative_legends_sit_above_the_lines(sheet):
+    """A legend inside the axes covered the curves (upper left, where equity lines start): the
+    cumulative charts put theirs above the axes, right of the title."""
+    for name in ("cumulative", "cumulative_log"):
+        fig = sheet.figure(name)
+        ax = fig.axes[0]
+        fig.draw_without_rendering()
+        legend = ax.get_legend().get_window_extent()
+        frame = ax.get_window_extent()
+        assert legend.y0 >= frame.y1 - 1, name
+        assert legend.x1 <= fig.bbox.x1 + 1, name

@@ -191,7 +191,8 @@ def plot_cumulative_vs_benchmark(cumulative: pd.Series, benchmark: pd.Series | N
         ax.yaxis.set_major_formatter(_PCT)
         _hline(ax, 0.0)
     _date_axis(ax)
-    ax.legend(loc="upper left", frameon=False)
+    # above the lines, right of the (left-aligned) title: a legend inside the axes covers the curves
+    ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=2, frameon=False, borderaxespad=0.1)
     _finish(ax, title, "Cumulative returns" + (" (log scale)" if logy else ""))
     return ax
 
