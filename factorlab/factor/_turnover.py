@@ -141,56 +141,51 @@ def row_corr(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 @blockwise
-def _unit_rows(ranks: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each row of average ranks minus its mean ``(n + 1) / 2`` (exact for average ranks of ``n`` values),
-    divided by its norm, 0 outside ``valid``; and whether the row has at least two values and is not
-    constant (else the row is all 0)."""
-    n = valid.sum(axis=1)
-    c = ranks - ((n + 1) / 2.0)[:, None]
-    c[~valid] = 0.0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        norm = np.sqrt(np.einsum("ij,ij->i", c, c))
-        ok = (n >= 2) & (norm > 0)
-        c /= np.where(ok, norm, np.inf)[:, None]
-    return c, ok
+def _row_squares(r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: the number of non-NaN values and the sum of their squares."""
+    ok = ~np.isnan(r)
+    r0 = np.where(ok, r, 0.0)
+    return ok.sum(axis=1), np.einsum("ij,ij->i", r0, r0)
 
 
 @blockwise
-def _row_dots(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return np.einsum("ij,ij->i", a, b)
-
-
-@blockwise
-def _same_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return (a == b).all(axis=1)
+def _row_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: whether ``a`` and ``b`` have values in the same cells, and the sum of ``a * b`` over them."""
+    va, vb = ~np.isnan(a), ~np.isnan(b)
+    return (va == vb).all(axis=1), np.einsum("ij,ij->i", np.where(va, a, 0.0), np.where(vb, b, 0.0))
 
 
 def rank_autocorrelations(fd: FactorData, periods: Sequence[int]) -> dict[int, pd.Series]:
-    """:func:`factor_rank_autocorrelation` for several lags, from one centring of the ranks.
+    """:func:`factor_rank_autocorrelation` for several lags, from per-date sums of the ranks.
 
-    On a pair of dates that rank the same names, the Pearson correlation of
-    the two rank vectors is the dot product of each date's ranks centred and
-    scaled to unit norm, computed once for every lag; the other pairs (names
-    entering or leaving between the two dates) are correlated over the names
-    common to both, as :func:`factor_rank_autocorrelation` documents. Equal to
-    it up to rounding (about 1e-16).
+    On a pair of dates that rank the same ``n`` names, the Pearson
+    correlation of the two rank vectors is ``(sum(a * b) - n m_a m_b) /
+    sqrt((sum(a^2) - n m_a^2) (sum(b^2) - n m_b^2))`` with ``m = (n + 1) / 2``
+    the mean of average ranks: sums of products of half-integers, exact in
+    float64, so only the last division rounds. The sums of squares are taken
+    once for every lag and no date x asset array is built; the other pairs
+    (names entering or leaving between the two dates) are correlated over the
+    names common to both, as :func:`factor_rank_autocorrelation` documents.
 
     Returns
     -------
     dict period -> pd.Series
-        As :func:`factor_rank_autocorrelation` for each period.
+        As :func:`factor_rank_autocorrelation` for each period (equal up to rounding, about 1e-16).
     """
     periods = [check_period(p) for p in periods]
     ranks, index = _on_grid(fd.factor_ranks, fd.dates, fd.dates.freq)
-    valid = ~np.isnan(ranks)
-    unit, ok = _unit_rows(ranks, valid)
+    n, squares = _row_squares(ranks)
+    mid = (n + 1) / 2.0
+    spread = squares - n * mid * mid  # n times the variance of the date's ranks (exact)
     out = {}
     for p in periods:
         rho = np.full(len(ranks), np.nan)
         if p < len(ranks):
-            same = _same_rows(valid[p:], valid[:-p])
-            fast = same & ok[p:] & ok[:-p]
-            rho[p:][fast] = _row_dots(unit[p:], unit[:-p])[fast]
+            same, products = _row_pairs(ranks[p:], ranks[:-p])
+            ok = same & (n[p:] >= 2) & (spread[p:] > 0) & (spread[:-p] > 0)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                value = (products - n[p:] * mid[p:] * mid[:-p]) / np.sqrt(spread[p:] * spread[:-p])
+            rho[p:][ok] = np.clip(value[ok], -1.0, 1.0)
             # same names but fewer than two or constant ranks: NaN; other names: over the common ones
             slow = np.flatnonzero(~same)
             if len(slow):
