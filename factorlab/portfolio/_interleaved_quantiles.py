@@ -156,8 +156,9 @@ def quantile_interleaved_returns(fd: FactorData, cost_bps: float = 0.0,
     ends = [min(len(panel.index), last + fd.delay + p + 1) for p in fd.periods]
     unit = _unit_blocks(panel, sig, fd.delay, max(ends))
     returns, turnover, gaps = {}, {}, {}
-    for period, label, end in zip(fd.periods, fd.labels, ends):
-        run = _simulate_batch(panel, sig, unit, period, fd.delay, float(cost_bps), float(capital), end)
+    # every period in step over the bars: each block of unit targets is built once for all of them
+    runs = _simulate_periods(panel, sig, unit, list(fd.periods), fd.delay, float(cost_bps), float(capital), ends)
+    for run, label, end in zip(runs, fd.labels, ends):
         index = panel.index[run.start:end]
         returns[label] = _frame(run.returns, index, columns)
         turnover[label] = _frame(run.turnover, index, columns)
@@ -336,6 +337,41 @@ def _simulate_batch(panel: PricePanel, sig: Signals, unit: _UnitBlocks | None, p
     the current and the previous cycle: O(P x N x assets) memory instead of
     O(P x bars x assets).
     """
+    steps = _batch_steps(panel, sig, unit, period, delay, cost_bps, capital, end)
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return done.value
+
+
+def _simulate_periods(panel: PricePanel, sig: Signals, unit: _UnitBlocks | None, periods: list[int], delay: int,
+                      cost_bps: float | np.ndarray, capital: float, ends: list[int]) -> list[_BatchRun]:
+    """:func:`_simulate_batch` for several periods, run side by side in step over the bars.
+
+    The runs advance together (always the one whose next cycle starts earliest), so the unit
+    targets built for a block of bars serve every period before the next block is built: once
+    per block instead of once per block and period. Each run's arithmetic is unchanged (its
+    numbers equal a run of its own bit for bit).
+    """
+    runs = [_batch_steps(panel, sig, unit, p, delay, cost_bps, capital, e) for p, e in zip(periods, ends)]
+    out: list[_BatchRun | None] = [None] * len(runs)
+    at = [next(r) for r in runs]  # the bar each run's next cycle starts at (every run has one: check_horizon)
+    live = list(range(len(runs)))
+    while live:
+        k = min(live, key=lambda j: at[j])
+        try:
+            at[k] = next(runs[k])
+        except StopIteration as done:
+            out[k] = done.value
+            live.remove(k)
+    return out
+
+
+def _batch_steps(panel: PricePanel, sig: Signals, unit: _UnitBlocks | None, period: int, delay: int,
+                 cost_bps: float | np.ndarray, capital: float, end: int):
+    """The batch simulation as a generator: yields the first bar (from the run's start) of each cycle
+    before computing it, and returns the :class:`_BatchRun`."""
     check_horizon(end, sig.first_bar, period, delay)
     N, start = period, sig.first_bar + delay
     n, P, A = end - start, sig.weights.n_portfolios, panel.marks.shape[1]
@@ -352,6 +388,7 @@ def _simulate_batch(panel: PricePanel, sig: Signals, unit: _UnitBlocks | None, p
     # one cost for all, or one per portfolio (shape (P, 1)): the same product per element either way
     rate = np.asarray(cost_bps, dtype="float64").reshape(-1, 1) * 1e-4 if np.ndim(cost_bps) else cost_bps * 1e-4
     for lo in range(0, n, N):
+        yield lo
         hi = min(lo + N, n)
         m = hi - lo
         o, mark, h = old[:, :m], marks[lo:hi], has[lo:hi]
