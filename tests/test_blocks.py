@@ -31,3 +31,22 @@ def test_blockwise_passes_none_and_scalars(monkeypatch):
     a = np.arange(15.0).reshape(5, 3)
     np.testing.assert_array_equal(f(a, None, scale=2.0), a.sum(axis=1) * 2.0)
     assert calls == [2, 2, 1]
+
+
+def test_blockwise_writes_blocks_into_one_output_of_their_common_type(monkeypatch):
+    """Blocks are written into one array allocated for every row (no parts to concatenate); 2-d and
+    tuple outputs keep their shape, and a block of a wider type widens the output as concatenation
+    would."""
+
+    @blockwise
+    def f(a):
+        widened = a * 0.5 if a[0, 0] >= 4 else a  # the last blocks return floats, the first ints
+        return widened, a.sum(axis=1)
+
+    monkeypatch.setattr(_blocks, "BLOCK_CELLS", 4)  # 2 columns -> 2 rows per block
+    a = np.arange(12).reshape(6, 2)
+    out, sums = f(a)
+    expected = np.concatenate([a[:2], a[2:] * 0.5])
+    assert out.dtype == np.float64 and out.shape == (6, 2)
+    np.testing.assert_array_equal(out, expected)
+    np.testing.assert_array_equal(sums, a.sum(axis=1))

@@ -22,11 +22,23 @@ BLOCK_CELLS = 2**19
 SMALL_BLOCK_CELLS = 2**16
 
 
-def _concat(parts: list):
-    first = parts[0]
-    if isinstance(first, tuple):
-        return tuple(_concat(list(p)) for p in zip(*parts))
-    return np.concatenate(parts, axis=0)
+def _allocate(part, n_rows: int):
+    """Empty output(s) of ``n_rows`` rows shaped like a block's output (an array or a tuple of them)."""
+    if isinstance(part, tuple):
+        return tuple(_allocate(p, n_rows) for p in part)
+    part = np.asarray(part)
+    return np.empty((n_rows,) + part.shape[1:], dtype=part.dtype)
+
+
+def _store(out, part, lo: int):
+    """Write a block's output(s) into rows ``lo ..`` of ``out``; a block of a wider dtype widens ``out``."""
+    if isinstance(out, tuple):
+        return tuple(_store(o, p, lo) for o, p in zip(out, part))
+    part = np.asarray(part)
+    if part.dtype != out.dtype:  # as np.concatenate would: the common type of every block
+        out = out.astype(np.result_type(out.dtype, part.dtype))
+    out[lo:lo + len(part)] = part
+    return out
 
 
 def blockwise(fn: Callable | None = None, *, small: bool = False) -> Callable:
@@ -58,7 +70,12 @@ def blockwise(fn: Callable | None = None, *, small: bool = False) -> Callable:
                 return a[lo:lo + step]
             return a
 
-        parts = [fn(*(part(a, lo) for a in args), **kwargs) for lo in range(0, n_rows, step)]
-        return _concat(parts)
+        # each block's output written into one array allocated for all rows: no list of parts to
+        # concatenate (a second copy of the output at its peak)
+        out = None
+        for lo in range(0, n_rows, step):
+            block = fn(*(part(a, lo) for a in args), **kwargs)
+            out = _store(_allocate(block, n_rows) if out is None else out, block, lo)
+        return out
 
     return wrapper
