@@ -276,8 +276,8 @@ def test_invariant_to_monotone_transform_of_factor():
 
 
 def test_rank_autocorrelation_of_several_lags_equals_the_correlation_over_common_names():
-    """Every lag from one centring of the ranks: on dates ranking the same names the dot product of
-    unit rank vectors, elsewhere the correlation over the names common to both dates. Checked
+    """Every lag from per-date sums of the ranks: on dates ranking the same names exact sums of rank
+    products, elsewhere the correlation over the names common to both dates. Checked
     against pandas' corrwith of the rank frames (Alphalens' computation) on a panel with names
     entering and leaving, ties, a constant date and a date with one name."""
     from factorlab.factor._turnover import rank_autocorrelations
