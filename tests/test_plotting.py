@@ -251,3 +251,51 @@ def test_log_data_ticks_reach_both_ends_of_every_shared_axes(low, high):
     bottom, top = axes[0].get_ylim()
     assert bottom <= min(low, ticks[0]) and top >= max(high, ticks[-1])
     assert len(axes[0].yaxis.get_minorticklocs()) == 0
+
+
+def test_long_lines_are_drawn_from_their_envelope():
+    """A line of 130,000 minute bars is drawn from the first, last, lowest and highest point of
+    each of 1,500 runs (and the ends of its gaps): a few thousand vertices, every extreme kept,
+    and the same picture as the full line (PNG pixels compared)."""
+    import io
+
+    from matplotlib.figure import Figure
+    from PIL import Image
+
+    from factorlab.plotting._style import LINE_BUCKETS, line_points
+
+    rng = np.random.default_rng(3)
+    index = pd.date_range("2024-01-01", periods=130_000, freq="min")
+    y = np.cumsum(rng.normal(0, 1e-3, len(index)))
+    y[50_000:50_400] = np.nan  # a gap stays a gap
+    x_kept, y_kept = line_points(index.to_numpy(), y)
+    assert len(x_kept) <= 4 * LINE_BUCKETS + 10
+    assert np.nanmin(y_kept) == np.nanmin(y) and np.nanmax(y_kept) == np.nanmax(y)
+    assert x_kept[0] == index[0] and x_kept[-1] == index[-1]
+    in_gap = (x_kept >= index[50_000]) & (x_kept <= index[50_399])
+    assert in_gap.any() and np.isnan(y_kept[in_gap]).all() and np.isnan(y_kept).sum() == in_gap.sum()
+    short = np.arange(10.0)
+    assert all(np.array_equal(a, b) for a, b in zip(line_points(short, short), (short, short)))
+
+    def png(xs, ys):
+        fig = Figure(figsize=(8, 3.4))
+        ax = fig.subplots()
+        ax.plot(xs, ys, lw=1.0)
+        ax.set_xlim(index[0], index[-1])
+        ax.set_ylim(np.nanmin(y) - 0.01, np.nanmax(y) + 0.01)
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=80)
+        return np.asarray(Image.open(buffer).convert("L"), dtype=float)
+
+    full, drawn = png(index.to_numpy(), y), png(x_kept, y_kept)
+    differ = np.abs(full - drawn) > 64
+    assert differ.mean() < 0.005, f"{differ.sum()} of {differ.size} pixels differ"
+    # the envelope: in every pixel column the line's highest and lowest inked pixel agree within 1 pixel
+    ink_full, ink_drawn = full < 160, drawn < 160
+    for column in np.flatnonzero(ink_full.any(axis=0) & ink_drawn.any(axis=0)):
+        rows_full, rows_drawn = np.flatnonzero(ink_full[:, column]), np.flatnonzero(ink_drawn[:, column])
+        assert abs(rows_full[0] - rows_drawn[0]) <= 1 and abs(rows_full[-1] - rows_drawn[-1]) <= 1, column
+    for plot in (flp.plot_ic_ts, flp.plot_factor_rank_autocorrelation):  # the chart functions use it
+        ax = plot(pd.Series(y, index=index))
+        assert len(ax.lines[0].get_xdata()) <= 4 * LINE_BUCKETS + 10
+        plt.close(ax.get_figure())

@@ -9,7 +9,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from factorlab.errors import ParameterError
-from factorlab.plotting._style import get_axes, zero_line
+from factorlab.plotting._style import get_axes, line_points, zero_line
 
 __all__ = ["plot_backtest_comparison", "plot_friction_attribution", "plot_comparison_report"]
 
@@ -36,9 +36,11 @@ def plot_backtest_comparison(cumulative: pd.DataFrame, *, gap: pd.Series | None 
         raise ParameterError("cumulative must be a non-empty DataFrame (bars x lines)")
     ax = get_axes(ax)
     for col in cumulative.columns:
-        ax.plot(cumulative.index, cumulative[col].to_numpy(), label=str(col), **style)
+        ax.plot(*line_points(cumulative.index.to_numpy(), cumulative[col].to_numpy(dtype=float)), label=str(col),
+                **style)
     if gap is not None:
-        ax.fill_between(gap.index, 0.0, gap.to_numpy(dtype=float), alpha=0.3, color="grey", label="gap")
+        ax.fill_between(*line_points(gap.index.to_numpy(), gap.to_numpy(dtype=float)), 0.0, alpha=0.3,
+                        color="grey", label="gap")
     zero_line(ax)
     ax.set_ylabel("cumulative return")
     ax.set_title(title or "Tear sheet vs backtest")

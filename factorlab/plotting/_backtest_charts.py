@@ -12,7 +12,7 @@ from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from factorlab.errors import ParameterError
-from factorlab.plotting._style import get_axes, time_axis, zero_line
+from factorlab.plotting._style import get_axes, line_points, time_axis, zero_line
 
 __all__ = ["plot_allocation", "plot_asset_orders", "plot_capacity", "plot_group_exposure", "plot_turnover"]
 
@@ -79,7 +79,8 @@ def plot_asset_orders(prices: pd.Series, events: pd.DataFrame, *, ax: Axes | Non
     if unknown:
         raise ParameterError(f"unknown event kind(s) {sorted(unknown)}; expected {list(EVENT_STYLE)}")
     ax = get_axes(ax, (10.0, 3.4))
-    ax.plot(prices.index, prices.to_numpy(dtype=float), color="tab:blue", lw=1.0, label=str(prices.name or "price"))
+    ax.plot(*line_points(prices.index.to_numpy(), prices.to_numpy(dtype=float)), color="tab:blue", lw=1.0,
+            label=str(prices.name or "price"))
     for kind, style in EVENT_STYLE.items():
         e = events[events["event"] == kind]
         if len(e):
@@ -106,8 +107,9 @@ def plot_capacity(capacity: pd.Series, *, ax: Axes | None = None, title: str | N
     s = s[s > 0]
     if s.empty:
         raise ParameterError("capacity has no positive values to draw")
-    ax.plot(s.index, s.to_numpy(), lw=0.6, color="0.6", label="per bar")
-    ax.plot(s.index, s.rolling(21, min_periods=1).median().to_numpy(), lw=1.4, color="tab:blue",
+    ax.plot(*line_points(s.index.to_numpy(), s.to_numpy()), lw=0.6, color="0.6", label="per bar")
+    ax.plot(*line_points(s.index.to_numpy(), s.rolling(21, min_periods=1).median().to_numpy()), lw=1.4,
+            color="tab:blue",
             label="21-bar median")
     hi = float(np.nanpercentile(s.to_numpy(), 99))
     ax.set_ylim(0.0, hi * 1.1)
@@ -133,8 +135,9 @@ def plot_turnover(turnover: pd.Series, *, ax: Axes | None = None, window: int = 
     _dated(turnover, "turnover")
     ax = get_axes(ax, (10.0, 3.0))
     t = turnover.astype(float).fillna(0.0)
-    ax.plot(t.index, t.to_numpy(), lw=0.6, color="0.6", label="per bar")
-    ax.plot(t.index, t.rolling(window, min_periods=1).mean().to_numpy(), lw=1.4, color="tab:blue",
+    ax.plot(*line_points(t.index.to_numpy(), t.to_numpy()), lw=0.6, color="0.6", label="per bar")
+    ax.plot(*line_points(t.index.to_numpy(), t.rolling(window, min_periods=1).mean().to_numpy()), lw=1.4,
+            color="tab:blue",
             label=f"{window}-bar mean")
     hi = float(np.nanpercentile(t.to_numpy(), 99)) if len(t) else 0.0
     ax.set_ylim(0.0, max(hi * 1.1, 1e-6))

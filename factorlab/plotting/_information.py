@@ -23,6 +23,7 @@ from factorlab.plotting._style import (
     get_axes,
     grouped_bars,
     is_time_index,
+    line_points,
     period_colors,
     stats_box,
     time_axis,
@@ -73,10 +74,10 @@ def plot_ic_ts(ic: pd.Series, *, moving_average: pd.Series | None = None, mean: 
     ic = as_series(ic, "ic")
     ax = get_axes(ax)
     kwargs = {"color": PALETTE["main"], "lw": 0.7, "alpha": 0.7, **style}
-    ax.plot(ic.index.to_numpy(), ic.to_numpy(dtype="float64", na_value=np.nan), label="IC", **kwargs)
+    ax.plot(*line_points(ic.index.to_numpy(), ic.to_numpy(dtype="float64", na_value=np.nan)), label="IC", **kwargs)
     if moving_average is not None:
         ma = as_series(moving_average, "moving_average")
-        ax.plot(ma.index.to_numpy(), ma.to_numpy(dtype="float64", na_value=np.nan),
+        ax.plot(*line_points(ma.index.to_numpy(), ma.to_numpy(dtype="float64", na_value=np.nan)),
                 color=PALETTE["moving_average"], lw=2.0, alpha=0.8, label="1 month moving avg")
     zero_line(ax)
     if is_time_index(ic.index):

@@ -43,7 +43,7 @@ from matplotlib.ticker import (
 
 from factorlab.errors import InvalidIndexError, ParameterError
 from factorlab.plotting._checks import as_frame, as_series
-from factorlab.plotting._style import data_log_ticks, date_locator
+from factorlab.plotting._style import data_log_ticks, date_locator, line_points
 
 __all__ = [
     "PERFORMANCE_COLORS",
@@ -209,7 +209,8 @@ def _equity_lines(ax: Axes, cumulative: pd.Series, benchmark: pd.Series | None, 
         if logy and np.nanmin(y) <= 0:
             raise ParameterError(f"{label} falls to -100% or below: a log scale needs 1 + cumulative > 0")
         kwargs = {"color": PERFORMANCE_COLORS[key], "lw": 1.4 if key == "strategy" else 1.1}
-        ax.plot(_xdates(series.index), y, label=label, **(kwargs | dict(style) if key == "strategy" else kwargs))
+        ax.plot(*line_points(_xdates(series.index), y), label=label,
+                **(kwargs | dict(style) if key == "strategy" else kwargs))
 
 
 def _stems(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -508,7 +509,7 @@ def plot_drawdown_periods(cumulative: pd.Series, drawdowns: pd.DataFrame, *, ax:
     """
     series = _dated(cumulative, "cumulative")
     ax = _axes(ax, (10.0, 3.5))
-    ax.plot(_xdates(series.index), _values(series), label="strategy",
+    ax.plot(*line_points(_xdates(series.index), _values(series)), label="strategy",
             **({"color": PERFORMANCE_COLORS["strategy"], "lw": 1.3} | style))
     _shade_drawdowns(ax, drawdowns, series.index[-1])
     ax.yaxis.set_major_formatter(_PCT)
@@ -539,7 +540,7 @@ def plot_underwater(underwater: pd.Series, drawdowns: pd.DataFrame | None = None
     series = _dated(underwater, "underwater")
     ax = _axes(ax, (10.0, 3.0))
     y = np.nan_to_num(_values(series), nan=0.0)
-    ax.fill_between(_xdates(series.index), y, 0.0, label="underwater", lw=0.6,
+    ax.fill_between(*line_points(_xdates(series.index), y), 0.0, label="underwater", lw=0.6,
                     **({"color": PERFORMANCE_COLORS["underwater"], "alpha": 0.45} | style))
     if drawdowns is not None:
         _shade_drawdowns(ax, drawdowns, series.index[-1])
@@ -559,7 +560,8 @@ def _rolling(ax: Axes | None, rolling: pd.DataFrame, name: str, title: str, leve
     shades = ([PERFORMANCE_COLORS["short_window"], PERFORMANCE_COLORS["long_window"]]
               if frame.shape[1] == 2 else [PERFORMANCE_COLORS["strategy"]] * frame.shape[1])
     for color, column in zip(shades, frame.columns):
-        ax.plot(x, _values(frame[column]), label=str(column), **({"color": color, "lw": 1.2} | dict(style)))
+        ax.plot(*line_points(x, _values(frame[column])), label=str(column),
+                **({"color": color, "lw": 1.2} | dict(style)))
     if level is not None:
         _hline(ax, level)
     _date_axis(ax)
@@ -615,7 +617,7 @@ def plot_leverage(leverage: pd.Series, *, ax: Axes | None = None, title: str | N
     """
     series = _dated(leverage, "leverage")
     ax = _axes(ax, (10.0, 3.0))
-    ax.plot(_xdates(series.index), _values(series), label="leverage",
+    ax.plot(*line_points(_xdates(series.index), _values(series)), label="leverage",
             **({"color": PERFORMANCE_COLORS["strategy"], "lw": 1.2} | style))
     _hline(ax, 1.0)
     _date_axis(ax)
@@ -645,10 +647,10 @@ def plot_exposure(exposure: pd.DataFrame, *, ax: Axes | None = None, title: str 
     ax = _axes(ax, (10.0, 3.0))
     x = _xdates(frame.index)
     for side in ("long", "short"):
-        ax.fill_between(x, np.nan_to_num(_values(frame[side])), 0.0, label=side, lw=0,
+        ax.fill_between(*line_points(x, np.nan_to_num(_values(frame[side]))), 0.0, label=side, lw=0,
                         **({"color": PERFORMANCE_COLORS[side], "alpha": 0.45} | style))
     if "net" in frame.columns:
-        ax.plot(x, _values(frame["net"]), label="net", color=PERFORMANCE_COLORS["net"], lw=1.0)
+        ax.plot(*line_points(x, _values(frame["net"])), label="net", color=PERFORMANCE_COLORS["net"], lw=1.0)
     ax.yaxis.set_major_formatter(_PCT)
     _hline(ax, 0.0)
     _date_axis(ax)

@@ -10,7 +10,14 @@ from matplotlib.axes import Axes
 
 from factorlab.errors import ParameterError
 from factorlab.plotting._checks import as_frame
-from factorlab.plotting._style import get_axes, is_time_index, period_colors, time_axis, zero_line
+from factorlab.plotting._style import (
+    get_axes,
+    is_time_index,
+    line_points,
+    period_colors,
+    time_axis,
+    zero_line,
+)
 
 __all__ = ["plot_period_lines"]
 
@@ -63,7 +70,7 @@ def plot_period_lines(frame: pd.DataFrame | pd.Series, *, ylabel: str, title: st
     x = frame.index.to_numpy()
     for color, linestyle, column in zip(colors, linestyles, frame.columns):
         kwargs = {"color": color, "linestyle": linestyle, "lw": 1.3, **style}
-        ax.plot(x, frame[column].to_numpy(dtype="float64", na_value=np.nan),
+        ax.plot(*line_points(x, frame[column].to_numpy(dtype="float64", na_value=np.nan)),
                 label=labels.get(column, str(column)), **kwargs)
     if reference is not None:
         zero_line(ax, reference)

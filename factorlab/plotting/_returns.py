@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.ticker import NullFormatter
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
+from matplotlib.ticker import NullFormatter
 
 from factorlab.errors import ParameterError
 from factorlab.plotting._checks import (
@@ -30,6 +30,7 @@ from factorlab.plotting._style import (
     get_axes,
     grouped_bars,
     is_time_index,
+    line_points,
     panel_grid,
     period_colors,
     quantile_colors,
@@ -264,13 +265,13 @@ def plot_mean_return_spread(spread: pd.Series, std_err: pd.Series | None = None,
     if std_err is not None:
         err = check_same_index(spread, std_err, "spread", "std_err")
         half = err.to_numpy(dtype="float64", na_value=np.nan) * BPS * bandwidth
-        ax.fill_between(x, y - half, y + half, color=PALETTE["band"], alpha=0.3, lw=0,
+        ax.fill_between(*line_points(x, y - half, y + half), color=PALETTE["band"], alpha=0.3, lw=0,
                         label=f"+/- {bandwidth:g} std. err.")
     kwargs = {"color": PALETTE["spread"], "lw": 0.8, "alpha": 0.6, **style}
-    ax.plot(x, y, label="mean returns spread", **kwargs)
+    ax.plot(*line_points(x, y), label="mean returns spread", **kwargs)
     if moving_average is not None:
         ma = as_series(moving_average, "moving_average")
-        ax.plot(ma.index.to_numpy(), ma.to_numpy(dtype="float64", na_value=np.nan) * BPS,
+        ax.plot(*line_points(ma.index.to_numpy(), ma.to_numpy(dtype="float64", na_value=np.nan) * BPS),
                 color=PALETTE["spread_average"], lw=1.6, alpha=0.9, label="1 month moving avg")
     zero_line(ax)
     if is_time_index(spread.index):
@@ -347,11 +348,11 @@ def plot_cumulative_returns(cum: pd.Series | pd.DataFrame, *, benchmark: pd.Seri
     colors = [PALETTE["main"]] if frame.shape[1] == 1 else period_colors(frame.shape[1])
     for j, column in enumerate(frame.columns):
         kwargs = {"color": colors[j], "lw": 1.5, **style}
-        ax.plot(frame.index.to_numpy(), frame[column].to_numpy(dtype="float64", na_value=np.nan),
+        ax.plot(*line_points(frame.index.to_numpy(), frame[column].to_numpy(dtype="float64", na_value=np.nan)),
                 label=str(column), **kwargs)
     if benchmark is not None:
         bench = as_series(benchmark, "benchmark")
-        ax.plot(bench.index.to_numpy(), bench.to_numpy(dtype="float64", na_value=np.nan),
+        ax.plot(*line_points(bench.index.to_numpy(), bench.to_numpy(dtype="float64", na_value=np.nan)),
                 color=PALETTE["benchmark"], lw=1.2, alpha=0.8,
                 label=str(bench.name) if bench.name is not None else "benchmark")
     return _finish_cumulative(ax, baseline, logy, title if title is not None else "Portfolio Cumulative Return",
@@ -400,7 +401,7 @@ def plot_cumulative_returns_by_quantile(cum_by_q: pd.DataFrame, *, logy: bool = 
     x = frame.index.to_numpy()
     for color, column in zip(colors, columns):
         kwargs = {"color": color, "lw": 1.8, **style}
-        ax.plot(x, frame[column].to_numpy(dtype="float64", na_value=np.nan),
+        ax.plot(*line_points(x, frame[column].to_numpy(dtype="float64", na_value=np.nan)),
                 label=f"Quantile {column}", **kwargs)
     return _finish_cumulative(ax, baseline, logy, title if title is not None else "Cumulative Return by Quantile",
                               is_time_index(frame.index))

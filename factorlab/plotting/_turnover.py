@@ -12,6 +12,7 @@ from factorlab.plotting._style import (
     PALETTE,
     get_axes,
     is_time_index,
+    line_points,
     period_colors,
     stats_box,
     time_axis,
@@ -63,7 +64,7 @@ def plot_top_bottom_quantile_turnover(turnover: pd.DataFrame, *, period: str | N
     colors = [PALETTE["top"], PALETTE["bottom"]] if frame.shape[1] == 2 else period_colors(frame.shape[1])
     for color, column in zip(colors, frame.columns):
         kwargs = {"color": color, "lw": 0.8, "alpha": 0.7, **style}
-        ax.plot(frame.index.to_numpy(), frame[column].to_numpy(dtype="float64", na_value=np.nan),
+        ax.plot(*line_points(frame.index.to_numpy(), frame[column].to_numpy(dtype="float64", na_value=np.nan)),
                 label=str(column), **kwargs)
     if is_time_index(frame.index):
         time_axis(ax)
@@ -106,7 +107,7 @@ def plot_factor_rank_autocorrelation(autocorr: pd.Series, *, period: str | None 
         raise ParameterError(f"mean must be a number, got {type(mean).__name__}")
     ax = get_axes(ax)
     kwargs = {"color": PALETTE["main"], "lw": 1.0, **style}
-    ax.plot(autocorr.index.to_numpy(), autocorr.to_numpy(dtype="float64", na_value=np.nan),
+    ax.plot(*line_points(autocorr.index.to_numpy(), autocorr.to_numpy(dtype="float64", na_value=np.nan)),
             label="rank autocorrelation", **kwargs)
     zero_line(ax)
     if is_time_index(autocorr.index):
