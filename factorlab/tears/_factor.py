@@ -115,7 +115,8 @@ def _cumulative_long_short(a: FactorAnalysis, ax) -> None:
     cum = pd.DataFrame({lab: 1.0 + a.interleaved.cumulative(lab)["long_short"] for lab in a.fd.labels})
     plotting.plot_cumulative_returns(cum, ax=ax, benchmark=a.benchmark_growth(cum.index),
                                      title="Factor-weighted long-short portfolio, N interleaved sleeves per period")
-    ax.legend(title="Period", loc="upper left")
+    # right of the axes: inside, the legend covered where the curves start
+    ax.legend(title="Period", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
 
 
 def _violin(a: FactorAnalysis, ax) -> None:
@@ -163,7 +164,7 @@ def _returns(ts: TearSheet, a: FactorAnalysis) -> None:
         plotting.plot_quantile_returns_bar, a.mean_return_rate, title="Mean return by quantile (bps per bar)")))
     ts.add_chart("returns", "quantile_returns_violin", Chart(partial(_violin, a), margins={"right": 1.1}))
     ts.add_chart("returns", "spread", Chart(partial(_spread, a)))
-    ts.add_chart("returns", "cumulative_long_short", Chart(partial(_cumulative_long_short, a)))
+    ts.add_chart("returns", "cumulative_long_short", Chart(partial(_cumulative_long_short, a), margins={"right": 1.1}))
     n = len(a.fd.labels)
     ts.add_chart("returns", "cumulative_by_quantile", Chart(partial(_cumulative_by_quantile, a),
                                                             size=(3.6 * n + 2.4, 3.4), grid=(1, n), sharey=True,
