@@ -387,8 +387,21 @@ def _batch_steps(panel: PricePanel, sig: Signals, unit: _UnitBlocks | None, peri
     suffix = None  # previous cycle: shares of sleeves k+1..N-1 summed, at position k
     # one cost for all, or one per portfolio (shape (P, 1)): the same product per element either way
     rate = np.asarray(cost_bps, dtype="float64").reshape(-1, 1) * 1e-4 if np.ndim(cost_bps) else cost_bps * 1e-4
+    row_rate = rate.reshape(-1) if np.ndim(rate) else rate
     for lo in range(0, n, N):
         yield lo
+        if N == 1 and unit is not None and not special[lo]:
+            # one sleeve, a signal and every price tradeable (most bars): the operations below on
+            # (portfolios, assets) rows, without the cycle's slicing and checks (the same numbers)
+            o1, mark1 = old[:, 0], marks[lo]
+            value1 = old_cash[:, 0] + np.vecdot(o1, mark1)
+            new1 = value1[:, None] * unit.get(lo, 1)[:, 0]
+            delta1 = new1 - o1
+            traded[:, lo] = bar_traded1 = np.vecdot(np.abs(delta1, out=delta1), mark1)
+            held_value[:, lo] = new_value1 = np.vecdot(new1, mark1)
+            cash[:, lo] = value1 - new_value1 - row_rate * bar_traded1
+            old, old_cash = new1[:, None], cash[:, lo:lo + 1]
+            continue
         hi = min(lo + N, n)
         m = hi - lo
         o, mark, h = old[:, :m], marks[lo:hi], has[lo:hi]
