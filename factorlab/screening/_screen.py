@@ -207,7 +207,10 @@ def screen(factors: Mapping[str, pd.DataFrame | pd.Series | Callable], prices: p
         bars x assets array per factor until the end (factors x bars x
         assets x 4 bytes: 270 MB for 100 factors on 471 x 1,440, 6 GB on
         3,000 x 5,000): pass False for very large screens (the correlation of
-        factor returns is always computed).
+        factor returns is always computed). Independently of it, each
+        period's forward returns are held once in sorted order for every
+        factor's IC (7 bytes per bar and asset: 14 MB for three periods on
+        471 x 1,440, 315 MB on 3,000 x 5,000).
     executor : {'local', 'dask'}, default 'local'
         Where factors are evaluated: here, or on a Dask cluster.
     scheduler : str or distributed.Client, optional
