@@ -17,7 +17,7 @@ import pandas as pd
 from pandas.tseries.frequencies import to_offset
 
 from factorlab.errors import LookAheadWarning, ParameterError
-from factorlab.factor._blocks import SMALL_BLOCK_CELLS, blockwise
+from factorlab.factor._blocks import blockwise
 from factorlab.factor._inference import hac_mean_test
 from factorlab.factor._prepare import FactorData
 from factorlab.factor._rank import rank_rows, row_order, sorted_ranks
@@ -150,15 +150,16 @@ class SortedReturns:
     def __init__(self, returns: np.ndarray) -> None:
         r = np.asarray(returns, dtype="float64")
         self.valid = ~np.isnan(r)
-        dtype = np.int16 if r.shape[1] < 2**15 else np.int32
-        self.columns = np.empty(r.shape, dtype=dtype)
-        self.ranks = np.empty(r.shape, dtype=np.float32)
-        step = max(1, SMALL_BLOCK_CELLS // max(1, r.shape[1]))
-        for lo in range(0, r.shape[0], step):
-            block, nan = r[lo:lo + step], ~self.valid[lo:lo + step]
-            flat, s = row_order(block, nan)
-            self.columns[lo:lo + step] = flat % r.shape[1]
-            self.ranks[lo:lo + step] = sorted_ranks(s, r.shape[1] - nan.sum(axis=1))
+        self.columns, self.ranks = _sorted_rows(r, self.valid)
+
+
+@blockwise(small=True)
+def _sorted_rows(r: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Column at each sorted position of each row (int16, int32 from 32,768 columns) and the average
+    rank there (float32), the non-NaN values first."""
+    flat, s = row_order(r, ~valid)
+    dtype = np.int16 if r.shape[1] < 2**15 else np.int32
+    return (flat % r.shape[1]).astype(dtype), sorted_ranks(s, valid.sum(axis=1)).astype(np.float32)
 
 
 @blockwise(small=True)
@@ -191,18 +192,20 @@ def _row_spearman(x: np.ndarray, y: np.ndarray, mask: np.ndarray, rx: np.ndarray
             rx[redo] = rank_rows(np.where(valid[redo], x[redo], np.nan), fill=0.0)
     # y is ranked in its sorted order: x's ranks are gathered into that order (no scatter back)
     n = valid.sum(axis=1)
-    shared = np.zeros(len(y), dtype=bool) if order_valid is None else (valid == order_valid).all(axis=1)
-    if shared.all():  # every row's order is known: the sums below are of exact half-integer products
-        ry = order_ranks.astype("float64")
-        rx_in_y_order = np.take_along_axis(rx, order_columns.astype(np.intp), axis=1)
-    else:
-        flat, s = row_order(np.where(valid, y, np.nan), ~valid)
-        ry = sorted_ranks(s, n)
-        rx_in_y_order = np.take(rx, flat)
-        if shared.any():
-            rows = np.flatnonzero(shared)
-            ry[rows] = order_ranks[rows]
-            rx_in_y_order[rows] = np.take_along_axis(rx[rows], order_columns[rows].astype(np.intp), axis=1)
+    own = slice(None)  # the rows whose returns are sorted here: all, or those the shared order does not fit
+    if order_valid is not None:
+        shared = (valid == order_valid).all(axis=1)
+        if shared.any():  # the sums below are of exact half-integer products: any order of ties gives them
+            ry = order_ranks.astype("float64")
+            rx_in_y_order = np.take_along_axis(rx, order_columns.astype(np.intp), axis=1)
+            own = np.flatnonzero(~shared)
+    if not isinstance(own, np.ndarray) or len(own):
+        v = valid[own]
+        flat, s = row_order(np.where(v, y[own], np.nan), ~v)
+        if isinstance(own, np.ndarray):
+            ry[own], rx_in_y_order[own] = sorted_ranks(s, n[own]), np.take(rx[own], flat)
+        else:
+            ry, rx_in_y_order = sorted_ranks(s, n), np.take(rx, flat)
     ry *= np.arange(y.shape[1])[None, :] < n[:, None]  # positions after the n-th are not values
     centre = n * ((n + 1) / 2.0) ** 2
     sxy = np.einsum("ij,ij->i", rx_in_y_order, ry) - centre

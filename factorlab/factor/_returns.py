@@ -256,8 +256,7 @@ def top_bottom_spread_per_bar(fd: FactorData, demeaned: bool = True, group_adjus
     for label in fd.labels:
         if group_adjust:
             cells = by_date[label].unstack("factor_quantile")
-            nan = pd.Series(dtype="float64")
-            hi, lo = (cells[k].to_numpy() if k in cells else nan.to_numpy() for k in (top, 1))
+            hi, lo = (cells[k].to_numpy() if k in cells else np.empty(0) for k in (top, 1))
         else:
             hi, lo = _two_label_row_means(fd.returns[label].to_numpy(dtype="float64"), member, top_mask, bottom_mask,
                                           bool(demeaned))

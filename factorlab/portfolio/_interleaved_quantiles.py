@@ -337,12 +337,7 @@ def _simulate_batch(panel: PricePanel, sig: Signals, unit: _UnitBlocks | None, p
     the current and the previous cycle: O(P x N x assets) memory instead of
     O(P x bars x assets).
     """
-    steps = _batch_steps(panel, sig, unit, period, delay, cost_bps, capital, end)
-    while True:
-        try:
-            next(steps)
-        except StopIteration as done:
-            return done.value
+    return _simulate_periods(panel, sig, unit, [period], delay, cost_bps, capital, [end])[0]
 
 
 def _simulate_periods(panel: PricePanel, sig: Signals, unit: _UnitBlocks | None, periods: list[int], delay: int,
@@ -387,21 +382,8 @@ def _batch_steps(panel: PricePanel, sig: Signals, unit: _UnitBlocks | None, peri
     suffix = None  # previous cycle: shares of sleeves k+1..N-1 summed, at position k
     # one cost for all, or one per portfolio (shape (P, 1)): the same product per element either way
     rate = np.asarray(cost_bps, dtype="float64").reshape(-1, 1) * 1e-4 if np.ndim(cost_bps) else cost_bps * 1e-4
-    row_rate = rate.reshape(-1) if np.ndim(rate) else rate
     for lo in range(0, n, N):
         yield lo
-        if N == 1 and unit is not None and not special[lo]:
-            # one sleeve, a signal and every price tradeable (most bars): the operations below on
-            # (portfolios, assets) rows, without the cycle's slicing and checks (the same numbers)
-            o1, mark1 = old[:, 0], marks[lo]
-            value1 = old_cash[:, 0] + np.vecdot(o1, mark1)
-            new1 = value1[:, None] * unit.get(lo, 1)[:, 0]
-            delta1 = new1 - o1
-            traded[:, lo] = bar_traded1 = np.vecdot(np.abs(delta1, out=delta1), mark1)
-            held_value[:, lo] = new_value1 = np.vecdot(new1, mark1)
-            cash[:, lo] = value1 - new_value1 - row_rate * bar_traded1
-            old, old_cash = new1[:, None], cash[:, lo:lo + 1]
-            continue
         hi = min(lo + N, n)
         m = hi - lo
         o, mark, h = old[:, :m], marks[lo:hi], has[lo:hi]
@@ -500,12 +482,11 @@ class _OnePortfolio:
         return one if self.n_portfolios == 1 else np.repeat(one, self.n_portfolios, axis=0)
 
 
-def _single_inputs(weights, prices: pd.DataFrame, periods, delay: int, capital: float, costs: list,
+def _single_inputs(weights, prices: pd.DataFrame, periods: list, delay: int, capital: float, costs: list,
                    ) -> tuple[PricePanel, Signals, _UnitBlocks | None, int]:
     """One weights frame prepared for the batch simulator with one portfolio per cost: inputs checked
     and aligned as :func:`interleaved_returns` checks them (for each period), price panel, signals, unit
     blocks, end. The unit targets do not depend on the period: runs of several periods share them."""
-    periods = [periods] if isinstance(periods, (int, np.integer)) else list(periods)
     for period in periods:
         for c in costs:
             check_run_args(period, delay, c, capital)
@@ -542,7 +523,8 @@ def interleaved_periods_at_costs(weights: pd.DataFrame | pd.Series, prices: pd.D
 
     ``out[period][k]`` equals ``interleaved_returns(weights, prices, period, delay,
     cost_bps=costs[k])``'s ``(returns, turnover)`` bit for bit; the weights are aligned, the prices
-    checked and the unit targets (weight / price) built once for every period.
+    checked and the unit targets (weight / price) built once for every period, and the periods run
+    in step over the bars (:func:`_simulate_periods`).
 
     Raises
     ------
@@ -551,9 +533,10 @@ def interleaved_periods_at_costs(weights: pd.DataFrame | pd.Series, prices: pd.D
     costs = [float(c) for c in costs]
     periods = [int(p) for p in periods]
     panel, sig, unit, end = _single_inputs(weights, prices, periods, delay, capital, costs)
+    runs = _simulate_periods(panel, sig, unit, periods, int(delay), np.array(costs), float(capital),
+                             [end] * len(periods))
     out = {}
-    for period in periods:
-        run = _simulate_batch(panel, sig, unit, period, int(delay), np.array(costs), float(capital), end)
+    for period, run in zip(periods, runs):
         index = panel.index[run.start:end]
         out[period] = [(pd.Series(run.returns[k], index=index, name="return"),
                         pd.Series(run.turnover[k], index=index, name="turnover")) for k in range(len(costs))]
@@ -573,7 +556,7 @@ def mean_return_at_costs(weights: pd.DataFrame | pd.Series, prices: pd.DataFrame
     ------
     As :func:`interleaved_returns`.
     """
-    panel, sig, unit, end = _single_inputs(weights, prices, period, delay, capital, [0.0])
+    panel, sig, unit, end = _single_inputs(weights, prices, [period], delay, capital, [0.0])
 
     def mean(cost_bps: float) -> float:
         run = _simulate_batch(panel, sig, unit, int(period), int(delay), float(cost_bps), float(capital), end)
