@@ -168,7 +168,7 @@ def drop_stale_prices(prices: pd.DataFrame, stale_bars: int = 10) -> pd.DataFram
     np.maximum.accumulate(reset, axis=0, out=reset)
     run = csum - reset  # equal steps ending at the bar; a run of k bars has k - 1 steps
     values[run >= stale_bars - 1] = np.nan
-    return pd.DataFrame(values, index=prices.index, columns=prices.columns)
+    return pd.DataFrame(values, index=prices.index, columns=prices.columns, copy=False)
 
 
 def _shifted_ratio_ends(start_values: np.ndarray, end_values: np.ndarray, start: int, n: int

@@ -173,7 +173,7 @@ class FactorData:
         def wide(col: str, dtype="float64") -> pd.DataFrame:
             arr = np.full((len(dates), len(assets)), np.nan, dtype=dtype)
             arr[idx.codes[0], idx.codes[1]] = frame[col].to_numpy()
-            return pd.DataFrame(arr, index=dates, columns=assets)
+            return pd.DataFrame(arr, index=dates, columns=assets, copy=False)
 
         group = wide("group", dtype=object) if "group" in frame.columns else None
         if group is not None:

@@ -39,7 +39,7 @@ def _to_wide(factor, what: str = "factor") -> tuple[pd.DataFrame, bool]:
 
 
 def _out(values: np.ndarray, wide: pd.DataFrame, long: bool, name=None):
-    out = pd.DataFrame(values, index=wide.index, columns=wide.columns)
+    out = pd.DataFrame(values, index=wide.index, columns=wide.columns, copy=False)  # values: new arrays
     if not long:
         return out
     s = out.stack(future_stack=True).dropna()
@@ -301,7 +301,7 @@ def combine_factors(factors: Mapping, *, weights: str = "equal", prices: pd.Data
         num = (np.where(has, z, 0.0) * w3).sum(axis=0)
         den = np.where(has, np.abs(w3), 0.0).sum(axis=0)
         out = np.where(has.any(axis=0) & (den > 0), num / den, np.nan)
-    combined = pd.DataFrame(out, index=index, columns=columns)
+    combined = pd.DataFrame(out, index=index, columns=columns, copy=False)
     if all(isinstance(f, pd.Series) for f in factors.values()):
         s = combined.stack(future_stack=True).dropna()
         s.index.names = ["date", "asset"]

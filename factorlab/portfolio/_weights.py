@@ -168,9 +168,9 @@ def factor_weights(
         x, demeaned = _select_quantiles(x, q, quantiles, n_q, long_short, equal_weight)
         if isinstance(quantiles, (int, np.integer)) or (long_short and equal_weight):
             w = row_weights(x, demeaned=False, equal_weight=False)
-            return pd.DataFrame(w, index=index, columns=columns)
+            return pd.DataFrame(w, index=index, columns=columns, copy=False)
     if group_neutral:
         w = _grouped_weights(x, g, demeaned, equal_weight)
     else:
         w = row_weights(x, demeaned, equal_weight)
-    return pd.DataFrame(w, index=index, columns=columns)
+    return pd.DataFrame(w, index=index, columns=columns, copy=False)
