@@ -127,6 +127,30 @@ def test_monthly_heatmap_cells_equal_values(rng):
     assert ax.get_title() == "Monthly Mean 5D Period IC"
 
 
+def test_heatmap_cells_that_round_to_zero_show_no_minus_sign():
+    """A monthly mean of -0.001 written with two decimals reads 0.00, not -0.00 (which reads as a loss);
+    -0.005 rounds away from zero and keeps its sign."""
+    monthly = pd.DataFrame([[-0.001, 0.001, -0.006, 0.0, -0.0]], index=[2020], columns=range(1, 6))
+    ax = flp.plot_monthly_ic_heatmap(monthly, fmt=".2f")
+    assert ax.artists[0].get_texts() == ["0.00", "0.00", "-0.01", "0.00", "0.00"]
+    returns = pd.DataFrame([[-0.00001, 0.02, -0.0004]], index=[2020], columns=[1, 2, 3])
+    ax = flp.plot_monthly_heatmap(returns)
+    assert ax.artists[0].get_texts() == ["0.0", "2.0", "0.0"]
+
+
+def test_cell_text_follows_the_drawn_colour_on_a_shared_scale():
+    """With one colour scale for several heatmaps (the tear sheet's), a cell that is pale on that scale
+    keeps dark text even when it is the largest value of its own table; a saturated cell gets white."""
+    pale = pd.DataFrame([[0.07, -0.10]], index=[2020], columns=[1, 2])
+    ax = flp.plot_monthly_ic_heatmap(pale, vmin=-0.31, vmax=0.31)
+    assert ax.artists[0].get_colors() == ["black", "black"]
+    strong = pd.DataFrame([[0.30, -0.31, 0.0]], index=[2020], columns=[1, 2, 3])
+    ax = flp.plot_monthly_ic_heatmap(strong, vmin=-0.31, vmax=0.31)
+    assert ax.artists[0].get_colors() == ["white", "white", "black"]
+    ax = flp.plot_monthly_heatmap(pd.DataFrame([[0.2, 0.01]], index=[2020], columns=[1, 2]))
+    assert ax.artists[0].get_colors() == ["white", "black"]
+
+
 def test_monthly_heatmap_from_month_end_series(rng):
     months = pd.date_range("2020-03-31", periods=14, freq="ME")
     series = pd.Series(rng.normal(0, 0.05, 14), index=months, name="1D")

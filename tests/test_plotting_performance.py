@@ -59,8 +59,10 @@ def test_heatmap_cells_are_monthly_returns(returns):
         assert (x - col, y - row) == (0.5, 0.5)
         assert text == f"{table.iat[row, col] * 100:.1f}"
     assert texts[0] == f"{table.to_numpy()[np.isfinite(table.to_numpy())][0] * 100:.1f}"
-    limit = np.nanmax(np.abs(table.to_numpy()))
-    dark = [abs(table.iat[int(y - 0.5), int(x - 0.5)]) > 0.75 * limit for x, y in centres]
+    # white text where the drawn cell is dark (relative luminance of its colour below 0.5)
+    rgba = meshes[0].to_rgba(np.array([table.iat[int(y - 0.5), int(x - 0.5)] for x, y in centres]))
+    dark = 0.2126 * rgba[:, 0] + 0.7152 * rgba[:, 1] + 0.0722 * rgba[:, 2] < 0.5
+    assert 0 < dark.sum() < len(dark)
     assert labels.get_colors() == ["white" if d else "black" for d in dark]
     assert [t.get_text() for t in ax.get_yticklabels()] == [str(y) for y in table.index]
     assert [t.get_text() for t in ax.get_xticklabels()][:2] == ["Jan", "Feb"]
@@ -79,12 +81,13 @@ def test_cell_labels_draw_like_one_text_per_cell(returns):
         ax = fig.add_subplot()
         pp.plot_monthly_heatmap(table, ax=ax, annotate=not separate)
         if separate:
-            values = table.to_numpy()
-            limit = np.nanmax(np.abs(values))
-            for (i, j), value in np.ndenumerate(values):
+            mesh = ax.collections[0]
+            for (i, j), value in np.ndenumerate(table.to_numpy()):
                 if np.isfinite(value):
-                    ax.text(j + 0.5, i + 0.5, f"{value * 100:.1f}", ha="center", va="center", fontsize=7,
-                            color="white" if abs(value) > 0.75 * limit else "black")
+                    r, g, b, _ = mesh.to_rgba(value)
+                    text = f"{value * 100:.1f}"
+                    ax.text(j + 0.5, i + 0.5, "0.0" if text == "-0.0" else text, ha="center", va="center",
+                            fontsize=7, color="white" if 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.5 else "black")
         buffer = io.StringIO()
         with plt.rc_context({"svg.fonttype": "none", "svg.hashsalt": "test"}):  # text as <text>, fixed ids
             fig.savefig(buffer, format="svg", metadata={"Date": None})

@@ -20,6 +20,8 @@ from factorlab.plotting._checks import (
 )
 from factorlab.plotting._style import (
     PALETTE,
+    cell_label,
+    cell_text_colors,
     get_axes,
     grouped_bars,
     is_time_index,
@@ -272,14 +274,14 @@ def plot_monthly_ic_heatmap(monthly_ic: pd.DataFrame | pd.Series, *, period: str
     bound = float(np.abs(finite).max()) if finite.size and np.abs(finite).max() > 0 else 1.0
     kwargs = {"cmap": cmap, "vmin": -bound, "vmax": bound, "edgecolors": "white", "linewidth": 0.5, **style}
     n_rows, n_cols = values.shape
-    ax.pcolormesh(np.arange(n_cols + 1), np.arange(n_rows + 1), np.ma.masked_invalid(values), **kwargs)
+    mesh = ax.pcolormesh(np.arange(n_cols + 1), np.arange(n_rows + 1), np.ma.masked_invalid(values), **kwargs)
     if annot:  # one artist laying out every cell's value (no Text artist per cell)
         from factorlab.plotting._performance import CellLabels
 
         rows, cols = np.nonzero(np.isfinite(values))
         cells = values[rows, cols]
-        ax.add_artist(CellLabels(np.column_stack([cols + 0.5, rows + 0.5]), [format(v, fmt) for v in cells],
-                                 np.where(np.abs(cells) > 0.6 * bound, "white", "black"), fontsize=annot_size))
+        ax.add_artist(CellLabels(np.column_stack([cols + 0.5, rows + 0.5]), [cell_label(v, fmt) for v in cells],
+                                 cell_text_colors(mesh, cells), fontsize=annot_size))
     if isinstance(month_ticks, bool) or not isinstance(month_ticks, (int, np.integer)) or month_ticks < 1:
         raise ParameterError(f"month_ticks must be a positive integer, got {month_ticks!r}")
     shown = np.arange(0, n_cols, int(month_ticks))

@@ -43,7 +43,7 @@ from matplotlib.ticker import (
 
 from factorlab.errors import InvalidIndexError, ParameterError
 from factorlab.plotting._checks import as_frame, as_series
-from factorlab.plotting._style import data_log_ticks, date_locator, line_points
+from factorlab.plotting._style import cell_label, cell_text_colors, data_log_ticks, date_locator, line_points
 
 __all__ = [
     "PERFORMANCE_COLORS",
@@ -295,14 +295,14 @@ def plot_monthly_heatmap(table: pd.DataFrame, *, ax: Axes | None = None, title: 
         colormap = colormaps[cmap].with_extremes(bad="white")
     except KeyError as exc:
         raise ParameterError(f"unknown colormap {cmap!r}") from exc
-    ax.pcolormesh(np.ma.masked_invalid(values), cmap=colormap,
+    mesh = ax.pcolormesh(np.ma.masked_invalid(values), cmap=colormap,
                          norm=Normalize(-limit, limit), **({"edgecolors": "white", "linewidth": 0.5} | style))
     if annotate:
         rows, cols = np.nonzero(np.isfinite(values))
         cells = values[rows, cols]
         ax.add_artist(CellLabels(np.column_stack([cols + 0.5, rows + 0.5]),
-                                 [f"{v * 100:.1f}" for v in cells],
-                                 np.where(np.abs(cells) > 0.75 * limit, "white", "black"), fontsize=7))
+                                 [cell_label(v * 100, ".1f") for v in cells],
+                                 cell_text_colors(mesh, cells), fontsize=7))
     ax.set_xticks(np.arange(frame.shape[1]) + 0.5, [_month_label(c) for c in frame.columns])
     ax.set_yticks(np.arange(frame.shape[0]) + 0.5, [str(i) for i in frame.index])
     ax.set_xlim(0, frame.shape[1])

@@ -26,6 +26,8 @@ __all__ = [
     "PALETTE",
     "QUANTILE_CMAP",
     "bps_formatter",
+    "cell_label",
+    "cell_text_colors",
     "fixed_margins",
     "get_axes",
     "grouped_bars",
@@ -99,6 +101,24 @@ def bps_formatter(decimals: int = 0) -> Formatter:
         Fewest digits after the decimal point.
     """
     return _DistinctDecimals(decimals)
+
+
+def cell_label(value: float, fmt: str) -> str:
+    """``format(value, fmt)`` without the minus sign of a value that rounds to zero ('-0.00' -> '0.00'):
+    a heatmap cell that shows zero should not read as negative."""
+    text = format(value, fmt)
+    if text.startswith("-") and not any(ch in "123456789" for ch in text):
+        return text[1:]
+    return text
+
+
+def cell_text_colors(mesh, values: np.ndarray, *, threshold: float = 0.5) -> list[str]:
+    """'white' on cells whose colour (as ``mesh``, a colour-mapped artist such as ``pcolormesh``'s,
+    draws ``values``) is dark, 'black' elsewhere: the text colour follows the colour actually drawn,
+    so a cell that is pale on a shared colour scale keeps dark text."""
+    rgba = np.asarray(mesh.to_rgba(np.asarray(values, dtype="float64")), dtype="float64").reshape(-1, 4)
+    luminance = rgba[:, :3] @ np.array([0.2126, 0.7152, 0.0722])
+    return np.where(luminance < threshold, "white", "black").tolist()
 
 
 def quantile_colors(n: int, cmap: str = QUANTILE_CMAP) -> list[tuple[float, float, float, float]]:
