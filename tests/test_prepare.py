@@ -88,6 +88,26 @@ def test_stale_price_runs_are_reported(sp500_prices):
     assert row["bars"] == 101 and row["start"] == prices.index[199]
 
 
+def test_stale_runs_dropped_are_the_runs_set_to_nan(sp500_prices):
+    """stale='drop': the quality report lists each run of dropped bars (asset, first and last bar,
+    length), by hand: a 100-bar repeat at the end of one name and a 12-bar one inside another."""
+    prices = sp500_prices.iloc[:300, :20].copy()
+    prices.iloc[200:, 3] = prices.iloc[199, 3]      # bars 199..299 hold one price (101 bars)
+    prices.iloc[50:62, 7] = prices.iloc[49, 7]      # bars 49..61 hold one price (13 bars)
+    fac = -(prices.pct_change(5)).stack().dropna()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fd = fl.prepare_factor_data(fac, prices, periods=(1,), stale="drop", stale_bars=10)
+    runs = fd.quality.stale.set_index("asset")
+    # from the 10th bar of a run on, the price is stale: bars 208..299 and 58..61
+    assert runs.loc[prices.columns[3], "start"] == prices.index[208]
+    assert runs.loc[prices.columns[3], "end"] == prices.index[299]
+    assert runs.loc[prices.columns[3], "bars"] == 92
+    assert runs.loc[prices.columns[7], "start"] == prices.index[58]
+    assert runs.loc[prices.columns[7], "bars"] == 4
+    assert len(runs) == 2
+
+
 def test_forward_returns_reused_for_many_factors(sp500_prices):
     prices = sp500_prices.iloc[:, :50]
     fwd = fl.forward_returns(prices, periods=(1, 5))

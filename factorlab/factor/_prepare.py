@@ -22,8 +22,13 @@ from factorlab.errors import (
     ParameterError,
 )
 from factorlab.factor._forward import ForwardReturns, check_periods, forward_arrays, period_label
-from factorlab.factor._quality import DROP_REASONS, HORIZON_REASONS, DataQualityReport, stale_runs
-from factorlab.factor._quantize import QUANTILE_METHODS, binning_failure_causes, check_binning_args, quantize_rows
+from factorlab.factor._quality import DROP_REASONS, HORIZON_REASONS, DataQualityReport, stale_runs, true_runs
+from factorlab.factor._quantize import (
+    QUANTILE_METHODS,
+    binning_failure_causes,
+    check_binning_args,
+    quantize_rows,
+)
 from factorlab.factor._rank import rank_rows
 
 __all__ = ["FactorData", "prepare_factor_data", "forward_return_columns"]
@@ -446,17 +451,7 @@ def _stale_runs_before_drop(fwd: ForwardReturns, assets: pd.Index) -> pd.DataFra
     if fwd.stale_mask is None or not fwd.stale_mask.any():
         return pd.DataFrame(columns=cols)
     mask = pd.DataFrame(fwd.stale_mask, index=fwd.prices.index, columns=fwd.prices.columns)[assets]
-    # runs of True in the mask: a price series that is 0 where dropped and 1 elsewhere has runs of 0s
-    m = mask.to_numpy()
-    T, A = m.shape
-    padded = np.zeros((A, T + 2), dtype=np.int8)
-    padded[:, 1:T + 1] = m.T
-    flat = np.diff(padded.ravel())
-    starts = np.flatnonzero(flat == 1)
-    ends = np.flatnonzero(flat == -1)
-    asset_pos = starts // (T + 2)
-    bar0 = starts % (T + 2)
-    lengths = ends - starts
+    asset_pos, bar0, lengths = true_runs(mask.to_numpy())
     return pd.DataFrame({"asset": mask.columns[asset_pos], "start": mask.index[bar0],
                          "end": mask.index[bar0 + lengths - 1], "bars": lengths.astype(np.int64)}, columns=cols)
 

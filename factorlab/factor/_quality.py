@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-__all__ = ["DROP_REASONS", "HORIZON_REASONS", "DataQualityReport", "stale_runs"]
+__all__ = ["DROP_REASONS", "HORIZON_REASONS", "DataQualityReport", "stale_runs", "true_runs"]
 
 #: Reasons an input factor entry is dropped, in the order they are checked;
 #: an entry is counted under the first reason that applies. Point in time
@@ -58,26 +58,33 @@ def stale_runs(prices: pd.DataFrame, min_bars: int) -> pd.DataFrame:
     """
     cols = ["asset", "start", "end", "bars"]
     values = prices.to_numpy()
-    T, A = values.shape
+    T = values.shape[0]
     if T < 2 or min_bars < 2:
         return pd.DataFrame(columns=cols)
-    eq = (values[1:] == values[:-1])  # NaN != NaN, so gaps break runs
-    padded = np.zeros((A, T + 1), dtype=np.int8)
-    padded[:, 1:T] = eq.T
-    flat = np.diff(padded.ravel())
-    starts = np.flatnonzero(flat == 1)
-    ends = np.flatnonzero(flat == -1)
-    lengths = ends - starts + 1  # bars in the run (equal steps + 1)
+    # a run of k unchanged bars is a run of k - 1 equal steps (NaN != NaN, so gaps break runs)
+    asset_pos, step0, steps = true_runs(values[1:] == values[:-1])
+    lengths = steps + 1
     keep = lengths >= min_bars
-    starts, lengths = starts[keep], lengths[keep]
-    asset_pos = starts // (T + 1)
-    bar0 = starts % (T + 1)
+    asset_pos, bar0, lengths = asset_pos[keep], step0[keep], lengths[keep]
     return pd.DataFrame({
         "asset": prices.columns[asset_pos],
         "start": prices.index[bar0],
         "end": prices.index[bar0 + lengths - 1],
         "bars": lengths.astype(np.int64),
     }, columns=cols)
+
+
+def true_runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Runs of True down each column of a (bars, assets) mask: column, first row and length of each
+    run, ordered by column then row. Vectorised over columns: the mask is laid out column by
+    column in one flat array (with a False between columns) and run ends are found with one diff."""
+    T, A = mask.shape
+    padded = np.zeros((A, T + 2), dtype=np.int8)
+    padded[:, 1:T + 1] = mask.T
+    flat = np.diff(padded.ravel())
+    starts = np.flatnonzero(flat == 1)
+    lengths = np.flatnonzero(flat == -1) - starts
+    return starts // (T + 2), starts % (T + 2), lengths
 
 
 @dataclass(frozen=True)
