@@ -68,9 +68,10 @@ IC_SUMMARY_FORMATS = RowFormats({"HAC lags": "{:,.0f}", "t-stat(IC)": "{:+.2f}",
 
 
 def returns_table_formats(table: pd.DataFrame) -> RowFormats:
-    """Display formats of the returns table: alphas in percent a year, betas as ratios, bps rows in bps."""
-    return RowFormats({row: "{:+.2%}" if row.startswith("Ann. alpha") else "{:+.2f}" if row.startswith("beta")
-                       else "{:+.2f}" for row in table.index}, default="{:.4f}")
+    """Display formats of the returns table: alphas in percent a year; betas (ratios) and the bps rows
+    with two signed decimals."""
+    return RowFormats({row: "{:+.2%}" if row.startswith("Ann. alpha") else "{:+.2f}" for row in table.index},
+                      default="{:.4f}")
 
 
 def _summary(ts: TearSheet, a: FactorAnalysis) -> None:
