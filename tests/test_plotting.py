@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 
 import factorlab.plotting as flp
 from factorlab.errors import ParameterError
-from factorlab.tears import ic_histogram, ic_qq_points
+from factorlab.tears import ic_histogram, ic_qq_points, violin_stats
 
 DATES = pd.bdate_range("2021-01-04", periods=40, name="date")
 PERIODS = ["1D", "5D", "10D"]
@@ -64,10 +64,15 @@ def avg_cum(rng, n_q: int = 4) -> pd.DataFrame:
     return frame
 
 
+def _violin(mean_ret_by_date, **kwargs):
+    """The violin chart as the tear sheet draws it: statistics first, then the plot."""
+    return flp.plot_quantile_returns_violin(violin_stats(mean_ret_by_date), **kwargs)
+
+
 # name -> (function, builder of the first argument, extra keyword arguments)
 AXES_CASES = {
     "quantile_returns_bar": (flp.plot_quantile_returns_bar, mean_ret, {}),
-    "quantile_returns_violin": (flp.plot_quantile_returns_violin, mean_ret_by_date, {}),
+    "quantile_returns_violin": (_violin, mean_ret_by_date, {}),
     "mean_return_spread": (flp.plot_mean_return_spread, daily, {}),
     "cumulative_returns": (flp.plot_cumulative_returns, lambda rng: growth(rng)[1], {}),
     "cumulative_returns_by_quantile": (flp.plot_cumulative_returns_by_quantile,

@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 
 import factorlab as fl
 import factorlab.plotting as flp
+from factorlab.tears import violin_stats
 
 al = pytest.importorskip("alphalens")
 
@@ -64,7 +65,7 @@ def test_alphalens_mean_return_by_group_quantile_first(al_factor_data):
 
 def test_alphalens_by_date_and_spread(al_factor_data):
     by_date, std_err = al.performance.mean_return_by_quantile(al_factor_data, by_date=True)
-    ax = flp.plot_quantile_returns_violin(by_date)
+    ax = flp.plot_quantile_returns_violin(violin_stats(by_date))
     assert len(ax.collections) >= 4 * 2
     spread, spread_se = al.performance.compute_mean_returns_spread(by_date, 4, 1, std_err)
     ax = flp.plot_mean_return_spread(spread["1D"], spread_se["1D"])

@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 
 import factorlab.plotting as flp
 from factorlab.errors import ParameterError
+from factorlab.tears import violin_stats
 
 DATES = pd.bdate_range("2021-01-04", periods=30, name="date")
 
@@ -115,14 +116,14 @@ def test_violin_one_body_per_quantile_and_period_within_data_range(rng):
     idx = pd.MultiIndex.from_product([[1, 2, 3], DATES], names=["factor_quantile", "date"])
     data = pd.DataFrame(rng.normal(0, 1e-2, (len(idx), 2)), index=idx, columns=["1D", "5D"])
     fig, ax = plt.subplots()
-    out = flp.plot_quantile_returns_violin(data, ax=ax)
+    out = flp.plot_quantile_returns_violin(violin_stats(data), ax=ax)
     assert out is ax
     bodies = [c for c in ax.collections if isinstance(c, PolyCollection)]
     assert len(bodies) == 3 * 2
     ys = np.concatenate([b.get_paths()[0].vertices[:, 1] for b in bodies])
     values = data.to_numpy() * 1e4
     assert ys.min() >= values.min() - 1e-6 and ys.max() <= values.max() + 1e-6
-    # seaborn draws hue levels within each quantile: the first body is quantile 1, '1D'
+    # the periods within each quantile: the first body is quantile 1, '1D'
     first = bodies[0].get_paths()[0].vertices[:, 1]
     np.testing.assert_allclose([first.min(), first.max()],
                                [data.loc[1, "1D"].min() * 1e4, data.loc[1, "1D"].max() * 1e4])
@@ -130,10 +131,38 @@ def test_violin_one_body_per_quantile_and_period_within_data_range(rng):
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["1D", "5D"]
 
 
-def test_violin_needs_quantile_date_index(rng):
-    flat = pd.DataFrame(rng.normal(size=(5, 2)), columns=["1D", "5D"])
+def test_violin_stats_are_scipy_gaussian_kde_and_numpy_quartiles(rng):
+    """The densities equal scipy's Gaussian KDE (Scott's bandwidth, evaluated directly) to 1e-4 of
+    their peak, also for a handful of values and for 100,000; quartiles and extremes are numpy's."""
+    from scipy.stats import gaussian_kde
+
+    for n in (4, 60, 100_000):
+        dates = pd.RangeIndex(n, name="date")
+        idx = pd.MultiIndex.from_product([[1, 2], dates], names=["factor_quantile", "date"])
+        data = pd.DataFrame(rng.standard_t(4, (2 * n, 1)) * 1e-2, index=idx, columns=["1D"])
+        data.iloc[1, 0] = np.nan   # left out
+        vs = violin_stats(data, points=40)
+        assert vs.quantiles == (1, 2) and vs.periods == ("1D",) and vs.unit == "bps"
+        for q in (1, 2):
+            v = data.loc[q, "1D"].dropna().to_numpy() * 1e4
+            st = vs.stats[(q, "1D")]
+            np.testing.assert_allclose(st["coords"], np.linspace(v.min(), v.max(), 40))
+            expected = gaussian_kde(v)(st["coords"])
+            assert np.abs(st["vals"] - expected).max() <= 1e-4 * expected.max()
+            np.testing.assert_allclose(st["quantiles"], np.percentile(v, [25, 50, 75]))
+            assert (st["min"], st["max"], st["median"]) == (v.min(), v.max(), np.median(v))
+
+
+def test_violin_stats_of_a_constant_and_of_bad_input():
+    idx = pd.MultiIndex.from_product([[1], range(5)], names=["factor_quantile", "date"])
+    vs = violin_stats(pd.DataFrame({"1D": [0.001] * 5}, index=idx))
+    st = vs.stats[(1, "1D")]
+    assert (st["vals"] == 0).all() and st["min"] == st["max"] == 10.0
     with pytest.raises(ParameterError, match=r"\(quantile, date\) MultiIndex"):
-        flp.plot_quantile_returns_violin(flat)
+        violin_stats(pd.DataFrame({"1D": [0.1, 0.2]}))
+    with pytest.raises(ParameterError, match="ViolinStats"):
+        flp.plot_quantile_returns_violin(pd.DataFrame({"1D": [0.1, 0.2]}, index=pd.MultiIndex.from_product(
+            [[1], [0, 1]], names=["factor_quantile", "date"])))
 
 
 # ------------------------------------------------------------------- spread

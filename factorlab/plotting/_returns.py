@@ -151,59 +151,51 @@ def plot_quantile_returns_bar_by_group(mean_ret_by_group: pd.DataFrame, *, ncols
     return fig
 
 
-def plot_quantile_returns_violin(mean_ret_by_date: pd.DataFrame, *, ax: Axes | None = None,
-                                 title: str | None = None, ylim: tuple[float, float] | None = None,
-                                 points: int = 60, **style) -> Axes:
+def plot_quantile_returns_violin(violins, *, ax: Axes | None = None, title: str | None = None,
+                                 ylim: tuple[float, float] | None = None, **style) -> Axes:
     """Violin plot of per-date quantile returns, one violin per (quantile, period), in bps.
 
     Parameters
     ----------
-    mean_ret_by_date : pd.DataFrame, shape (quantiles * dates, periods)
-        MultiIndex (quantile, date) as Alphalens' ``mean_return_by_quantile(
-        by_date=True)``; the quantile level is found by name
-        ('factor_quantile' or 'quantile'), otherwise it is level 0.
-        Values = returns as decimals; NaN values are left out.
+    violins : factorlab.tears.ViolinStats
+        Densities and quartiles per (quantile, period), from
+        :func:`factorlab.tears.violin_stats` of the per-date mean returns by
+        quantile (this function draws them; it computes no statistics).
     ax : matplotlib.axes.Axes, optional
         Axes to draw on.
     title : str, optional
         Axes title.
     ylim : (float, float), optional
-        y limits in bps.
-    points : int
-        Points at which each violin's kernel density (Gaussian, Scott's
-        bandwidth) is drawn.
+        y limits in the violins' unit.
     **style
-        Passed to ``Axes.violinplot`` (e.g. ``widths``, ``bw_method``).
+        Passed to ``Axes.violin`` (e.g. ``widths``).
 
     Returns
     -------
     matplotlib.axes.Axes
-        One body (a PolyCollection) per (quantile, period), quantile by
-        quantile and the periods in column order within each; violins are
-        cut at the data range and show the quartiles; the legend names the
-        periods.
+        One body (a PolyCollection) per (quantile, period) with values,
+        quantile by quantile and the periods in column order within each;
+        violins are cut at the data range and show the quartiles; the legend
+        names the periods.
     """
-    frame = as_frame(mean_ret_by_date, "mean_ret_by_date", allow_series=True)
-    check_multiindex(frame, "mean_ret_by_date", 2, "(quantile, date)")
+    for attr in ("quantiles", "periods", "stats", "unit"):
+        if not hasattr(violins, attr):
+            raise ParameterError("violins must be a ViolinStats (factorlab.tears.violin_stats of the per-date "
+                                 f"mean returns by quantile), got {type(violins).__name__}")
+    if not violins.stats:
+        raise ParameterError("violins are empty: no (quantile, period) has a finite value")
     ax = get_axes(ax)
-    quantiles = frame.index.get_level_values(level_position(frame.index, _QUANTILE_NAMES, 0))
-    levels = np.sort(quantiles.unique().to_numpy())
-    periods = [str(c) for c in frame.columns]
+    periods = list(violins.periods)
     colors = period_colors(len(periods))
-    values = frame.to_numpy(dtype="float64", na_value=np.nan) * BPS
-    step = 0.8 / len(periods)
-    data, positions, body_colors = [], [], []
-    for i, level in enumerate(levels):
-        rows = quantiles == level
-        for j in range(len(periods)):
-            v = values[rows, j]
-            v = v[np.isfinite(v)]
-            if v.size:
-                data.append(v)
+    step = 0.8 / max(1, len(periods))
+    vpstats, positions, body_colors = [], [], []
+    for i, level in enumerate(violins.quantiles):
+        for j, period in enumerate(periods):
+            if (level, period) in violins.stats:
+                vpstats.append(violins.stats[(level, period)])
                 positions.append(i + (j - (len(periods) - 1) / 2.0) * step)
                 body_colors.append(colors[j])
-    kwargs = {"widths": step * 0.95, "showextrema": False, "points": points, **style}
-    parts = ax.violinplot(data, positions=positions, quantiles=[[0.25, 0.5, 0.75]] * len(data), **kwargs)
+    parts = ax.violin(vpstats, positions=positions, **{"widths": step * 0.95, "showextrema": False, **style})
     for body, color in zip(parts["bodies"], body_colors):
         body.set_facecolor(color)
         body.set_edgecolor("0.3")
@@ -211,12 +203,12 @@ def plot_quantile_returns_violin(mean_ret_by_date: pd.DataFrame, *, ax: Axes | N
     if "cquantiles" in parts:
         parts["cquantiles"].set_color("0.2")
         parts["cquantiles"].set_linewidth(0.8)
-    ax.set_xticks(np.arange(len(levels)), [str(level) for level in levels])
+    ax.set_xticks(np.arange(len(violins.quantiles)), [str(level) for level in violins.quantiles])
     zero_line(ax)
     ax.legend(handles=[Patch(facecolor=c, label=p) for c, p in zip(colors, periods)], title="period",
               loc="upper right")
-    ax.set(xlabel="Factor quantile", ylabel="Return (bps)",
-           title=title if title is not None else "Period Wise Return By Factor Quantile (bps)")
+    ax.set(xlabel="Factor quantile", ylabel=f"Return ({violins.unit})",
+           title=title if title is not None else f"Period Wise Return By Factor Quantile ({violins.unit})")
     if ylim is not None:
         ax.set_ylim(ylim)
     return ax

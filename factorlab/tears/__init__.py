@@ -1,7 +1,7 @@
 """Tear sheets: compose factor statistics and plots into inline/HTML reports."""
 
 from factorlab.plotting._charts import Chart, Figures
-from factorlab.tears._analysis import ic_histogram, ic_qq_points
+from factorlab.tears._analysis import ViolinStats, ic_histogram, ic_qq_points, violin_stats
 from factorlab.tears._factor import (
     create_by_group_tear_sheet,
     create_event_returns_tear_sheet,
@@ -18,6 +18,7 @@ __all__ = [
     "Figures",
     "Section",
     "TearSheet",
+    "ViolinStats",
     "create_by_group_tear_sheet",
     "create_event_returns_tear_sheet",
     "create_factor_returns_tear_sheet",
@@ -27,4 +28,5 @@ __all__ = [
     "create_turnover_tear_sheet",
     "ic_histogram",
     "ic_qq_points",
+    "violin_stats",
 ]

@@ -124,7 +124,7 @@ def _violin(a: FactorAnalysis, ax) -> None:
     rates = a.mean_return_by_date_rate
     limits, outside = bulk_limits(rates * 1e4)
     plotting.plot_quantile_returns_violin(
-        rates, ax=ax, ylim=limits,
+        a.violins, ax=ax, ylim=limits,
         title=f"Per-date mean return by quantile (bps per bar){_bulk_note(outside)}")
     legend = ax.get_legend()  # the periods' colours, moved off the data
     ax.legend(legend.legend_handles, [t.get_text() for t in legend.get_texts()], title="Period",

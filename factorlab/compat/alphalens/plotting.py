@@ -362,7 +362,9 @@ def plot_quantile_returns_violin(return_by_q, ylim_percentiles=None, ax=None):
     return_by_q = return_by_q.copy()
     if ax is None:
         _, ax = _plt().subplots(1, 1, figsize=(18, 6))
-    _flp().plot_quantile_returns_violin(return_by_q, title="Period Wise Return By Factor Quantile",
+    from factorlab.tears import violin_stats
+
+    _flp().plot_quantile_returns_violin(violin_stats(return_by_q), title="Period Wise Return By Factor Quantile",
                                         ylim=_ylim_bps(return_by_q.to_numpy(), ylim_percentiles), ax=ax)
     ax.set(xlabel="", ylabel="Return (bps)")
     return ax
