@@ -98,6 +98,21 @@ def test_capacity_turnover_and_group_exposure(run, axes):
 
     ax = plot_turnover(run.turnover, ax=Figure().subplots())
     np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), run.turnover.fillna(0).to_numpy())
+    assert len(ax.get_lines()) == 1   # the plot computes no trend of its own
+    # the report's trends (the analysis side), drawn as given
+    sheet = run.tear_sheet()
+    turnover = sheet.trading["turnover"]
+    window = np.lib.stride_tricks.sliding_window_view(np.r_[np.zeros(20), turnover.fillna(0).to_numpy()], 21)
+    expected = window.sum(axis=1) / np.minimum(np.arange(1, len(turnover) + 1), 21)
+    np.testing.assert_allclose(sheet.turnover_trend.to_numpy(), expected, rtol=1e-12, atol=1e-15)
+    ax = plot_turnover(turnover, trend=sheet.turnover_trend, ax=Figure().subplots())
+    assert ax.get_lines()[1].get_label() == "21-bar mean"
+    np.testing.assert_array_equal(ax.get_lines()[1].get_ydata(), sheet.turnover_trend.to_numpy())
+    positive = sheet.trading["capacity"].dropna()
+    positive = positive[positive > 0]
+    assert sheet.capacity_trend.iloc[-1] == np.median(positive.to_numpy()[-21:])
+    ax = plot_capacity(sheet.trading["capacity"], trend=sheet.capacity_trend, ax=Figure().subplots())
+    np.testing.assert_array_equal(ax.get_lines()[1].get_ydata(), sheet.capacity_trend.to_numpy())
     ge = run.group_exposure()
     n_groups = len(ge.columns.get_level_values(0).unique())
     np.testing.assert_allclose(ge.xs("long", axis=1, level=1).sum(axis=1), run.exposures["long_exposure"],

@@ -92,14 +92,16 @@ def plot_asset_orders(prices: pd.Series, events: pd.DataFrame, *, ax: Axes | Non
     return ax
 
 
-def plot_capacity(capacity: pd.Series, *, ax: Axes | None = None, title: str | None = None) -> Axes:
-    """Strategy capacity over time (currency): each bar's snapshot and its trailing 21-bar median; the
-    y axis follows the bulk of the data (to the 99th percentile), the title counts the bars above it.
+def plot_capacity(capacity: pd.Series, *, trend: pd.Series | None = None, trend_label: str = "21-bar median",
+                  ax: Axes | None = None, title: str | None = None) -> Axes:
+    """Strategy capacity over time (currency): each bar's snapshot and, when given, its trend (e.g. the
+    trailing 21-bar median, :attr:`factorlab.report.ReturnsTearSheet.capacity_trend`), drawn as given;
+    the y axis follows the bulk of the data (to the 99th percentile), the title counts the bars above it.
 
     Returns
     -------
     Axes
-        Lines 'per bar' and '21-bar median'.
+        Lines 'per bar' and (with ``trend``) ``trend_label``.
     """
     _dated(capacity, "capacity")
     ax = get_axes(ax, (10.0, 3.0))
@@ -108,9 +110,10 @@ def plot_capacity(capacity: pd.Series, *, ax: Axes | None = None, title: str | N
     if s.empty:
         raise ParameterError("capacity has no positive values to draw")
     ax.plot(*line_points(s.index.to_numpy(), s.to_numpy()), lw=0.6, color="0.6", label="per bar")
-    ax.plot(*line_points(s.index.to_numpy(), s.rolling(21, min_periods=1).median().to_numpy()), lw=1.4,
-            color="tab:blue",
-            label="21-bar median")
+    if trend is not None:
+        _dated(trend, "trend")
+        ax.plot(*line_points(trend.index.to_numpy(), trend.to_numpy(dtype=float)), lw=1.4, color="tab:blue",
+                label=trend_label)
     hi = float(np.nanpercentile(s.to_numpy(), 99))
     ax.set_ylim(0.0, hi * 1.1)
     out = int((s > hi * 1.1).sum())
@@ -123,22 +126,25 @@ def plot_capacity(capacity: pd.Series, *, ax: Axes | None = None, title: str | N
     return ax
 
 
-def plot_turnover(turnover: pd.Series, *, ax: Axes | None = None, window: int = 21,
-                  title: str | None = None) -> Axes:
-    """Portfolio turnover per bar (traded notional / equity, two sided) and its trailing mean.
+def plot_turnover(turnover: pd.Series, *, trend: pd.Series | None = None, trend_label: str = "21-bar mean",
+                  ax: Axes | None = None, title: str | None = None) -> Axes:
+    """Portfolio turnover per bar (traded notional / equity, two sided; NaN drawn as 0) and, when given,
+    its trend (e.g. the trailing 21-bar mean, :attr:`factorlab.report.ReturnsTearSheet.turnover_trend`),
+    drawn as given.
 
     Returns
     -------
     Axes
-        Lines 'per bar' and '<window>-bar mean'; y axis in % of equity per bar.
+        Lines 'per bar' and (with ``trend``) ``trend_label``; y axis in % of equity per bar.
     """
     _dated(turnover, "turnover")
     ax = get_axes(ax, (10.0, 3.0))
     t = turnover.astype(float).fillna(0.0)
     ax.plot(*line_points(t.index.to_numpy(), t.to_numpy()), lw=0.6, color="0.6", label="per bar")
-    ax.plot(*line_points(t.index.to_numpy(), t.rolling(window, min_periods=1).mean().to_numpy()), lw=1.4,
-            color="tab:blue",
-            label=f"{window}-bar mean")
+    if trend is not None:
+        _dated(trend, "trend")
+        ax.plot(*line_points(trend.index.to_numpy(), trend.to_numpy(dtype=float)), lw=1.4, color="tab:blue",
+                label=trend_label)
     hi = float(np.nanpercentile(t.to_numpy(), 99)) if len(t) else 0.0
     ax.set_ylim(0.0, max(hi * 1.1, 1e-6))
     out = int((t > hi * 1.1).sum())

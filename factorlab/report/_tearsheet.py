@@ -227,6 +227,23 @@ class ReturnsTearSheet:
         return frame
 
     @cached_property
+    def turnover_trend(self) -> pd.Series | None:
+        """Trailing 21-bar mean of the per-bar turnover of :attr:`trading` (NaN turnover counts as 0:
+        no trade); None without it."""
+        if not self.trading or self.trading.get("turnover") is None:
+            return None
+        return self.trading["turnover"].astype(float).fillna(0.0).rolling(21, min_periods=1).mean()
+
+    @cached_property
+    def capacity_trend(self) -> pd.Series | None:
+        """Trailing 21-bar median of the positive capacity snapshots of :attr:`trading` (bars without
+        one left out); None without them."""
+        if not self.trading or self.trading.get("capacity") is None:
+            return None
+        capacity = self.trading["capacity"].astype(float).dropna()
+        return capacity[capacity > 0].rolling(21, min_periods=1).median()
+
+    @cached_property
     def drawdowns(self) -> pd.DataFrame:
         """The five deepest drawdown episodes (:func:`factorlab.metrics.drawdown_table`)."""
         return mt.drawdown_table(self.returns, top=5)
