@@ -110,6 +110,7 @@ if TYPE_CHECKING:
         Figures,
         Section,
         TearSheet,
+        ViolinStats,
         create_by_group_tear_sheet,
         create_event_returns_tear_sheet,
         create_factor_returns_tear_sheet,
@@ -119,6 +120,7 @@ if TYPE_CHECKING:
         create_turnover_tear_sheet,
         ic_histogram,
         ic_qq_points,
+        violin_stats,
     )
 
 # Where each lazily imported public name comes from (module, attribute).
@@ -152,7 +154,8 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     **{name: ("factorlab.tears", name) for name in (
         "Chart", "Figures", "Section", "TearSheet", "create_by_group_tear_sheet", "create_event_returns_tear_sheet",
         "create_factor_returns_tear_sheet", "create_full_tear_sheet", "create_information_tear_sheet",
-        "create_summary_tear_sheet", "create_turnover_tear_sheet", "ic_histogram", "ic_qq_points")},
+        "create_summary_tear_sheet", "create_turnover_tear_sheet", "ic_histogram", "ic_qq_points", "ViolinStats",
+        "violin_stats")},
 }
 
 # Subpackages and modules reachable as attributes (``fl.tears``, ``fl.plotting``, ...).
@@ -218,6 +221,8 @@ __all__ = [
     "ic_decay",
     "ic_histogram",
     "ic_qq_points",
+    "violin_stats",
+    "ViolinStats",
     "ic_summary",
     "information_coefficient",
     "interleaved_returns",
