@@ -7,7 +7,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
-from matplotlib.collections import PolyCollection
+from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.figure import Figure
 
 import factorlab.plotting as flp
@@ -129,6 +129,10 @@ def test_violin_one_body_per_quantile_and_period_within_data_range(rng):
                                [data.loc[1, "1D"].min() * 1e4, data.loc[1, "1D"].max() * 1e4])
     assert "bps" in ax.get_ylabel()
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["1D", "5D"]
+    # the quartiles are drawn: three marks per violin at the values' 25th, 50th and 75th percentiles
+    (marks,) = [c for c in ax.collections if isinstance(c, LineCollection)]
+    heights = np.array([seg[0, 1] for seg in marks.get_segments()]).reshape(6, 3)
+    np.testing.assert_allclose(heights[0], np.percentile(data.loc[1, "1D"].to_numpy() * 1e4, [25, 50, 75]))
 
 
 def test_violin_stats_are_scipy_gaussian_kde_and_numpy_quartiles(rng):
