@@ -196,3 +196,71 @@ def test_periods_from_one_preparation_equal_single_runs(reversal_factor, sp500_p
             single = fl.interleaved_returns(w, prices, period, delay=1, cost_bps=cost)
             pd.testing.assert_series_equal(returns, single.returns, check_exact=True, check_names=False)
             pd.testing.assert_series_equal(turnover, single.turnover, check_exact=True, check_names=False)
+
+
+# ------------------------------------------------------------------ the one-bar sleeve without costs
+def _loop_and_block_runs(fd, delay: int, end: int):
+    """The one-bar gross run of every basket by the cycle loop and by the block formula (same inputs)."""
+    from factorlab.portfolio import _interleaved_quantiles as iq
+
+    panel = iq.price_panel(fd.prices, fd.assets)
+    sig = iq._stacked_signals(fd, [*range(1, fd.n_quantiles + 1), "long_short"], panel)
+    unit = iq._unit_blocks(panel, sig, delay, end)
+    assert iq._one_bar_applies(panel, sig, unit, delay, 0.0, end)
+    assert not iq._one_bar_applies(panel, sig, unit, delay, np.array([0.0, 5.0]), end)  # costs: the loop
+
+    def finish(gen):
+        while True:
+            try:
+                next(gen)
+            except StopIteration as done:
+                return done.value
+
+    loop = finish(iq._batch_steps(panel, sig, unit, 1, delay, 0.0, 1e6, end))
+    unit = iq._unit_blocks(panel, sig, delay, end)
+    return loop, finish(iq._one_bar_steps(panel, sig, unit, delay, 1e6, end))
+
+
+@pytest.mark.parametrize("delay", [0, 2])
+def test_one_bar_sleeve_in_blocks_equals_the_cycle_loop(reversal_factor, sp500_prices, delay, monkeypatch):
+    """N = 1 without costs runs as a running product over chunks of bars: the same returns, turnover
+    and (no) gap events as the cycle loop, to 1e-14, with chunks and unit blocks of a few rows and
+    bars after the last signal (held to the end)."""
+    from factorlab.portfolio import _interleaved_quantiles as iq
+
+    prices = sp500_prices.iloc[:300, :80]
+    f = reversal_factor[reversal_factor.index.get_level_values(1).isin(prices.columns)]
+    f = f[f.index.get_level_values(0) <= prices.index[260]]   # 39 bars of prices after the last signal
+    fd = _prepare(f, prices, periods=(1,), quantiles=4, delay=delay)
+    end = len(prices.index)
+    loop, block = _loop_and_block_runs(fd, delay, end)
+    monkeypatch.setattr(iq, "_UNIT_BLOCK_CELLS", 7 * 5 * 80)
+    monkeypatch.setattr(iq, "_ONE_BAR_CHUNK_CELLS", 3 * 5 * 80)
+    small_loop, small = _loop_and_block_runs(fd, delay, end)
+    assert loop.start == block.start == small.start
+    for run in (block, small):
+        np.testing.assert_allclose(run.returns, loop.returns, rtol=0, atol=1e-14)
+        np.testing.assert_allclose(run.turnover, loop.turnover, rtol=0, atol=1e-14)
+        assert (run.n_gap_events == loop.n_gap_events).all()
+    # the chunking does not change a number: the running product is sequential either way
+    np.testing.assert_array_equal(small.returns, block.returns)
+    np.testing.assert_array_equal(small.turnover, block.turnover)
+    np.testing.assert_array_equal(small_loop.returns, loop.returns)
+    held = slice(260 - fd.prices.index.get_loc(fd.dates[0]) + 1, None)  # after the last trade (bar 260 + delay)
+    assert (block.turnover[:, held] == 0).all() and np.abs(block.returns[:, held]).max() > 0
+
+
+def test_one_bar_baskets_equal_single_runs_and_other_periods_leave_them_alone(qr, fd):
+    """The tear sheet's 1D baskets equal interleaved_returns' run of each basket (to 1e-14), and are
+    the same numbers whether the 1D period runs alone or in step with the 5D and 10D periods."""
+    end = fd.prices.index.get_loc(fd.dates[-1]) + 1 + 1
+    for col in (1, 3, "long_short"):
+        w = fl.factor_weights(fd) if col == "long_short" else fl.factor_weights(fd, quantiles=col,
+                                                                                   long_short=False)
+        single = fl.interleaved_returns(w, fd.prices.iloc[:end], 1)
+        np.testing.assert_allclose(qr["1D"][col].to_numpy(), single.returns.to_numpy(), rtol=0, atol=1e-14)
+        np.testing.assert_allclose(qr.turnover["1D"][col].to_numpy(), single.turnover.to_numpy(), rtol=0,
+                                   atol=1e-14)
+    alone = fl.quantile_interleaved_returns(fl.FactorData.from_frame(
+        fd.frame[["1D", "factor", "factor_quantile"]], prices=fd.prices))
+    pd.testing.assert_frame_equal(alone["1D"], qr["1D"], check_exact=True)

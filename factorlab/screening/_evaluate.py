@@ -178,7 +178,7 @@ def evaluate_factor(name: str, factor, fwd: ForwardReturns, settings: ScreenSett
     top = int(fd.n_quantiles)
     rows, returns = {}, {}
     # gross and net in one loop over the bars, every period from one preparation of the weights:
-    # interleaved_returns' numbers, bit for bit
+    # interleaved_returns' numbers (bit for bit; a one-bar period without costs to about 1e-15 per bar)
     costs = (0.0, s.cost_bps) if s.cost_bps else (0.0,)
     sleeves = interleaved_periods_at_costs(weights, prices, fd.periods, costs, delay=fd.delay)
     autocorrelation = rank_autocorrelations(fd, fd.periods)  # factor_rank_autocorrelation of every period
