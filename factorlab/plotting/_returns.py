@@ -153,7 +153,7 @@ def plot_quantile_returns_bar_by_group(mean_ret_by_group: pd.DataFrame, *, ncols
 
 def plot_quantile_returns_violin(violins, *, ax: Axes | None = None, title: str | None = None,
                                  ylim: tuple[float, float] | None = None, **style) -> Axes:
-    """Violin plot of per-date quantile returns, one violin per (quantile, period), in bps.
+    """Violin plot of per-date quantile returns, one violin per (quantile, period), in the violins' unit (bps).
 
     Parameters
     ----------

@@ -120,14 +120,14 @@ def violin_stats(mean_ret_by_date: pd.DataFrame, *, points: int = 60, scale: flo
     -----
     The density is a Gaussian kernel density estimate with Scott's
     bandwidth, ``std (ddof=1) * n ** (-1/5)`` (scipy's and matplotlib's
-    default): summed directly (``scipy.stats.gaussian_kde``) up to 5,000
-    dates; beyond, computed on a fine grid by linear binning and FFT
-    (``statsmodels``' ``KDEUnivariate(fft=True)``, within about 1e-6 of the
-    peak) and read at ``coords`` by linear interpolation, which is linear in
-    the number of dates where the direct sum costs dates x points (a
-    130,000-bar panel). A
-    (quantile, period) whose values are all equal has a zero density
-    (a violin of no width; its quartile marks are still drawn).
+    default). Up to 5,000 dates it is summed directly
+    (``scipy.stats.gaussian_kde``); beyond, it is computed on a fine grid by
+    linear binning and FFT (``statsmodels``' ``KDEUnivariate(fft=True)``,
+    within about 1e-6 of the peak) and read at ``coords`` by linear
+    interpolation: linear in the number of dates, where the direct sum costs
+    dates x points (a 130,000-bar panel). A (quantile, period) whose values
+    are all equal has a zero density (a violin of no width; its quartile
+    marks are still drawn).
     """
     if not isinstance(mean_ret_by_date, pd.DataFrame) or not isinstance(mean_ret_by_date.index, pd.MultiIndex) \
             or mean_ret_by_date.index.nlevels != 2:
