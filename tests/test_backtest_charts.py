@@ -150,3 +150,26 @@ def test_charts_absent_without_their_data(rng):
     sheet = fl.run_backtest(Hold(), prices, progress=False).tear_sheet()
     assert "capacity" not in sheet.figures and "group_exposure" not in sheet.figures
     assert "allocation" in sheet.figures and "asset_orders" in sheet.figures
+
+
+def test_turnover_and_capacity_legends_cover_no_line(run):
+    """The legend sits in a band of its own above the data: no point of a drawn line inside the view
+    falls under it (it used to sit inside the data, over the first weeks' spikes)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    sheet = run.tear_sheet()
+    for draw in (lambda ax: plot_turnover(sheet.trading["turnover"], trend=sheet.turnover_trend, ax=ax),
+                 lambda ax: plot_capacity(sheet.trading["capacity"], trend=sheet.capacity_trend, ax=ax)):
+        fig = Figure(figsize=(6, 3))
+        ax = draw(fig.subplots())
+        FigureCanvasAgg(fig).draw()
+        box = ax.get_legend().get_window_extent()
+        lo, hi = ax.get_ylim()
+        for line in ax.get_lines():
+            xy = line.get_xydata()
+            xy = xy[(xy[:, 1] >= lo) & (xy[:, 1] <= hi)]
+            points = ax.transData.transform(xy)
+            inside = (points[:, 0] > box.x0) & (points[:, 0] < box.x1) & (points[:, 1] > box.y0) & (
+                points[:, 1] < box.y1)
+            assert not inside.any(), (ax.get_title(), line.get_label())

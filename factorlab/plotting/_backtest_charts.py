@@ -116,11 +116,11 @@ def plot_capacity(capacity: pd.Series, *, trend: pd.Series | None = None, trend_
                 label=trend_label)
     hi = float(np.nanpercentile(s.to_numpy(), 99))
     ax.set_ylim(0.0, hi * 1.1)
-    out = int((s > hi * 1.1).sum())
+    _legend_above_data(ax, 2)  # a band of its own at the top: the legend covers no line
+    out = int((s > ax.get_ylim()[1]).sum())
     ax.yaxis.set_major_formatter(FuncFormatter(_money))
     ax.set_ylabel("capacity (currency)")
     time_axis(ax)
-    ax.legend(loc="upper left", frameon=False, ncols=2, fontsize=8)
     ax.set_title(title or ("Strategy capacity (1% of bar volume)" + (f", {out} bar(s) above the axis" if out
                                                                       else "")))
     return ax
@@ -147,11 +147,11 @@ def plot_turnover(turnover: pd.Series, *, trend: pd.Series | None = None, trend_
                 label=trend_label)
     hi = float(np.nanpercentile(t.to_numpy(), 99)) if len(t) else 0.0
     ax.set_ylim(0.0, max(hi * 1.1, 1e-6))
-    out = int((t > hi * 1.1).sum())
+    _legend_above_data(ax, 2)  # a band of its own at the top: the legend covers no line
+    out = int((t > ax.get_ylim()[1]).sum())
     ax.yaxis.set_major_formatter(_PCT)
     ax.set_ylabel("% of equity per bar")
     time_axis(ax)
-    ax.legend(loc="upper left", frameon=False, ncols=2, fontsize=8)
     ax.set_title(title or ("Portfolio turnover" + (f" ({out} bar(s) above the axis)" if out else "")))
     return ax
 
