@@ -264,3 +264,21 @@ def test_one_bar_baskets_equal_single_runs_and_other_periods_leave_them_alone(qr
     alone = fl.quantile_interleaved_returns(fl.FactorData.from_frame(
         fd.frame[["1D", "factor", "factor_quantile"]], prices=fd.prices))
     pd.testing.assert_frame_equal(alone["1D"], qr["1D"], check_exact=True)
+
+
+def test_the_one_bar_run_shares_the_unit_blocks_of_the_other_periods(fd, monkeypatch):
+    """Run in step with the 5D and 10D cycle loops, the one-bar block run builds no unit block of its
+    own: as many blocks are built for 1D, 5D and 10D as for 5D and 10D alone (blocks of 47 rows, so
+    the cycles do not line up with them)."""
+    from factorlab.portfolio import _interleaved_quantiles as iq
+
+    monkeypatch.setattr(iq, "_UNIT_BLOCK_CELLS", 47 * 6 * len(fd.assets))
+    loads = []
+    original = iq._UnitBlocks._load
+    monkeypatch.setattr(iq._UnitBlocks, "_load", lambda self, lo, m: (loads.append(lo), original(self, lo, m)))
+    fl.quantile_interleaved_returns(fd)
+    together = len(loads)
+    loads.clear()
+    fl.quantile_interleaved_returns(fl.FactorData.from_frame(fd.frame[["5D", "10D", "factor", "factor_quantile"]],
+                                                             prices=fd.prices))
+    assert together == len(loads) and together > 20

@@ -450,8 +450,8 @@ def _one_bar_steps(panel: PricePanel, sig: Signals, unit: _UnitBlocks, delay: in
     value then follow per bar without a loop over bars. Past the last signal the shares and the cash
     are held, as :func:`_batch_steps` holds them.
 
-    The same run as :func:`_batch_steps` (a generator yielding each unit block's first bar, so it
-    runs in step with the other periods) up to rounding: the cycle loop adds cash and shares in
+    The same run as :func:`_batch_steps` (a generator yielding each chunk's first bar, so it runs
+    in step with the other periods) up to rounding: the cycle loop adds cash and shares in
     another order; per-bar returns agree to about 1e-15. With one sleeve, the loop's cost is its
     per-bar overhead (numpy calls on one row per portfolio); here each call covers a chunk of bars.
     Preconditions: ``N = 1`` and :func:`_one_bar_applies`.
@@ -467,15 +467,12 @@ def _one_bar_steps(panel: PricePanel, sig: Signals, unit: _UnitBlocks, delay: in
     before = np.zeros((P, A))            # the shares held into the chunk's first bar
     lo = 0
     while lo < n_sig:
-        yield lo
-        block = unit.ahead(lo)[:, :n_sig - lo]
-        for c in range(0, block.shape[1], chunk):
-            a = lo + c
-            rows = block[:, c:c + chunk]
-            b = a + rows.shape[1]
-            value, before = _one_bar_chunk(rows, marks[a:b], marks[a + 1:min(b + 1, n)], value, before,
-                                           cash[:, a:b], held[:, a:b], traded[:, a:b])
-        lo += block.shape[1]
+        yield lo  # a chunk at a time: the runs of the other periods stay in step (each block built once)
+        rows = unit.ahead(lo)[:, :min(chunk, n_sig - lo)]
+        hi = lo + rows.shape[1]
+        value, before = _one_bar_chunk(rows, marks[lo:hi], marks[lo + 1:min(hi + 1, n)], value, before,
+                                       cash[:, lo:hi], held[:, lo:hi], traded[:, lo:hi])
+        lo = hi
     if n_sig < n:  # no signal after the last one: the shares and the cash are held to the end
         held[:, n_sig:] = np.vecdot(before[:, None, :], marks[n_sig:])
         cash[:, n_sig:] = cash[:, n_sig - 1:n_sig]
