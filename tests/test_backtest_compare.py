@@ -261,3 +261,23 @@ def test_compare_settings_of_other_references(sp500_prices, factor_wide):
     assert cmp.settings.loc["costs"].tolist() == ["5 bps", "5 bps", False]
     plain = compare(res.returns, bt, frictions=False)
     assert plain.differing_settings == [] and plain.settings["reference"].isna().all()
+
+
+def test_one_bar_tear_sheet_sleeves_equal_the_backtest(sp500_prices, reversal_factor):
+    """The 1D quantile sleeves without costs on gap-free prices come from the block formula (not the
+    cycle loop); the event-driven backtest of the same factor, all defaults, agrees with them."""
+    import warnings
+
+    from factorlab.portfolio import _interleaved_quantiles as iq
+
+    px = sp500_prices.iloc[:300]
+    f = reversal_factor.loc[:px.index[-1]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fd = fl.prepare_factor_data(f, px, periods=(1,), quantiles=5)
+    panel = iq.price_panel(fd.prices, fd.assets)
+    assert not panel.any_blocked.any()   # so the 1D run takes the block formula
+    qr = fl.quantile_interleaved_returns(fd)
+    cmp = compare(qr, backtest(FactorStrategy(fd, period=1), px, progress=False))
+    assert cmp.differing_settings == [] and len(cmp.returns) > 250
+    assert cmp.max_abs_difference < 1e-12
