@@ -6,6 +6,7 @@ assumes clean, aligned, float64 wide (date x asset) frames.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -23,13 +24,15 @@ from factorlab.errors import (
 )
 
 __all__ = [
-    "validate_prices",
-    "validate_time_index",
+    "QUANTILE_LEVEL_NAMES",
+    "check_same_timezone",
     "factor_grid",
     "factor_to_wide",
     "groups_to_wide",
-    "check_same_timezone",
+    "level_position",
     "series_grid",
+    "validate_prices",
+    "validate_time_index",
 ]
 
 _MAX_LISTED = 5
@@ -272,3 +275,15 @@ def groups_to_wide(groupby: Any, dates: pd.DatetimeIndex, assets: pd.Index) -> p
     row = groupby.reindex(assets)
     values = np.broadcast_to(row.to_numpy(dtype=object), (len(dates), len(assets)))
     return pd.DataFrame(values.copy(), index=dates, columns=assets, dtype=object)
+
+
+#: Names of the quantile level of a (quantile, date) or (group, quantile) index, in order of preference.
+QUANTILE_LEVEL_NAMES: tuple[str, ...] = ("factor_quantile", "quantile")
+
+
+def level_position(index: pd.MultiIndex, names: Iterable[str], default: int) -> int:
+    """Position of the first level whose name is in ``names``, else ``default``."""
+    for candidate in names:
+        if candidate in index.names:
+            return list(index.names).index(candidate)
+    return default

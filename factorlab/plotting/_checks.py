@@ -6,11 +6,12 @@ names the argument, says what was expected and what was received.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
+from factorlab.data._validate import level_position  # shared with the analysis layer
 from factorlab.errors import ParameterError
 
 __all__ = [
@@ -70,14 +71,6 @@ def check_multiindex(obj: pd.DataFrame | pd.Series, name: str, nlevels: int, lay
         got = f"a MultiIndex with {index.nlevels} levels" if isinstance(index, pd.MultiIndex) \
             else f"a flat {type(index).__name__}"
         raise ParameterError(f"{name} must have a {layout} MultiIndex, got {got}")
-
-
-def level_position(index: pd.MultiIndex, names: Iterable[str], default: int) -> int:
-    """Position of the first level whose name is in ``names``, else ``default``."""
-    for candidate in names:
-        if candidate in index.names:
-            return list(index.names).index(candidate)
-    return default
 
 
 def check_option(value: object, name: str, allowed: Sequence[object]) -> None:

@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import NullFormatter
 
+from factorlab.data._validate import QUANTILE_LEVEL_NAMES
 from factorlab.errors import ParameterError
 from factorlab.plotting._checks import (
     as_frame,
@@ -47,7 +48,6 @@ __all__ = [
     "plot_quantile_returns_violin",
 ]
 
-_QUANTILE_NAMES = ("factor_quantile", "quantile")
 _GROUP_NAMES = ("group",)
 
 
@@ -98,7 +98,7 @@ def plot_quantile_returns_bar(mean_ret: pd.DataFrame, *, ax: Axes | None = None,
 def _split_group_quantile(frame: pd.DataFrame) -> tuple[int, int]:
     check_multiindex(frame, "mean_ret_by_group", 2, "(group, quantile)")
     group_level = level_position(frame.index, _GROUP_NAMES, -1)
-    quantile_level = level_position(frame.index, _QUANTILE_NAMES, -1)
+    quantile_level = level_position(frame.index, QUANTILE_LEVEL_NAMES, -1)
     if group_level < 0 and quantile_level < 0:
         group_level, quantile_level = 0, 1
     elif group_level < 0:

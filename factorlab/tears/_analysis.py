@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from factorlab import metrics
+from factorlab.data._validate import QUANTILE_LEVEL_NAMES, level_position
 from factorlab.errors import ParameterError
 from factorlab.factor import (
     FactorData,
@@ -63,10 +64,6 @@ def ic_histogram(ic: pd.DataFrame | pd.Series, *, bins: int = 25,
         counts[column] = np.histogram(values[np.isfinite(values)], bins=edges)[0].astype("float64")
     index = pd.IntervalIndex.from_breaks(edges, closed="left", name="IC bin")
     return pd.DataFrame(counts, index=index, columns=frame.columns)
-
-
-#: Names of the quantile level of a (quantile, date) index, in order of preference.
-_QUANTILE_LEVELS = ("factor_quantile", "quantile")
 
 
 @dataclass(frozen=True, eq=False)
@@ -138,7 +135,7 @@ def violin_stats(mean_ret_by_date: pd.DataFrame, *, points: int = 60, scale: flo
     if mean_ret_by_date.empty:
         raise ParameterError(f"mean_ret_by_date is empty (shape {mean_ret_by_date.shape})")
     index = mean_ret_by_date.index
-    level = next((index.names.index(n) for n in _QUANTILE_LEVELS if n in index.names), 0)
+    level = level_position(index, QUANTILE_LEVEL_NAMES, 0)
     labels = index.get_level_values(level)
     quantiles = tuple(np.sort(labels.unique().to_numpy()).tolist())
     periods = tuple(str(c) for c in mean_ret_by_date.columns)
