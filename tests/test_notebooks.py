@@ -24,7 +24,7 @@ def test_quickstart_notebook_shows_tear_sheet_inline(tmp_path):
     assert not [o for o in outputs if o.output_type == "stream" and o.get("name") == "stderr"]
     html = [o["data"]["text/html"] for o in outputs if "text/html" in o.get("data", {})]
     sheet = next(h for h in html if 'id="information"' in h)
-    assert sheet.count("<img") >= 14 and "data:image/png;base64," in sheet
+    assert sheet.count("<img") >= 13 and "data:image/png;base64," in sheet
     assert sheet.index("Verdict") < sheet.index('id="summary"')   # the verdict comes first
     printed = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
     assert "10D:" in printed and "HAC p =" in printed

@@ -152,3 +152,62 @@ def test_format_table_gives_the_cells_the_html_shows():
         assert f">{value}<" in html
     plain = format_table(table, "{:.2f}")
     assert plain.loc["lags", "5D"] == "11.00" and plain.loc["share", "1D"] == ""
+
+
+def _cell_css(page: str) -> dict[tuple[int, int], dict[str, str]]:
+    """(row, column) -> CSS properties of each cell, read from a Styler table's <style> rules."""
+    out = {}
+    for selectors, body in re.findall(r"([^{}]+)\{([^{}]*)\}", page):
+        props = dict(p.split(":", 1) for p in body.replace("\n", "").split(";") if ":" in p)
+        props = {k.strip(): v.strip() for k, v in props.items()}
+        for row, col in re.findall(r"_row(\d+)_col(\d+)\b", selectors):
+            out[(int(row), int(col))] = props
+    return out
+
+
+def test_heat_cells_colour_each_value_on_the_shared_scale():
+    from matplotlib import colormaps
+    from matplotlib.colors import to_hex
+
+    frame = pd.DataFrame({"Jan": [0.3, -0.004, np.nan], "Feb": [-0.3, 0.9, 0.05]},
+                         index=pd.Index([2019, 2020, 2021], name="year"))
+    page = flp.table_to_html(frame, title="monthly <ic>",
+                             fmt=flp.HeatCells(-0.3, 0.3, cmap="coolwarm_r", fmt=".2f", legend="red -0.3, blue +0.3"))
+    cells = _cell_css(page)
+    cmap = colormaps["coolwarm_r"]
+    # the colour each value has on [-0.3, 0.3] (0.9 takes the end colour), by hand from the colormap
+    for (i, j), value in np.ndenumerate(frame.to_numpy()):
+        if np.isnan(value):
+            assert (i, j) not in cells  # a missing month: no colour, no text
+            continue
+        position = min(max((value + 0.3) / 0.6, 0.0), 1.0)
+        assert cells[(i, j)]["background-color"] == to_hex(cmap(position)), (i, j)
+    # text colour follows the drawn colour: white on the dark ends, black on the pale middle
+    assert cells[(0, 0)]["color"] == "white" and cells[(0, 1)]["color"] == "white"
+    assert cells[(1, 0)]["color"] == "black" and cells[(2, 1)]["color"] == "black"
+    text = re.sub(r"<style.*?</style>", "", page, flags=re.DOTALL)
+    assert ">0.30<" in text and ">-0.30<" in text and ">0.90<" in text
+    assert ">0.00<" in text and "-0.00" not in text  # a value that rounds to zero reads 0.00
+    assert "monthly &lt;ic&gt;" in text and "red -0.3, blue +0.3" in text  # caption escaped, legend shown
+    assert page == flp.table_to_html(frame, title="monthly <ic>",  # deterministic
+                                     fmt=flp.HeatCells(-0.3, 0.3, fmt=".2f", legend="red -0.3, blue +0.3"))
+    shown = flp.format_table(frame, flp.HeatCells(-0.3, 0.3))
+    assert shown.loc[2020, "Jan"] == "0.00" and shown.loc[2021, "Jan"] == "" and shown.loc[2019, "Feb"] == "-0.30"
+
+
+@pytest.mark.parametrize("args, kwargs, message", [
+    ((0.3, -0.3), {}, "vmin < vmax"),
+    ((np.nan, 0.3), {}, "vmin must be a finite number"),
+    ((-0.3, "1"), {}, "vmax must be a finite number"),
+    ((-0.3, 0.3), {"cmap": "no-such-map"}, "not a matplotlib colormap"),
+    ((-0.3, 0.3), {"fmt": "q"}, "not a number format"),
+])
+def test_heat_cells_refuse_bad_settings(args, kwargs, message):
+    with pytest.raises(ParameterError, match=message):
+        flp.HeatCells(*args, **kwargs)
+
+
+def test_heat_cells_need_numbers():
+    frame = pd.DataFrame({"a": [0.1], "b": ["x"]})
+    with pytest.raises(ParameterError, match="numeric columns only"):
+        flp.table_to_html(frame, fmt=flp.HeatCells(-1, 1))

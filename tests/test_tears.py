@@ -10,7 +10,6 @@ import subprocess
 import warnings
 
 import matplotlib
-import matplotlib.collections as mcoll
 import matplotlib.text
 import numpy as np
 import pandas as pd
@@ -46,12 +45,12 @@ def sheet(sample_small):
 def test_every_section_table_and_figure_exists(sheet):
     assert list(sheet.sections) == SECTION_KEYS + ["by_group"]
     for name in ["headline", "data_quality", "quantile_statistics", "returns_table", "mean_return_by_quantile",
-                 "ic_summary", "turnover", "rank_autocorrelation", "ic_by_group", "ic_decay_table"]:
+                 "ic_summary", "monthly_ic", "turnover", "rank_autocorrelation", "ic_by_group", "ic_decay_table"]:
         assert isinstance(sheet.tables[name], pd.DataFrame), name
     # one figure per statistic, the periods compared on one axes (or side by side on one shared scale)
     assert list(sheet.figures) == [
         "quantile_returns_bar", "quantile_returns_violin", "spread", "cumulative_long_short",
-        "cumulative_by_quantile", "ic_ts", "ic_distribution", "monthly_ic", "ic_decay", "top_bottom_turnover",
+        "cumulative_by_quantile", "ic_ts", "ic_distribution", "ic_decay", "top_bottom_turnover",
         "rank_autocorrelation", "event_returns", "ic_by_group_bar", "quantile_returns_by_group"]
     assert list(sheet.tables["headline"].columns) == ["1D", "5D", "10D"]
 
@@ -142,16 +141,34 @@ def test_line_data_equals_interleaved_cumulative_returns(sheet):
                                    direct.returns.loc[common], atol=1e-12)
 
 
-def test_heatmap_values_equal_monthly_ic(sheet):
+def test_monthly_ic_table_is_each_months_mean_ic_coloured_on_one_scale(sheet):
+    from matplotlib import colormaps
+    from matplotlib.colors import to_hex
+
     a = sheet.analysis
-    fig = sheet.figures["monthly_ic"]
-    assert len(fig.axes) == 4  # one heatmap per period and their one colour bar
-    for ax, lab in zip(fig.axes, ["1D", "5D", "10D"]):
-        mesh = [c for c in ax.collections if isinstance(c, mcoll.QuadMesh)][0]
-        drawn = np.ma.filled(mesh.get_array(), np.nan).ravel()
-        monthly = a.monthly_ic[lab].dropna().to_numpy()
-        np.testing.assert_allclose(np.sort(drawn[~np.isnan(drawn)]), np.sort(monthly), rtol=1e-12)
-        assert mesh.get_clim() == (-a.monthly_ic_bound, a.monthly_ic_bound)  # one colour scale
+    table = sheet.tables["monthly_ic"]
+    assert "monthly_ic" not in sheet.figures  # a table the browser colours, not an image
+    assert list(table.columns) == ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    assert table.index.names == ["period", "year"]
+    bound = a.monthly_ic_bound
+    for lab in ["1D", "5D", "10D"]:
+        ic = a.ic[lab].dropna()
+        by_hand = ic.groupby([ic.index.year, ic.index.month]).mean()  # every (year, month) with an IC
+        shown = table.loc[lab].stack().dropna()
+        assert len(shown) == len(by_hand)
+        for (year, month), value in by_hand.items():
+            assert shown.loc[(year, table.columns[month - 1])] == pytest.approx(value, rel=1e-12, abs=1e-15)
+        assert np.nanmax(np.abs(table.loc[lab].to_numpy())) <= bound  # one colour scale for every period
+    page = sheet.to_html()
+    part = page[page.index('id="table-monthly_ic"'):]
+    part = part[:part.index("</table>")]
+    cmap = colormaps["coolwarm_r"]
+    value = float(table.iloc[0, 0])
+    colour = to_hex(cmap((value + bound) / (2 * bound)))
+    rule = re.search(r"([^{}]*_row0_col0\b[^{}]*)\{([^{}]*)\}", part)
+    assert rule is not None and f"background-color: {colour}" in rule.group(2)
+    assert f">{value:.2f}<" in part and "-0.00<" not in part
+    assert f"blue +{bound:.2f}" in part  # the legend states the scale
 
 
 def test_headline_matches_metrics(sheet):
@@ -313,7 +330,8 @@ def test_prepared_factor_data_accepted(sample_small):
         fd = fl.prepare_factor_data(_reversal(prices), prices, periods=(1, 5))
         ts = fl.create_information_tear_sheet(fd)
     assert ts.analysis.fd is fd
-    assert list(ts.figures) == ["ic_ts", "ic_distribution", "monthly_ic", "ic_decay"]
+    assert list(ts.figures) == ["ic_ts", "ic_distribution", "ic_decay"]
+    assert list(ts.tables) == ["ic_summary", "monthly_ic", "ic_decay_table"]
 
 
 def test_hourly_data_labels_say_hours(rng):

@@ -71,6 +71,36 @@ def test_break_even_cost_is_where_the_net_sharpe_crosses_zero(prices):
     assert fl.break_even_cost(-w, prices, 5) == 0.0
 
 
+def test_break_even_costs_in_step_equal_each_periods_own_search(prices):
+    from factorlab.metrics import break_even_costs
+    from factorlab.portfolio._interleaved_quantiles import mean_return_at_costs, mean_returns_at_costs
+
+    factor = -(prices / prices.shift(5) - 1)
+    fd = _prepare(factor, prices, periods=(1, 3, 5, 10))
+    w = fl.factor_weights(fd)
+    periods = [1, 3, 5, 10]
+    own = {p: fl.break_even_cost(w, prices, p, delay=1) for p in periods}
+    together = break_even_costs(w, prices, periods, delay=1)
+    assert together == own  # exactly: the same secant steps on runs equal bit for bit
+    assert all(c > 0 for c in own.values()) and len(set(own.values())) == len(periods)
+    # a period that loses before costs stops at 0 while the others go on searching
+    mixed = break_even_costs(-w, prices, [5, 10], delay=1)
+    assert mixed == {5: fl.break_even_cost(-w, prices, 5, delay=1), 10: fl.break_even_cost(-w, prices, 10, delay=1)}
+    # the shared means at any mix of costs equal single runs
+    means = mean_returns_at_costs(w, prices, [3, 10], delay=1)
+    got = means({10: 7.5, 3: 2.0})
+    assert got[10] == fl.interleaved_returns(w, prices, 10, delay=1, cost_bps=7.5).returns.mean()
+    assert got[3] == mean_return_at_costs(w, prices, 3, delay=1)(2.0)
+    with pytest.raises(ParameterError, match="not prepared"):
+        means({5: 1.0})
+    with pytest.raises(ParameterError):
+        means({3: -1.0})
+    # the verdict's break-even column is this search
+    v = fl.factor_verdict(fd, cost_bps=5)
+    assert v.table["break-even cost (bps)"].tolist() == [fl.break_even_cost(w, prices, p, delay=fd.delay)
+                                                         for p in periods]
+
+
 def test_deflated_sharpe_ratio_hand_computed(rng):
     x = rng.normal(0.001, 0.01, 500)
     sr = x.mean() / x.std(ddof=1)

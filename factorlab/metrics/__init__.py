@@ -135,10 +135,11 @@ __all__ = [
     "factor_verdict",
     "deflated_sharpe_ratio",
     "break_even_cost",
+    "break_even_costs",
 ]
 
 
-_LAZY = {"FactorVerdict", "factor_verdict", "deflated_sharpe_ratio", "break_even_cost"}
+_LAZY = {"FactorVerdict", "factor_verdict", "deflated_sharpe_ratio", "break_even_cost", "break_even_costs"}
 
 
 def __getattr__(name: str):

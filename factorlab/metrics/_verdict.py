@@ -42,7 +42,8 @@ from factorlab.metrics._periods import bar_frequency
 from factorlab.metrics._returns_stats import probabilistic_sharpe_ratio
 from factorlab.portfolio import factor_weights, interleaved_returns
 
-__all__ = ["SPREAD_LABEL", "FactorVerdict", "factor_verdict", "deflated_sharpe_ratio", "break_even_cost"]
+__all__ = ["SPREAD_LABEL", "FactorVerdict", "factor_verdict", "deflated_sharpe_ratio", "break_even_cost",
+           "break_even_costs"]
 
 _EULER = 0.5772156649015329
 
@@ -92,6 +93,32 @@ def deflated_sharpe_ratio(returns: pd.Series | np.ndarray, n_trials: int = 1,
     return float(probabilistic_sharpe_ratio(pd.Series(x), benchmark_sharpe=sr0, periods_per_year=1.0))
 
 
+def _secant(f0: float, traded: float, tol_bps: float):
+    """The break-even search as a generator: yields each cost (bps) to evaluate, is sent the mean net
+    per-bar return there, and returns the root (see :func:`break_even_cost`)."""
+    if not np.isfinite(f0):
+        return np.nan
+    if f0 <= 0:
+        return 0.0
+    if not traded > 0:
+        return np.nan
+    c_prev, f_prev = 0.0, f0
+    c = f0 / traded * 1e4   # the linear estimate
+    for _ in range(30):
+        fc = yield c
+        if fc == f_prev:
+            return float(c)
+        step = c - fc * (c - c_prev) / (fc - f_prev)
+        if not np.isfinite(step) or step <= 0:
+            step = 2.0 * c if fc > 0 else c / 2.0
+        if abs(step - c) <= tol_bps:
+            return float(step)
+        if step > 1e8:
+            return np.inf   # costs never eat the edge (a portfolio that barely trades)
+        c_prev, f_prev, c = c, fc, step
+    raise ParameterError(f"the break-even cost did not converge (last estimate {c:.6g} bps)")
+
+
 def break_even_cost(weights: pd.DataFrame, prices: pd.DataFrame, period: int, *, delay: int = 0,
                     tol_bps: float = 1e-3, gross: pd.Series | None = None,
                     turnover: pd.Series | None = None) -> float:
@@ -114,35 +141,57 @@ def break_even_cost(weights: pd.DataFrame, prices: pd.DataFrame, period: int, *,
     gross, turnover : pd.Series, optional
         The run at zero cost (per-bar returns and turnover), when already computed.
     """
-    from factorlab.portfolio._interleaved_quantiles import mean_return_at_costs
+    period = int(period)
+    runs = None if gross is None or turnover is None else {period: (gross, turnover)}
+    return break_even_costs(weights, prices, [period], delay=delay, tol_bps=tol_bps, runs=runs)[period]
 
-    if gross is None or turnover is None:
-        run = interleaved_returns(weights, prices, period, delay=delay)
-        gross, turnover = run.returns, run.turnover
-    f0, traded = float(gross.mean()), float(turnover.mean())
-    if not np.isfinite(f0):
-        return np.nan
-    if f0 <= 0:
-        return 0.0
-    if not traded > 0:
-        return np.nan
-    # each run's mean from inputs aligned and checked once, without a holdings ledger (the same numbers)
-    mean_net = mean_return_at_costs(weights, prices, period, delay=delay)
-    c_prev, f_prev = 0.0, f0
-    c = f0 / traded * 1e4   # the linear estimate
-    for _ in range(30):
-        fc = mean_net(c)
-        if fc == f_prev:
-            return float(c)
-        step = c - fc * (c - c_prev) / (fc - f_prev)
-        if not np.isfinite(step) or step <= 0:
-            step = 2.0 * c if fc > 0 else c / 2.0
-        if abs(step - c) <= tol_bps:
-            return float(step)
-        if step > 1e8:
-            return np.inf   # costs never eat the edge (a portfolio that barely trades)
-        c_prev, f_prev, c = c, fc, step
-    raise ParameterError(f"the break-even cost did not converge (last estimate {c:.6g} bps)")
+
+def break_even_costs(weights: pd.DataFrame, prices: pd.DataFrame, periods, *, delay: int = 0,
+                     tol_bps: float = 1e-3, runs: dict | None = None) -> dict[int, float]:
+    """:func:`break_even_cost` of several periods, searched side by side: period -> cost (bps).
+
+    Each period's search is :func:`break_even_cost`'s, step for step, so the results are equal to
+    it exactly; the runs of every period's next guess share one preparation of the inputs and one
+    pass over the bars.
+
+    Parameters
+    ----------
+    weights, prices, delay, tol_bps
+        As for :func:`break_even_cost`.
+    periods : sequence of int
+    runs : dict, optional
+        period -> (per-bar gross returns, turnover) of the run at zero cost, when already computed.
+    """
+    from factorlab.portfolio._interleaved_quantiles import mean_returns_at_costs
+
+    periods = [int(p) for p in periods]
+    runs = dict(runs or {})
+    for p in periods:
+        if p not in runs:
+            run = interleaved_returns(weights, prices, p, delay=delay)
+            runs[p] = (run.returns, run.turnover)
+    out: dict[int, float] = {}
+    searches, asked = {}, {}
+    for p in periods:
+        gross, turnover = runs[p]
+        search = _secant(float(gross.mean()), float(turnover.mean()), tol_bps)
+        try:
+            asked[p] = next(search)
+            searches[p] = search
+        except StopIteration as done:
+            out[p] = done.value
+    if searches:
+        # each run's mean from inputs aligned and checked once, without a holdings ledger (the same numbers)
+        means = mean_returns_at_costs(weights, prices, list(searches), delay=delay)
+        while searches:
+            values = means(asked)
+            for p in list(searches):
+                try:
+                    asked[p] = searches[p].send(values[p])
+                except StopIteration as done:
+                    out[p] = done.value
+                    del searches[p], asked[p]
+    return {p: out[p] for p in periods}
 
 
 @dataclass(frozen=True, eq=False)
@@ -289,6 +338,18 @@ def factor_verdict(fd: FactorData, *, long_short: bool = True, group_neutral: bo
     top, bottom = int(fd.n_quantiles), 1
     weights = factor_weights(fd, long_short=long_short, group_neutral=group_neutral)
     prices = fd.prices
+    sleeves = {}  # period -> (gross per-bar returns, turnover, net returns)
+    for n, label in zip(fd.periods, fd.labels):
+        if runs is not None and label in runs:
+            sleeves[n] = runs[label]
+        else:
+            gross = interleaved_returns(weights, prices, n, delay=fd.delay)
+            net = (interleaved_returns(weights, prices, n, delay=fd.delay, cost_bps=cost_bps).returns
+                   if cost_bps else gross.returns)
+            sleeves[n] = (gross.returns, gross.turnover, net)
+    # every period's break-even search in step: one preparation of the inputs, one pass per round of guesses
+    break_even = break_even_costs(weights, prices, list(fd.periods), delay=fd.delay,
+                                  runs={n: run[:2] for n, run in sleeves.items()})
     rows = {}
     for n, label in zip(fd.periods, fd.labels):
         q = by_date[label].unstack("factor_quantile")
@@ -298,13 +359,7 @@ def factor_verdict(fd: FactorData, *, long_short: bool = True, group_neutral: bo
         bar = _label_ratio(label, fd.bar_label)
         per_bar = ((1 + q[top].mean()) ** (1 / bar) - (1 + q[bottom].mean()) ** (1 / bar)
                    if top in q and bottom in q else np.nan)
-        if runs is not None and label in runs:
-            r, turnover, net = runs[label]
-        else:
-            gross = interleaved_returns(weights, prices, n, delay=fd.delay)
-            r, turnover = gross.returns, gross.turnover
-            net = (interleaved_returns(weights, prices, n, delay=fd.delay, cost_bps=cost_bps).returns
-                   if cost_bps else r)
+        r, turnover, net = sleeves[n]
         ret_test = hac_mean_test(r.rename(label), horizons=1, lags=lags).iloc[0]
         p = float(ics.loc[label, "HAC p-value(IC)"])
         p_adj = min(1.0, p * n_trials) if np.isfinite(p) else np.nan
@@ -326,8 +381,7 @@ def factor_verdict(fd: FactorData, *, long_short: bool = True, group_neutral: bo
             "Sharpe net": sharpe_net,
             "mean return per bar gross": float(r.mean()),
             "return HAC p-value": float(ret_test["HAC p-value"]),
-            "break-even cost (bps)": break_even_cost(weights, prices, n, delay=fd.delay, gross=r,
-                                                     turnover=turnover),
+            "break-even cost (bps)": break_even[n],
             "turnover per bar": float(turnover.mean()),
             "deflated Sharpe": deflated_sharpe_ratio(net, n_trials),
         }

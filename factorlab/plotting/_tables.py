@@ -2,7 +2,8 @@
 
 ``table_to_html`` writes a self-contained table: the styling is an inline
 ``<style>`` block scoped to a class unique to the table, so it needs no
-external CSS (and no jinja2, which pandas' Styler would require).
+external CSS. A :class:`HeatCells` table (each cell coloured by its value,
+a heatmap the browser draws as text) is written by pandas' ``Styler``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pandas as pd
 
 from factorlab.errors import ParameterError
 
-__all__ = ["RowFormats", "format_table", "table_to_html"]
+__all__ = ["HeatCells", "RowFormats", "format_table", "table_to_html"]
 
 Formatter = str | Callable[[object], str]
 
@@ -30,6 +31,12 @@ _CSS = """
 .{cls} tbody th {{ text-align: left; font-weight: 600; }}
 .{cls} td {{ text-align: right; font-variant-numeric: tabular-nums; }}
 .{cls} tbody tr:nth-child(even) {{ background: #f6f6f6; }}
+"""
+
+
+_HEAT_CSS = """
+.{cls} td {{ padding: 3px 7px; border: 1px solid #fff; }}
+.{cls} .fl-legend {{ font-weight: 400; font-size: 11px; color: #555; }}
 """
 
 
@@ -81,6 +88,95 @@ class RowFormats:
         return pd.DataFrame(out, index=frame.index, columns=frame.columns)
 
 
+class HeatCells:
+    """Cells coloured by their value on one diverging scale, the number written in each: a heatmap
+    drawn by the browser as a table (crisp, selectable text; no image).
+
+    Pass it as ``fmt=`` of :func:`table_to_html`: every numeric cell gets the
+    background colour ``cmap`` gives its value on ``[vmin, vmax]`` (values
+    outside take the end colours), white text where that colour is dark
+    (luminance below 0.5, the rule of the heatmaps' cell labels), and its
+    number in ``fmt`` without the minus sign of a value that rounds to zero.
+    Missing values are empty, uncoloured cells.
+
+    Parameters
+    ----------
+    vmin, vmax : float
+        The colour scale (finite, ``vmin < vmax``).
+    cmap : str
+        A matplotlib colormap name.
+    fmt : str
+        Number format spec ('.2f').
+    legend : str, optional
+        One line under the caption that says what the colours mean.
+    """
+
+    def __init__(self, vmin: float, vmax: float, *, cmap: str = "coolwarm_r", fmt: str = ".2f",
+                 legend: str | None = None) -> None:
+        from matplotlib import colormaps
+
+        for name, value in (("vmin", vmin), ("vmax", vmax)):
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+                    or not np.isfinite(value):
+                raise ParameterError(f"HeatCells {name} must be a finite number, got {value!r}")
+        if not vmin < vmax:
+            raise ParameterError(f"HeatCells needs vmin < vmax, got {vmin!r} and {vmax!r}")
+        if cmap not in colormaps:
+            raise ParameterError(f"HeatCells cmap {cmap!r} is not a matplotlib colormap")
+        try:
+            format(1.5, fmt)
+        except (ValueError, TypeError) as exc:
+            raise ParameterError(f"HeatCells fmt {fmt!r} is not a number format: {exc}") from exc
+        if legend is not None and not isinstance(legend, str):
+            raise ParameterError(f"HeatCells legend must be a string or None, got {type(legend).__name__}")
+        self.vmin, self.vmax, self.cmap, self.fmt, self.legend = float(vmin), float(vmax), cmap, fmt, legend
+
+    def _mappable(self):
+        from matplotlib.cm import ScalarMappable
+        from matplotlib.colors import Normalize
+
+        return ScalarMappable(norm=Normalize(self.vmin, self.vmax), cmap=self.cmap)
+
+    def cell_styles(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """CSS of each cell ('background-color: #rrggbb; color: white'); '' for a missing value."""
+        from matplotlib.colors import to_hex
+
+        from factorlab.plotting._style import cell_text_colors
+
+        values = frame.to_numpy(dtype="float64", na_value=np.nan)
+        mappable = self._mappable()
+        colours = mappable.to_rgba(values.ravel())
+        text = cell_text_colors(mappable, values.ravel())
+        css = [f"background-color: {to_hex(c)}; color: {t}" if np.isfinite(v) else ""
+               for c, t, v in zip(colours, text, values.ravel())]
+        return pd.DataFrame(np.array(css, dtype=object).reshape(values.shape), index=frame.index,
+                            columns=frame.columns)
+
+    def label(self, value: object) -> str:
+        """The text of one cell."""
+        from factorlab.plotting._style import cell_label
+
+        if value is None or not np.isfinite(value):
+            return ""
+        return cell_label(float(value), self.fmt)
+
+    def to_html(self, frame: pd.DataFrame, *, cls: str, title: str | None) -> str:
+        """The coloured table (``Styler.to_html``) with the classes of :func:`table_to_html`."""
+        numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c].dtype)]
+        if len(numeric) != frame.shape[1]:
+            raise ParameterError("a HeatCells table must have numeric columns only, got "
+                                 f"{[str(c) for c in frame.columns if c not in numeric]}")
+        styler = (frame.style.format(self.label).format_index(escape="html", axis=0)
+                  .format_index(escape="html", axis=1).apply(self.cell_styles, axis=None)
+                  .set_uuid(cls).set_table_attributes(f'class="fl-table fl-heat {cls}"'))
+        caption = html.escape(title) if title is not None else ""
+        if self.legend:
+            caption += f'<br><span class="fl-legend">{html.escape(self.legend)}</span>'
+        if caption:
+            styler = styler.set_caption(caption)
+        return styler.to_html(doctype_html=False)
+
+
 def _formatters(frame: pd.DataFrame, fmt: Formatter | Mapping[object, Formatter] | None
                 ) -> dict[object, Callable[[object], str]]:
     numeric = [c for c, dt in frame.dtypes.items()
@@ -97,7 +193,7 @@ def _formatters(frame: pd.DataFrame, fmt: Formatter | Mapping[object, Formatter]
 
 
 def format_table(df: pd.DataFrame | pd.Series,
-                 fmt: Formatter | Mapping[object, Formatter] | RowFormats | None = None) -> pd.DataFrame:
+                 fmt: Formatter | Mapping[object, Formatter] | RowFormats | HeatCells | None = None) -> pd.DataFrame:
     """The table as text cells, each number in its format: what :func:`table_to_html` shows, for a
     console or a log (``print(format_table(ts.tables[name], ts.formats.get(name)).to_string())``).
 
@@ -109,6 +205,8 @@ def format_table(df: pd.DataFrame | pd.Series,
         raise ParameterError(f"df must be a pandas DataFrame or Series, got {type(df).__name__}")
     if isinstance(fmt, RowFormats):
         return fmt.apply(df)
+    if isinstance(fmt, HeatCells):
+        return df.apply(lambda column: column.map(fmt.label)).astype(object)
     formatters = _formatters(df, fmt)
     out = {}
     for column in df.columns:
@@ -118,7 +216,7 @@ def format_table(df: pd.DataFrame | pd.Series,
 
 
 def table_to_html(df: pd.DataFrame | pd.Series, *, title: str | None = None,
-                  fmt: Formatter | Mapping[object, Formatter] | None = None) -> str:
+                  fmt: Formatter | Mapping[object, Formatter] | RowFormats | HeatCells | None = None) -> str:
     """Render a table as self-contained, styled HTML.
 
     Parameters
@@ -130,8 +228,9 @@ def table_to_html(df: pd.DataFrame | pd.Series, *, title: str | None = None,
     fmt : str, callable or dict, optional
         Number format: a format spec ('.3f', '.2%') or template
         ('{:,.0f} bps') applied to every numeric column, a callable
-        value -> str, a dict column -> either, or :class:`RowFormats` for
-        formats by row. Default: floats with three
+        value -> str, a dict column -> either, :class:`RowFormats` for
+        formats by row, or :class:`HeatCells` for cells coloured by value
+        (written by pandas' ``Styler``). Default: floats with three
         decimals and a thousands separator; other columns as they are.
         Missing values show as empty cells.
 
@@ -149,9 +248,12 @@ def table_to_html(df: pd.DataFrame | pd.Series, *, title: str | None = None,
         raise ParameterError(f"title must be a string or None, got {type(title).__name__}")
     if isinstance(fmt, RowFormats):
         df, fmt = fmt.apply(df), {}
-    formatters = _formatters(df, fmt)
     digest = hashlib.sha1((df.to_csv() + repr(title)).encode("utf-8")).hexdigest()[:10]
     cls = f"fl-table-{digest}"
+    if isinstance(fmt, HeatCells):
+        return f"<style>{_CSS.format(cls=cls)}{_HEAT_CSS.format(cls=cls)}</style>\n" + fmt.to_html(df, cls=cls,
+                                                                                                 title=title)
+    formatters = _formatters(df, fmt)
     body = df.to_html(formatters=formatters, na_rep="", border=0, classes=["fl-table", cls], escape=True)
     if title is not None:
         body = body.replace(">\n", f">\n  <caption>{html.escape(title)}</caption>\n", 1)

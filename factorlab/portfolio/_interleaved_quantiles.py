@@ -38,7 +38,7 @@ from factorlab.portfolio._sleeves import (
 from factorlab.portfolio._weights import factor_weights
 
 __all__ = ["QuantileReturns", "interleaved_at_costs", "interleaved_periods_at_costs", "mean_return_at_costs",
-           "quantile_interleaved_returns"]
+           "mean_returns_at_costs", "quantile_interleaved_returns"]
 
 LONG_SHORT = "long_short"
 
@@ -351,7 +351,7 @@ def _simulate_batch(panel: PricePanel, sig: Signals, unit: _UnitBlocks | None, p
 
 
 def _simulate_periods(panel: PricePanel, sig: Signals, unit: _UnitBlocks | None, periods: list[int], delay: int,
-                      cost_bps: float | np.ndarray, capital: float, ends: list[int]) -> list[_BatchRun]:
+                      cost_bps: float | np.ndarray | list, capital: float, ends: list[int]) -> list[_BatchRun]:
     """:func:`_simulate_batch` for several periods, run side by side in step over the bars.
 
     The runs advance together (always the one whose next cycle starts earliest), so the unit
@@ -359,10 +359,16 @@ def _simulate_periods(panel: PricePanel, sig: Signals, unit: _UnitBlocks | None,
     per block instead of once per block and period. Each run's arithmetic is unchanged (its
     numbers equal a run of its own bit for bit). A one-bar period without costs and without price
     gaps runs as :func:`_one_bar_steps` (a block formula, not a loop over bars).
+
+    ``cost_bps``: one cost for every run (a number, or an array with one cost per portfolio), or a
+    list with one such cost per run (``periods[k]`` at ``cost_bps[k]``).
     """
+    costs = cost_bps if isinstance(cost_bps, list) else [cost_bps] * len(periods)
+    if len(costs) != len(periods):
+        raise ValueError(f"one cost per run: {len(costs)} costs for {len(periods)} periods")
     runs = [_one_bar_steps(panel, sig, unit, delay, capital, e)
-            if p == 1 and _one_bar_applies(panel, sig, unit, delay, cost_bps, e)
-            else _batch_steps(panel, sig, unit, p, delay, cost_bps, capital, e) for p, e in zip(periods, ends)]
+            if p == 1 and _one_bar_applies(panel, sig, unit, delay, c, e)
+            else _batch_steps(panel, sig, unit, p, delay, c, capital, e) for p, c, e in zip(periods, costs, ends)]
     out: list[_BatchRun | None] = [None] * len(runs)
     at = [next(r) for r in runs]  # the bar each run's next cycle starts at (every run has one: check_horizon)
     live = list(range(len(runs)))
@@ -644,10 +650,35 @@ def mean_return_at_costs(weights: pd.DataFrame | pd.Series, prices: pd.DataFrame
     ------
     As :func:`interleaved_returns`.
     """
-    panel, sig, unit, end = _single_inputs(weights, prices, [period], delay, capital, [0.0])
+    means = mean_returns_at_costs(weights, prices, [period], delay=delay, capital=capital)
+    return lambda cost_bps: means({int(period): cost_bps})[int(period)]
 
-    def mean(cost_bps: float) -> float:
-        run = _simulate_batch(panel, sig, unit, int(period), int(delay), float(cost_bps), float(capital), end)
-        return float(pd.Series(run.returns[0]).mean())
 
-    return mean
+def mean_returns_at_costs(weights: pd.DataFrame | pd.Series, prices: pd.DataFrame, periods, delay: int = 0,
+                          capital: float = 1_000_000.0):
+    """:func:`mean_return_at_costs` for several periods: a function ``{period: cost_bps} -> {period: mean
+    per-bar return}`` whose runs share one preparation of the inputs and run in step over the bars.
+
+    Each mean equals ``interleaved_returns(weights, prices, period, delay, cost_bps=cost).returns.mean()``
+    bit for bit (the exception of :func:`mean_return_at_costs` aside), whichever periods are asked
+    together: a root finder can evaluate every period's next guess in one pass.
+
+    Raises
+    ------
+    As :func:`interleaved_returns` (for each period).
+    """
+    periods = [int(p) for p in periods]
+    panel, sig, unit, end = _single_inputs(weights, prices, periods, delay, capital, [0.0])
+
+    def means(costs: dict) -> dict[int, float]:
+        unknown = sorted(set(costs) - set(periods))
+        if unknown:
+            raise ParameterError(f"period(s) {unknown} were not prepared (periods {periods})")
+        asked = list(costs)
+        for p in asked:
+            check_run_args(p, delay, costs[p], capital)
+        runs = _simulate_periods(panel, sig, unit, asked, int(delay), [float(costs[p]) for p in asked],
+                                 float(capital), [end] * len(asked))
+        return {p: float(pd.Series(run.returns[0]).mean()) for p, run in zip(asked, runs)}
+
+    return means

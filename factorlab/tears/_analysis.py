@@ -66,6 +66,10 @@ def ic_histogram(ic: pd.DataFrame | pd.Series, *, bins: int = 25,
     return pd.DataFrame(counts, index=index, columns=frame.columns)
 
 
+#: Calendar month abbreviations (English, whatever the locale): the columns of monthly tables.
+MONTHS: tuple[str, ...] = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 @dataclass(frozen=True, eq=False)
 class ViolinStats:
     """Per (quantile, period) distribution statistics of per-date returns, for a violin plot.
@@ -322,6 +326,21 @@ class FactorAnalysis:
     @cached_property
     def monthly_ic(self) -> pd.DataFrame:
         return mean_monthly_ic(self.ic)
+
+    @cached_property
+    def monthly_ic_table(self) -> pd.DataFrame:
+        """:attr:`monthly_ic` as the tear sheet shows it: one row per (period, year), one column per
+        calendar month ('Jan' .. 'Dec'); NaN for a month without IC values."""
+        monthly = self.monthly_ic
+        index = pd.DatetimeIndex(monthly.index)
+        frames = {}
+        for lab in self.fd.labels:
+            values = pd.Series(monthly[lab].to_numpy(dtype="float64", na_value=np.nan),
+                               index=pd.MultiIndex.from_arrays([index.year, index.month], names=["year", "month"]))
+            frames[lab] = values.unstack("month").reindex(columns=range(1, 13))
+        table = pd.concat(frames, names=["period", "year"])
+        table.columns = pd.Index(MONTHS, name="month")
+        return table
 
     @cached_property
     def ic_decay(self) -> pd.DataFrame:

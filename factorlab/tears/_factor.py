@@ -15,7 +15,7 @@ from factorlab.factor import FactorData, prepare_factor_data
 from factorlab.plotting._charts import Chart
 from factorlab.plotting._style import period_colors
 from factorlab.report._model import benchmark_level
-from factorlab.plotting._tables import RowFormats
+from factorlab.plotting._tables import HeatCells, RowFormats
 from factorlab.tears._analysis import SPREAD_LABEL, FactorAnalysis, bulk_limits
 from factorlab.tears._tearsheet import TearSheet
 
@@ -188,16 +188,6 @@ def _ic_distribution(a: FactorAnalysis, ax) -> None:
     plotting.plot_ic_qq(a.ic_qq, ax=qq_ax)
 
 
-def _monthly_ic(a: FactorAnalysis, ax) -> None:
-    axes = list(np.atleast_1d(ax))
-    bound = a.monthly_ic_bound  # one colour scale for every period
-    for lab, axis in zip(a.fd.labels, axes):
-        plotting.plot_monthly_ic_heatmap(a.monthly_ic[lab], period=lab, ax=axis, annot=True, fmt=".2f",
-                                         annot_size=7, month_ticks=1,
-                                         vmin=-bound, vmax=bound, title=f"Monthly mean IC, {lab}")
-    axes[0].get_figure().colorbar(axes[-1].collections[0], ax=axes, label="mean IC", fraction=0.025, pad=0.02)
-
-
 def _ic_decay(decay: pd.DataFrame, ax) -> None:
     plotting.plot_ic_decay(decay["ic_mean"].set_axis(decay["label"]),
                            std_err=decay["ic_std_err"].set_axis(decay["label"]), ax=ax)
@@ -206,15 +196,15 @@ def _ic_decay(decay: pd.DataFrame, ax) -> None:
 def _information(ts: TearSheet, a: FactorAnalysis) -> None:
     ts.section("information", SECTIONS["information"])
     ts.add_table("information", "ic_summary", a.ic_table.T, fmt=IC_SUMMARY_FORMATS)
-    n = len(a.fd.labels)
     ts.add_chart("information", "ic_ts", Chart(partial(_ic_ts, a)))
     ts.add_chart("information", "ic_distribution", Chart(partial(_ic_distribution, a), size=(10.0, 3.6),
                                                          grid=(1, 2)))
-    n_years = len(a.monthly_ic.index.year.unique()) if len(a.monthly_ic) else 1
-    # one full-width panel per period (stacked): room for each month's value in its cell
-    ts.add_chart("information", "monthly_ic", Chart(partial(_monthly_ic, a),
-                                                    size=(11.0, n * (0.95 + 0.3 * n_years) + 0.3), grid=(n, 1),
-                                                    margins={"hgap": 0.75, "right": 1.3, "top": 0.45}))
+    # the monthly IC heatmap as a table the browser colours: each month's value readable in its cell
+    bound = a.monthly_ic_bound  # one colour scale for every period
+    ts.add_table("information", "monthly_ic", a.monthly_ic_table,
+                 fmt=HeatCells(-bound, bound, cmap="coolwarm_r", fmt=".2f",
+                               legend=f"Mean daily IC (rank correlation) per month, per period and year; one colour "
+                                      f"scale for every period: red -{bound:.2f}, pale 0, blue +{bound:.2f}."))
     decay = a.ic_decay
     ts.add_chart("information", "ic_decay", Chart(partial(_ic_decay, decay)))
     ts.add_table("information", "ic_decay_table", decay, fmt="{:.4f}")
