@@ -50,7 +50,13 @@ if TYPE_CHECKING:
     from factorlab.backtest import backtest as run_backtest
     from factorlab.data import load_sample, read_factor, read_prices
     from factorlab.explore import explore as open_explorer
-    from factorlab.metrics._verdict import FactorVerdict, break_even_cost, deflated_sharpe_ratio, factor_verdict
+    from factorlab.metrics._verdict import (
+        FactorVerdict,
+        break_even_cost,
+        break_even_costs,
+        deflated_sharpe_ratio,
+        factor_verdict,
+    )
     from factorlab.screening import ScreenCorrelation, ScreenResult, screen
     from factorlab.factor import (
         DROP_REASONS,
@@ -126,7 +132,7 @@ if TYPE_CHECKING:
 # Where each lazily imported public name comes from (module, attribute).
 _EXPORTS: dict[str, tuple[str, str]] = {
     **{name: ("factorlab.metrics._verdict", name) for name in (
-        "FactorVerdict", "factor_verdict", "deflated_sharpe_ratio", "break_even_cost")},
+        "FactorVerdict", "factor_verdict", "deflated_sharpe_ratio", "break_even_cost", "break_even_costs")},
     **{name: ("factorlab.backtest", name) for name in (
         "BacktestResult", "Combine", "Comparison", "FactorStrategy", "Strategy", "compare")},
     "run_backtest": ("factorlab.backtest", "backtest"),
@@ -208,6 +214,7 @@ __all__ = [
     "factor_verdict",
     "deflated_sharpe_ratio",
     "break_even_cost",
+    "break_even_costs",
     "count_trials",
     "record_factor_evaluation",
     "errors",
