@@ -93,6 +93,31 @@ def test_period_charts_draw_the_precomputed_statistics_one_line_per_period(sheet
     assert [lab for lab in labs if lab in _legend_labels(sheet.figures["cumulative_long_short"].axes[0])] == labs
 
 
+def test_quantile_growth_of_every_period_on_one_axes(sheet):
+    """Colour = quantile, line style = period: one axes compares the horizons on one scale."""
+    a = sheet.analysis
+    (ax,) = sheet.figures["cumulative_by_quantile"].axes
+    lines = [line for line in ax.get_lines() if not line.get_label().startswith("_")]
+    assert len(lines) == 3 * a.top  # every quantile at every period
+    styles = []
+    for k, lab in enumerate(["1D", "5D", "10D"]):
+        # by hand: each quantile's per-bar return minus the quantiles' mean that bar, compounded
+        r = a.interleaved[lab].drop(columns="long_short")
+        growth = (1.0 + r.sub(r.mean(axis=1), axis=0)).cumprod()
+        drawn = lines[k * a.top:(k + 1) * a.top]
+        for q, line in zip(sorted(growth.columns), drawn):
+            assert line.get_label() == f"Quantile {q}"
+            np.testing.assert_allclose(np.asarray(line.get_ydata(), dtype=float), growth[q].to_numpy(), rtol=1e-12)
+        assert len({line.get_linestyle() for line in drawn}) == 1  # one style per period
+        styles.append(drawn[0].get_linestyle())
+        if k:  # the same quantile has the same colour at every period
+            assert [line.get_color() for line in drawn] == [line.get_color() for line in lines[:a.top]]
+    assert len(set(styles)) == 3
+    assert _legend_labels(ax) == [f"Quantile {q}" for q in range(1, a.top + 1)] + ["1D sleeves", "5D sleeves",
+                                                                                  "10D sleeves"]
+    assert ax.get_yscale() == "log"
+
+
 def test_ic_distribution_draws_the_histogram_and_qq_points(sheet):
     a = sheet.analysis
     hist_ax, qq_ax = sheet.figures["ic_distribution"].axes

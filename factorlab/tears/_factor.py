@@ -8,14 +8,15 @@ from functools import partial
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.lines import Line2D
 
 from factorlab import plotting
 from factorlab.errors import ParameterError
 from factorlab.factor import FactorData, prepare_factor_data
 from factorlab.plotting._charts import Chart
 from factorlab.plotting._style import period_colors
-from factorlab.report._model import benchmark_level
 from factorlab.plotting._tables import HeatCells, RowFormats
+from factorlab.report._model import benchmark_level
 from factorlab.tears._analysis import SPREAD_LABEL, FactorAnalysis, bulk_limits
 from factorlab.tears._tearsheet import TearSheet
 
@@ -145,17 +146,30 @@ def _event_returns(a: FactorAnalysis, ax) -> None:
     after_ax.set_ylabel("")
 
 
+#: Line styles of the horizons on one axes (solid, dashed, dotted, dash-dot, then longer dash patterns).
+_HORIZON_STYLES = ["-", "--", ":", "-.", (0, (8, 2)), (0, (4, 1, 1, 1, 1, 1)), (0, (1, 3))]
+
+
+def _horizon_styles(n: int) -> list:
+    return [_HORIZON_STYLES[i % len(_HORIZON_STYLES)] for i in range(n)]
+
+
 def _cumulative_by_quantile(a: FactorAnalysis, ax) -> None:
-    for k, (lab, axis) in enumerate(zip(a.fd.labels, np.atleast_1d(ax))):
-        plotting.plot_cumulative_returns_by_quantile(a.relative_growth_by_quantile(lab), ax=axis, logy=True,
-                                                     title=f"By quantile, {lab} sleeves")
-        axis.set_ylabel("growth vs quantiles' mean (log)" if k == 0 else "")
-        legend = axis.get_legend()
-        if k == len(a.fd.labels) - 1:  # one legend, right of the last panel, off the data
-            axis.legend(legend.legend_handles, [t.get_text() for t in legend.get_texts()], loc="upper left",
-                        bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize="small")
-        else:
-            legend.remove()
+    """Every quantile's sleeves relative to the quantiles' mean, every horizon on one axes: colour = quantile,
+    line style = horizon, so each quantile's horizons form one bundle and the quantiles compare on one scale."""
+    labels = list(a.fd.labels)
+    styles = _horizon_styles(len(labels))
+    for k, lab in enumerate(labels):
+        plotting.plot_cumulative_returns_by_quantile(
+            a.relative_growth_by_quantile(lab), ax=ax, logy=True, ls=styles[k], lw=1.4,
+            baseline=1.0 if k == 0 else None,
+            title="Each quantile's sleeves relative to the quantiles' mean (colour: quantile; line: period)")
+    ax.set_ylabel("growth vs quantiles' mean (log)")
+    quantiles = ax.get_legend_handles_labels()
+    n_q = len(quantiles[0]) // max(1, len(labels))
+    horizon_handles = [Line2D([], [], color="0.35", ls=style, lw=1.4) for style in styles]
+    ax.legend(quantiles[0][:n_q] + horizon_handles, quantiles[1][:n_q] + [f"{lab} sleeves" for lab in labels],
+              loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize="small")
 
 
 def _returns(ts: TearSheet, a: FactorAnalysis) -> None:
@@ -166,10 +180,8 @@ def _returns(ts: TearSheet, a: FactorAnalysis) -> None:
     ts.add_chart("returns", "quantile_returns_violin", Chart(partial(_violin, a), margins={"right": 1.1}))
     ts.add_chart("returns", "spread", Chart(partial(_spread, a)))
     ts.add_chart("returns", "cumulative_long_short", Chart(partial(_cumulative_long_short, a), margins={"right": 1.1}))
-    n = len(a.fd.labels)
     ts.add_chart("returns", "cumulative_by_quantile", Chart(partial(_cumulative_by_quantile, a),
-                                                            size=(3.6 * n + 2.4, 3.4), grid=(1, n), sharey=True,
-                                                            margins={"wgap": 0.25, "right": 1.5}))
+                                                            size=(9.6, 3.6), margins={"right": 1.6}))
 
 
 def _ic_ts(a: FactorAnalysis, ax) -> None:
