@@ -208,6 +208,12 @@ def test_heat_cells_refuse_bad_settings(args, kwargs, message):
 
 
 def test_heat_cells_need_numbers():
-    frame = pd.DataFrame({"a": [0.1], "b": ["x"]})
-    with pytest.raises(ParameterError, match="numeric columns only"):
+    frame = pd.DataFrame({"a": [0.1], "b": ["x"], "c": [True]})
+    with pytest.raises(ParameterError, match=r"numeric columns only, got \['b', 'c'\]"):
         flp.table_to_html(frame, fmt=flp.HeatCells(-1, 1))
+    with pytest.raises(ParameterError, match="numeric columns only"):
+        flp.format_table(frame, flp.HeatCells(-1, 1))
+    # nullable integers: a missing value is an empty, uncoloured cell
+    ints = pd.DataFrame({"a": pd.array([1, None], dtype="Int64")})
+    assert flp.format_table(ints, flp.HeatCells(-2, 2))["a"].tolist() == ["1.00", ""]
+    assert "background-color" in flp.table_to_html(ints, fmt=flp.HeatCells(-2, 2))

@@ -156,16 +156,21 @@ class HeatCells:
         """The text of one cell."""
         from factorlab.plotting._style import cell_label
 
-        if value is None or not np.isfinite(value):
+        if value is None or pd.isna(value) or not np.isfinite(value):
             return ""
         return cell_label(float(value), self.fmt)
 
+    @staticmethod
+    def check(frame: pd.DataFrame) -> None:
+        """Refuse a table with a column that is not numbers (ParameterError naming the columns)."""
+        other = [str(c) for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c].dtype)
+                 or pd.api.types.is_bool_dtype(frame[c].dtype)]
+        if other:
+            raise ParameterError(f"a HeatCells table must have numeric columns only, got {other}")
+
     def to_html(self, frame: pd.DataFrame, *, cls: str, title: str | None) -> str:
         """The coloured table (``Styler.to_html``) with the classes of :func:`table_to_html`."""
-        numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c].dtype)]
-        if len(numeric) != frame.shape[1]:
-            raise ParameterError("a HeatCells table must have numeric columns only, got "
-                                 f"{[str(c) for c in frame.columns if c not in numeric]}")
+        self.check(frame)
         styler = (frame.style.format(self.label).format_index(escape="html", axis=0)
                   .format_index(escape="html", axis=1).apply(self.cell_styles, axis=None)
                   .set_uuid(cls).set_table_attributes(f'class="fl-table fl-heat {cls}"'))
@@ -206,6 +211,7 @@ def format_table(df: pd.DataFrame | pd.Series,
     if isinstance(fmt, RowFormats):
         return fmt.apply(df)
     if isinstance(fmt, HeatCells):
+        fmt.check(df)
         return df.apply(lambda column: column.map(fmt.label)).astype(object)
     formatters = _formatters(df, fmt)
     out = {}
