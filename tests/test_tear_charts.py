@@ -109,3 +109,13 @@ def test_titles_sit_on_top_as_the_automatic_placement_puts_them_and_a_user_title
     assert np.array_equal(*pixels)
     with matplotlib.rc_context({"axes.titley": 1.2}):
         assert chart.figure().axes[0].title.get_position()[1] == 1.2
+
+
+def test_period_linestyles_distinct_then_cycled():
+    from factorlab.plotting._style import period_linestyles
+
+    styles = period_linestyles(9)
+    assert styles[:3] == ["-", "--", ":"]
+    assert len({str(s) for s in styles[:7]}) == 7  # seven periods: seven distinct styles
+    assert styles[7:] == styles[:2]  # then cycled
+    assert period_linestyles(0) == []

@@ -35,6 +35,7 @@ __all__ = [
     "line_points",
     "panel_grid",
     "period_colors",
+    "period_linestyles",
     "quantile_colors",
     "stats_box",
     "time_axis",
@@ -152,6 +153,17 @@ def _visible(color: tuple[float, float, float, float], max_luminance: float = 0.
 def period_colors(n: int) -> list[str]:
     """``n`` qualitative colours, one per forward period (cycled if needed)."""
     return [_PERIOD_CYCLE[i % len(_PERIOD_CYCLE)] for i in range(n)]
+
+
+#: Line styles of the periods where colour already means something else (solid, dashed, dotted,
+#: dash-dot, then longer dash patterns).
+_PERIOD_LINESTYLES = ["-", "--", ":", "-.", (0, (8, 2)), (0, (4, 1, 1, 1, 1, 1)), (0, (1, 3))]
+
+
+def period_linestyles(n: int) -> list:
+    """``n`` line styles, one per forward period (cycled if needed), for charts whose colours carry
+    another dimension (the quantiles)."""
+    return [_PERIOD_LINESTYLES[i % len(_PERIOD_LINESTYLES)] for i in range(n)]
 
 
 def get_axes(ax: Axes | None, figsize: tuple[float, float] = FIGSIZE) -> Axes:

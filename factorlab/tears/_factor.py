@@ -14,7 +14,7 @@ from factorlab import plotting
 from factorlab.errors import ParameterError
 from factorlab.factor import FactorData, prepare_factor_data
 from factorlab.plotting._charts import Chart
-from factorlab.plotting._style import period_colors
+from factorlab.plotting._style import period_colors, period_linestyles
 from factorlab.plotting._tables import HeatCells, RowFormats
 from factorlab.report._model import benchmark_level
 from factorlab.tears._analysis import SPREAD_LABEL, FactorAnalysis, bulk_limits
@@ -146,19 +146,11 @@ def _event_returns(a: FactorAnalysis, ax) -> None:
     after_ax.set_ylabel("")
 
 
-#: Line styles of the horizons on one axes (solid, dashed, dotted, dash-dot, then longer dash patterns).
-_HORIZON_STYLES = ["-", "--", ":", "-.", (0, (8, 2)), (0, (4, 1, 1, 1, 1, 1)), (0, (1, 3))]
-
-
-def _horizon_styles(n: int) -> list:
-    return [_HORIZON_STYLES[i % len(_HORIZON_STYLES)] for i in range(n)]
-
-
 def _cumulative_by_quantile(a: FactorAnalysis, ax) -> None:
     """Every quantile's sleeves relative to the quantiles' mean, every horizon on one axes: colour = quantile,
     line style = horizon, so each quantile's horizons form one bundle and the quantiles compare on one scale."""
     labels = list(a.fd.labels)
-    styles = _horizon_styles(len(labels))
+    styles = period_linestyles(len(labels))
     for k, lab in enumerate(labels):
         plotting.plot_cumulative_returns_by_quantile(
             a.relative_growth_by_quantile(lab), ax=ax, logy=True, ls=styles[k], lw=1.4,
