@@ -38,8 +38,12 @@ SCRIPT = textwrap.dedent("""
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
                                   dashboard_address=None) as cluster, distributed.Client(cluster) as client:
         assert len(cluster.workers) == 2
+        # data of the user's on the cluster under a key named like a period label: the screen's own data
+        # must not take its place (nor read it), whatever keys the user chose
+        mine = client.scatter({"1D": "the user's data", "5D": "more of it"})
         remote = fl.screen(factors, prices, periods=(1, 5), cost_bps=5, executor="dask", scheduler=client,
                            progress=False)
+        assert mine["1D"].result() == "the user's data" and mine["5D"].result() == "more of it"
         by_address = fl.screen({"rev5": factors["rev5"]}, prices, periods=(1,), executor="dask",
                                scheduler=cluster.scheduler_address, progress=False)
     pd.testing.assert_frame_equal(remote.table, local.table, check_exact=True)

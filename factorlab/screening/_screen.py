@@ -121,9 +121,10 @@ def _run_dask(factors: dict, fwd: ForwardReturns, settings: ScreenSettings, sche
     own = not isinstance(scheduler, Client)
     client = Client(scheduler, set_as_default=False) if own else scheduler
     try:
-        # prices, forward returns and their sorted order: sent once per worker
-        shared = client.scatter(fwd, broadcast=True)
-        orders = client.scatter(sorted_returns(fwd, settings), broadcast=True)
+        # prices, forward returns and their sorted order: sent once per worker, each under a new key of its
+        # own (hash=False; the orders wrapped in a list, since a scattered dict is stored under its own keys,
+        # the period labels, which other data on the cluster may use)
+        shared, orders = client.scatter([fwd, sorted_returns(fwd, settings)], broadcast=True, hash=False)
         futures = [client.submit(evaluate_factor, name, f, shared, settings, orders, pure=False)
                    for name, f in factors.items()]
         out = []
