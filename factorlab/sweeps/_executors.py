@@ -192,7 +192,7 @@ def _run_dask(payload: Payload, tasks: Sequence[Task], scheduler, progress: bool
     own = not isinstance(scheduler, Client)
     client = Client(scheduler, set_as_default=False) if own else scheduler
     try:
-        shared = client.scatter(payload, broadcast=True)
+        shared = client.scatter(payload, broadcast=True, hash=False)  # a new key of its own, whatever else runs
         futures = [client.submit(run_task, shared, t, pure=False) for t in tasks]
         out = []
         try:
