@@ -282,3 +282,33 @@ def test_the_one_bar_run_shares_the_unit_blocks_of_the_other_periods(fd, monkeyp
     fl.quantile_interleaved_returns(fl.FactorData.from_frame(fd.frame[["5D", "10D", "factor", "factor_quantile"]],
                                                              prices=fd.prices))
     assert together == len(loads) and together > 20
+
+
+def test_unit_targets_are_the_weights_over_the_prices_with_no_target_where_not_finite(fd):
+    """The unit targets each block of the sleeves reads (baskets and one weights frame at several
+    costs): the weights divided by the prices, 0 where that is not a finite number (no price, a zero
+    price, no weight), bit for bit; the non-zero flags mark every weight that is a non-zero number."""
+    from factorlab.portfolio import _interleaved_quantiles as iq
+
+    prices = fd.prices[fd.assets].copy()
+    first = prices.index.get_loc(fd.dates[0])  # signal row k is price row first + k
+    prices.iloc[first + 30:first + 60, 2] = np.nan   # a name without prices for a while
+    prices.iloc[first + 80, 4] = 0.0                 # a bankrupt print
+    prices.iloc[first + 90, 6] = 5e-324              # a price so small that w / P overflows
+    panel = iq.price_panel(prices, fd.assets)
+    sig = iq._stacked_signals(fd, [*range(1, fd.n_quantiles + 1), "long_short"], panel)
+    one = iq._OnePortfolio(fl.factor_weights(fd).to_numpy(dtype="float64"), copies=3)
+    rows = np.arange(20, 120)
+    px = panel.prices[rows + first]
+    for holder in (sig.weights, one):
+        w = holder.take(rows)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            expected = w / px
+        expected[~np.isfinite(expected)] = 0.0
+        got, flags = holder.unit_targets(rows, px, nonzero=True)
+        np.testing.assert_array_equal(got, expected)
+        np.testing.assert_array_equal(flags, ~np.isnan(w) & (w != 0))
+        assert holder.unit_targets(rows, px, nonzero=False)[1] is None
+        assert got.shape == (holder.n_portfolios, len(rows), len(fd.assets))
+        assert (got[:, 30 - 20:60 - 20, 2] == 0).all() and (got[:, 80 - 20, 4] == 0).all()
+        assert (got[:, 90 - 20, 6] == 0).all() and (got != 0).sum() > 0.5 * got.size / 6

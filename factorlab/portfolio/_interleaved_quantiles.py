@@ -203,6 +203,40 @@ class _Baskets:
                 np.copyto(out[i], np.where(codes == c - 1, self.inv_count[rows, c - 1][:, None], np.nan))
         return out
 
+    def unit_targets(self, rows: np.ndarray, prices: np.ndarray, nonzero: bool
+                     ) -> tuple[np.ndarray, np.ndarray | None]:
+        """``take(rows) / prices`` with 0 where that is not a finite number, shape (portfolios, len(rows),
+        assets), and (when ``nonzero``) where each weight is a non-zero number.
+
+        The same divisions as dividing :meth:`take` by the prices (``w / P`` with ``w = 1 / (names in the
+        basket)``), made once per cell for the basket the cell is in, then spread to the baskets by
+        their membership: a handful of passes over the rows instead of building NaN weights for every
+        (basket, cell), dividing them all and clearing the NaNs.
+        """
+        codes = self.codes[rows]
+        P, (m, A) = len(self.columns), codes.shape
+        out = np.empty((P, m, A))
+        flags = np.zeros((P, m, A), dtype=bool) if nonzero else None
+        # w / P of each cell's own basket (cells in no basket read basket 1's and are cleared below)
+        own = np.take_along_axis(self.inv_count[rows], np.maximum(codes, 0).astype(np.intp), axis=1)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            np.divide(own, prices, out=own)
+        own[~np.isfinite(own)] = 0.0  # NaN or 0 price (or an overflow): no target
+        for i, c in enumerate(self.columns):
+            if c == LONG_SHORT:
+                w = self.long_short[rows]
+                if nonzero:
+                    flags[i] = ~np.isnan(w) & (w != 0)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    np.divide(w, prices, out=out[i])
+                out[i][~np.isfinite(out[i])] = 0.0
+            else:
+                member = codes == c - 1
+                if nonzero:
+                    flags[i] = member  # 1 / (names in the basket) is never 0
+                np.multiply(own, member, out=out[i])  # x 1 or x 0: the division's value or 0 exactly
+        return out, flags
+
 
 def _stacked_signals(fd: FactorData, columns: list, panel: PricePanel) -> Signals:
     """Target weights of every portfolio on the price timeline (``weights``: a :class:`_Baskets`).
@@ -256,13 +290,10 @@ class _UnitBlocks:
     def _load(self, lo: int, m: int) -> None:
         hi = min(self.n, max(lo + m, lo + self.step))
         rows = np.arange(self.first_row + lo, self.first_row + hi)
-        unit = self.sig.weights.take(rows)
         # which weights are numbers to trade: read only where a blocked price can stop a trade
-        blocked = self.panel.any_blocked[self.start + lo:self.start + hi].any()
-        self.nonzero_block = (~np.isnan(unit) & (unit != 0)) if blocked else None
-        with np.errstate(divide="ignore", invalid="ignore"):
-            np.divide(unit, self.panel.prices[self.start + lo:self.start + hi], out=unit)
-        unit[~np.isfinite(unit)] = 0.0
+        blocked = bool(self.panel.any_blocked[self.start + lo:self.start + hi].any())
+        unit, self.nonzero_block = self.sig.weights.unit_targets(
+            rows, self.panel.prices[self.start + lo:self.start + hi], blocked)
         self.lo, self.hi, self.block = lo, hi, unit
 
     def nonzero(self, lo: int, m: int) -> np.ndarray:
@@ -571,6 +602,18 @@ class _OnePortfolio:
     def take(self, rows: np.ndarray) -> np.ndarray:
         one = self.weights[rows][None]
         return one if self.n_portfolios == 1 else np.repeat(one, self.n_portfolios, axis=0)
+
+    def unit_targets(self, rows: np.ndarray, prices: np.ndarray, nonzero: bool
+                     ) -> tuple[np.ndarray, np.ndarray | None]:
+        """``take(rows) / prices`` with 0 where that is not a finite number, and (when ``nonzero``) where
+        each weight is a non-zero number: computed once and read by every copy (read-only views)."""
+        w = self.weights[rows]
+        flags = (~np.isnan(w) & (w != 0)) if nonzero else None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            np.divide(w, prices, out=w)
+        w[~np.isfinite(w)] = 0.0
+        shape = (self.n_portfolios, *w.shape)
+        return np.broadcast_to(w, shape), None if flags is None else np.broadcast_to(flags, shape)
 
 
 def _single_inputs(weights, prices: pd.DataFrame, periods: list, delay: int, capital: float, costs: list,
