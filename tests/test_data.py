@@ -127,3 +127,29 @@ def test_forward_returns_hand_values():
     # no start price (bar 3) or a horizon past the data (bar 4, and bar 3 for 2D) gives NaN
     np.testing.assert_array_equal(fwd["1D"]["A"].to_numpy(), [1.0, 1.0, 0.0, np.nan, np.nan])
     np.testing.assert_array_equal(fwd["2D"]["A"].to_numpy(), [3.0, 1.0, 0.0, np.nan, np.nan])
+
+
+def test_last_price_fill_carries_the_last_price_forward_point_in_time():
+    """The one forward fill of prices (forward returns, IC decay, the sleeves' marks): a hand case, pandas'
+    ffill on a panel with listings and gaps, the value before a column's first price, and truncation."""
+    from factorlab.data._fill import last_price_fill
+
+    nan = np.nan
+    v = np.array([[nan, 1.0, 2.0],
+                  [nan, nan, 0.0],
+                  [3.0, nan, nan],
+                  [nan, 4.0, nan]])
+    np.testing.assert_array_equal(last_price_fill(v), [[nan, 1.0, 2.0], [nan, 1.0, 0.0], [3.0, 1.0, 0.0],
+                                                       [3.0, 4.0, 0.0]])
+    np.testing.assert_array_equal(last_price_fill(v, before_first=0.0)[:2, 0], [0.0, 0.0])
+    assert np.isnan(v[1, 1])  # the input is not changed
+    rng = np.random.default_rng(3)
+    panel = rng.lognormal(size=(400, 60))
+    panel[rng.random(panel.shape) < 0.3] = np.nan
+    panel[:50, :10] = np.nan  # listed later
+    filled = last_price_fill(panel)
+    np.testing.assert_array_equal(filled, pd.DataFrame(panel).ffill().to_numpy())
+    for t in (1, 37, 250):  # rows up to t from the prices up to t
+        np.testing.assert_array_equal(last_price_fill(panel[:t]), filled[:t])
+    with pytest.raises(ValueError, match="bars, assets"):
+        last_price_fill(panel[0])

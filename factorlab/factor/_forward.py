@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from factorlab.data._fill import last_price_fill
 from factorlab.data._validate import validate_prices
 from factorlab.errors import ParameterError
 
@@ -114,23 +115,9 @@ class ForwardReturns:
         return self.returns[label]
 
 
-def last_price_index(values: np.ndarray) -> np.ndarray:
-    """Row of the last actual (non-NaN) price at or before each bar, -1 before the first, shape (bars, assets)."""
-    T = values.shape[0]
-    idx = np.where(np.isnan(values), -1, np.arange(T)[:, None])  # intp: what take_along_axis indexes with
-    np.maximum.accumulate(idx, axis=0, out=idx)
-    return idx
-
-
 def marked_prices(values: np.ndarray) -> np.ndarray:
     """Prices with each gap filled by the last actual price (NaN before the first), shape (bars, assets)."""
-    idx = last_price_index(values)
-    before_first = idx < 0
-    np.maximum(idx, 0, out=idx)
-    out = np.take_along_axis(values, idx, axis=0)
-    del idx
-    out[before_first] = np.nan
-    return out
+    return last_price_fill(values)
 
 
 def drop_stale_prices(prices: pd.DataFrame, stale_bars: int = 10) -> pd.DataFrame:

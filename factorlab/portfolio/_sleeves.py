@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from factorlab.data._fill import last_price_fill
 from factorlab.data._validate import (
     _listing,
     check_same_timezone,
@@ -166,14 +167,9 @@ def price_panel(prices: pd.DataFrame, assets: pd.Index | None = None) -> PricePa
 
 def _last_price(values: np.ndarray) -> np.ndarray:
     """Forward-fill NaN down each column; 0 before a column's first price."""
-    missing = np.isnan(values)
-    if not missing.any():
+    if not np.isnan(values).any():
         return values
-    rows = np.where(missing, 0, np.arange(len(values))[:, None])
-    np.maximum.accumulate(rows, axis=0, out=rows)
-    marks = np.take_along_axis(values, rows, axis=0)
-    marks[np.isnan(marks)] = 0.0
-    return marks
+    return last_price_fill(values, before_first=0.0)
 
 
 def _weights_frame(weights: pd.DataFrame | pd.Series) -> pd.DataFrame:
