@@ -101,6 +101,19 @@ def test_ic_qq_points_are_sorted_ic_against_fitted_quantiles(ic, dist):
     assert "quantile" in ax.get_xlabel() and "Observed" in ax.get_ylabel()
 
 
+def test_ic_qq_without_legend_draws_the_same_lines(ic):
+    """legend=False (the tear sheet names the periods' colours once, in the histogram beside it): no
+    legend, the same lines."""
+    qq = ic_qq_points(pd.DataFrame({"1D": ic, "5D": ic * 0.5}))
+    with_legend = flp.plot_ic_qq(qq)
+    without = flp.plot_ic_qq(qq, legend=False, title="IC Normal Q-Q (dotted: 45-degree line)")
+    assert with_legend.get_legend() is not None and without.get_legend() is None
+    assert [line.get_label() for line in without.lines] == ["1D", "5D", "45-degree line"]
+    for a, b in zip(with_legend.lines, without.lines):
+        np.testing.assert_array_equal(a.get_xydata(), b.get_xydata())
+    assert without.lines[-1].get_linestyle() == ":"
+
+
 def test_ic_qq_rejects_unknown_dist_and_keeps_short_periods_empty(ic):
     with pytest.raises(ParameterError, match="dist must be one of 'norm', 't'"):
         ic_qq_points(ic, dist="cauchy")

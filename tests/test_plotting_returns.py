@@ -44,6 +44,23 @@ def test_quantile_bar_heights_are_bps(mean_ret):
     assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "2", "3", "4", "5"]
 
 
+def test_quantile_bar_legend_sits_above_the_bars(mean_ret):
+    """The periods' legend is one row between the title and the axes, never on the bars (it was placed
+    'best' inside the axes, where tall bars of another dataset could sit)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    ax = flp.plot_quantile_returns_bar(mean_ret * 40)  # bars filling the axes
+    canvas = FigureCanvasAgg(ax.figure)
+    canvas.draw()
+    legend = ax.get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == ["1D", "5D"]
+    renderer = canvas.get_renderer()
+    box, axes_box = legend.get_window_extent(renderer), ax.get_window_extent(renderer)
+    title_box = ax.title.get_window_extent(renderer)
+    assert box.y0 >= axes_box.y1 - 1 and not box.overlaps(title_box)  # above the axes, off the title
+    plt.close(ax.figure)
+
+
 def test_quantile_bar_positions_group_periods_per_quantile(mean_ret):
     ax = flp.plot_quantile_returns_bar(mean_ret)
     first, second = ax.containers

@@ -14,6 +14,7 @@ import matplotlib.text
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.colors import to_rgba
 
 import factorlab as fl
 from factorlab import errors
@@ -132,6 +133,11 @@ def test_ic_distribution_draws_the_histogram_and_qq_points(sheet):
     for line, lab in zip(qq_lines, ["1D", "5D", "10D"]):
         np.testing.assert_allclose(line.get_ydata(), np.sort(a.ic[lab].dropna().to_numpy()))
         np.testing.assert_allclose(line.get_xdata(), a.ic_qq[(lab, "theoretical")].dropna().to_numpy())
+    for line, step in zip(qq_lines, steps):  # each period in its histogram colour
+        assert to_rgba(line.get_color())[:3] == step.get_edgecolor()[:3]
+    # the periods' colours are named once, in the histogram's legend; the Q-Q title names its dotted line
+    assert hist_ax.get_legend() is not None and qq_ax.get_legend() is None
+    assert "dotted: 45-degree line" in qq_ax.get_title() and qq_ax.get_lines()[-1].get_linestyle() == ":"
 
 
 def test_by_group_section_only_with_groups(sample_small):

@@ -151,7 +151,7 @@ def plot_ic_hist(hist: pd.DataFrame | pd.Series, *, means: pd.Series | float | N
 
 
 def plot_ic_qq(qq: pd.DataFrame, *, dist_name: str = "Normal", title: str | None = None,
-               ax: Axes | None = None, **style) -> Axes:
+               legend: bool = True, ax: Axes | None = None, **style) -> Axes:
     """Q-Q plot of the daily IC: observed against fitted-distribution quantiles, one line per period.
 
     Parameters
@@ -165,6 +165,10 @@ def plot_ic_qq(qq: pd.DataFrame, *, dist_name: str = "Normal", title: str | None
         Name of the fitted distribution, for the axis label.
     title : str, optional
         Axes title.
+    legend : bool, default True
+        Name the periods and the 45-degree line in a legend. False when
+        another chart beside it already names the periods' colours (then
+        say in the title that the dotted line is the 45-degree line).
     ax : matplotlib.axes.Axes, optional
         Axes to draw on.
     **style
@@ -174,7 +178,7 @@ def plot_ic_qq(qq: pd.DataFrame, *, dist_name: str = "Normal", title: str | None
     -------
     matplotlib.axes.Axes
         One line per period (x theoretical, y observed quantiles), in column
-        order, then the 45-degree reference line.
+        order, then the 45-degree reference line (dotted).
     """
     frame = as_frame(qq, "qq")
     if not isinstance(frame.columns, pd.MultiIndex):
@@ -199,7 +203,8 @@ def plot_ic_qq(qq: pd.DataFrame, *, dist_name: str = "Normal", title: str | None
                 label="45-degree line")
     ax.set(xlabel=f"{dist_name} distribution quantile (fitted)", ylabel="Observed IC quantile",
            title=title if title is not None else f"IC {dist_name} Q-Q")
-    ax.legend(loc="upper left")
+    if legend:
+        ax.legend(loc="upper left")
     return ax
 
 

@@ -87,11 +87,13 @@ def plot_quantile_returns_bar(mean_ret: pd.DataFrame, *, ax: Axes | None = None,
     grouped_bars(ax, frame * BPS, period_colors(frame.shape[1]), **style)
     zero_line(ax)
     ax.yaxis.set_major_formatter(bps_formatter())
-    ax.set(xlabel="Factor quantile", ylabel="Mean Return (bps)",
-           title=title if title is not None else "Mean Period Wise Return By Factor Quantile (bps)")
+    ax.set(xlabel="Factor quantile", ylabel="Mean return (bps)")
+    # the periods as one legend row above the axes (off the bars, wherever they are), under the title
+    ax.set_title(title if title is not None else "Mean Period Wise Return By Factor Quantile (bps)", pad=16)
     if ylim is not None:
         ax.set_ylim(ylim)
-    ax.legend(title="Period", loc="best")
+    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=min(frame.shape[1], 6), fontsize="small",
+              frameon=False, borderaxespad=0.1, handlelength=1.5, columnspacing=1.2)
     return ax
 
 

@@ -189,7 +189,9 @@ def _ic_ts(a: FactorAnalysis, ax) -> None:
 def _ic_distribution(a: FactorAnalysis, ax) -> None:
     hist_ax, qq_ax = ax
     plotting.plot_ic_hist(a.ic_histogram, means=a.ic_table["IC Mean"], ax=hist_ax)
-    plotting.plot_ic_qq(a.ic_qq, ax=qq_ax)
+    # the periods' colours are named once, in the histogram's legend beside it
+    plotting.plot_ic_qq(a.ic_qq, legend=False, title="IC Normal Q-Q (dotted: 45-degree line)",
+                        ax=qq_ax)
 
 
 def _ic_decay(decay: pd.DataFrame, ax) -> None:
