@@ -12,6 +12,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 
 import factorlab as fl
@@ -66,7 +67,8 @@ def test_alphalens_mean_return_by_group_quantile_first(al_factor_data):
 def test_alphalens_by_date_and_spread(al_factor_data):
     by_date, std_err = al.performance.mean_return_by_quantile(al_factor_data, by_date=True)
     ax = flp.plot_quantile_returns_violin(violin_stats(by_date))
-    assert len(ax.collections) >= 4 * 2
+    (bodies,) = [c for c in ax.collections if isinstance(c, PolyCollection)]
+    assert len(bodies.get_paths()) == 4 * 2
     spread, spread_se = al.performance.compute_mean_returns_spread(by_date, 4, 1, std_err)
     ax = flp.plot_mean_return_spread(spread["1D"], spread_se["1D"])
     line = [l for l in ax.lines if l.get_label() == "mean returns spread"][0]

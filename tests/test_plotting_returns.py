@@ -135,15 +135,25 @@ def test_violin_one_body_per_quantile_and_period_within_data_range(rng):
     fig, ax = plt.subplots()
     out = flp.plot_quantile_returns_violin(violin_stats(data), ax=ax)
     assert out is ax
-    bodies = [c for c in ax.collections if isinstance(c, PolyCollection)]
+    (collection,) = [c for c in ax.collections if isinstance(c, PolyCollection)]  # every body in one artist
+    bodies = collection.get_paths()
     assert len(bodies) == 3 * 2
-    ys = np.concatenate([b.get_paths()[0].vertices[:, 1] for b in bodies])
+    ys = np.concatenate([b.vertices[:, 1] for b in bodies])
     values = data.to_numpy() * 1e4
     assert ys.min() >= values.min() - 1e-6 and ys.max() <= values.max() + 1e-6
     # the periods within each quantile: the first body is quantile 1, '1D'
-    first = bodies[0].get_paths()[0].vertices[:, 1]
-    np.testing.assert_allclose([first.min(), first.max()],
+    first = bodies[0].vertices
+    np.testing.assert_allclose([first[:, 1].min(), first[:, 1].max()],
                                [data.loc[1, "1D"].min() * 1e4, data.loc[1, "1D"].max() * 1e4])
+    # its half-width is the density scaled so that its peak is half the violin's width (0.8 / 2 * 0.95),
+    # on each side of its centre (quantile 1 at x = 0, '1D' left of '5D')
+    stats = violin_stats(data).stats[(1, "1D")]
+    n, width, centre = len(stats["coords"]), 0.4 * 0.95, -0.2
+    np.testing.assert_allclose(first[:n, 0], centre - 0.5 * width * stats["vals"] / stats["vals"].max())
+    np.testing.assert_allclose(first[n:2 * n, 0], (centre + 0.5 * width * stats["vals"] / stats["vals"].max())[::-1])
+    np.testing.assert_allclose(first[:n, 1], stats["coords"])
+    colours = collection.get_facecolors()
+    assert len(colours) == 6 and np.allclose(colours[0], colours[2]) and not np.allclose(colours[0], colours[1])
     assert "bps" in ax.get_ylabel()
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["1D", "5D"]
     # the quartiles are drawn: three marks per violin at the values' 25th, 50th and 75th percentiles

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import NullFormatter
@@ -170,15 +171,20 @@ def plot_quantile_returns_violin(violins, *, ax: Axes | None = None, title: str 
     ylim : (float, float), optional
         y limits in the violins' unit.
     **style
-        Passed to ``Axes.violin`` (e.g. ``widths``).
+        ``widths`` (of each violin, in quantiles; default 0.95 of its
+        period's slot) and keywords of the bodies' ``PolyCollection``
+        (e.g. ``alpha``, ``linewidth``).
 
     Returns
     -------
     matplotlib.axes.Axes
-        One body (a PolyCollection) per (quantile, period) with values,
-        quantile by quantile and the periods in column order within each;
-        violins are cut at the data range and show the quartiles; the legend
-        names the periods.
+        One ``PolyCollection`` of the bodies, one path per (quantile,
+        period) with values, quantile by quantile and the periods in column
+        order within each (the density drawn to each side of the violin's
+        centre, scaled so its peak is half the violin's width, as
+        ``Axes.violin`` draws it); one ``LineCollection`` of the quartile
+        marks, three per violin; violins are cut at the data range; the
+        legend names the periods.
     """
     for attr in ("quantiles", "periods", "stats", "unit"):
         if not hasattr(violins, attr):
@@ -190,21 +196,31 @@ def plot_quantile_returns_violin(violins, *, ax: Axes | None = None, title: str 
     periods = list(violins.periods)
     colors = period_colors(len(periods))
     step = 0.8 / max(1, len(periods))
-    vpstats, positions, body_colors = [], [], []
+    style = dict(style)
+    width = float(style.pop("widths", step * 0.95))
+    bodies, body_colors, marks = [], [], []
     for i, level in enumerate(violins.quantiles):
         for j, period in enumerate(periods):
-            if (level, period) in violins.stats:
-                vpstats.append(violins.stats[(level, period)])
-                positions.append(i + (j - (len(periods) - 1) / 2.0) * step)
-                body_colors.append(colors[j])
-    parts = ax.violin(vpstats, positions=positions, **{"widths": step * 0.95, "showextrema": False, **style})
-    for body, color in zip(parts["bodies"], body_colors):
-        body.set_facecolor(color)
-        body.set_edgecolor("0.3")
-        body.set_alpha(0.8)
-    if "cquantiles" in parts:
-        parts["cquantiles"].set_color("0.2")
-        parts["cquantiles"].set_linewidth(0.8)
+            st = violins.stats.get((level, period))
+            if st is None:
+                continue
+            centre = i + (j - (len(periods) - 1) / 2.0) * step
+            y = np.asarray(st["coords"], dtype="float64")
+            density = np.asarray(st["vals"], dtype="float64")
+            peak = density.max() if len(density) else 0.0
+            half = 0.5 * width * density / peak if peak > 0 else np.zeros_like(density)  # no spread: no width
+            bodies.append(np.column_stack((np.concatenate((centre - half, (centre + half)[::-1])),
+                                           np.concatenate((y, y[::-1])))))
+            body_colors.append(colors[j])
+            quartiles = st.get("quantiles")
+            if quartiles is not None:
+                marks.extend([(centre - width / 4, q), (centre + width / 4, q)] for q in np.asarray(quartiles))
+    # every body in one collection and every quartile mark in another: two artists, not one per violin
+    ax.add_collection(PolyCollection(bodies, **{"facecolors": body_colors, "edgecolors": "0.3", "alpha": 0.8,
+                                                 **style}))
+    if marks:
+        ax.add_collection(LineCollection(marks, colors="0.2", linewidths=0.8))
+    ax.autoscale_view()
     ax.set_xticks(np.arange(len(violins.quantiles)), [str(level) for level in violins.quantiles])
     zero_line(ax)
     ax.legend(handles=[Patch(facecolor=c, label=p) for c, p in zip(colors, periods)], title="period",
