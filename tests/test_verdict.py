@@ -165,3 +165,19 @@ def test_top_bottom_spread_by_hand():
     assert got == pytest.approx(expected, rel=1e-12)
     raw = top_bottom_spread_per_bar(fd, demeaned=False)["2D"]
     assert raw == pytest.approx((1 + (0.01 + 0.05) / 2) ** 0.5 - (1 + (0.03 + 0.05) / 2) ** 0.5, rel=1e-12)
+
+
+def test_verdict_reads_an_information_table_already_computed(prices):
+    """A tear sheet's IC and its information table (HAC tests fitted once) give the verdict's own
+    numbers exactly; a table of other columns, or a table without its IC, is refused."""
+    factor = -(prices / prices.shift(3) - 1)
+    fd = _prepare(factor, prices, periods=(1, 5))
+    own = fl.factor_verdict(fd, cost_bps=5)
+    ic = fl.information_coefficient(fd)
+    table = fl.ic_summary(ic, periods=fd.periods)
+    given = fl.factor_verdict(fd, cost_bps=5, ic=ic, ic_table=table)
+    pd.testing.assert_frame_equal(given.table, own.table, check_exact=True)
+    with pytest.raises(ParameterError, match="give both"):
+        fl.factor_verdict(fd, ic_table=table)
+    with pytest.raises(ParameterError, match="one row per IC column"):
+        fl.factor_verdict(fd, ic=ic, ic_table=table.iloc[:1])

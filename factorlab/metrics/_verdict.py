@@ -272,7 +272,8 @@ def _sentence(label: str, row: pd.Series, cost_bps: float, alpha: float, n_trial
 def factor_verdict(fd: FactorData, *, long_short: bool = True, group_neutral: bool = False,
                    cost_bps: float = 0.0, periods_per_year: float | None = None, n_trials: int = 1,
                    alpha: float = 0.05, lags: int | None = None, runs: dict | None = None,
-                   ic: pd.DataFrame | None = None, mean_by_date: pd.DataFrame | None = None) -> FactorVerdict:
+                   ic: pd.DataFrame | None = None, mean_by_date: pd.DataFrame | None = None,
+                   ic_table: pd.DataFrame | None = None) -> FactorVerdict:
     """Whether the factor works, per horizon: HAC-tested IC and spread, net Sharpe, break-even cost.
 
     Parameters
@@ -304,6 +305,10 @@ def factor_verdict(fd: FactorData, *, long_short: bool = True, group_neutral: bo
         :func:`mean_return_by_quantile` of ``fd`` by date with
         ``demeaned=long_short, group_adjust=group_neutral``, when already
         computed (its first element).
+    ic_table : pd.DataFrame, optional
+        :func:`ic_summary` of that IC with ``periods=fd.periods`` and these
+        ``lags``, when already computed (a tear sheet's information table):
+        its HAC tests are not fitted again. Give it with ``ic``.
 
     Returns
     -------
@@ -328,9 +333,17 @@ def factor_verdict(fd: FactorData, *, long_short: bool = True, group_neutral: bo
         raise ParameterError(f"cost_bps must be a number >= 0, got {cost_bps!r}")
     freq = bar_frequency(fd.prices.index, periods_per_year=periods_per_year)
     ppy = freq.periods_per_year
+    if ic_table is not None and ic is None:
+        raise ParameterError("ic_table= is the ic_summary of ic=: give both (or neither)")
     if ic is None:
         ic = information_coefficient(fd)
-    ics = ic_summary(ic, periods=fd.periods, lags=lags)
+    if ic_table is not None:
+        if list(ic_table.index) != list(ic.columns) or "HAC p-value(IC)" not in ic_table.columns:
+            raise ParameterError(f"ic_table must be ic_summary(ic) with one row per IC column {list(ic.columns)}, "
+                                 f"got rows {list(ic_table.index)}")
+        ics = ic_table
+    else:
+        ics = ic_summary(ic, periods=fd.periods, lags=lags)
     if mean_by_date is None:
         mean_by_date, _ = mean_return_by_quantile(fd, by_date=True, demeaned=long_short,
                                                   group_adjust=group_neutral)

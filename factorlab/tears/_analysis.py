@@ -270,6 +270,7 @@ class FactorAnalysis:
                                       cost_bps=self.cost_bps, periods_per_year=self.bars_per_year,
                                       n_trials=self.n_trials, runs=runs,
                                       ic=None if self.group_neutral else self.ic,  # the verdict's IC is raw
+                                      ic_table=None if self.group_neutral else self.ic_table,  # tested once
                                       mean_by_date=self._mean_ret_by_date[0])
 
     @cached_property
