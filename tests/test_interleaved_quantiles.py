@@ -312,3 +312,52 @@ def test_unit_targets_are_the_weights_over_the_prices_with_no_target_where_not_f
         assert got.shape == (holder.n_portfolios, len(rows), len(fd.assets))
         assert (got[:, 30 - 20:60 - 20, 2] == 0).all() and (got[:, 80 - 20, 4] == 0).all()
         assert (got[:, 90 - 20, 6] == 0).all() and (got != 0).sum() > 0.5 * got.size / 6
+
+
+@pytest.mark.parametrize("delay", [0, 2])
+def test_one_bar_loop_at_costs_equals_the_cycle_loop_bit_for_bit(reversal_factor, sp500_prices, delay,
+                                                                 monkeypatch):
+    """N = 1 at any cost on prices without gaps runs bar by bar without the cycle bookkeeping: the
+    same returns, turnover and gap events as the cycle loop, bit for bit, at one cost for all and at
+    one cost per portfolio, with blocks and steps of a few bars and bars after the last signal; a
+    panel with a gap goes to the cycle loop."""
+    from factorlab.portfolio import _interleaved_quantiles as iq
+
+    prices = sp500_prices.iloc[:300, :80]
+    f = reversal_factor[reversal_factor.index.get_level_values(1).isin(prices.columns)]
+    f = f[f.index.get_level_values(0) <= prices.index[260]]   # bars of prices after the last signal
+    fd = _prepare(f, prices, periods=(1,), quantiles=4, delay=delay)
+    end = len(prices.index)
+
+    def finish(gen):
+        while True:
+            try:
+                next(gen)
+            except StopIteration as done:
+                return done.value
+
+    def runs(cost):
+        panel = iq.price_panel(fd.prices, fd.assets)
+        sig = iq._stacked_signals(fd, [*range(1, fd.n_quantiles + 1), "long_short"], panel)
+        unit = iq._unit_blocks(panel, sig, delay, end)
+        assert iq._one_bar_loop_applies(panel, sig, unit, delay, end)
+        loop = finish(iq._batch_steps(panel, sig, unit, 1, delay, cost, 1e6, end))
+        fast = finish(iq._one_bar_loop(panel, sig, iq._unit_blocks(panel, sig, delay, end), delay, cost, 1e6, end))
+        return loop, fast
+
+    for cost in (12.5, np.array([0.0, 5.0, 10.0, 20.0, 40.0])):  # one per basket and the long-short
+        for small in (False, True):
+            if small:
+                monkeypatch.setattr(iq, "_UNIT_BLOCK_CELLS", 7 * 5 * 80)
+                monkeypatch.setattr(iq, "_ONE_BAR_LOOP_STEP", 3)
+            loop, fast = runs(cost)
+            assert loop.start == fast.start
+            np.testing.assert_array_equal(fast.returns, loop.returns)
+            np.testing.assert_array_equal(fast.turnover, loop.turnover)
+            np.testing.assert_array_equal(fast.n_gap_events, loop.n_gap_events)
+            assert (fast.turnover[:, -20:] == 0).all() and (fast.turnover[:, :50] > 0).all()
+    gapped = prices.copy()
+    gapped.iloc[100:103, 5] = np.nan
+    panel = iq.price_panel(gapped, fd.assets)
+    sig = iq._stacked_signals(fd, [*range(1, fd.n_quantiles + 1), "long_short"], panel)
+    assert not iq._one_bar_loop_applies(panel, sig, iq._unit_blocks(panel, sig, delay, end), delay, end)

@@ -399,6 +399,8 @@ def _simulate_periods(panel: PricePanel, sig: Signals, unit: _UnitBlocks | None,
         raise ValueError(f"one cost per run: {len(costs)} costs for {len(periods)} periods")
     runs = [_one_bar_steps(panel, sig, unit, delay, capital, e)
             if p == 1 and _one_bar_applies(panel, sig, unit, delay, c, e)
+            else _one_bar_loop(panel, sig, unit, delay, c, capital, e)
+            if p == 1 and _one_bar_loop_applies(panel, sig, unit, delay, e)
             else _batch_steps(panel, sig, unit, p, delay, c, capital, e) for p, c, e in zip(periods, costs, ends)]
     out: list[_BatchRun | None] = [None] * len(runs)
     at = [next(r) for r in runs]  # the bar each run's next cycle starts at (every run has one: check_horizon)
@@ -458,11 +460,75 @@ def _batch_steps(panel: PricePanel, sig: Signals, unit: _UnitBlocks | None, peri
             held_value[:, lo:hi] = np.vecdot(_cycle_total(new, suffix)[:, :m], mark)
         suffix = _cycle_suffix(new)
         old, old_cash = new, cash[:, lo:hi]
+    return _finish_run(start, cash, traded, held_value, rate, N, capital, untradeable)
+
+
+def _finish_run(start: int, cash: np.ndarray, traded: np.ndarray, held_value: np.ndarray, rate, N: int,
+                capital: float, untradeable: np.ndarray) -> _BatchRun:
+    """Returns and turnover from the per-bar cash, traded notional and held value of each portfolio."""
+    P = cash.shape[0]
     equity = np.stack([_rolling_cash(cash[p], N, capital) for p in range(P)]) + held_value
     costs = rate * traded
     prev = np.concatenate((np.full((P, 1), capital), equity[:, :-1]), axis=1)
     return _BatchRun(start=start, returns=equity / prev - 1.0, turnover=traded / (equity + costs),
                      n_gap_events=untradeable)
+
+
+def _one_bar_loop_applies(panel: PricePanel, sig: Signals, unit: _UnitBlocks | None, delay: int,
+                          end: int) -> bool:
+    """Whether :func:`_one_bar_loop` can run the one-bar sleeve: a signal on every bar up to the last
+    one (unit blocks) and a tradeable price for every asset on every bar of the run (any costs)."""
+    return unit is not None and not panel.any_blocked[sig.first_bar + delay:end].any()
+
+
+#: Bars of the one-bar loop between two yields (the other periods' runs keep in step with it).
+_ONE_BAR_LOOP_STEP = 256
+
+
+def _one_bar_loop(panel: PricePanel, sig: Signals, unit: _UnitBlocks, delay: int, cost_bps: float | np.ndarray,
+                  capital: float, end: int):
+    """The one-bar sleeve (N = 1) at any cost: :func:`_batch_steps`' arithmetic bar for bar, bit for bit,
+    without its per-cycle bookkeeping.
+
+    With one sleeve every cycle is one bar, and on prices without gaps (:func:`_one_bar_loop_applies`)
+    no share is ever kept back: each bar is the same five products and sums over the assets as the
+    cycle loop's (value, new shares, traded notional, new holdings' value, cash), on (portfolios,
+    assets) rows read straight from the unit blocks. Past the last signal the shares and the cash are
+    held (traded 0), as the cycle loop holds them. A generator yielding every
+    :data:`_ONE_BAR_LOOP_STEP` bars, so it runs in step with the other periods.
+    """
+    check_horizon(end, sig.first_bar, 1, delay)
+    start = sig.first_bar + delay
+    n, P, A = end - start, sig.weights.n_portfolios, panel.marks.shape[1]
+    n_sig = min(unit.n, n)
+    marks = panel.marks[start:end]
+    # one cost for all, or one per portfolio: the cycle loop's rate (the same product per element)
+    per_portfolio = np.ndim(cost_bps) > 0
+    rate = np.asarray(cost_bps, dtype="float64").reshape(-1, 1) * 1e-4 if per_portfolio else cost_bps * 1e-4
+    bar_rate = rate[:, 0] if per_portfolio else rate
+    cash, traded, held_value = np.empty((P, n)), np.empty((P, n)), np.empty((P, n))
+    old, old_cash = np.zeros((P, A)), np.full(P, capital / 1)
+    lo = 0
+    while lo < n_sig:
+        yield lo
+        block = unit.ahead(lo)
+        hi = min(lo + block.shape[1], n_sig, lo + _ONE_BAR_LOOP_STEP)
+        for t in range(lo, hi):
+            mark = marks[t]
+            value = old_cash + np.vecdot(old, mark)
+            new = value[:, None] * block[:, t - lo]
+            delta = new - old
+            bar_traded = np.vecdot(np.abs(delta, out=delta), mark)
+            new_value = np.vecdot(new, mark)
+            old_cash = value - new_value - bar_rate * bar_traded
+            cash[:, t], traded[:, t], held_value[:, t] = old_cash, bar_traded, new_value
+            old = new
+        lo = hi
+    if n_sig < n:  # no signal after the last one: the shares and the cash are held to the end
+        held_value[:, n_sig:] = np.vecdot(old[:, None, :], marks[n_sig:])
+        cash[:, n_sig:] = old_cash[:, None]
+        traded[:, n_sig:] = 0.0
+    return _finish_run(start, cash, traded, held_value, rate, 1, capital, np.zeros(P, dtype=np.int64))
 
 
 def _one_bar_applies(panel: PricePanel, sig: Signals, unit: _UnitBlocks | None, delay: int,
