@@ -199,6 +199,23 @@ def test_periods_from_one_preparation_equal_single_runs(reversal_factor, sp500_p
 
 
 # ------------------------------------------------------------------ the one-bar sleeve without costs
+def _finish(gen):
+    """Run a simulator generator to its end and return its result."""
+    while True:
+        try:
+            next(gen)
+        except StopIteration as done:
+            return done.value
+
+
+def _one_bar_case(reversal_factor, sp500_prices, delay: int):
+    """80 names over 300 bars, signals up to bar 260 (bars of prices after the last signal), quartiles."""
+    prices = sp500_prices.iloc[:300, :80]
+    f = reversal_factor[reversal_factor.index.get_level_values(1).isin(prices.columns)]
+    f = f[f.index.get_level_values(0) <= prices.index[260]]
+    return _prepare(f, prices, periods=(1,), quantiles=4, delay=delay), prices
+
+
 def _loop_and_block_runs(fd, delay: int, end: int):
     """The one-bar gross run of every basket by the cycle loop and by the block formula (same inputs)."""
     from factorlab.portfolio import _interleaved_quantiles as iq
@@ -209,16 +226,9 @@ def _loop_and_block_runs(fd, delay: int, end: int):
     assert iq._one_bar_applies(panel, sig, unit, delay, 0.0, end)
     assert not iq._one_bar_applies(panel, sig, unit, delay, np.array([0.0, 5.0]), end)  # costs: the loop
 
-    def finish(gen):
-        while True:
-            try:
-                next(gen)
-            except StopIteration as done:
-                return done.value
-
-    loop = finish(iq._batch_steps(panel, sig, unit, 1, delay, 0.0, 1e6, end))
+    loop = _finish(iq._batch_steps(panel, sig, unit, 1, delay, 0.0, 1e6, end))
     unit = iq._unit_blocks(panel, sig, delay, end)
-    return loop, finish(iq._one_bar_steps(panel, sig, unit, delay, 1e6, end))
+    return loop, _finish(iq._one_bar_steps(panel, sig, unit, delay, 1e6, end))
 
 
 @pytest.mark.parametrize("delay", [0, 2])
@@ -228,10 +238,7 @@ def test_one_bar_sleeve_in_blocks_equals_the_cycle_loop(reversal_factor, sp500_p
     bars after the last signal (held to the end)."""
     from factorlab.portfolio import _interleaved_quantiles as iq
 
-    prices = sp500_prices.iloc[:300, :80]
-    f = reversal_factor[reversal_factor.index.get_level_values(1).isin(prices.columns)]
-    f = f[f.index.get_level_values(0) <= prices.index[260]]   # 39 bars of prices after the last signal
-    fd = _prepare(f, prices, periods=(1,), quantiles=4, delay=delay)
+    fd, prices = _one_bar_case(reversal_factor, sp500_prices, delay)  # 39 bars of prices after the last signal
     end = len(prices.index)
     loop, block = _loop_and_block_runs(fd, delay, end)
     monkeypatch.setattr(iq, "_UNIT_BLOCK_CELLS", 7 * 5 * 80)
@@ -323,26 +330,16 @@ def test_one_bar_loop_at_costs_equals_the_cycle_loop_bit_for_bit(reversal_factor
     panel with a gap goes to the cycle loop."""
     from factorlab.portfolio import _interleaved_quantiles as iq
 
-    prices = sp500_prices.iloc[:300, :80]
-    f = reversal_factor[reversal_factor.index.get_level_values(1).isin(prices.columns)]
-    f = f[f.index.get_level_values(0) <= prices.index[260]]   # bars of prices after the last signal
-    fd = _prepare(f, prices, periods=(1,), quantiles=4, delay=delay)
+    fd, prices = _one_bar_case(reversal_factor, sp500_prices, delay)
     end = len(prices.index)
-
-    def finish(gen):
-        while True:
-            try:
-                next(gen)
-            except StopIteration as done:
-                return done.value
 
     def runs(cost):
         panel = iq.price_panel(fd.prices, fd.assets)
         sig = iq._stacked_signals(fd, [*range(1, fd.n_quantiles + 1), "long_short"], panel)
         unit = iq._unit_blocks(panel, sig, delay, end)
         assert iq._one_bar_loop_applies(panel, sig, unit, delay, end)
-        loop = finish(iq._batch_steps(panel, sig, unit, 1, delay, cost, 1e6, end))
-        fast = finish(iq._one_bar_loop(panel, sig, iq._unit_blocks(panel, sig, delay, end), delay, cost, 1e6, end))
+        loop = _finish(iq._batch_steps(panel, sig, unit, 1, delay, cost, 1e6, end))
+        fast = _finish(iq._one_bar_loop(panel, sig, iq._unit_blocks(panel, sig, delay, end), delay, cost, 1e6, end))
         return loop, fast
 
     for cost in (12.5, np.array([0.0, 5.0, 10.0, 20.0, 40.0])):  # one per basket and the long-short
