@@ -156,6 +156,14 @@ def test_violin_one_body_per_quantile_and_period_within_data_range(rng):
     assert len(colours) == 6 and np.allclose(colours[0], colours[2]) and not np.allclose(colours[0], colours[1])
     assert "bps" in ax.get_ylabel()
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["1D", "5D"]
+    narrow = flp.plot_quantile_returns_violin(violin_stats(data), widths=0.2)
+    (narrow_bodies,) = [c for c in narrow.collections if isinstance(c, PolyCollection)]
+    x = narrow_bodies.get_paths()[0].vertices[:, 0]
+    assert x.max() - x.min() == pytest.approx(0.2, rel=1e-9)  # the peak of the density spans the width
+    for bad in (0, -1.0, [0.2, 0.3], "wide"):
+        with pytest.raises(ParameterError, match="widths"):
+            flp.plot_quantile_returns_violin(violin_stats(data), widths=bad)
+    plt.close("all")
     # the quartiles are drawn: three marks per violin at the values' 25th, 50th and 75th percentiles
     (marks,) = [c for c in ax.collections if isinstance(c, LineCollection)]
     heights = np.array([seg[0, 1] for seg in marks.get_segments()]).reshape(6, 3)

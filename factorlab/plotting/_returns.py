@@ -197,7 +197,11 @@ def plot_quantile_returns_violin(violins, *, ax: Axes | None = None, title: str 
     colors = period_colors(len(periods))
     step = 0.8 / max(1, len(periods))
     style = dict(style)
-    width = float(style.pop("widths", step * 0.95))
+    width = style.pop("widths", step * 0.95)
+    if isinstance(width, bool) or not isinstance(width, (int, float, np.integer, np.floating)) or not width > 0:
+        raise ParameterError(f"widths must be one positive number (the width of every violin, in quantiles), "
+                             f"got {width!r}")
+    width = float(width)
     bodies, body_colors, marks = [], [], []
     for i, level in enumerate(violins.quantiles):
         for j, period in enumerate(periods):

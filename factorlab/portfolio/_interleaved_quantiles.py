@@ -507,7 +507,7 @@ def _one_bar_loop(panel: PricePanel, sig: Signals, unit: _UnitBlocks, delay: int
     rate = np.asarray(cost_bps, dtype="float64").reshape(-1, 1) * 1e-4 if per_portfolio else cost_bps * 1e-4
     bar_rate = rate[:, 0] if per_portfolio else rate
     cash, traded, held_value = np.empty((P, n)), np.empty((P, n)), np.empty((P, n))
-    old, old_cash = np.zeros((P, A)), np.full(P, capital / 1)
+    old, old_cash = np.zeros((P, A)), np.full(P, capital / 1)  # capital / N, as the cycle loop starts
     lo = 0
     while lo < n_sig:
         yield lo
