@@ -215,7 +215,7 @@ def draw_panels(fig: Figure, p: PanelData) -> Figure:
     """
     s = p.settings
     fig.clear()
-    fig.subplots_adjust(left=0.07, right=0.98, top=0.94, bottom=0.14, wspace=0.22, hspace=0.45)
+    fig.subplots_adjust(left=0.07, right=0.98, top=0.91, bottom=0.14, wspace=0.22, hspace=0.5)
     ax = fig.subplots(2, 2).ravel()
     plotting.plot_quantile_returns_bar(p.mean_return_rate, ax=ax[0],
                                        title=f"Mean {'demeaned ' if s.long_short else ''}return by "
