@@ -44,21 +44,39 @@ def test_quantile_bar_heights_are_bps(mean_ret):
     assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "2", "3", "4", "5"]
 
 
-def test_quantile_bar_legend_sits_above_the_bars(mean_ret):
-    """The periods' legend is one row between the title and the axes, never on the bars (it was placed
-    'best' inside the axes, where tall bars of another dataset could sit)."""
+@pytest.mark.parametrize("font_size", [10.0, 14.0, 18.0])
+@pytest.mark.parametrize("chart", ["bars", "period lines", "events"])
+def test_legend_row_sits_between_the_axes_and_the_title(mean_ret, chart, font_size):
+    """The legend as one row above the axes is under the title and over the axes, never on the data nor
+    under the title, whatever the style's font size (a long title over a narrow axes spans the legend;
+    the quantile bars' legend was placed 'best' inside the axes before, where bars can be)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    ax = flp.plot_quantile_returns_bar(mean_ret * 40)  # bars filling the axes
-    canvas = FigureCanvasAgg(ax.figure)
-    canvas.draw()
-    legend = ax.get_legend()
-    assert [t.get_text() for t in legend.get_texts()] == ["1D", "5D"]
-    renderer = canvas.get_renderer()
-    box, axes_box = legend.get_window_extent(renderer), ax.get_window_extent(renderer)
-    title_box = ax.title.get_window_extent(renderer)
-    assert box.y0 >= axes_box.y1 - 1 and not box.overlaps(title_box)  # above the axes, off the title
-    plt.close(ax.figure)
+    title = "A long title that spans the whole width of this narrow axes"
+    with plt.rc_context({"font.size": font_size}):
+        fig = Figure(figsize=(5.0, 3.5))
+        ax = fig.add_subplot()
+        if chart == "bars":
+            flp.plot_quantile_returns_bar(mean_ret * 40, ax=ax, title=title)  # bars filling the axes
+        elif chart == "period lines":
+            from factorlab.plotting._periods import plot_period_lines
+
+            plot_period_lines(pd.DataFrame({"1D": np.arange(30.0), "5D": np.arange(30.0) / 2}, index=DATES),
+                              ylabel="y", ax=ax, title=title)
+        else:
+            stats = pd.DataFrame(np.arange(12.0).reshape(4, 3), index=pd.MultiIndex.from_product(
+                [[1, 2], ["mean", "std"]], names=["factor_quantile", None]), columns=[-1, 0, 1])
+            flp.plot_quantile_average_cumulative_return(stats, ax=ax, title=title)
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        renderer = canvas.get_renderer()
+        legend = ax.get_legend()
+        box = legend.get_window_extent(renderer)
+        text_top = max(t.get_window_extent(renderer).y1 for t in legend.get_texts())
+        axes_box, title_box = ax.get_window_extent(renderer), ax.title.get_window_extent(renderer)
+    assert box.x0 < title_box.x1 and title_box.x0 < box.x1  # the title spans the legend's columns
+    assert axes_box.y1 - 1 <= box.y0  # the legend above the axes
+    assert text_top <= title_box.y0  # its entries under the title's lowest glyph
 
 
 def test_quantile_bar_positions_group_periods_per_quantile(mean_ret):

@@ -9,7 +9,15 @@ from matplotlib.figure import Figure
 
 from factorlab.errors import ParameterError
 from factorlab.plotting._checks import as_frame, check_multiindex
-from factorlab.plotting._style import BPS, QUANTILE_CMAP, get_axes, panel_grid, quantile_colors, zero_line
+from factorlab.plotting._style import (
+    BPS,
+    QUANTILE_CMAP,
+    get_axes,
+    legend_row_above,
+    panel_grid,
+    quantile_colors,
+    zero_line,
+)
 
 __all__ = [
     "plot_quantile_average_cumulative_return",
@@ -98,10 +106,9 @@ def plot_quantile_average_cumulative_return(avg_cum: pd.DataFrame, *, std_bar: b
                        f"Quantile {quantile}", color, style)
     zero_line(ax, 0.0, vertical=True)
     ax.set(xlabel="Bars relative to the factor date", ylabel="Mean Return (bps)")
-    ax.set_title(title if title is not None else "Average Cumulative Returns by Quantile (bps)", pad=16)
-    # one row above the axes: off the data
-    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=min(len(quantiles), 6), fontsize="small",
-              frameon=False, borderaxespad=0.1, handlelength=1.5, columnspacing=1.2)
+    # the legend as one row above the axes: off the data
+    legend_row_above(ax, len(quantiles),
+                     title if title is not None else "Average Cumulative Returns by Quantile (bps)")
     return ax
 
 

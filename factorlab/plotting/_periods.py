@@ -13,6 +13,7 @@ from factorlab.plotting._checks import as_frame
 from factorlab.plotting._style import (
     get_axes,
     is_time_index,
+    legend_row_above,
     line_points,
     period_colors,
     time_axis,
@@ -79,9 +80,6 @@ def plot_period_lines(frame: pd.DataFrame | pd.Series, *, ylabel: str, title: st
     if ylim is not None:
         ax.set_ylim(ylim)
     ax.set(xlabel="", ylabel=ylabel)
-    if title is not None:
-        ax.set_title(title, pad=16)  # room for the legend row between the title and the data
-    # the legend as one row above the axes: off the data
-    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=min(n, 6), fontsize="small", frameon=False,
-              borderaxespad=0.1, handlelength=1.5, columnspacing=1.2)
+    # the legend as one row above the axes (off the data), the title above it
+    legend_row_above(ax, n, title)
     return ax

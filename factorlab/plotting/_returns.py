@@ -32,6 +32,7 @@ from factorlab.plotting._style import (
     get_axes,
     grouped_bars,
     is_time_index,
+    legend_row_above,
     line_points,
     panel_grid,
     period_colors,
@@ -89,12 +90,11 @@ def plot_quantile_returns_bar(mean_ret: pd.DataFrame, *, ax: Axes | None = None,
     zero_line(ax)
     ax.yaxis.set_major_formatter(bps_formatter())
     ax.set(xlabel="Factor quantile", ylabel="Mean return (bps)")
-    # the periods as one legend row above the axes (off the bars, wherever they are), under the title
-    ax.set_title(title if title is not None else "Mean Period Wise Return By Factor Quantile (bps)", pad=16)
     if ylim is not None:
         ax.set_ylim(ylim)
-    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=min(frame.shape[1], 6), fontsize="small",
-              frameon=False, borderaxespad=0.1, handlelength=1.5, columnspacing=1.2)
+    # the periods as one legend row above the axes (off the bars, wherever they are), under the title
+    legend_row_above(ax, frame.shape[1],
+                     title if title is not None else "Mean Period Wise Return By Factor Quantile (bps)")
     return ax
 
 
@@ -198,7 +198,8 @@ def plot_quantile_returns_violin(violins, *, ax: Axes | None = None, title: str 
     step = 0.8 / max(1, len(periods))
     style = dict(style)
     width = style.pop("widths", step * 0.95)
-    if isinstance(width, bool) or not isinstance(width, (int, float, np.integer, np.floating)) or not width > 0:
+    if isinstance(width, bool) or not isinstance(width, (int, float, np.integer, np.floating)) \
+            or not width > 0:
         raise ParameterError(f"widths must be one positive number (the width of every violin, in quantiles), "
                              f"got {width!r}")
     width = float(width)
@@ -218,7 +219,8 @@ def plot_quantile_returns_violin(violins, *, ax: Axes | None = None, title: str 
             body_colors.append(colors[j])
             quartiles = st.get("quantiles")
             if quartiles is not None:
-                marks.extend([(centre - width / 4, q), (centre + width / 4, q)] for q in np.asarray(quartiles))
+                marks.extend([(centre - width / 4, q), (centre + width / 4, q)]
+                             for q in np.asarray(quartiles))
     # every body in one collection and every quartile mark in another: two artists, not one per violin
     ax.add_collection(PolyCollection(bodies, **{"facecolors": body_colors, "edgecolors": "0.3", "alpha": 0.8,
                                                  **style}))

@@ -16,6 +16,7 @@ import pandas as pd
 from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from matplotlib.ticker import FixedLocator, Formatter, MaxNLocator, NullLocator
 
 from factorlab.errors import ParameterError
@@ -164,6 +165,19 @@ def period_linestyles(n: int) -> list:
     """``n`` line styles, one per forward period (cycled if needed), for charts whose colours carry
     another dimension (the quantiles)."""
     return [_PERIOD_LINESTYLES[i % len(_PERIOD_LINESTYLES)] for i in range(n)]
+
+
+def legend_row_above(ax: Axes, ncols: int, title: str | None = None) -> None:
+    """The legend as one row above the axes (off the data), and ``title`` above that row.
+
+    The title's pad leaves room for the row at the font size of the style in use (2.2 times the
+    legend's 'small' size: 18 points at matplotlib's default 10-point font), so a larger style
+    font does not put the legend under the title.
+    """
+    if title is not None:
+        ax.set_title(title, pad=2.2 * FontProperties(size="small").get_size_in_points())
+    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=min(ncols, 6), fontsize="small", frameon=False,
+              borderaxespad=0.1, handlelength=1.5, columnspacing=1.2)
 
 
 def get_axes(ax: Axes | None, figsize: tuple[float, float] = FIGSIZE) -> Axes:
