@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import warnings
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -51,23 +52,29 @@ def sample():
     return fl.load_sample()
 
 
-def test_every_tear_sheet_figure_is_legible(sample):
+@pytest.mark.parametrize("font_size", [10.0, 13.0])
+def test_every_tear_sheet_figure_is_legible(sample, font_size):
+    """At matplotlib's default font and with a larger style font (the charts and their margins grow with
+    it: at 13 points titles, legends and labels were cut at the figure's edge)."""
     prices = sample.prices
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), plt.rc_context({"font.size": font_size}):
         warnings.simplefilter("ignore")
         ts = fl.create_full_tear_sheet(-(prices / prices.shift(5) - 1), prices, groupby=sample.sectors,
                                        by_group=True, benchmark=sample.benchmark)
-    defects = {name: _defects(ts.figures[name]) for name in ts.figures}
+        defects = {name: _defects(ts.figures[name]) for name in ts.figures}
+        sizes = {name: tuple(ts.figures[name].get_size_inches()) for name in ts.figures}
     assert len(defects) >= 12
     assert {k: v for k, v in defects.items() if v} == {}
+    assert sizes["ic_ts"] == pytest.approx((8.0 * font_size / 10.0, 3.4 * font_size / 10.0))
 
 
-def test_every_returns_report_figure_is_legible(sample):
+@pytest.mark.parametrize("font_size", [10.0, 13.0])
+def test_every_returns_report_figure_is_legible(sample, font_size):
     returns = sample.prices.pct_change().mean(axis=1).iloc[1:]
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), plt.rc_context({"font.size": font_size}):
         warnings.simplefilter("ignore")
         rep = fl.create_returns_tear_sheet(returns, benchmark=sample.benchmark)
-    names = list(rep.figures)
+        names = list(rep.figures)
+        defects = {name: _defects(rep.figures[name]) for name in names}
     assert len(names) >= 8
-    defects = {name: _defects(rep.figures[name]) for name in names}
     assert {k: v for k, v in defects.items() if v} == {}

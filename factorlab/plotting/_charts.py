@@ -25,7 +25,7 @@ from matplotlib.figure import Figure
 
 from factorlab.errors import ParameterError
 from factorlab.plotting._checks import check_option
-from factorlab.plotting._style import fixed_margins
+from factorlab.plotting._style import fixed_margins, font_scale
 
 __all__ = [
     "IMAGE_FORMATS",
@@ -60,7 +60,10 @@ class Chart:
         a new figure of ``size`` with fixed margins. With ``grid=None``:
         called as ``draw(fig=figure)``; it lays out its own axes.
     size : (float, float)
-        Figure size in inches.
+        Figure size in inches at matplotlib's default 10-point font; with a
+        larger style font the figure and its margins grow by the same
+        factor (:func:`~factorlab.plotting._style.font_scale`), so the chart
+        keeps its layout and its text fits.
     grid : (int, int) or None
         Rows and columns of axes.
     margins : dict or None
@@ -88,7 +91,8 @@ class Chart:
         label on each draw.
         """
         with rc_context({"axes.titley": 1.0} if rcParams["axes.titley"] is None else {}):
-            fig = Figure(figsize=self.size)
+            scale = font_scale()
+            fig = Figure(figsize=(self.size[0] * scale, self.size[1] * scale))
             if self.grid is None:
                 self.draw(fig=fig)
             else:

@@ -230,6 +230,13 @@ def panel_grid(n_panels: int, *, ncols: int = 2, panel_size: tuple[float, float]
     return fig, axes
 
 
+def font_scale() -> float:
+    """How much larger than matplotlib's default 10-point font the style in use writes: the factor
+    (at least 1) by which the fixed-layout charts scale their size and margins, so that their text
+    fits as it does at 10 points (``rcParams['font.size']`` 13: 1.3)."""
+    return max(1.0, FontProperties(size="medium").get_size_in_points() / 10.0)
+
+
 def fixed_margins(fig: Figure, nrows: int = 1, ncols: int = 1, *, left: float = 0.8, right: float = 0.2,
                   bottom: float = 0.55, top: float = 0.75, hgap: float = 0.95, wgap: float = 0.8) -> None:
     """Place a grid of axes with margins and gaps given in inches.
@@ -238,7 +245,12 @@ def fixed_margins(fig: Figure, nrows: int = 1, ncols: int = 1, *, left: float = 
     extra draw of the figure; charts with known labels do with fixed room:
     ``top`` for a title (and suptitle), ``left`` for y tick labels and label,
     ``hgap`` between rows for x tick labels and the next panel's title.
+    The room is given for matplotlib's default 10-point font and grows with
+    the font size of the style in use (``rcParams['font.size']`` 13: 1.3
+    times), so a larger font does not push labels past the figure's edge.
     """
+    scale = font_scale()
+    left, right, bottom, top, hgap, wgap = (scale * v for v in (left, right, bottom, top, hgap, wgap))
     width, height = fig.get_size_inches()
     ax_w = max((width - left - right - (ncols - 1) * wgap) / ncols, 0.1)
     ax_h = max((height - top - bottom - (nrows - 1) * hgap) / nrows, 0.1)
