@@ -474,6 +474,15 @@ def _finish_run(start: int, cash: np.ndarray, traded: np.ndarray, held_value: np
                      n_gap_events=untradeable)
 
 
+def _hold_to_the_end(shares: np.ndarray, marks: np.ndarray, n_sig: int, cash: np.ndarray,
+                     held: np.ndarray) -> None:
+    """A one-bar run after its last signal (bars ``n_sig ..``): the last shares and cash are held to the
+    end, as the cycle loop holds them; fills ``held`` and ``cash`` (P, bars) in place."""
+    if n_sig < cash.shape[1]:
+        held[:, n_sig:] = np.vecdot(shares[:, None, :], marks[n_sig:])
+        cash[:, n_sig:] = cash[:, n_sig - 1:n_sig]
+
+
 def _one_bar_loop_applies(panel: PricePanel, sig: Signals, unit: _UnitBlocks | None, delay: int,
                           end: int) -> bool:
     """Whether :func:`_one_bar_loop` can run the one-bar sleeve: a signal on every bar up to the last
@@ -524,19 +533,17 @@ def _one_bar_loop(panel: PricePanel, sig: Signals, unit: _UnitBlocks, delay: int
             cash[:, t], traded[:, t], held_value[:, t] = old_cash, bar_traded, new_value
             old = new
         lo = hi
-    if n_sig < n:  # no signal after the last one: the shares and the cash are held to the end
-        held_value[:, n_sig:] = np.vecdot(old[:, None, :], marks[n_sig:])
-        cash[:, n_sig:] = old_cash[:, None]
-        traded[:, n_sig:] = 0.0
+    traded[:, n_sig:] = 0.0
+    _hold_to_the_end(old, marks, n_sig, cash, held_value)
     return _finish_run(start, cash, traded, held_value, rate, 1, capital, np.zeros(P, dtype=np.int64))
 
 
 def _one_bar_applies(panel: PricePanel, sig: Signals, unit: _UnitBlocks | None, delay: int,
                      cost_bps: float | np.ndarray, end: int) -> bool:
-    """Whether :func:`_one_bar_steps` can run the one-bar sleeve: no costs, a signal on every bar up to
-    the last one (unit blocks) and a tradeable price for every asset on every bar of the run."""
-    return (unit is not None and not np.any(cost_bps)
-            and not panel.any_blocked[sig.first_bar + delay:end].any())
+    """Whether :func:`_one_bar_steps` can run the one-bar sleeve: no costs, and what
+    :func:`_one_bar_loop_applies` asks (a signal on every bar up to the last one, a tradeable price for
+    every asset on every bar of the run)."""
+    return not np.any(cost_bps) and _one_bar_loop_applies(panel, sig, unit, delay, end)
 
 
 #: Elements (portfolios x bars x assets) of one chunk of the one-bar run: small enough to stay in cache.
@@ -576,9 +583,7 @@ def _one_bar_steps(panel: PricePanel, sig: Signals, unit: _UnitBlocks, delay: in
         value, before = _one_bar_chunk(rows, marks[lo:hi], marks[lo + 1:min(hi + 1, n)], value, before,
                                        cash[:, lo:hi], held[:, lo:hi], traded[:, lo:hi])
         lo = hi
-    if n_sig < n:  # no signal after the last one: the shares and the cash are held to the end
-        held[:, n_sig:] = np.vecdot(before[:, None, :], marks[n_sig:])
-        cash[:, n_sig:] = cash[:, n_sig - 1:n_sig]
+    _hold_to_the_end(before, marks, n_sig, cash, held)
     equity = cash + held
     prev = np.concatenate((np.full((P, 1), float(capital)), equity[:, :-1]), axis=1)
     return _BatchRun(start=start, returns=equity / prev - 1.0, turnover=traded / equity,
