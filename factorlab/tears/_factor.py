@@ -113,12 +113,22 @@ def _spread(a: FactorAnalysis, ax) -> None:
         title=f"Top - bottom spread (2x gross), {a.ma_window}-bar moving average{_bulk_note(outside)}")
 
 
+def _legend_right_of(ax) -> None:
+    """Move the legend the plot function drew to the right of the axes, unframed, titled 'Period'
+    (the same legend moved through its public setters, not a second one built)."""
+    legend = ax.get_legend()
+    legend.set_loc("upper left")
+    legend.set_bbox_to_anchor((1.01, 1.0))
+    legend.set_frame_on(False)
+    legend.set_title("Period")
+
+
 def _cumulative_long_short(a: FactorAnalysis, ax) -> None:
     cum = pd.DataFrame({lab: 1.0 + a.interleaved.cumulative(lab)["long_short"] for lab in a.fd.labels})
     plotting.plot_cumulative_returns(cum, ax=ax, benchmark=a.benchmark_growth(cum.index),
                                      title="Factor-weighted long-short portfolio, N interleaved sleeves per period")
     # right of the axes: inside, the legend covered where the curves start
-    ax.legend(title="Period", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    _legend_right_of(ax)
 
 
 def _violin(a: FactorAnalysis, ax) -> None:
@@ -127,9 +137,7 @@ def _violin(a: FactorAnalysis, ax) -> None:
     plotting.plot_quantile_returns_violin(
         a.violins, ax=ax, ylim=limits,
         title=f"Per-date mean return by quantile (bps per bar){_bulk_note(outside)}")
-    legend = ax.get_legend()  # the periods' colours, moved off the data
-    ax.legend(legend.legend_handles, [t.get_text() for t in legend.get_texts()], title="Period",
-              loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    _legend_right_of(ax)  # the periods' colours, moved off the data
 
 
 def _event_returns(a: FactorAnalysis, ax) -> None:
