@@ -304,3 +304,27 @@ def test_long_lines_are_drawn_from_their_envelope():
         ax = plot(pd.Series(y, index=index))
         assert len(ax.lines[0].get_xdata()) <= 4 * LINE_BUCKETS + 10
         plt.close(ax.get_figure())
+
+
+@pytest.mark.parametrize("name", ALL_CASES)
+def test_value_axes_label_a_few_round_ticks(name, rng):
+    """Every axis a chart leaves to a locator (not fixed category positions) labels 3 to 6 ticks within
+    its view: matplotlib's default put 9 and 10 on the IC histogram's and Q-Q plot's axes, each a label to
+    lay out and draw. Bar offsets around the event are whole numbers."""
+    from matplotlib.ticker import FixedLocator, NullLocator
+
+    func, build, kwargs = ALL_CASES[name]
+    out = func(build(rng), **kwargs)
+    fig = out if isinstance(out, Figure) else out.get_figure()
+    fig.draw_without_rendering()
+    for ax in fig.axes:
+        if not ax.get_visible():
+            continue
+        for axis, (lo, hi) in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())):
+            if isinstance(axis.get_major_locator(), (FixedLocator, NullLocator)) or axis.get_scale() != "linear":
+                continue
+            lo, hi = min(lo, hi), max(lo, hi)
+            shown = [t for t in axis.get_majorticklocs() if lo - 1e-9 * (hi - lo) <= t <= hi + 1e-9 * (hi - lo)]
+            assert 3 <= len(shown) <= 6, (name, axis.axis_name, shown)
+            if "average_cumulative_return" in name and axis is ax.xaxis:
+                assert all(float(t).is_integer() for t in shown), shown

@@ -16,6 +16,7 @@ from factorlab.plotting._style import (
     legend_row_above,
     panel_grid,
     quantile_colors,
+    value_ticks,
     zero_line,
 )
 
@@ -105,6 +106,8 @@ def plot_quantile_average_cumulative_return(avg_cum: pd.DataFrame, *, std_bar: b
         _draw_quantile(ax, x, means.loc[quantile], None if stds is None else stds.loc[quantile],
                        f"Quantile {quantile}", color, style)
     zero_line(ax, 0.0, vertical=True)
+    value_ticks(ax.xaxis, integer=True)  # offsets are whole bars
+    value_ticks(ax.yaxis)
     ax.set(xlabel="Bars relative to the factor date", ylabel="Mean Return (bps)")
     # the legend as one row above the axes: off the data
     legend_row_above(ax, len(quantiles),
@@ -145,6 +148,8 @@ def plot_quantile_average_cumulative_return_by_quantile(avg_cum: pd.DataFrame, *
         _draw_quantile(ax, x, means.loc[quantile], None if stds is None else stds.loc[quantile],
                        f"Quantile {quantile}", color, style)
         zero_line(ax, 0.0, vertical=True)
+        value_ticks(ax.xaxis, integer=True)
+        value_ticks(ax.yaxis)
         ax.set(xlabel="Bars relative to the factor date", ylabel="Mean Return (bps)",
                title=f"Quantile {quantile}")
     fig.suptitle(title if title is not None else "Average Cumulative Returns by Quantile (bps)")

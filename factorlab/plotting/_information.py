@@ -29,6 +29,7 @@ from factorlab.plotting._style import (
     period_colors,
     stats_box,
     time_axis,
+    value_ticks,
     zero_line,
 )
 
@@ -143,6 +144,8 @@ def plot_ic_hist(hist: pd.DataFrame | pd.Series, *, means: pd.Series | float | N
             ax.axvline(float(mean_values[column]), color=PALETTE["mean"] if single else color,
                        linestyle="--", lw=1.5, label=f"_mean {column}")
     ax.set_xlim(edges[0], edges[-1])
+    value_ticks(ax.xaxis)
+    value_ticks(ax.yaxis, integer=True)
     ax.set(xlabel="IC (rank correlation)", ylabel="Number of dates",
            title=title if title is not None else "IC distribution (dashed: mean)")
     if not single:
@@ -201,6 +204,8 @@ def plot_ic_qq(qq: pd.DataFrame, *, dist_name: str = "Normal", title: str | None
     if np.isfinite(low):
         ax.plot([low, high], [low, high], color=PALETTE["reference"], lw=1.0, linestyle=":",
                 label="45-degree line")
+    value_ticks(ax.xaxis)
+    value_ticks(ax.yaxis)
     ax.set(xlabel=f"{dist_name} distribution quantile (fitted)", ylabel="Observed IC quantile",
            title=title if title is not None else f"IC {dist_name} Q-Q")
     if legend:
@@ -374,6 +379,7 @@ def plot_ic_decay(mean_ic_by_horizon: pd.Series, *, std_err: pd.Series | None = 
     ax.set_xticks(x)
     ax.set_xticklabels([str(label) for label in mean_ic.index])
     zero_line(ax)
+    value_ticks(ax.yaxis)
     ax.set(xlabel="Forward horizon", ylabel="Mean IC",
            title=title if title is not None else "IC Decay: Mean IC by Forward Horizon")
     return ax

@@ -38,6 +38,7 @@ from factorlab.plotting._style import (
     period_colors,
     quantile_colors,
     time_axis,
+    value_ticks,
     zero_line,
 )
 
@@ -88,6 +89,7 @@ def plot_quantile_returns_bar(mean_ret: pd.DataFrame, *, ax: Axes | None = None,
     ax = get_axes(ax)
     grouped_bars(ax, frame * BPS, period_colors(frame.shape[1]), **style)
     zero_line(ax)
+    value_ticks(ax.yaxis)
     ax.yaxis.set_major_formatter(bps_formatter())
     ax.set(xlabel="Factor quantile", ylabel="Mean return (bps)")
     if ylim is not None:
@@ -229,6 +231,7 @@ def plot_quantile_returns_violin(violins, *, ax: Axes | None = None, title: str 
     ax.autoscale_view()
     ax.set_xticks(np.arange(len(violins.quantiles)), [str(level) for level in violins.quantiles])
     zero_line(ax)
+    value_ticks(ax.yaxis)
     ax.legend(handles=[Patch(facecolor=c, label=p) for c, p in zip(colors, periods)], title="period",
               loc="upper right")
     ax.set(xlabel="Factor quantile", ylabel=f"Return ({violins.unit})",

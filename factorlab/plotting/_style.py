@@ -40,6 +40,7 @@ __all__ = [
     "quantile_colors",
     "stats_box",
     "time_axis",
+    "value_ticks",
     "zero_line",
 ]
 
@@ -382,6 +383,31 @@ def time_axis(ax: Axes, *, max_ticks: int = 6, y_ticks: int | None = 5) -> None:
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, show_offset=False))
     if y_ticks is not None and ax.get_yscale() == "linear":
         ax.yaxis.set_major_locator(MaxNLocator(nbins=y_ticks))
+
+
+#: Most intervals between labelled ticks on a value axis (``value_ticks``; ``time_axis``' y axis uses 5 too).
+VALUE_TICKS = 5
+
+
+def value_ticks(axis, *, n: int = VALUE_TICKS, integer: bool = False) -> None:
+    """At most ``n`` intervals between round ticks (1, 2, 2.5 or 5 times a power of ten) on a value axis.
+
+    Matplotlib's default locator fits a tick about every two to three font
+    heights (8 to 10 labels on a 3-inch axis); each labelled tick is text to
+    lay out and draw, the dearest part of a chart, and 4 to 6 labels read the
+    same values. At least 3 ticks stay within the view. ``integer``: whole
+    numbers only (bar offsets, counts).
+
+    Parameters
+    ----------
+    axis : matplotlib.axis.Axis
+        ``ax.xaxis`` or ``ax.yaxis`` (of a linear scale).
+    n : int
+        Most intervals.
+    integer : bool
+        Ticks at whole numbers only.
+    """
+    axis.set_major_locator(MaxNLocator(nbins=n, steps=[1, 2, 2.5, 5, 10], integer=integer, min_n_ticks=3))
 
 
 def is_time_index(index: pd.Index) -> bool:
