@@ -321,23 +321,35 @@ def test_unit_targets_are_the_weights_over_the_prices_with_no_target_where_not_f
         assert (got[:, 90 - 20, 6] == 0).all() and (got != 0).sum() > 0.5 * got.size / 6
 
 
+@pytest.mark.parametrize("gaps", [False, True])
 @pytest.mark.parametrize("delay", [0, 2])
-def test_one_bar_loop_at_costs_equals_the_cycle_loop_bit_for_bit(reversal_factor, sp500_prices, delay,
+def test_one_bar_loop_at_costs_equals_the_cycle_loop_bit_for_bit(reversal_factor, sp500_prices, delay, gaps,
                                                                  monkeypatch):
-    """N = 1 at any cost on prices without gaps runs bar by bar without the cycle bookkeeping: the
-    same returns, turnover and gap events as the cycle loop, bit for bit, at one cost for all and at
-    one cost per portfolio, with blocks and steps of a few bars and bars after the last signal; a
-    panel with a gap goes to the cycle loop."""
+    """N = 1 at any cost runs bar by bar without the cycle bookkeeping: the same returns, turnover and
+    gap events as the cycle loop, bit for bit, at one cost for all and at one cost per portfolio, with
+    blocks and steps of a few bars and bars after the last signal; on prices with gaps (a name without
+    prices for a while, a listing late, a bankruptcy) the shares of names without a tradeable price are
+    kept and the events counted as the cycle loop keeps and counts them. Without costs a panel with
+    gaps is not the block formula's."""
     from factorlab.portfolio import _interleaved_quantiles as iq
 
     fd, prices = _one_bar_case(reversal_factor, sp500_prices, delay)
+    if gaps:
+        prices = prices.copy()
+        prices.iloc[100:103, 5] = np.nan   # a few bars without a price
+        prices.iloc[:150, 9] = np.nan      # listed late
+        prices.iloc[200, 11] = 0.0         # bankrupt: a zero price, then nothing
+        prices.iloc[201:, 11] = np.nan
+        fd = _prepare(fd.factor.stack().rename("factor"), prices, periods=(1,), quantiles=4, delay=delay)
     end = len(prices.index)
 
     def runs(cost):
         panel = iq.price_panel(fd.prices, fd.assets)
         sig = iq._stacked_signals(fd, [*range(1, fd.n_quantiles + 1), "long_short"], panel)
         unit = iq._unit_blocks(panel, sig, delay, end)
-        assert iq._one_bar_loop_applies(panel, sig, unit, delay, end)
+        assert iq._one_bar_loop_applies(unit)
+        assert panel.any_blocked[sig.first_bar + delay:end].any() == gaps
+        assert iq._one_bar_applies(panel, sig, unit, delay, 0.0, end) != gaps
         loop = _finish(iq._batch_steps(panel, sig, unit, 1, delay, cost, 1e6, end))
         fast = _finish(iq._one_bar_loop(panel, sig, iq._unit_blocks(panel, sig, delay, end), delay, cost, 1e6, end))
         return loop, fast
@@ -352,9 +364,5 @@ def test_one_bar_loop_at_costs_equals_the_cycle_loop_bit_for_bit(reversal_factor
             np.testing.assert_array_equal(fast.returns, loop.returns)
             np.testing.assert_array_equal(fast.turnover, loop.turnover)
             np.testing.assert_array_equal(fast.n_gap_events, loop.n_gap_events)
+            assert (fast.n_gap_events > 0).any() == gaps
             assert (fast.turnover[:, -20:] == 0).all() and (fast.turnover[:, :50] > 0).all()
-    gapped = prices.copy()
-    gapped.iloc[100:103, 5] = np.nan
-    panel = iq.price_panel(gapped, fd.assets)
-    sig = iq._stacked_signals(fd, [*range(1, fd.n_quantiles + 1), "long_short"], panel)
-    assert not iq._one_bar_loop_applies(panel, sig, iq._unit_blocks(panel, sig, delay, end), delay, end)

@@ -400,7 +400,7 @@ def _simulate_periods(panel: PricePanel, sig: Signals, unit: _UnitBlocks | None,
     runs = [_one_bar_steps(panel, sig, unit, delay, capital, e)
             if p == 1 and _one_bar_applies(panel, sig, unit, delay, c, e)
             else _one_bar_loop(panel, sig, unit, delay, c, capital, e)
-            if p == 1 and _one_bar_loop_applies(panel, sig, unit, delay, e)
+            if p == 1 and _one_bar_loop_applies(unit)
             else _batch_steps(panel, sig, unit, p, delay, c, capital, e) for p, c, e in zip(periods, costs, ends)]
     out: list[_BatchRun | None] = [None] * len(runs)
     at = [next(r) for r in runs]  # the bar each run's next cycle starts at (every run has one: check_horizon)
@@ -483,11 +483,10 @@ def _hold_to_the_end(shares: np.ndarray, marks: np.ndarray, n_sig: int, cash: np
         cash[:, n_sig:] = cash[:, n_sig - 1:n_sig]
 
 
-def _one_bar_loop_applies(panel: PricePanel, sig: Signals, unit: _UnitBlocks | None, delay: int,
-                          end: int) -> bool:
+def _one_bar_loop_applies(unit: _UnitBlocks | None) -> bool:
     """Whether :func:`_one_bar_loop` can run the one-bar sleeve: a signal on every bar up to the last
-    one (unit blocks) and a tradeable price for every asset on every bar of the run (any costs)."""
-    return unit is not None and not panel.any_blocked[sig.first_bar + delay:end].any()
+    one (unit blocks); any costs, any price gaps."""
+    return unit is not None
 
 
 #: Bars of the one-bar loop between two yields (the other periods' runs keep in step with it).
@@ -499,18 +498,21 @@ def _one_bar_loop(panel: PricePanel, sig: Signals, unit: _UnitBlocks, delay: int
     """The one-bar sleeve (N = 1) at any cost: :func:`_batch_steps`' arithmetic bar for bar, bit for bit,
     without its per-cycle bookkeeping.
 
-    With one sleeve every cycle is one bar, and on prices without gaps (:func:`_one_bar_loop_applies`)
-    no share is ever kept back: each bar is the same five products and sums over the assets as the
-    cycle loop's (value, new shares, traded notional, new holdings' value, cash), on (portfolios,
-    assets) rows read straight from the unit blocks. Past the last signal the shares and the cash are
-    held (traded 0), as the cycle loop holds them. A generator yielding every
-    :data:`_ONE_BAR_LOOP_STEP` bars, so it runs in step with the other periods.
+    With one sleeve every cycle is one bar, and with a signal on every bar (:func:`_one_bar_loop_applies`)
+    each bar is the same five products and sums over the assets as the cycle loop's (value, new
+    shares, traded notional, new holdings' value, cash), on (portfolios, assets) rows read straight
+    from the unit blocks. On a bar where some price is missing or zero the shares of those assets are
+    kept and the gap events counted, as :func:`_keep_batch` keeps and counts them. Past the last
+    signal the shares and the cash are held (traded 0), as the cycle loop holds them. A generator
+    yielding every :data:`_ONE_BAR_LOOP_STEP` bars, so it runs in step with the other periods.
     """
     check_horizon(end, sig.first_bar, 1, delay)
     start = sig.first_bar + delay
     n, P, A = end - start, sig.weights.n_portfolios, panel.marks.shape[1]
     n_sig = min(unit.n, n)
     marks = panel.marks[start:end]
+    blocked, any_blocked = panel.blocked[start:end], panel.any_blocked[start:end]
+    untradeable = np.zeros(P, dtype=np.int64)
     # one cost for all, or one per portfolio: the cycle loop's rate (the same product per element)
     per_portfolio = np.ndim(cost_bps) > 0
     rate = np.asarray(cost_bps, dtype="float64").reshape(-1, 1) * 1e-4 if per_portfolio else cost_bps * 1e-4
@@ -526,6 +528,10 @@ def _one_bar_loop(panel: PricePanel, sig: Signals, unit: _UnitBlocks, delay: int
             mark = marks[t]
             value = old_cash + np.vecdot(old, mark)
             new = value[:, None] * block[:, t - lo]
+            if any_blocked[t]:  # keep the shares of names without a tradeable price; count the events
+                gap = blocked[t]
+                untradeable += (gap & ((old != 0) | unit.nonzero(t, 1)[:, 0])).sum(axis=1)
+                np.copyto(new, old, where=gap)
             delta = new - old
             bar_traded = np.vecdot(np.abs(delta, out=delta), mark)
             new_value = np.vecdot(new, mark)
@@ -535,15 +541,16 @@ def _one_bar_loop(panel: PricePanel, sig: Signals, unit: _UnitBlocks, delay: int
         lo = hi
     traded[:, n_sig:] = 0.0
     _hold_to_the_end(old, marks, n_sig, cash, held_value)
-    return _finish_run(start, cash, traded, held_value, rate, 1, capital, np.zeros(P, dtype=np.int64))
+    return _finish_run(start, cash, traded, held_value, rate, 1, capital, untradeable)
 
 
 def _one_bar_applies(panel: PricePanel, sig: Signals, unit: _UnitBlocks | None, delay: int,
                      cost_bps: float | np.ndarray, end: int) -> bool:
-    """Whether :func:`_one_bar_steps` can run the one-bar sleeve: no costs, and what
-    :func:`_one_bar_loop_applies` asks (a signal on every bar up to the last one, a tradeable price for
-    every asset on every bar of the run)."""
-    return not np.any(cost_bps) and _one_bar_loop_applies(panel, sig, unit, delay, end)
+    """Whether :func:`_one_bar_steps` can run the one-bar sleeve: no costs, a signal on every bar up to
+    the last one (:func:`_one_bar_loop_applies`) and a tradeable price for every asset on every bar of
+    the run (no share is ever kept back)."""
+    return (not np.any(cost_bps) and _one_bar_loop_applies(unit)
+            and not panel.any_blocked[sig.first_bar + delay:end].any())
 
 
 #: Elements (portfolios x bars x assets) of one chunk of the one-bar run: small enough to stay in cache.
