@@ -296,3 +296,30 @@ def test_both_layouts_from_one_pass_equal_separate_calls(mom_fd, kwargs):
         mean, err = fl.mean_return_by_quantile(mom_fd, by_date=by_date, **kwargs)
         pd.testing.assert_frame_equal(both[by_date][0], mean, check_exact=True)
         pd.testing.assert_frame_equal(both[by_date][1], err, check_exact=True)
+
+
+@pytest.mark.parametrize("demeaned", [True, False])
+def test_row_weights_are_each_rows_nansum_formula_bit_for_bit(demeaned, monkeypatch):
+    """Row weights are ``w / nansum(|w|)`` with ``w = x - nansum(x) / count`` (or ``x``), computed a block
+    of rows at a time: the same numbers, bit for bit, as the whole-panel formula, across block edges,
+    on rows all NaN, all equal (0/0: NaN, as in Alphalens), of one name and of huge and tiny values."""
+    from factorlab.portfolio import _weights
+
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((41, 13)) * 10.0 ** rng.integers(-200, 200, (41, 13))
+    x[rng.random(x.shape) < 0.3] = np.nan
+    x[0] = np.nan                      # nobody
+    x[1] = np.where(np.isnan(x[1]), np.nan, 2.5)  # everyone equal
+    x[2] = np.nan
+    x[2, 4] = -1.5                     # one name
+    with np.errstate(invalid="ignore", divide="ignore"):
+        w = x - np.nansum(x, axis=1, keepdims=True) / np.sum(~np.isnan(x), axis=1, keepdims=True) \
+            if demeaned else x.copy()
+        expected = w / np.nansum(np.abs(w), axis=1, keepdims=True)
+    monkeypatch.setattr(_weights, "_SUM_BLOCK_CELLS", 13 * 4)  # blocks of 4 rows: 11 blocks, the last of 1
+    got = _weights.row_weights(x, demeaned=demeaned)
+    np.testing.assert_array_equal(got, expected)
+    assert np.isnan(got[0]).all() and (np.isnan(got[1]).all() if demeaned else np.nansum(np.abs(got[1])) == 1)
+    assert np.isnan(got[2, 4]) if demeaned else got[2, 4] == -1.0  # one name: 0/0 demeaned, else all short
+    finite = np.isfinite(got).any(axis=1)
+    np.testing.assert_allclose(np.nansum(np.abs(got[finite]), axis=1), 1.0, rtol=1e-12)

@@ -68,12 +68,33 @@ def row_weights(x: np.ndarray, demeaned: bool = True, equal_weight: bool = False
                 n_pos = pos.sum(axis=1, keepdims=True)
                 w = np.where(neg, w / np.maximum(n_neg, 1), w)
                 w = np.where(pos, w / np.maximum(n_pos, 1), w)
-        elif demeaned:
-            count = np.sum(~np.isnan(x), axis=1, keepdims=True)
-            w = x - _row_sum(x) / count
         else:
-            return x / _row_sum(x, absolute=True)
+            return _scaled_rows(x, demeaned)
         return np.divide(w, _row_sum(w, absolute=True), out=w)  # w is this function's own array
+
+
+def _scaled_rows(x: np.ndarray, demeaned: bool) -> np.ndarray:
+    """``w / nansum(|w|)`` per row, ``w = x - nanmean(x)`` (``demeaned``) or ``x``, a block of rows at a time.
+
+    Each row's sums are the ones a whole-panel ``np.nansum(..., axis=1)`` takes (NaN as 0, the same
+    values in the same order), so the weights are the same bit for bit; the panel is read once and the
+    weights written once, with no whole-panel temporary (the mean, the demeaned values and their
+    absolute values of a block stay a few MB)."""
+    out = np.empty(x.shape)
+    step = max(1, _SUM_BLOCK_CELLS // max(1, x.shape[1]))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for lo in range(0, x.shape[0], step):
+            block, w = x[lo:lo + step], out[lo:lo + step]
+            if demeaned:
+                nan = np.isnan(block)
+                total = np.sum(np.where(nan, 0.0, block), axis=1, keepdims=True)
+                np.subtract(block, total / np.sum(~nan, axis=1, keepdims=True), out=w)
+            else:
+                np.copyto(w, block)
+            size = np.abs(w)
+            size[np.isnan(size)] = 0.0
+            np.divide(w, np.sum(size, axis=1, keepdims=True), out=w)
+    return out
 
 
 def _grouped_weights(x: np.ndarray, groups: np.ndarray, demeaned: bool, equal_weight: bool) -> np.ndarray:
