@@ -16,7 +16,12 @@ the panel) and the RSS before the tear sheet. Budget (issue 20): at most 10
 passes and 1.5 GiB peak RSS.
 
 Timings on a shared machine move with its load: the load average is printed
-and CPU time is given next to wall time.
+and CPU time is given next to wall time. On a virtual machine whose host backs
+memory lazily, the first touch of memory the machine has not used since it
+started can be far dearer than a later one (on the machine these figures were
+measured on: about 3 ms per MiB against 0.2, several seconds over a tear
+sheet's 1.4 GiB peak); a fresh process first prints the cost of filling new
+memory and memory just freed, so a cold machine can be told from a warm one.
 
 Run: MPLBACKEND=Agg python benchmarks/bench_scale.py [--case daily|minute|all]
 """
@@ -79,6 +84,19 @@ def panel(case: str, seed: int = 7) -> pd.DataFrame:
     return pd.DataFrame(values, index=index, columns=columns, copy=False)
 
 
+def touch_cost(mib: int = 512) -> None:
+    """Print the time to fill ``mib`` MiB of new memory, then the same again after freeing it (ms/MiB)."""
+    times = []
+    for _ in range(2):
+        t0 = time.perf_counter()
+        block = np.empty(mib * 2**20 // 8)
+        block.fill(1.0)
+        times.append((time.perf_counter() - t0) * 1e3 / mib)
+        del block
+    print(f"filling {mib} MiB of new memory: {times[0]:.2f} ms/MiB; again after freeing it: {times[1]:.2f} ms/MiB",
+          flush=True)
+
+
 def child(case: str) -> None:
     import factorlab as fl
 
@@ -112,12 +130,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--case", choices=[*CASES, "all"], default="all")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--touch", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args.case)
         return
+    if args.touch:
+        touch_cost()
+        return
     print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())} ({os.cpu_count()} CPUs)")
     env = {**os.environ, "MPLBACKEND": "Agg", "FACTORLAB_PROGRESS": "0"}
+    print(subprocess.run([sys.executable, __file__, "--touch"], env=env, text=True, capture_output=True,
+                         check=True).stdout, end="")
     for case in (CASES if args.case == "all" else [args.case]):
         out = subprocess.run([sys.executable, __file__, "--case", case, "--child"], env=env, text=True,
                              capture_output=True, check=False)
