@@ -372,7 +372,11 @@ def line_points(x, *ys, buckets: int = LINE_BUCKETS) -> tuple[np.ndarray, ...]:
     return (x[keep], *(y[keep] for y in ys))
 
 
-def time_axis(ax: Axes, *, max_ticks: int = 6, y_ticks: int | None = 5) -> None:
+#: Most intervals between labelled ticks on a value axis (:func:`value_ticks`, the y axis of :func:`time_axis`).
+VALUE_TICKS = 5
+
+
+def time_axis(ax: Axes, *, max_ticks: int = 6, y_ticks: int | None = VALUE_TICKS) -> None:
     """Few, short date labels on the x axis ('2016', 'Mar', ...) and at most ``y_ticks`` y ticks.
 
     Text is the dearest part of drawing a chart, so time-series charts keep
@@ -383,10 +387,6 @@ def time_axis(ax: Axes, *, max_ticks: int = 6, y_ticks: int | None = 5) -> None:
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, show_offset=False))
     if y_ticks is not None and ax.get_yscale() == "linear":
         ax.yaxis.set_major_locator(MaxNLocator(nbins=y_ticks))
-
-
-#: Most intervals between labelled ticks on a value axis (``value_ticks``; ``time_axis``' y axis uses 5 too).
-VALUE_TICKS = 5
 
 
 def value_ticks(axis, *, n: int = VALUE_TICKS, integer: bool = False) -> None:

@@ -298,8 +298,8 @@ class _UnitBlocks:
 
     def nonzero(self, lo: int, m: int) -> np.ndarray:
         """Whether each portfolio's weight on rows ``lo .. lo + m`` is a non-zero number (NaN: no), shape
-        (P, m, assets); False past the last signal. Call after :meth:`get` for the same rows, on rows
-        with a blocked price (the block holds it only then)."""
+        (P, m, assets); False past the last signal. Call after :meth:`get` (or :meth:`ahead`) for the same
+        rows, on rows with a blocked price (the block holds it only then)."""
         out = np.zeros((self.sig.weights.n_portfolios, m, self.panel.prices.shape[1]), dtype=bool)
         if lo < self.n:
             k = min(lo + m, self.n) - lo
