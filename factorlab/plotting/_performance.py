@@ -36,14 +36,20 @@ from matplotlib.ticker import (
     FixedLocator,
     FuncFormatter,
     LogLocator,
-    MaxNLocator,
     NullLocator,
     PercentFormatter,
 )
 
 from factorlab.errors import InvalidIndexError, ParameterError
 from factorlab.plotting._checks import as_frame, as_series
-from factorlab.plotting._style import cell_label, cell_text_colors, data_log_ticks, date_locator, line_points
+from factorlab.plotting._style import (
+    cell_label,
+    cell_text_colors,
+    data_log_ticks,
+    date_locator,
+    line_points,
+    value_ticks,
+)
 
 __all__ = [
     "PERFORMANCE_COLORS",
@@ -128,7 +134,7 @@ def _finish(ax: Axes, title: str | None, default: str, ylabel: str | None = None
     if ylabel is not None:
         ax.set_ylabel(ylabel)
     if ax.get_yscale() == "linear":
-        ax.yaxis.set_major_locator(MaxNLocator(nbins=5))
+        value_ticks(ax.yaxis)
     ax.grid(True, axis="y", color="0.9", lw=0.6)
     ax.set_axisbelow(True)
     for side in ("top", "right"):
@@ -701,6 +707,6 @@ def plot_crisis_event(cumulative: pd.Series, benchmark: pd.Series | None = None,
     ax.xaxis.set_major_locator(FixedLocator([first, last]))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
     _finish(ax, title or None, "Event")
-    ax.yaxis.set_major_locator(MaxNLocator(nbins=4))
+    value_ticks(ax.yaxis, n=4)
     ax.tick_params(labelsize=7)
     return ax

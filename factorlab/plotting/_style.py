@@ -64,6 +64,9 @@ PALETTE: dict[str, str] = {
 #: Diverging colormap for quantiles: bottom quantile red, top quantile blue.
 QUANTILE_CMAP: str = "coolwarm"
 
+#: Tick steps of every value axis: 1, 2, 2.5 or 5 times a power of ten (no 1.5, 3, 4, 6 or 8 steps).
+ROUND_STEPS = [1, 2, 2.5, 5, 10]
+
 #: Default size of a single-panel figure, in inches.
 FIGSIZE: tuple[float, float] = (14.0, 5.0)
 
@@ -304,7 +307,7 @@ def data_log_ticks(ax: Axes, n_ticks: int, *, min_ticks: int = 2, slack: float =
     lo, hi = min(a.dataLim.y0 for a in shared), max(a.dataLim.y1 for a in shared)
     if not (np.isfinite(lo) and np.isfinite(hi) and 0 < lo < hi and hi / lo < max_ratio):
         return False
-    values = MaxNLocator(n_ticks, steps=[1, 2, 2.5, 5, 10]).tick_values(lo, hi)  # no 1.5 steps: 1.0 is a tick
+    values = MaxNLocator(n_ticks, steps=ROUND_STEPS).tick_values(lo, hi)  # no 1.5 steps: 1.0 is a tick
     ticks = [t for t in values if lo * (1 - slack) <= t <= hi * (1 + slack) and t > 0]
     if len(ticks) < min_ticks:
         return False
@@ -313,7 +316,7 @@ def data_log_ticks(ax: Axes, n_ticks: int, *, min_ticks: int = 2, slack: float =
     below = []
     if ticks[0] - lo > reach:  # the next tick down, or (when that is <= 0) a finer one at or below lo
         below = [t for t in values if 0 < t < ticks[0] and lo - t <= step] or \
-            [t for t in MaxNLocator(n_ticks, steps=[1, 2, 2.5, 5, 10]).tick_values(lo, ticks[0]) if 0 < t <= lo]
+            [t for t in MaxNLocator(n_ticks, steps=ROUND_STEPS).tick_values(lo, ticks[0]) if 0 < t <= lo]
     above = [t for t in values if t > ticks[-1] and t - hi <= step] if hi - ticks[-1] > reach else []
     ticks = below[-1:] + ticks + above[:1]
     bottom, top = ax.get_ylim()
@@ -377,7 +380,8 @@ VALUE_TICKS = 5
 
 
 def time_axis(ax: Axes, *, max_ticks: int = 6, y_ticks: int | None = VALUE_TICKS) -> None:
-    """Few, short date labels on the x axis ('2016', 'Mar', ...) and at most ``y_ticks`` y ticks.
+    """Few, short date labels on the x axis ('2016', 'Mar', ...) and at most ``y_ticks`` intervals between
+    round y ticks (:func:`value_ticks`).
 
     Text is the dearest part of drawing a chart, so time-series charts keep
     their tick labels few and short. Only the given axes is changed.
@@ -386,7 +390,7 @@ def time_axis(ax: Axes, *, max_ticks: int = 6, y_ticks: int | None = VALUE_TICKS
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, show_offset=False))
     if y_ticks is not None and ax.get_yscale() == "linear":
-        ax.yaxis.set_major_locator(MaxNLocator(nbins=y_ticks))
+        value_ticks(ax.yaxis, n=y_ticks)
 
 
 def value_ticks(axis, *, n: int = VALUE_TICKS, integer: bool = False) -> None:
@@ -407,7 +411,7 @@ def value_ticks(axis, *, n: int = VALUE_TICKS, integer: bool = False) -> None:
     integer : bool
         Ticks at whole numbers only.
     """
-    axis.set_major_locator(MaxNLocator(nbins=n, steps=[1, 2, 2.5, 5, 10], integer=integer, min_n_ticks=3))
+    axis.set_major_locator(MaxNLocator(nbins=n, steps=ROUND_STEPS, integer=integer, min_n_ticks=3))
 
 
 def is_time_index(index: pd.Index) -> bool:
