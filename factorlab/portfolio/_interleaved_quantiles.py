@@ -502,7 +502,7 @@ def _one_bar_loop(panel: PricePanel, sig: Signals, unit: _UnitBlocks, delay: int
     each bar is the same five products and sums over the assets as the cycle loop's (value, new
     shares, traded notional, new holdings' value, cash), on (portfolios, assets) rows read straight
     from the unit blocks. On a bar where some price is missing or zero the shares of those assets are
-    kept and the gap events counted, as :func:`_keep_batch` keeps and counts them. Past the last
+    kept and the gap events counted by the cycle loop's rule (:func:`_kept_back`). Past the last
     signal the shares and the cash are held (traded 0), as the cycle loop holds them. A generator
     yielding every :data:`_ONE_BAR_LOOP_STEP` bars, so it runs in step with the other periods.
     """
@@ -529,9 +529,7 @@ def _one_bar_loop(panel: PricePanel, sig: Signals, unit: _UnitBlocks, delay: int
             value = old_cash + np.vecdot(old, mark)
             new = value[:, None] * block[:, t - lo]
             if any_blocked[t]:  # keep the shares of names without a tradeable price; count the events
-                gap = blocked[t]
-                untradeable += (gap & ((old != 0) | unit.nonzero(t, 1)[:, 0])).sum(axis=1)
-                np.copyto(new, old, where=gap)
+                untradeable += _kept_back(new, old, blocked[t], unit.nonzero(t, 1)[:, 0])
             delta = new - old
             bar_traded = np.vecdot(np.abs(delta, out=delta), mark)
             new_value = np.vecdot(new, mark)
@@ -649,19 +647,24 @@ def _keep_batch(panel: PricePanel, sig: Signals, new: np.ndarray, old: np.ndarra
 
     Whether each target weight is a non-zero number comes from the unit blocks when the run has them
     (row ``lo`` of the run), else from the weights."""
-    keep = np.broadcast_to(~has[None, :, None], new.shape)
     counts = np.zeros(new.shape[0], dtype=np.int64)
     if panel.any_blocked[bar:bar + len(rows)].any():
-        blocked = panel.blocked[bar:bar + len(rows)]
         if unit is not None:
             nonzero = unit.nonzero(lo, len(rows))
         else:
             w = sig.weights.take(np.where(has, rows, 0))
             nonzero = ~np.isnan(w) & (w != 0)
-        hit = blocked & has[None, :, None] & ((old != 0) | nonzero)
-        counts = hit.sum(axis=(1, 2))
-        keep = keep | blocked
-    np.copyto(new, old, where=keep)
+        counts = _kept_back(new, old, panel.blocked[bar:bar + len(rows)] & has[:, None], nonzero)
+    np.copyto(new, old, where=np.broadcast_to(~has[None, :, None], new.shape))  # no signal: hold
+    return counts
+
+
+def _kept_back(new: np.ndarray, old: np.ndarray, blocked: np.ndarray, nonzero: np.ndarray) -> np.ndarray:
+    """Keep the shares held (``old``) where a name has no tradeable price (``blocked``, broadcast over the
+    portfolios), in ``new`` in place; return per portfolio the gap events: blocked cells that held shares
+    or were to trade (``nonzero`` target weight). ``new``, ``old``: (P, ..., assets)."""
+    counts = (blocked & ((old != 0) | nonzero)).reshape(len(new), -1).sum(axis=1)
+    np.copyto(new, old, where=blocked)
     return counts
 
 
