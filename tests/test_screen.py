@@ -254,3 +254,29 @@ def test_progress_bar_over_factors(sample, factors, capsys):
     with fl.set_progress(True):
         screen(factors, prices, periods=(1,), correlation=False, progress=False)
     assert "screen" not in capsys.readouterr().err
+
+
+@pytest.mark.filterwarnings("ignore::factorlab.errors.DroppedDataWarning")
+@pytest.mark.parametrize("subset", ["every asset", "some assets, a gap of dates"])
+def test_normalised_ranks_by_hand(sample, subset):
+    """Each date's factor ranks, centred and of unit norm, on the prices' grid (0 elsewhere): the whole
+    grid (written as a slice) and a factor on some assets with a gap of dates (written cell by cell)."""
+    from factorlab.screening._evaluate import normalised_ranks
+
+    prices, _ = sample
+    f = prices.pct_change(3, fill_method=None)
+    if subset != "every asset":
+        f = f.iloc[:, ::3].drop(f.index[100:110])
+    fd = fl.prepare_factor_data(f, prices, periods=(1,), quantiles=5)
+    got = normalised_ranks(fd, prices.index, prices.columns)
+    want = np.zeros(prices.shape)
+    for d in fd.dates:
+        x = fd.factor.loc[d]  # the members' factor values, NaN elsewhere
+        r = x.rank().dropna()
+        c = r - r.mean()
+        if (c != 0).any():
+            want[prices.index.get_loc(d), prices.columns.get_indexer(c.index)] = c / np.sqrt((c * c).sum())
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got, want, atol=1e-6)
+    if subset != "every asset":
+        assert not got[100:110].any() and not got[:, 1::3].any()

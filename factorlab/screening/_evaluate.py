@@ -101,16 +101,19 @@ def normalised_ranks(fd: FactorData, index: pd.Index, columns: pd.Index) -> np.n
         correlation of their ranks on that date when they rank the same names.
     """
     r = fd.factor_ranks
-    valid = ~np.isnan(r)
-    n = valid.sum(axis=1, keepdims=True)
+    nan = np.isnan(r)
+    n = r.shape[1] - nan.sum(axis=1, keepdims=True)
+    c = r - (n + 1) / 2.0
+    c[nan] = 0.0
+    norm = np.sqrt(np.square(c).sum(axis=1, keepdims=True))
     with np.errstate(invalid="ignore", divide="ignore"):
-        c = np.where(valid, r - (n + 1) / 2.0, 0.0)
-        norm = np.sqrt((c * c).sum(axis=1, keepdims=True))
-        c = np.where(norm > 0, c / norm, 0.0)
+        np.divide(c, norm, out=c, where=norm > 0)  # rows of norm 0 are all 0 already
     out = np.zeros((len(index), len(columns)), dtype=np.float32)
     rows = index.get_indexer(fd.dates)
-    cols = columns.get_indexer(fd.assets)
-    out[np.ix_(rows, cols)] = c
+    if fd.assets.equals(columns) and len(rows) and np.array_equal(rows, np.arange(rows[0], rows[0] + len(rows))):
+        out[rows[0]:rows[0] + len(rows)] = c  # the prices' own assets on consecutive bars: a slice
+    else:
+        out[np.ix_(rows, columns.get_indexer(fd.assets))] = c
     return out
 
 
