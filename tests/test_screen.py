@@ -9,7 +9,7 @@ from scipy.stats import spearmanr
 from statsmodels.stats.multitest import multipletests
 
 import factorlab as fl
-from factorlab.errors import MaxLossExceededError, ParameterError
+from factorlab.errors import DroppedDataWarning, EmptyDataError, MaxLossExceededError, ParameterError
 from factorlab.screening import adjust_pvalues, screen
 
 PERIODS = (1, 5)
@@ -205,6 +205,7 @@ def test_inputs_are_not_mutated(sample, factors):
     (dict(adjust="bonferroni"), "adjust must be one of"),
     (dict(executor="spark"), "executor must be one of"),
     (dict(executor="dask"), "needs scheduler="),
+    ({"errors": "ignore"}, "errors must be one of"),
 ])
 def test_bad_arguments_raise(sample, kwargs, match):
     prices, _ = sample
@@ -220,6 +221,50 @@ def test_a_factor_losing_too_much_is_named(sample):
     sparse.iloc[:, 5:] = np.inf
     with pytest.raises(MaxLossExceededError, match="factor 'sparse'"):
         screen({"ok": _momentum(5), "sparse": sparse}, prices, periods=(1,), progress=False)
+
+
+@pytest.mark.filterwarnings("ignore:price data quality:factorlab.errors.DataQualityWarning")
+def test_errors_report_screens_the_others_and_lists_the_failures(sample, result, factors, tmp_path):
+    """errors='report': a factor that cannot be screened is left out, listed with its error and warned
+    about; every other row is the one a screen without it gives (Holm over the rows tested)."""
+    prices, _ = sample
+    sparse = prices.pct_change(5, fill_method=None)
+    sparse.iloc[:, 5:] = np.inf  # 88% of its entries non-finite: more than max_loss
+    empty = prices * np.nan
+    mixed = {"mom20": factors["mom20"], "sparse": sparse, "noise": factors["noise"], "empty": empty}
+    with pytest.warns(DroppedDataWarning, match=r"2 of 4 factors could not be screened.*'sparse'.*'empty'"):
+        res = screen(mixed, prices, periods=PERIODS, quantiles=5, cost_bps=10, errors="report", progress=False)
+    assert list(res.failed.index) == ["sparse", "empty"]
+    assert list(res.failed["error"]) == ["MaxLossExceededError", "EmptyDataError"]
+    assert res.failed.loc["sparse", "message"].startswith("factor 'sparse': max_loss")
+    assert res.names == ["mom20", "noise"]
+    assert list(res.table.index.get_level_values("factor").unique()) == ["mom20", "noise"]
+    assert list(res.correlation.factors.index) == ["mom20", "noise"]
+    assert list(res.dropped.index) == ["mom20", "noise"]
+    alone = screen({k: mixed[k] for k in ("mom20", "noise")}, prices, periods=PERIODS, quantiles=5, cost_bps=10,
+                   progress=False)
+    pd.testing.assert_frame_equal(res.table, alone.table, check_exact=True)
+    assert "2 factors (2 more not screened: 'sparse', 'empty')" in res._note()
+    page = res.to_html(tmp_path / "s.html")
+    assert "Not screened" in page and "MaxLossExceededError" in page
+    assert "2 not screened" in repr(res)
+    assert result.failed.empty and "not screened" not in result.to_html()
+
+
+def test_errors_report_raises_when_no_factor_can_be_screened(sample):
+    prices, _ = sample
+    with pytest.raises(EmptyDataError, match=r"no factor could be screened \(2 of 2 failed\).*'a'.*'b'"):
+        screen({"a": prices * np.nan, "b": prices * np.nan}, prices, periods=(1,), errors="report", progress=False)
+
+
+def test_errors_report_still_raises_a_bug_in_a_callable(sample):
+    prices, _ = sample
+
+    def broken(p):
+        raise KeyError("no such column")
+
+    with pytest.raises(KeyError, match="no such column"):
+        screen({"ok": _momentum(5), "broken": broken}, prices, periods=(1,), errors="report", progress=False)
 
 
 def test_display_html_and_sorting(result, tmp_path):

@@ -46,6 +46,14 @@ SCRIPT = textwrap.dedent("""
         assert mine["1D"].result() == "the user's data" and mine["5D"].result() == "more of it"
         by_address = fl.screen({"rev5": factors["rev5"]}, prices, periods=(1,), executor="dask",
                                scheduler=cluster.scheduler_address, progress=False)
+        # errors='report' on the workers: the factor without a finite value comes back as a failure
+        with_bad = {**factors, "empty": lambda p: p * np.nan}
+        remote_report = fl.screen(with_bad, prices, periods=(1, 5), cost_bps=5, executor="dask", scheduler=client,
+                                  errors="report", progress=False)
+    local_report = fl.screen(with_bad, prices, periods=(1, 5), cost_bps=5, errors="report", progress=False)
+    pd.testing.assert_frame_equal(remote_report.table, local_report.table, check_exact=True)
+    pd.testing.assert_frame_equal(remote_report.failed, local_report.failed)
+    assert list(remote_report.failed.index) == ["empty"] and remote_report.names == local.names
     pd.testing.assert_frame_equal(remote.table, local.table, check_exact=True)
     pd.testing.assert_frame_equal(remote.correlation.factors, local.correlation.factors, check_exact=True)
     for label in ("1D", "5D"):

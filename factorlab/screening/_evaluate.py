@@ -36,7 +36,8 @@ from factorlab.factor._turnover import rank_autocorrelations
 from factorlab.portfolio import factor_weights
 from factorlab.portfolio._interleaved_quantiles import interleaved_periods_at_costs
 
-__all__ = ["ScreenSettings", "FactorScreen", "evaluate_factor", "normalised_ranks", "sorted_returns"]
+__all__ = ["ScreenSettings", "FactorScreen", "FactorFailure", "evaluate_factor", "evaluate_or_report",
+           "normalised_ranks", "sorted_returns"]
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,21 @@ class FactorScreen:
     returns: dict
     ranks: np.ndarray | None
     dropped: int
+
+
+@dataclass(frozen=True, eq=False)
+class FactorFailure:
+    """A factor the screen could not evaluate (``errors='report'``).
+
+    Attributes
+    ----------
+    name : str
+    error : FactorlabError
+        What :func:`evaluate_factor` raised (its message names the factor and the problem).
+    """
+
+    name: str
+    error: FactorlabError
 
 
 def normalised_ranks(fd: FactorData, index: pd.Index, columns: pd.Index) -> np.ndarray:
@@ -205,3 +221,14 @@ def evaluate_factor(name: str, factor, fwd: ForwardReturns, settings: ScreenSett
     ranks = normalised_ranks(fd, prices.index, prices.columns) if s.correlation else None
     dropped = int(fd.quality.n_entries - fd.quality.n_kept) if fd.quality is not None else 0
     return FactorScreen(name=name, rows=rows, returns=returns, ranks=ranks, dropped=dropped)
+
+
+def evaluate_or_report(name: str, factor, fwd: ForwardReturns, settings: ScreenSettings,
+                       orders: dict[str, SortedReturns] | None = None) -> FactorScreen | FactorFailure:
+    """:func:`evaluate_factor`, returning a :class:`FactorFailure` instead of raising when the factor's
+    data cannot be screened (a :class:`FactorlabError`: too many entries lost, no finite value, ...).
+    Any other exception (a bug, an error inside a factor's callable) is raised."""
+    try:
+        return evaluate_factor(name, factor, fwd, settings, orders)
+    except FactorlabError as exc:
+        return FactorFailure(name=name, error=exc)

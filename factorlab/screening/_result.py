@@ -66,7 +66,11 @@ class ScreenResult:
     annualisation : str
         The bar-frequency rule's note for the Sharpe ratios.
     dropped : pd.Series
-        Factor entries dropped by :func:`prepare_factor_data`, per factor.
+        Factor entries dropped by :func:`prepare_factor_data`, per screened factor.
+    failed : pd.DataFrame
+        The factors left out of the table (``errors='report'``): index 'factor',
+        columns 'error' (the exception's class) and 'message'; empty when every
+        factor was screened.
     """
 
     table: pd.DataFrame
@@ -77,15 +81,20 @@ class ScreenResult:
     adjust: str = "holm"
     annualisation: str = ""
     dropped: pd.Series = field(default=None, repr=False)
+    failed: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        {"error": pd.Series(dtype=object), "message": pd.Series(dtype=object)},
+        index=pd.Index([], name="factor", dtype=object)), repr=False)
 
     @property
     def names(self) -> list[str]:
-        """The factors' names, in the screen's order."""
-        return list(self.factors)
+        """The screened factors' names (those in the table), in the screen's order."""
+        return [n for n in self.factors if n not in self.failed.index]
 
     def __repr__(self) -> str:
-        return (f"ScreenResult({len(self.factors)} factors x {self.table.index.get_level_values('period').nunique()} "
-                f"periods, adjust={self.adjust!r})")
+        left_out = f", {len(self.failed)} not screened" if len(self.failed) else ""
+        n, k = len(self.names), self.table.index.get_level_values("period").nunique()
+        return (f"ScreenResult({n} factor{'s' * (n != 1)} x {k} period{'s' * (k != 1)}{left_out}, "
+                f"adjust={self.adjust!r})")
 
     def summary(self, sort_by: str | None = None) -> pd.DataFrame:
         """The table for display: units in the column names, numbers formatted.
@@ -119,14 +128,18 @@ class ScreenResult:
 
     def _note(self) -> str:
         s = self.settings
-        return (f"{len(self.factors)} factors; HAC = Newey-West (lags in the table); p adjusted across all "
+        left_out = (f" ({len(self.failed)} more not screened: {', '.join(map(repr, self.failed.index))})"
+                    if len(self.failed) else "")
+        n = len(self.names)
+        return (f"{n} factor{'s' * (n != 1)}{left_out}; HAC = Newey-West (lags in the table); p adjusted across all "
                 f"{len(self.table)} rows by {'Holm' if self.adjust == 'holm' else 'Benjamini-Hochberg'}; "
                 f"Sharpe ratios of the N interleaved long-short sleeves, {self.annualisation}; "
                 f"costs {s.cost_bps:g} bps of traded notional; delay {s.delay} bar(s).")
 
     def _repr_html_(self) -> str:
+        failed = ("<h4>Not screened</h4>" + self.failed.to_html() if len(self.failed) else "")
         return (f"<div class='factorlab-screen'><h3>Factor screen</h3>{self.summary().to_html()}"
-                f"<p><small>{html.escape(self._note())}</small></p></div>")
+                f"<p><small>{html.escape(self._note())}</small></p>{failed}</div>")
 
     def to_html(self, path: str | Path | None = None) -> str:
         """The screen as a standalone HTML page: the table and both correlation matrices.
@@ -154,7 +167,7 @@ class ScreenResult:
     def factor(self, name: str):
         """The factor called ``name`` (a callable is called with the prices)."""
         if name not in self.factors:
-            raise ParameterError(f"no factor named {name!r} in this screen; the factors are {self.names}")
+            raise ParameterError(f"no factor named {name!r} in this screen; the factors are {list(self.factors)}")
         f = self.factors[name]
         return f(self.prices) if callable(f) and not isinstance(f, (pd.DataFrame, pd.Series)) else f
 
@@ -164,7 +177,7 @@ class ScreenResult:
         The screen's periods, binning, groups, portfolio, costs and delay are
         used; ``kwargs`` (e.g. ``benchmark=``, ``by_group=True``) are passed on.
         With ``n_trials`` not given, the verdict deflates for the number of
-        factors screened.
+        factors screened (those in the table).
         """
         from factorlab.tears import create_full_tear_sheet  # the tear-sheet layer, loaded on use
 
@@ -172,7 +185,7 @@ class ScreenResult:
         options = dict(periods=s.periods, quantiles=s.quantiles, bins=s.bins, groupby=s.groupby,
                        long_short=s.long_short, group_neutral=s.group_neutral, delay=s.delay,
                        cost_bps=s.cost_bps, periods_per_year=s.periods_per_year_given,
-                       quantile_method=s.quantile_method, n_trials=len(self.factors))
+                       quantile_method=s.quantile_method, n_trials=len(self.names))
         options.update(kwargs)
         return create_full_tear_sheet(self.factor(name), self.prices, **options)
 

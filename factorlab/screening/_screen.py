@@ -17,23 +17,32 @@ independent or positively dependent tests).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from factorlab._progress import progress_bar
-from factorlab.errors import ParameterError
+from factorlab.errors import DroppedDataWarning, ParameterError
 from factorlab.factor import ForwardReturns, forward_returns
 from factorlab.factor._forward import check_periods
 from factorlab.metrics._periods import bar_frequency
-from factorlab.screening._evaluate import FactorScreen, ScreenSettings, evaluate_factor, sorted_returns
+from factorlab.screening._evaluate import (
+    FactorFailure,
+    FactorScreen,
+    ScreenSettings,
+    evaluate_factor,
+    evaluate_or_report,
+    sorted_returns,
+)
 from factorlab.screening._result import ScreenCorrelation, ScreenResult
 
-__all__ = ["screen", "adjust_pvalues", "ADJUSTMENTS", "EXECUTORS"]
+__all__ = ["screen", "adjust_pvalues", "ADJUSTMENTS", "EXECUTORS", "ERRORS"]
 
 ADJUSTMENTS = ("holm", "bh")
 EXECUTORS = ("local", "dask")
+ERRORS = ("raise", "report")
 
 
 def adjust_pvalues(p: Sequence[float] | np.ndarray, method: str = "holm") -> np.ndarray:
@@ -87,7 +96,7 @@ def _check_factors(factors) -> dict:
     return out
 
 
-def _check_args(cost_bps, delay, executor, scheduler, adjust) -> None:
+def _check_args(cost_bps, delay, executor, scheduler, adjust, errors) -> None:
     if not (isinstance(cost_bps, (int, float)) and not isinstance(cost_bps, bool) and np.isfinite(cost_bps)
             and cost_bps >= 0):
         raise ParameterError(f"cost_bps must be a number >= 0, got {cost_bps!r}")
@@ -100,20 +109,23 @@ def _check_args(cost_bps, delay, executor, scheduler, adjust) -> None:
                              "distributed.Client)")
     if adjust not in ADJUSTMENTS:
         raise ParameterError(f"adjust must be one of {ADJUSTMENTS}, got {adjust!r}")
+    if errors not in ERRORS:
+        raise ParameterError(f"errors must be one of {ERRORS}, got {errors!r}")
 
 
-def _run_local(factors: dict, fwd: ForwardReturns, settings: ScreenSettings, progress) -> list[FactorScreen]:
+def _run_local(factors: dict, fwd: ForwardReturns, settings: ScreenSettings, progress, evaluate
+               ) -> list[FactorScreen | FactorFailure]:
     out = []
     orders = sorted_returns(fwd, settings)  # the returns sorted once for every factor
     with progress_bar(len(factors), desc="screen", unit="factor", enabled=progress) as bar:
         for name, f in factors.items():
-            out.append(evaluate_factor(name, f, fwd, settings, orders))
+            out.append(evaluate(name, f, fwd, settings, orders))
             bar.update(1)
     return out
 
 
-def _run_dask(factors: dict, fwd: ForwardReturns, settings: ScreenSettings, scheduler, progress
-              ) -> list[FactorScreen]:
+def _run_dask(factors: dict, fwd: ForwardReturns, settings: ScreenSettings, scheduler, progress, evaluate
+              ) -> list[FactorScreen | FactorFailure]:
     try:
         from distributed import Client
     except ImportError as exc:
@@ -125,7 +137,7 @@ def _run_dask(factors: dict, fwd: ForwardReturns, settings: ScreenSettings, sche
         # own (hash=False; the orders wrapped in a list, since a scattered dict is stored under its own keys,
         # the period labels, which other data on the cluster may use)
         shared, orders = client.scatter([fwd, sorted_returns(fwd, settings)], broadcast=True, hash=False)
-        futures = [client.submit(evaluate_factor, name, f, shared, settings, orders, pure=False)
+        futures = [client.submit(evaluate, name, f, shared, settings, orders, pure=False)
                    for name, f in factors.items()]
         out = []
         with progress_bar(len(futures), desc="screen", unit="factor", enabled=progress) as bar:
@@ -172,7 +184,7 @@ def screen(factors: Mapping[str, pd.DataFrame | pd.Series | Callable], prices: p
            group_neutral: bool = False, cost_bps: float = 0.0, delay: int = 0, max_loss: float = 0.35,
            periods_per_year: float | None = None, lags: int | None = None, quantile_method: str = "qcut",
            adjust: str = "holm", correlation: bool = True, executor: str = "local", scheduler=None,
-           progress: bool | None = None) -> ScreenResult:
+           errors: str = "raise", progress: bool | None = None) -> ScreenResult:
     """Screen many factors at once: one row per (factor, horizon) of honest single-factor statistics.
 
     Parameters
@@ -216,6 +228,15 @@ def screen(factors: Mapping[str, pd.DataFrame | pd.Series | Callable], prices: p
         Where factors are evaluated: here, or on a Dask cluster.
     scheduler : str or distributed.Client, optional
         The Dask scheduler address or client (``executor='dask'``).
+    errors : {'raise', 'report'}, default 'raise'
+        A factor whose data cannot be screened (what :func:`prepare_factor_data`
+        raises: too many entries lost, no finite value, misaligned dates...):
+        'raise' stops the screen with that error, naming the factor; 'report'
+        screens the other factors, leaves it out of the table (and of the
+        multiplicity adjustment, which counts the rows tested) and lists it in
+        ``ScreenResult.failed`` with the error, with one
+        :class:`DroppedDataWarning` naming every factor left out. Other
+        exceptions (an error inside a factor's callable) are always raised.
     progress : bool, optional
         A progress bar over the factors (off with False or :func:`set_progress`).
 
@@ -232,17 +253,20 @@ def screen(factors: Mapping[str, pd.DataFrame | pd.Series | Callable], prices: p
         (traded notional / equity of the sleeves), 'top quantile turnover'
         (share of the top quantile's names new after N bars), 'rank
         autocorrelation' (mean N-bar lag rank autocorrelation of the factor);
-        ``correlation``; ``tear_sheet(name)``.
+        ``correlation``; ``failed`` (the factors left out with ``errors='report'``);
+        ``tear_sheet(name)``.
 
     Raises
     ------
     ParameterError
-        Bad arguments (an empty mapping, a factor of the wrong type, unknown executor or adjustment).
+        Bad arguments (an empty mapping, a factor of the wrong type, unknown executor, adjustment or
+        ``errors``).
     FactorlabError
-        What :func:`prepare_factor_data` raises for a factor, naming the factor.
+        What :func:`prepare_factor_data` raises for a factor, naming the factor (with
+        ``errors='report'``: only when no factor can be screened, naming each one's problem).
     """
     factors = _check_factors(factors)
-    _check_args(cost_bps, delay, executor, scheduler, adjust)
+    _check_args(cost_bps, delay, executor, scheduler, adjust, errors)
     want = check_periods(periods)
     if isinstance(prices, ForwardReturns):
         fwd = prices
@@ -258,12 +282,31 @@ def screen(factors: Mapping[str, pd.DataFrame | pd.Series | Callable], prices: p
                               periods_per_year=float(freq.periods_per_year), lags=lags,
                               quantile_method=quantile_method, correlation=bool(correlation),
                               periods_per_year_given=periods_per_year)
+    evaluate = evaluate_factor if errors == "raise" else evaluate_or_report
     if executor == "dask":
-        results = _run_dask(factors, fwd, settings, scheduler, progress)
+        outcomes = _run_dask(factors, fwd, settings, scheduler, progress, evaluate)
     else:
-        results = _run_local(factors, fwd, settings, progress)
+        outcomes = _run_local(factors, fwd, settings, progress, evaluate)
+    results = [r for r in outcomes if isinstance(r, FactorScreen)]
+    failed = _failures([r for r in outcomes if isinstance(r, FactorFailure)], len(outcomes))
     labels = tuple(results[0].rows)
     return ScreenResult(table=_table(results, adjust), correlation=_correlation(results, labels),
                         factors=factors, prices=fwd.prices, settings=settings, adjust=adjust,
                         annualisation=freq.note, dropped=pd.Series({r.name: r.dropped for r in results},
-                                                                   name="dropped entries", dtype=np.int64))
+                                                                   name="dropped entries", dtype=np.int64),
+                        failed=failed)
+
+
+def _failures(failures: list[FactorFailure], n_factors: int) -> pd.DataFrame:
+    """The factors left out (``errors='report'``) as a table, warned about once; raises when none is left."""
+    table = pd.DataFrame({"error": [type(f.error).__name__ for f in failures],
+                          "message": [str(f.error) for f in failures]},
+                         index=pd.Index([f.name for f in failures], name="factor", dtype=object))
+    if not failures:
+        return table
+    listed = "; ".join(f"{type(f.error).__name__}: {f.error}" for f in failures)
+    if len(failures) == n_factors:
+        raise type(failures[0].error)(f"no factor could be screened ({n_factors} of {n_factors} failed): {listed}")
+    warnings.warn(f"{len(failures)} of {n_factors} factors could not be screened and are left out of the table "
+                  f"(see ScreenResult.failed): {listed}", DroppedDataWarning, stacklevel=3)
+    return table
