@@ -257,6 +257,19 @@ def test_errors_report_raises_when_no_factor_can_be_screened(sample):
         screen({"a": prices * np.nan, "b": prices * np.nan}, prices, periods=(1,), errors="report", progress=False)
 
 
+def test_errors_report_names_the_factor_of_an_error_raised_in_its_callable(sample):
+    prices, _ = sample
+
+    def bad_winsorize(p):
+        return fl.winsorize(p.pct_change(fill_method=None), method="nope")  # raises ParameterError
+
+    with pytest.warns(DroppedDataWarning, match="1 of 2 factors"):
+        res = screen({"ok": _momentum(5), "bad": bad_winsorize}, prices, periods=(1,), errors="report",
+                     progress=False)
+    assert res.failed.loc["bad", "error"] == "ParameterError"
+    assert res.failed.loc["bad", "message"].startswith("factor 'bad': ")
+
+
 def test_errors_report_still_raises_a_bug_in_a_callable(sample):
     prices, _ = sample
 

@@ -226,9 +226,11 @@ def evaluate_factor(name: str, factor, fwd: ForwardReturns, settings: ScreenSett
 def evaluate_or_report(name: str, factor, fwd: ForwardReturns, settings: ScreenSettings,
                        orders: dict[str, SortedReturns] | None = None) -> FactorScreen | FactorFailure:
     """:func:`evaluate_factor`, returning a :class:`FactorFailure` instead of raising when the factor's
-    data cannot be screened (a :class:`FactorlabError`: too many entries lost, no finite value, ...).
-    Any other exception (a bug, an error inside a factor's callable) is raised."""
+    data cannot be screened (a :class:`FactorlabError`: too many entries lost, no finite value, ...;
+    its message starts with the factor's name). Any other exception (a bug, an error of Python's inside
+    a factor's callable) is raised."""
     try:
         return evaluate_factor(name, factor, fwd, settings, orders)
     except FactorlabError as exc:
-        return FactorFailure(name=name, error=exc)
+        named = exc if str(exc).startswith(f"factor {name!r}: ") else type(exc)(f"factor {name!r}: {exc}")
+        return FactorFailure(name=name, error=named)
