@@ -137,7 +137,9 @@ class ScreenResult:
                 f"costs {s.cost_bps:g} bps of traded notional; delay {s.delay} bar(s).")
 
     def _repr_html_(self) -> str:
-        failed = ("<h4>Not screened</h4>" + self.failed.to_html() if len(self.failed) else "")
+        failed = ("<h4>Not screened</h4><ul>" + "".join(
+            f"<li><b>{html.escape(str(name))}</b>: {html.escape(row['error'])}: {html.escape(row['message'])}</li>"
+            for name, row in self.failed.iterrows()) + "</ul>" if len(self.failed) else "")
         return (f"<div class='factorlab-screen'><h3>Factor screen</h3>{self.summary().to_html()}"
                 f"<p><small>{html.escape(self._note())}</small></p>{failed}</div>")
 
