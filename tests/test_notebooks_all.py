@@ -100,6 +100,9 @@ def test_screening_notebook(tmp_path):
     assert "characters written to screen.html" in text and (tmp_path / "screen.html").exists()
     html = [o["data"]["text/html"] for o in _outputs(nb) if "text/html" in o.get("data", {})]
     assert any("Factor screen" in h and "p adjusted (holm)" in h for h in html)
+    # a factor that cannot be screened: raised by default, reported with errors='report'
+    assert "errors='raise': MaxLossExceededError - factor 'momentum 60-5, stamped 16:00'" in text
+    assert "errors='report': 1 of 2 factors could not be screened" in text
 
 
 @pytest.mark.parametrize("name", ["02_interleaved_portfolios.ipynb", "03_tearsheet_vs_backtest.ipynb",
