@@ -271,6 +271,44 @@ def test_factor_dates_and_assets_absent_from_prices_are_counted():
     assert fd.quality.n_entries == 14
 
 
+def test_factor_stamped_at_another_time_of_day_says_so():
+    """A daily factor stamped at 16:00 against prices at midnight: no date matches, and the error says why."""
+    fac = _tiny_factor()
+    fac.index = fac.index.set_levels(fac.index.levels[0] + pd.Timedelta(hours=16), level="date")
+    with pytest.raises(errors.MaxLossExceededError,
+                       match=r"3 factor dates are the prices' days at another time of day \(16:00:00; the daily "
+                             r"price bars are at 00:00:00\): align the times, e\.g\. factor\.index = "):
+        fl.prepare_factor_data(fac, _tiny_prices(), periods=(1,), quantiles=2)
+
+
+@pytest.mark.parametrize("factor_dates, hint", [
+    (pd.bdate_range("2020-01-01", periods=3), ""),  # every date a bar
+    (pd.bdate_range("2021-03-01", periods=3),
+     ("all 3 factor dates missing from the prices lie outside the prices' span 2020-01-01 .. 2020-01-06: "
+      "they run 2021-03-01 .. 2021-03-03")),
+    (pd.bdate_range("2020-01-01", periods=3) + pd.Timedelta(hours=16),
+     ("3 factor dates are the prices' days at another time of day (16:00:00; the daily price bars are at "
+      "00:00:00): align the times, e.g. factor.index = factor.index.normalize() for bars at midnight")),
+    (pd.DatetimeIndex(["2020-01-01", "2020-01-04", "2020-01-05"]),
+     "2 factor dates inside the prices' span are not price bars, e.g. 2020-01-04 (Saturday), 2020-01-05 (Sunday)"),
+    (pd.DatetimeIndex(["2019-12-31"]),
+     "the factor date missing from the prices, 2019-12-31, lies outside the prices' span 2020-01-01 .. 2020-01-06"),
+])
+def test_missing_dates_hint_by_hand(factor_dates, hint):
+    from factorlab.factor._quality import missing_dates_hint
+
+    assert missing_dates_hint(pd.DatetimeIndex(factor_dates), _dates(4)) == hint
+
+
+def test_dropped_weekend_dates_are_named_in_the_warning():
+    fac = _tiny_factor()
+    weekend = pd.Series([1.0, 2.0], index=pd.MultiIndex.from_tuples(
+        [(pd.Timestamp("2020-01-04"), "A"), (pd.Timestamp("2020-01-04"), "B")], names=["date", "asset"]))
+    with pytest.warns(errors.DroppedDataWarning, match=r"2 date_not_in_prices; 1 factor date inside the prices' "
+                                                        r"span is not a price bar, e\.g\. 2020-01-04 \(Saturday\)"):
+        fl.prepare_factor_data(pd.concat([fac, weekend]).sort_index(), _tiny_prices(), periods=(1,), quantiles=2)
+
+
 def test_all_assets_absent_exceeds_max_loss():
     fac = _tiny_factor().rename(lambda a: a + "_X", level=1)
     with pytest.raises(errors.MaxLossExceededError, match="asset_not_in_prices"):

@@ -22,7 +22,14 @@ from factorlab.errors import (
     ParameterError,
 )
 from factorlab.factor._forward import ForwardReturns, check_periods, forward_arrays, period_label
-from factorlab.factor._quality import DROP_REASONS, HORIZON_REASONS, DataQualityReport, stale_runs, true_runs
+from factorlab.factor._quality import (
+    DROP_REASONS,
+    HORIZON_REASONS,
+    DataQualityReport,
+    missing_dates_hint,
+    stale_runs,
+    true_runs,
+)
 from factorlab.factor._quantize import (
     QUANTILE_METHODS,
     binning_failure_causes,
@@ -427,7 +434,9 @@ def _prepare(factor, prices, periods, quantiles, bins, groupby, binning_by_group
         binning_failed_dates=pd.DatetimeIndex(failed_dates),
         stale=stale_runs(stale_px, stale_bars) if stale == "report" else _stale_runs_before_drop(fwd, assets),
         zero_prices=first_zero.reset_index(drop=True), max_loss=float(max_loss),
-        horizon_missing=horizon_missing, binning_causes=causes)
+        horizon_missing=horizon_missing, binning_causes=causes,
+        dates_hint=(missing_dates_hint(wide.index[present.any(axis=1)], px.index)
+                    if counts["date_not_in_prices"] else ""))
     if max_loss == 0 and len(failed_dates):
         raise BinningError(f"could not assign {quantiles or bins} quantiles/bins: {quality.binning_message()}; "
                            "or allow losses with max_loss > 0")

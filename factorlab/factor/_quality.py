@@ -87,6 +87,47 @@ def true_runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return starts // (T + 2), starts % (T + 2), lengths
 
 
+def _stamp(t: pd.Timestamp) -> str:
+    return str(t.date()) if t == t.normalize() else str(t)
+
+
+def missing_dates_hint(factor_dates: pd.DatetimeIndex, price_dates: pd.DatetimeIndex) -> str:
+    """Why the factor's dates that are not price bars miss them, when a likely cause is seen.
+
+    Three causes are recognised, in this order: the factor's dates fall
+    outside the prices' span; they are the prices' days at another time of
+    day (daily prices, one bar a day: a factor stamped at the close, prices
+    at midnight); some are days or times without a bar (weekends, holidays),
+    named by example. Returns '' when every factor date is a price bar.
+    """
+    missing = factor_dates[~factor_dates.isin(price_dates)]
+    if len(missing) == 0 or len(price_dates) == 0:
+        return ""
+    span = f"{_stamp(price_dates[0])} .. {_stamp(price_dates[-1])}"
+    outside = (missing < price_dates[0]) | (missing > price_dates[-1])
+    if outside.all():
+        if len(missing) == 1:
+            return f"the factor date missing from the prices, {_stamp(missing[0])}, lies outside the prices' span {span}"
+        return (f"all {len(missing)} factor dates missing from the prices lie outside the prices' span {span}: "
+                f"they run {_stamp(missing[0])} .. {_stamp(missing[-1])}")
+    inside = missing[~outside]
+    n = len(inside)
+    one = n == 1
+    days = price_dates.normalize()
+    bar_times = pd.unique(price_dates - days)
+    # one bar a day (daily data): factor dates on those days at another time of day
+    if len(bar_times) == 1 and inside.normalize().isin(days).all():
+        times = pd.Series(inside - inside.normalize()).value_counts().index[:2]
+        at = ", ".join(str(pd.Timestamp(0) + t).split(" ")[1] for t in times)
+        bar_at = str(pd.Timestamp(0) + bar_times[0]).split(" ")[1]
+        return (f"{n} factor {'date is' if one else 'dates are'} the prices' {'day' if one else 'days'} at another "
+                f"time of day ({at}; the daily price bars are at {bar_at}): align the times, e.g. "
+                "factor.index = factor.index.normalize() for bars at midnight")
+    examples = ", ".join(f"{_stamp(t)} ({t.day_name()})" for t in inside[:3])
+    state = "is not a price bar" if one else "are not price bars"
+    return f"{n} factor {'date' if one else 'dates'} inside the prices' span {state}, e.g. {examples}"
+
+
 @dataclass(frozen=True)
 class DataQualityReport:
     """What happened to the input factor entries, and what looked suspicious.
@@ -116,6 +157,9 @@ class DataQualityReport:
         count in every horizon whose return exists.
     binning_causes : dict
         Failed binning dates by cause: ``ties``, ``too_few_values``, ``empty``.
+    dates_hint : str
+        Why factor dates are absent from the price index, when a likely cause
+        is seen (:func:`missing_dates_hint`); empty otherwise.
     """
 
     n_entries: int
@@ -127,6 +171,7 @@ class DataQualityReport:
     max_loss: float = 0.35
     horizon_missing: pd.DataFrame | None = field(default=None, repr=False)
     binning_causes: dict | None = field(default=None, repr=False)
+    dates_hint: str = field(default="", repr=False)
 
     @property
     def loss(self) -> float:
@@ -168,6 +213,8 @@ class DataQualityReport:
                 f"({self.loss:.1%}; max_loss {self.max_loss:.0%}): " + (", ".join(parts) or "none"))
         if self.dropped.get("stale_price", 0):
             text += f" ({self.counted_loss:.1%} counted toward max_loss: stale_price was asked for)"
+        if self.dates_hint and self.dropped.get("date_not_in_prices", 0):
+            text += f"; {self.dates_hint}"
         if len(self.binning_failed_dates):
             text += "; " + self.binning_message()
         return text
