@@ -309,6 +309,31 @@ def test_dropped_weekend_dates_are_named_in_the_warning():
         fl.prepare_factor_data(pd.concat([fac, weekend]).sort_index(), _tiny_prices(), periods=(1,), quantiles=2)
 
 
+@pytest.mark.parametrize("factor_assets, price_assets, hint", [
+    (["A", "B"], ["A", "B", "C"], ""),
+    (["A", "ZZ"], ["A", "B"], "1 factor asset without prices, e.g. 'ZZ'"),
+    (["a", "B ", "ZZ", "C"], ["A", "B", "C"],
+     ("3 factor assets without prices, e.g. 'a', 'B ', 'ZZ'; 2 of them match a price column written differently "
+      "(case, spaces or type: factor 'a', prices 'A'): use the prices' names")),
+    ([1, 2], ["1", "3"],
+     ("2 factor assets without prices, e.g. 1, 2; 1 of them match a price column written differently "
+      "(case, spaces or type: factor 1, prices '1'): use the prices' names")),
+])
+def test_missing_assets_hint_by_hand(factor_assets, price_assets, hint):
+    from factorlab.factor._quality import missing_assets_hint
+
+    assert missing_assets_hint(pd.Index(factor_assets), pd.Index(price_assets)) == hint
+
+
+def test_lower_case_tickers_say_so():
+    fac = _tiny_factor().rename(str.lower, level=1)
+    with pytest.raises(errors.MaxLossExceededError,
+                       match=r"12 asset_not_in_prices; 4 factor assets without prices, e\.g\. 'a', 'b', 'c'; 4 of them "
+                             r"match a price column written differently \(case, spaces or type: factor 'a', prices "
+                             r"'A'\)"):
+        fl.prepare_factor_data(fac, _tiny_prices(), periods=(1,), quantiles=2)
+
+
 def test_all_assets_absent_exceeds_max_loss():
     fac = _tiny_factor().rename(lambda a: a + "_X", level=1)
     with pytest.raises(errors.MaxLossExceededError, match="asset_not_in_prices"):

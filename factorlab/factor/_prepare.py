@@ -26,6 +26,7 @@ from factorlab.factor._quality import (
     DROP_REASONS,
     HORIZON_REASONS,
     DataQualityReport,
+    missing_assets_hint,
     missing_dates_hint,
     stale_runs,
     true_runs,
@@ -436,7 +437,9 @@ def _prepare(factor, prices, periods, quantiles, bins, groupby, binning_by_group
         zero_prices=first_zero.reset_index(drop=True), max_loss=float(max_loss),
         horizon_missing=horizon_missing, binning_causes=causes,
         dates_hint=(missing_dates_hint(wide.index[present.any(axis=1)], px.index)
-                    if counts["date_not_in_prices"] else ""))
+                    if counts["date_not_in_prices"] else ""),
+        assets_hint=(missing_assets_hint(wide.columns[present.any(axis=0)], px.columns)
+                     if counts["asset_not_in_prices"] else ""))
     if max_loss == 0 and len(failed_dates):
         raise BinningError(f"could not assign {quantiles or bins} quantiles/bins: {quality.binning_message()}; "
                            "or allow losses with max_loss > 0")

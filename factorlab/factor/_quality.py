@@ -128,6 +128,34 @@ def missing_dates_hint(factor_dates: pd.DatetimeIndex, price_dates: pd.DatetimeI
     return f"{n} factor {'date' if one else 'dates'} inside the prices' span {state}, e.g. {examples}"
 
 
+def missing_assets_hint(factor_assets: pd.Index, price_assets: pd.Index) -> str:
+    """The factor's assets absent from the prices, named by example, and why when a likely cause is
+    seen: the names match price columns but for case, surrounding spaces or type (1 and '1'). Returns
+    '' when every factor asset has prices."""
+    missing = factor_assets[~factor_assets.isin(price_assets)]
+    if len(missing) == 0:
+        return ""
+    n = len(missing)
+    text = (f"{n} factor asset{'' if n == 1 else 's'} without prices, e.g. "
+            + ", ".join(_show(a) for a in missing[:3]))
+    def key(names: pd.Index) -> pd.Index:
+        return pd.Index(names.astype(str)).str.strip().str.casefold()
+
+    price_keys = key(price_assets)
+    near = key(missing).isin(price_keys)
+    if near.any():
+        a = missing[near][0]
+        b = price_assets[price_keys.get_indexer([key(pd.Index([a]))[0]])[0]]
+        text += (f"; {int(near.sum())} of them match a price column written differently (case, spaces or type: "
+                 f"factor {_show(a)}, prices {_show(b)}): use the prices' names")
+    return text
+
+
+def _show(name) -> str:
+    """A name as the user wrote it: repr of the plain Python value (1, not np.int64(1))."""
+    return repr(name.item() if isinstance(name, np.generic) else name)
+
+
 @dataclass(frozen=True)
 class DataQualityReport:
     """What happened to the input factor entries, and what looked suspicious.
@@ -160,6 +188,9 @@ class DataQualityReport:
     dates_hint : str
         Why factor dates are absent from the price index, when a likely cause
         is seen (:func:`missing_dates_hint`); empty otherwise.
+    assets_hint : str
+        The factor's assets without prices, by example, and a likely cause
+        (:func:`missing_assets_hint`); empty when every asset has prices.
     """
 
     n_entries: int
@@ -172,6 +203,7 @@ class DataQualityReport:
     horizon_missing: pd.DataFrame | None = field(default=None, repr=False)
     binning_causes: dict | None = field(default=None, repr=False)
     dates_hint: str = field(default="", repr=False)
+    assets_hint: str = field(default="", repr=False)
 
     @property
     def loss(self) -> float:
@@ -215,6 +247,8 @@ class DataQualityReport:
             text += f" ({self.counted_loss:.1%} counted toward max_loss: stale_price was asked for)"
         if self.dates_hint and self.dropped.get("date_not_in_prices", 0):
             text += f"; {self.dates_hint}"
+        if self.assets_hint and self.dropped.get("asset_not_in_prices", 0):
+            text += f"; {self.assets_hint}"
         if len(self.binning_failed_dates):
             text += "; " + self.binning_message()
         return text
