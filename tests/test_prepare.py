@@ -354,6 +354,44 @@ def test_non_numeric_column_raises():
         fl.prepare_factor_data(_tiny_factor(), prices, periods=(1,), quantiles=2)
 
 
+def _long_prices() -> pd.DataFrame:
+    return _tiny_prices().stack().rename("close").rename_axis(["date", "asset"]).reset_index()
+
+
+@pytest.mark.parametrize("prices, hint", [
+    (lambda: _tiny_prices().set_axis(_tiny_prices().index.strftime("%Y-%m-%d")),
+     "got Index of dtype .*; convert it with pd.to_datetime or read it with factorlab.read_prices$"),
+    (_long_prices,
+     (r"got RangeIndex of dtype int64; its timestamps are in the column 'date': set it as the index "
+      r"\(.set_index\('date'\)\), or read a long table \(date, asset and value columns\) with "
+      r"factorlab.read_prices$")),
+    (lambda: _tiny_prices().stack(),
+     (r"got MultiIndex of dtype object; it is in the long \(date, asset\) layout; prices are wide "
+      r"\(dates x assets\): series.unstack\(\)$")),
+    (lambda: _tiny_prices().stack().to_frame("close"),
+     (r"got MultiIndex of dtype object; it is in the long \(date, asset\) layout; prices are wide "
+      r"\(dates x assets\): frame\['close'\].unstack\(\)$")),
+])
+def test_prices_in_another_layout_say_how_to_fix_it(prices, hint):
+    with pytest.raises(errors.InvalidIndexError, match=r"^prices must be indexed by timestamps \(a DatetimeIndex\), "
+                                                       + hint):
+        fl.prepare_factor_data(_tiny_factor(), prices(), periods=(1,), quantiles=2)
+
+
+def test_factor_frames_in_the_long_layout():
+    """A (date, asset) frame of one column is that Series; of several (Alphalens' factor_data) the error
+    says which column to pass; a wide frame with its dates in a column says to set the index."""
+    prices, fac = _tiny_prices(), _tiny_factor()
+    want = fl.prepare_factor_data(fac, prices, periods=(1,), quantiles=2)
+    got = fl.prepare_factor_data(fac.to_frame("factor"), prices, periods=(1,), quantiles=2)
+    pd.testing.assert_frame_equal(got.frame, want.frame)
+    with pytest.raises(errors.InvalidIndexError, match=r"long \(date, asset\) layout: pass the factor column as a "
+                                                       r"Series, e\.g\. frame\['factor'\]$"):
+        fl.prepare_factor_data(want.frame, prices, periods=(1,), quantiles=2)
+    with pytest.raises(errors.InvalidIndexError, match=r"in the column 'date'.*with factorlab.read_factor$"):
+        fl.prepare_factor_data(fac.unstack().rename_axis("date").reset_index(), prices, periods=(1,), quantiles=2)
+
+
 @pytest.mark.parametrize("empty", ["prices", "factor"])
 def test_empty_input_raises(empty):
     prices, fac = _tiny_prices(), _tiny_factor()

@@ -53,7 +53,38 @@ def _non_numeric_columns(frame: pd.DataFrame) -> list:
             if not pd.api.types.is_numeric_dtype(dt) or pd.api.types.is_bool_dtype(dt)]
 
 
-def validate_time_index(index: pd.Index, what: str) -> pd.DatetimeIndex:
+_READERS = {"prices": "factorlab.read_prices", "factor": "factorlab.read_factor"}
+
+
+def layout_hint(obj: pd.Series | pd.DataFrame, what: str) -> str:
+    """How to turn ``obj``, whose index is not timestamps, into the layout factorlab takes.
+
+    A (date, asset) MultiIndex (the long layout): unstack it (prices,
+    weights) or pass one column as a Series (factor). A frame keeping its
+    timestamps in a column: set that column as the index, or read a long
+    table (date, asset and value columns) with ``read_prices`` /
+    ``read_factor``. Otherwise: convert the index with ``pd.to_datetime``.
+    """
+    reader = _READERS.get(what)
+    index = obj.index
+    if isinstance(index, pd.MultiIndex) and index.nlevels == 2:
+        if what == "factor":
+            return ("it is in the long (date, asset) layout: pass the factor column as a Series, e.g. "
+                    "frame['factor']")
+        how = (f"frame[{obj.columns[0]!r}].unstack()" if isinstance(obj, pd.DataFrame) and obj.shape[1] == 1
+               else "frame[<column>].unstack()" if isinstance(obj, pd.DataFrame) else "series.unstack()")
+        return f"it is in the long (date, asset) layout; {what} are wide (dates x assets): {how}"
+    if isinstance(obj, pd.DataFrame):
+        stamps = [c for c in obj.columns if pd.api.types.is_datetime64_any_dtype(obj[c].dtype)]
+        if stamps:
+            text = f"its timestamps are in the column {stamps[0]!r}: set it as the index (.set_index({stamps[0]!r}))"
+            if reader:
+                text += f", or read a long table (date, asset and value columns) with {reader}"
+            return text
+    return "convert it with pd.to_datetime" + (f" or read it with {reader}" if reader else "")
+
+
+def validate_time_index(index: pd.Index, what: str, hint: str | None = None) -> pd.DatetimeIndex:
     """Check that ``index`` is a sorted, unique DatetimeIndex.
 
     Parameters
@@ -62,6 +93,9 @@ def validate_time_index(index: pd.Index, what: str) -> pd.DatetimeIndex:
         The index to check.
     what : str
         Name of the input used in error messages (e.g. ``"prices"``).
+    hint : str, optional
+        What to do when the index is not timestamps (default: convert it with
+        ``pd.to_datetime``; see :func:`layout_hint`).
 
     Returns
     -------
@@ -73,10 +107,12 @@ def validate_time_index(index: pd.Index, what: str) -> pd.DatetimeIndex:
     InvalidIndexError, DuplicateDatesError, UnsortedDatesError
     """
     if not isinstance(index, pd.DatetimeIndex):
+        if hint is None:
+            reader = _READERS.get(what)
+            hint = "convert it with pd.to_datetime" + (f" or read it with {reader}" if reader else "")
         raise InvalidIndexError(
             f"{what} must be indexed by timestamps (a DatetimeIndex), got "
-            f"{type(index).__name__} of dtype {index.dtype}; convert it with "
-            "pd.to_datetime or read it with factorlab.read_prices"
+            f"{type(index).__name__} of dtype {index.dtype}; {hint}"
         )
     if index.hasnans:
         pos = np.flatnonzero(index.isna())
@@ -115,12 +151,14 @@ def validate_prices(prices: pd.DataFrame, what: str = "prices") -> pd.DataFrame:
     errors of :func:`validate_time_index`.
     """
     if isinstance(prices, pd.Series):
+        if isinstance(prices.index, pd.MultiIndex):  # the long layout: say so before it becomes a frame
+            validate_time_index(prices.index, what, layout_hint(prices, what))
         prices = prices.to_frame()
     if not isinstance(prices, pd.DataFrame):
         raise InvalidIndexError(f"{what} must be a wide DataFrame (dates x assets), got {type(prices).__name__}")
     if prices.shape[0] == 0 or prices.shape[1] == 0:
         raise EmptyDataError(f"{what} is empty (shape {prices.shape})")
-    validate_time_index(prices.index, what)
+    validate_time_index(prices.index, what, layout_hint(prices, what))
     if not prices.columns.is_unique:
         dup = prices.columns[prices.columns.duplicated()].unique()
         raise DuplicateEntriesError(f"{what} has duplicate asset columns: {_listing(dup)}")
@@ -170,7 +208,8 @@ def factor_grid(factor: pd.Series | pd.DataFrame, what: str = "factor") -> tuple
     Parameters
     ----------
     factor : pd.Series with a (date, asset) MultiIndex, or pd.DataFrame (dates x assets)
-        A long Series (the Alphalens layout) or a wide frame shaped like prices.
+        A long Series (the Alphalens layout) or a wide frame shaped like prices
+        (a (date, asset)-indexed frame of one column is taken as that Series).
 
     Returns
     -------
@@ -203,9 +242,11 @@ def factor_grid(factor: pd.Series | pd.DataFrame, what: str = "factor") -> tuple
         wide, present = series_grid(factor)
         return wide, present, len(factor)
     if isinstance(factor, pd.DataFrame):
+        if isinstance(factor.index, pd.MultiIndex) and factor.index.nlevels == 2 and factor.shape[1] == 1:
+            return factor_grid(factor.iloc[:, 0], what)  # a (date, asset) frame of one column: that Series
         if factor.shape[0] == 0 or factor.shape[1] == 0:
             raise EmptyDataError(f"{what} is empty (shape {factor.shape})")
-        validate_time_index(factor.index, what)
+        validate_time_index(factor.index, what, layout_hint(factor, what))
         non_numeric = _non_numeric_columns(factor)
         if non_numeric:
             raise NonNumericDataError(f"{what} has non-numeric columns: {_listing(non_numeric)}")
