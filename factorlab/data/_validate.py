@@ -75,7 +75,7 @@ def layout_hint(obj: pd.Series | pd.DataFrame, what: str) -> str:
                else "frame[<column>].unstack()" if isinstance(obj, pd.DataFrame) else "series.unstack()")
         return f"it is in the long (date, asset) layout; {what} are wide (dates x assets): {how}"
     if isinstance(obj, pd.DataFrame):
-        stamps = [c for c in obj.columns if pd.api.types.is_datetime64_any_dtype(obj[c].dtype)]
+        stamps = [c for c, dt in obj.dtypes.items() if pd.api.types.is_datetime64_any_dtype(dt)]
         if stamps:
             text = f"its timestamps are in the column {stamps[0]!r}: set it as the index (.set_index({stamps[0]!r}))"
             if reader:
@@ -84,7 +84,8 @@ def layout_hint(obj: pd.Series | pd.DataFrame, what: str) -> str:
     return "convert it with pd.to_datetime" + (f" or read it with {reader}" if reader else "")
 
 
-def validate_time_index(index: pd.Index, what: str, hint: str | None = None) -> pd.DatetimeIndex:
+def validate_time_index(index: pd.Index, what: str, source: pd.Series | pd.DataFrame | None = None
+                        ) -> pd.DatetimeIndex:
     """Check that ``index`` is a sorted, unique DatetimeIndex.
 
     Parameters
@@ -93,9 +94,10 @@ def validate_time_index(index: pd.Index, what: str, hint: str | None = None) -> 
         The index to check.
     what : str
         Name of the input used in error messages (e.g. ``"prices"``).
-    hint : str, optional
-        What to do when the index is not timestamps (default: convert it with
-        ``pd.to_datetime``; see :func:`layout_hint`).
+    source : pd.Series or pd.DataFrame, optional
+        The object ``index`` belongs to: when the index is not timestamps, the
+        error says how to reach the layout taken (:func:`layout_hint`); without
+        it, to convert the index with ``pd.to_datetime``.
 
     Returns
     -------
@@ -107,7 +109,9 @@ def validate_time_index(index: pd.Index, what: str, hint: str | None = None) -> 
     InvalidIndexError, DuplicateDatesError, UnsortedDatesError
     """
     if not isinstance(index, pd.DatetimeIndex):
-        if hint is None:
+        if source is not None:
+            hint = layout_hint(source, what)
+        else:
             reader = _READERS.get(what)
             hint = "convert it with pd.to_datetime" + (f" or read it with {reader}" if reader else "")
         raise InvalidIndexError(
@@ -152,13 +156,13 @@ def validate_prices(prices: pd.DataFrame, what: str = "prices") -> pd.DataFrame:
     """
     if isinstance(prices, pd.Series):
         if isinstance(prices.index, pd.MultiIndex):  # the long layout: say so before it becomes a frame
-            validate_time_index(prices.index, what, layout_hint(prices, what))
+            validate_time_index(prices.index, what, prices)
         prices = prices.to_frame()
     if not isinstance(prices, pd.DataFrame):
         raise InvalidIndexError(f"{what} must be a wide DataFrame (dates x assets), got {type(prices).__name__}")
     if prices.shape[0] == 0 or prices.shape[1] == 0:
         raise EmptyDataError(f"{what} is empty (shape {prices.shape})")
-    validate_time_index(prices.index, what, layout_hint(prices, what))
+    validate_time_index(prices.index, what, prices)
     if not prices.columns.is_unique:
         dup = prices.columns[prices.columns.duplicated()].unique()
         raise DuplicateEntriesError(f"{what} has duplicate asset columns: {_listing(dup)}")
@@ -246,7 +250,7 @@ def factor_grid(factor: pd.Series | pd.DataFrame, what: str = "factor") -> tuple
             return factor_grid(factor.iloc[:, 0], what)  # a (date, asset) frame of one column: that Series
         if factor.shape[0] == 0 or factor.shape[1] == 0:
             raise EmptyDataError(f"{what} is empty (shape {factor.shape})")
-        validate_time_index(factor.index, what, layout_hint(factor, what))
+        validate_time_index(factor.index, what, factor)
         non_numeric = _non_numeric_columns(factor)
         if non_numeric:
             raise NonNumericDataError(f"{what} has non-numeric columns: {_listing(non_numeric)}")

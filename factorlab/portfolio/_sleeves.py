@@ -19,7 +19,6 @@ from factorlab.data._validate import (
     _listing,
     check_same_timezone,
     factor_to_wide,
-    layout_hint,
     validate_prices,
     validate_time_index,
 )
@@ -179,7 +178,7 @@ def _weights_frame(weights: pd.DataFrame | pd.Series) -> pd.DataFrame:
         return factor_to_wide(weights, what="weights")[0]
     if weights.shape[0] == 0 or weights.shape[1] == 0:
         raise EmptyDataError(f"weights are empty (shape {weights.shape})")
-    validate_time_index(weights.index, "weights", layout_hint(weights, "weights"))
+    validate_time_index(weights.index, "weights", weights)
     if not weights.columns.is_unique:
         dup = weights.columns[weights.columns.duplicated()].unique()
         raise DuplicateEntriesError(f"weights have duplicate asset columns: {_listing(dup)}")
