@@ -338,3 +338,18 @@ def test_normalised_ranks_by_hand(sample, subset):
     np.testing.assert_allclose(got, want, atol=1e-6)
     if subset != "every asset":
         assert not got[100:110].any() and not got[:, 1::3].any()
+
+
+def test_a_failure_travels_between_processes():
+    """What a Dask worker returns for a factor that cannot be screened pickles whole (every error class)."""
+    import inspect
+    import pickle
+
+    from factorlab import errors
+    from factorlab.screening._evaluate import FactorFailure
+
+    classes = [c for _, c in inspect.getmembers(errors, inspect.isclass) if issubclass(c, errors.FactorlabError)]
+    assert len(classes) > 10
+    for cls in classes:
+        back = pickle.loads(pickle.dumps(FactorFailure("x", cls("factor 'x': what went wrong"))))
+        assert type(back.error) is cls and str(back.error) == "factor 'x': what went wrong" and back.name == "x"
