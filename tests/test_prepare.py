@@ -315,6 +315,9 @@ def test_dropped_weekend_dates_are_named_in_the_warning():
     (["a", "B ", "ZZ", "C"], ["A", "B", "C"],
      ("3 factor assets without prices, e.g. 'a', 'B ', 'ZZ'; 2 of them match a price column written differently "
       "(case, spaces or type: factor 'a', prices 'A'): use the prices' names")),
+    (["a", "ZZ"], ["A", " a "],  # two price columns share the key of 'a': the first is named
+     ("2 factor assets without prices, e.g. 'a', 'ZZ'; 1 of them match a price column written differently "
+      "(case, spaces or type: factor 'a', prices 'A'): use the prices' names")),
     ([1, 2], ["1", "3"],
      ("2 factor assets without prices, e.g. 1, 2; 1 of them match a price column written differently "
       "(case, spaces or type: factor 1, prices '1'): use the prices' names")),

@@ -138,17 +138,20 @@ def missing_assets_hint(factor_assets: pd.Index, price_assets: pd.Index) -> str:
     n = len(missing)
     text = (f"{n} factor asset{'' if n == 1 else 's'} without prices, e.g. "
             + ", ".join(_show(a) for a in missing[:3]))
-    def key(names: pd.Index) -> pd.Index:
-        return pd.Index(names.astype(str)).str.strip().str.casefold()
-
-    price_keys = key(price_assets)
-    near = key(missing).isin(price_keys)
-    if near.any():
-        a = missing[near][0]
-        b = price_assets[price_keys.get_indexer([key(pd.Index([a]))[0]])[0]]
-        text += (f"; {int(near.sum())} of them match a price column written differently (case, spaces or type: "
+    price_keys = _name_key(price_assets)
+    missing_keys = _name_key(missing)
+    near = np.flatnonzero(missing_keys.isin(price_keys))
+    if len(near):
+        a = missing[near[0]]
+        b = price_assets[np.flatnonzero(price_keys == missing_keys[near[0]])[0]]  # keys may repeat ('A', 'a')
+        text += (f"; {len(near)} of them match a price column written differently (case, spaces or type: "
                  f"factor {_show(a)}, prices {_show(b)}): use the prices' names")
     return text
+
+
+def _name_key(names: pd.Index) -> pd.Index:
+    """Asset names as text, stripped and case-folded: 'AAPL', ' aapl' and 'Aapl' share one key."""
+    return pd.Index(names.astype(str)).str.strip().str.casefold()
 
 
 def _show(name) -> str:
