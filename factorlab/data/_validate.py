@@ -56,8 +56,9 @@ def _non_numeric_columns(frame: pd.DataFrame) -> list:
 _READERS = {"prices": "factorlab.read_prices", "factor": "factorlab.read_factor"}
 
 
-def layout_hint(obj: pd.Series | pd.DataFrame, what: str) -> str:
-    """How to turn ``obj``, whose index is not timestamps, into the layout factorlab takes.
+def layout_hint(obj: pd.Series | pd.DataFrame | None, what: str) -> str:
+    """How to turn ``obj``, whose index is not timestamps, into the layout factorlab takes (``obj``
+    None: only its index is known).
 
     A (date, asset) MultiIndex (the long layout): unstack it (prices,
     weights) or pass one column as a Series (factor). A frame keeping its
@@ -66,7 +67,7 @@ def layout_hint(obj: pd.Series | pd.DataFrame, what: str) -> str:
     ``read_factor``. Otherwise: convert the index with ``pd.to_datetime``.
     """
     reader = _READERS.get(what)
-    index = obj.index
+    index = None if obj is None else obj.index
     if isinstance(index, pd.MultiIndex) and index.nlevels == 2:
         if what == "factor":
             return ("it is in the long (date, asset) layout: pass the factor column as a Series, e.g. "
@@ -109,14 +110,9 @@ def validate_time_index(index: pd.Index, what: str, source: pd.Series | pd.DataF
     InvalidIndexError, DuplicateDatesError, UnsortedDatesError
     """
     if not isinstance(index, pd.DatetimeIndex):
-        if source is not None:
-            hint = layout_hint(source, what)
-        else:
-            reader = _READERS.get(what)
-            hint = "convert it with pd.to_datetime" + (f" or read it with {reader}" if reader else "")
         raise InvalidIndexError(
             f"{what} must be indexed by timestamps (a DatetimeIndex), got "
-            f"{type(index).__name__} of dtype {index.dtype}; {hint}"
+            f"{type(index).__name__} of dtype {index.dtype}; {layout_hint(source, what)}"
         )
     if index.hasnans:
         pos = np.flatnonzero(index.isna())
