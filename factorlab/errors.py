@@ -32,6 +32,7 @@ __all__ = [
     "DroppedDataWarning",
     "NoFillsWarning",
     "LookAheadWarning",
+    "StatisticUnavailableWarning",
     "RegistryWarning",
     "SweepInterrupted",
 ]
@@ -125,6 +126,11 @@ class NoFillsWarning(FactorlabWarning):
 class LookAheadWarning(FactorlabWarning):
     """A factor predicts the next bar too well to be true: its mean 1-bar IC exceeds
     :data:`factorlab.factor.LOOK_AHEAD_IC` (0.5). It may be computed from future prices."""
+
+
+class StatisticUnavailableWarning(FactorlabWarning):
+    """A statistic or a section of a report could not be computed on this data; the rest was built and
+    the reason is in the report's ``unavailable`` table."""
 
 
 class RegistryWarning(FactorlabWarning):

@@ -76,7 +76,7 @@ def reference_vector(weights, prices, N, delay=0, cost_bps=0.0, capital=1.0):
 
 
 def reference_scalar(weights, prices, N, delay=0, cost_bps=0.0, capital=1.0):
-    """The same, in plain Python: per bar, per sleeve, per asset (for a few assets)."""
+    """The same, in plain Python: per bar, per sleeve, per asset (for a few assets), with the ruin rule."""
     assets = list(prices.columns)
     dates = list(prices.index)
     price = {d: dict(zip(assets, row)) for d, row in zip(dates, prices.to_numpy().tolist())}
@@ -86,15 +86,36 @@ def reference_scalar(weights, prices, N, delay=0, cost_bps=0.0, capital=1.0):
     cash = [capital / N] * N
     last = dict.fromkeys(assets, 0.0)
     equity, events = [], 0
+    ruined, dead = [False] * N, False
     for t, date in enumerate(dates):
         for a in assets:
             if not math.isnan(price[date][a]):
                 last[a] = price[date][a]
         if t < t0 + delay:
             continue
+        if dead:
+            equity.append(0.0)
+            continue
+        # ruin (DESIGN.md): a sleeve worth <= 0 at the bar's marks is closed; the others pay its shortfall
+        vals = [cash[j] + sum(shares[j][a] * last[a] for a in assets) for j in range(N)]
+        bad = [j for j in range(N) if not ruined[j] and vals[j] <= 0]
+        if bad:
+            shortfall = 0.0
+            for j in bad:
+                close = sum(abs(shares[j][a]) * last[a] for a in assets)
+                shortfall += cost_bps / 10_000 * close - vals[j]
+                shares[j], cash[j], ruined[j] = dict.fromkeys(assets, 0.0), 0.0, True
+            payers = [j for j in range(N) if not ruined[j] and vals[j] > 0]
+            total = sum(vals[j] for j in payers)
+            if total <= shortfall:
+                dead = True
+                equity.append(0.0)
+                continue
+            for j in payers:
+                cash[j] -= shortfall * vals[j] / total
         signal_date = dates[t - delay]
         k = (t - delay - t0) % N
-        if signal_date in wrow:
+        if signal_date in wrow and not ruined[k]:
             w = wrow[signal_date]
             value = cash[k] + sum(shares[k][a] * last[a] for a in assets)
             traded = spent = 0.0
@@ -111,6 +132,20 @@ def reference_scalar(weights, prices, N, delay=0, cost_bps=0.0, capital=1.0):
                 spent += (target - shares[k][a]) * p
                 shares[k][a] = target
             cash[k] -= spent + cost_bps / 10_000 * traded
+            after = cash[k] + sum(shares[k][a] * last[a] for a in assets)
+            if after <= 0:  # its own costs ruined it: closed on this bar, the others pay
+                close = sum(abs(shares[k][a]) * last[a] for a in assets)
+                shortfall = cost_bps / 10_000 * close - after
+                shares[k], cash[k], ruined[k] = dict.fromkeys(assets, 0.0), 0.0, True
+                vals = [cash[j] + sum(shares[j][a] * last[a] for a in assets) for j in range(N)]
+                payers = [j for j in range(N) if not ruined[j] and vals[j] > 0]
+                total = sum(vals[j] for j in payers)
+                if total <= shortfall:
+                    dead = True
+                    equity.append(0.0)
+                    continue
+                for j in payers:
+                    cash[j] -= shortfall * vals[j] / total
         equity.append(sum(cash[j] + sum(shares[j][a] * last[a] for a in assets) for j in range(N)))
     return equity, events
 

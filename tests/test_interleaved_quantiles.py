@@ -131,18 +131,6 @@ def test_gaps_equal_single_runs(reversal_factor, sp500_prices):
             assert qr.gap_events.loc[label, col] == single.n_gap_events
 
 
-def test_targets_built_a_few_rows_at_a_time_equal_the_whole_run(fd, qr, monkeypatch):
-    """The unit targets are built in blocks of rows as the run reaches them (no portfolios x bars x
-    assets array): blocks of 3 rows give the same returns, bit for bit, as one block for the whole run."""
-    from factorlab.portfolio import _interleaved_quantiles as iq
-
-    monkeypatch.setattr(iq, "_UNIT_BLOCK_CELLS", 3 * 6 * len(fd.assets))
-    small = fl.quantile_interleaved_returns(fd)
-    for label in qr.labels:
-        pd.testing.assert_frame_equal(small[label], qr[label], check_exact=True)
-        pd.testing.assert_frame_equal(small.turnover[label], qr.turnover[label], check_exact=True)
-
-
 def _runner_case(reversal_factor, sp500_prices, gaps: bool):
     """Long-short weights of the reversal factor on 260 x 50 prices (with a gap and a delisting)."""
     prices = sp500_prices.iloc[:260, :50].copy()
@@ -198,65 +186,6 @@ def test_periods_from_one_preparation_equal_single_runs(reversal_factor, sp500_p
             pd.testing.assert_series_equal(turnover, single.turnover, check_exact=True, check_names=False)
 
 
-# ------------------------------------------------------------------ the one-bar sleeve without costs
-def _finish(gen):
-    """Run a simulator generator to its end and return its result."""
-    while True:
-        try:
-            next(gen)
-        except StopIteration as done:
-            return done.value
-
-
-def _one_bar_case(reversal_factor, sp500_prices, delay: int):
-    """80 names over 300 bars, signals up to bar 260 (bars of prices after the last signal), quartiles."""
-    prices = sp500_prices.iloc[:300, :80]
-    f = reversal_factor[reversal_factor.index.get_level_values(1).isin(prices.columns)]
-    f = f[f.index.get_level_values(0) <= prices.index[260]]
-    return _prepare(f, prices, periods=(1,), quantiles=4, delay=delay), prices
-
-
-def _loop_and_block_runs(fd, delay: int, end: int):
-    """The one-bar gross run of every basket by the cycle loop and by the block formula (same inputs)."""
-    from factorlab.portfolio import _interleaved_quantiles as iq
-
-    panel = iq.price_panel(fd.prices, fd.assets)
-    sig = iq._stacked_signals(fd, [*range(1, fd.n_quantiles + 1), "long_short"], panel)
-    unit = iq._unit_blocks(panel, sig, delay, end)
-    assert iq._one_bar_applies(panel, sig, unit, delay, 0.0, end)
-    assert not iq._one_bar_applies(panel, sig, unit, delay, np.array([0.0, 5.0]), end)  # costs: the loop
-
-    loop = _finish(iq._batch_steps(panel, sig, unit, 1, delay, 0.0, 1e6, end))
-    unit = iq._unit_blocks(panel, sig, delay, end)
-    return loop, _finish(iq._one_bar_steps(panel, sig, unit, delay, 1e6, end))
-
-
-@pytest.mark.parametrize("delay", [0, 2])
-def test_one_bar_sleeve_in_blocks_equals_the_cycle_loop(reversal_factor, sp500_prices, delay, monkeypatch):
-    """N = 1 without costs runs as a running product over chunks of bars: the same returns, turnover
-    and (no) gap events as the cycle loop, to 1e-14, with chunks and unit blocks of a few rows and
-    bars after the last signal (held to the end)."""
-    from factorlab.portfolio import _interleaved_quantiles as iq
-
-    fd, prices = _one_bar_case(reversal_factor, sp500_prices, delay)  # 39 bars of prices after the last signal
-    end = len(prices.index)
-    loop, block = _loop_and_block_runs(fd, delay, end)
-    monkeypatch.setattr(iq, "_UNIT_BLOCK_CELLS", 7 * 5 * 80)
-    monkeypatch.setattr(iq, "_ONE_BAR_CHUNK_CELLS", 3 * 5 * 80)
-    small_loop, small = _loop_and_block_runs(fd, delay, end)
-    assert loop.start == block.start == small.start
-    for run in (block, small):
-        np.testing.assert_allclose(run.returns, loop.returns, rtol=0, atol=1e-14)
-        np.testing.assert_allclose(run.turnover, loop.turnover, rtol=0, atol=1e-14)
-        assert (run.n_gap_events == loop.n_gap_events).all()
-    # the chunking does not change a number: the running product is sequential either way
-    np.testing.assert_array_equal(small.returns, block.returns)
-    np.testing.assert_array_equal(small.turnover, block.turnover)
-    np.testing.assert_array_equal(small_loop.returns, loop.returns)
-    held = slice(260 - fd.prices.index.get_loc(fd.dates[0]) + 1, None)  # after the last trade (bar 260 + delay)
-    assert (block.turnover[:, held] == 0).all() and np.abs(block.returns[:, held]).max() > 0
-
-
 def test_one_bar_baskets_equal_single_runs_and_other_periods_leave_them_alone(qr, fd):
     """The tear sheet's 1D baskets equal interleaved_returns' run of each basket (to 1e-14), and are
     the same numbers whether the 1D period runs alone or in step with the 5D and 10D periods."""
@@ -273,96 +202,12 @@ def test_one_bar_baskets_equal_single_runs_and_other_periods_leave_them_alone(qr
     pd.testing.assert_frame_equal(alone["1D"], qr["1D"], check_exact=True)
 
 
-def test_the_one_bar_run_shares_the_unit_blocks_of_the_other_periods(fd, monkeypatch):
-    """Run in step with the 5D and 10D cycle loops, the one-bar block run builds no unit block of its
-    own: as many blocks are built for 1D, 5D and 10D as for 5D and 10D alone (blocks of 47 rows, so
-    the cycles do not line up with them)."""
-    from factorlab.portfolio import _interleaved_quantiles as iq
+def test_one_or_two_threads_give_the_same_numbers(fd, qr, monkeypatch):
+    """The kernel runs the portfolios on a thread each (both cores); one thread gives identical tables."""
+    from factorlab.portfolio import _kernel
 
-    monkeypatch.setattr(iq, "_UNIT_BLOCK_CELLS", 47 * 6 * len(fd.assets))
-    loads = []
-    original = iq._UnitBlocks._load
-    monkeypatch.setattr(iq._UnitBlocks, "_load", lambda self, lo, m: (loads.append(lo), original(self, lo, m)))
-    fl.quantile_interleaved_returns(fd)
-    together = len(loads)
-    loads.clear()
-    fl.quantile_interleaved_returns(fl.FactorData.from_frame(fd.frame[["5D", "10D", "factor", "factor_quantile"]],
-                                                             prices=fd.prices))
-    assert together == len(loads) and together > 20
-
-
-def test_unit_targets_are_the_weights_over_the_prices_with_no_target_where_not_finite(fd):
-    """The unit targets each block of the sleeves reads (baskets and one weights frame at several
-    costs): the weights divided by the prices, 0 where that is not a finite number (no price, a zero
-    price, no weight), bit for bit; the non-zero flags mark every weight that is a non-zero number."""
-    from factorlab.portfolio import _interleaved_quantiles as iq
-
-    prices = fd.prices[fd.assets].copy()
-    first = prices.index.get_loc(fd.dates[0])  # signal row k is price row first + k
-    prices.iloc[first + 30:first + 60, 2] = np.nan   # a name without prices for a while
-    prices.iloc[first + 80, 4] = 0.0                 # a bankrupt print
-    prices.iloc[first + 90, 6] = 5e-324              # a price so small that w / P overflows
-    panel = iq.price_panel(prices, fd.assets)
-    sig = iq._stacked_signals(fd, [*range(1, fd.n_quantiles + 1), "long_short"], panel)
-    one = iq._OnePortfolio(fl.factor_weights(fd).to_numpy(dtype="float64"), copies=3)
-    rows = np.arange(20, 120)
-    px = panel.prices[rows + first]
-    for holder in (sig.weights, one):
-        w = holder.take(rows)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            expected = w / px
-        expected[~np.isfinite(expected)] = 0.0
-        got, flags = holder.unit_targets(rows, px, nonzero=True)
-        np.testing.assert_array_equal(got, expected)
-        np.testing.assert_array_equal(flags, ~np.isnan(w) & (w != 0))
-        assert holder.unit_targets(rows, px, nonzero=False)[1] is None
-        assert got.shape == (holder.n_portfolios, len(rows), len(fd.assets))
-        assert (got[:, 30 - 20:60 - 20, 2] == 0).all() and (got[:, 80 - 20, 4] == 0).all()
-        assert (got[:, 90 - 20, 6] == 0).all() and (got != 0).sum() > 0.5 * got.size / 6
-
-
-@pytest.mark.parametrize("gaps", [False, True])
-@pytest.mark.parametrize("delay", [0, 2])
-def test_one_bar_loop_at_costs_equals_the_cycle_loop_bit_for_bit(reversal_factor, sp500_prices, delay, gaps,
-                                                                 monkeypatch):
-    """N = 1 at any cost runs bar by bar without the cycle bookkeeping: the same returns, turnover and
-    gap events as the cycle loop, bit for bit, at one cost for all and at one cost per portfolio, with
-    blocks and steps of a few bars and bars after the last signal; on prices with gaps (a name without
-    prices for a while, a listing late, a bankruptcy) the shares of names without a tradeable price are
-    kept and the events counted as the cycle loop keeps and counts them. Without costs a panel with
-    gaps is not the block formula's."""
-    from factorlab.portfolio import _interleaved_quantiles as iq
-
-    fd, prices = _one_bar_case(reversal_factor, sp500_prices, delay)
-    if gaps:
-        prices = prices.copy()
-        prices.iloc[100:103, 5] = np.nan   # a few bars without a price
-        prices.iloc[:150, 9] = np.nan      # listed late
-        prices.iloc[200, 11] = 0.0         # bankrupt: a zero price, then nothing
-        prices.iloc[201:, 11] = np.nan
-        fd = _prepare(fd.factor.stack().rename("factor"), prices, periods=(1,), quantiles=4, delay=delay)
-    end = len(prices.index)
-
-    def runs(cost):
-        panel = iq.price_panel(fd.prices, fd.assets)
-        sig = iq._stacked_signals(fd, [*range(1, fd.n_quantiles + 1), "long_short"], panel)
-        unit = iq._unit_blocks(panel, sig, delay, end)
-        assert iq._one_bar_loop_applies(unit)
-        assert panel.any_blocked[sig.first_bar + delay:end].any() == gaps
-        assert iq._one_bar_applies(panel, sig, unit, delay, 0.0, end) != gaps
-        loop = _finish(iq._batch_steps(panel, sig, unit, 1, delay, cost, 1e6, end))
-        fast = _finish(iq._one_bar_loop(panel, sig, iq._unit_blocks(panel, sig, delay, end), delay, cost, 1e6, end))
-        return loop, fast
-
-    for cost in (12.5, np.array([0.0, 5.0, 10.0, 20.0, 40.0])):  # one per basket and the long-short
-        for small in (False, True):
-            if small:
-                monkeypatch.setattr(iq, "_UNIT_BLOCK_CELLS", 7 * 5 * 80)
-                monkeypatch.setattr(iq, "_ONE_BAR_LOOP_STEP", 3)
-            loop, fast = runs(cost)
-            assert loop.start == fast.start
-            np.testing.assert_array_equal(fast.returns, loop.returns)
-            np.testing.assert_array_equal(fast.turnover, loop.turnover)
-            np.testing.assert_array_equal(fast.n_gap_events, loop.n_gap_events)
-            assert (fast.n_gap_events > 0).any() == gaps
-            assert (fast.turnover[:, -20:] == 0).all() and (fast.turnover[:, :50] > 0).all()
+    monkeypatch.setattr(_kernel, "_threads", lambda: 1)
+    one = fl.quantile_interleaved_returns(fd)
+    for label in qr.labels:
+        pd.testing.assert_frame_equal(one[label], qr[label], check_exact=True)
+        pd.testing.assert_frame_equal(one.turnover[label], qr.turnover[label], check_exact=True)

@@ -179,12 +179,25 @@ def validate_prices(prices: pd.DataFrame, what: str = "prices") -> pd.DataFrame:
     if neg.any():
         r, c = np.nonzero(neg)
         where = [f"{out.columns[j]} on {out.index[i]} ({values[i, j]})" for i, j in zip(r, c)]
+        if _looks_like_returns(values):
+            raise InvalidPriceError(
+                f"{what} looks like returns, not prices: values centred on 0, {neg.mean():.0%} of them negative, "
+                f"nearly all between -1 and 1 (e.g. {_listing(where)}); pass price levels, e.g. "
+                "(1 + returns).cumprod(), or use the returns report for returns")
         raise InvalidPriceError(
             f"{what} has negative values: {_listing(where)}; prices must be >= 0"
         )
     if np.isnan(values).all():
         raise EmptyDataError(f"{what} has no values: every entry is NaN")
     return out
+
+
+def _looks_like_returns(values: np.ndarray) -> bool:
+    """Per-bar returns given as prices: many negatives, centred on 0, nearly all with |x| < 1."""
+    x = values[np.isfinite(values)]
+    if x.size < 10:
+        return False
+    return bool((x < 0).mean() > 0.2 and abs(np.median(x)) < 0.05 and (np.abs(x) < 1).mean() > 0.95)
 
 
 def check_same_timezone(a: pd.DatetimeIndex, b: pd.DatetimeIndex, a_name: str, b_name: str) -> None:

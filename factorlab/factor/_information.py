@@ -50,10 +50,10 @@ LOOK_AHEAD_MIN_DATES = 10
 
 
 def check_look_ahead(ic: pd.DataFrame, periods: Sequence[int], threshold: float = LOOK_AHEAD_IC) -> float | None:
-    """Warn (:class:`LookAheadWarning`) when the mean 1-bar IC exceeds ``threshold``; returns that mean.
+    """Warn (:class:`LookAheadWarning`) for every horizon whose mean IC exceeds ``threshold``.
 
-    The check needs a 1-bar horizon and at least :data:`LOOK_AHEAD_MIN_DATES`
-    (10) dates with an IC.
+    A horizon is checked when it has at least :data:`LOOK_AHEAD_MIN_DATES` (10) dates with an IC: a
+    factor built from the next N bars' return has an IC of 1 at N bars, whichever N is asked.
 
     Parameters
     ----------
@@ -66,18 +66,20 @@ def check_look_ahead(ic: pd.DataFrame, periods: Sequence[int], threshold: float 
     Returns
     -------
     float or None
-        The mean 1-bar IC, or None when there is no 1-bar column.
+        The largest mean IC among the checked horizons, or None when none could be checked.
     """
-    cols = [c for c, p in zip(ic.columns, periods) if int(p) == 1]
-    if not cols or ic[cols[0]].notna().sum() < LOOK_AHEAD_MIN_DATES:
-        return None
-    mean = float(ic[cols[0]].mean())
-    if mean > threshold:
-        warnings.warn(f"the factor's mean 1-bar IC is {mean:.3f} (over {threshold}): no real factor predicts "
-                      "the next bar this well; it may use future data (a return or price after the date it "
-                      "is dated; shift it so the value at t uses data up to t only)", LookAheadWarning,
-                      stacklevel=3)
-    return mean
+    worst = None
+    for col, p in zip(ic.columns, periods):
+        if ic[col].notna().sum() < LOOK_AHEAD_MIN_DATES:
+            continue
+        mean = float(ic[col].mean())
+        worst = mean if worst is None else max(worst, mean)
+        if mean > threshold:
+            warnings.warn(f"suspected look-ahead: the factor's mean IC at {col} ({int(p)} bars) is {mean:.3f} "
+                          f"(over {threshold}): no real factor predicts returns this well; it may use future "
+                          "data (a return or price after the date it is dated; shift it so the value at t "
+                          "uses data up to t only)", LookAheadWarning, stacklevel=3)
+    return worst
 
 
 # --------------------------------------------------------------------------- helpers

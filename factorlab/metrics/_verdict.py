@@ -37,6 +37,7 @@ from factorlab.factor import (
     information_coefficient,
     mean_return_by_quantile,
 )
+from factorlab.factor._information import LOOK_AHEAD_IC
 from factorlab.factor._returns import _label_ratio
 from factorlab.metrics._periods import bar_frequency
 from factorlab.metrics._returns_stats import probabilistic_sharpe_ratio
@@ -93,30 +94,60 @@ def deflated_sharpe_ratio(returns: pd.Series | np.ndarray, n_trials: int = 1,
     return float(probabilistic_sharpe_ratio(pd.Series(x), benchmark_sharpe=sr0, periods_per_year=1.0))
 
 
+#: The break-even search's ceiling (bps of traded notional): a factor whose edge survives it is reported
+#: as "above 10,000 bps" (inf), an answer rather than a search that runs on.
+BREAK_EVEN_CAP_BPS = 10_000.0
+
+
 def _secant(f0: float, traded: float, tol_bps: float):
     """The break-even search as a generator: yields each cost (bps) to evaluate, is sent the mean net
-    per-bar return there, and returns the root (see :func:`break_even_cost`)."""
+    per-bar return there, and returns the root (see :func:`break_even_cost`).
+
+    Always terminates: from the linear estimate it doubles the cost until the mean net return is <= 0
+    (a bracket; ``inf`` when it is still > 0 at :data:`BREAK_EVEN_CAP_BPS`), then narrows the bracket by
+    regula falsi with the Illinois step (a bisection when a step would leave it), at most 100 steps.
+    """
     if not np.isfinite(f0):
         return np.nan
     if f0 <= 0:
         return 0.0
     if not traded > 0:
         return np.nan
-    c_prev, f_prev = 0.0, f0
-    c = f0 / traded * 1e4   # the linear estimate
-    for _ in range(30):
+    lo, f_lo = 0.0, f0
+    c = min(max(f0 / traded * 1e4, tol_bps), BREAK_EVEN_CAP_BPS)  # the linear estimate
+    while True:
         fc = yield c
-        if fc == f_prev:
+        if not np.isfinite(fc):
+            return np.nan
+        if fc <= 0:
+            hi, f_hi = c, fc
+            break
+        lo, f_lo = c, fc
+        if c >= BREAK_EVEN_CAP_BPS:
+            return np.inf  # costs never eat the edge below the ceiling
+        c = min(2.0 * c, BREAK_EVEN_CAP_BPS)
+    side = 0
+    for _ in range(100):
+        if fc == 0 or hi - lo <= tol_bps:
+            break
+        last = c
+        c = hi - f_hi * (hi - lo) / (f_hi - f_lo) if f_hi != f_lo else 0.5 * (lo + hi)
+        if abs(c - last) <= tol_bps:  # the estimate has settled
             return float(c)
-        step = c - fc * (c - c_prev) / (fc - f_prev)
-        if not np.isfinite(step) or step <= 0:
-            step = 2.0 * c if fc > 0 else c / 2.0
-        if abs(step - c) <= tol_bps:
-            return float(step)
-        if step > 1e8:
-            return np.inf   # costs never eat the edge (a portfolio that barely trades)
-        c_prev, f_prev, c = c, fc, step
-    raise ParameterError(f"the break-even cost did not converge (last estimate {c:.6g} bps)")
+        if not lo < c < hi:
+            c = 0.5 * (lo + hi)
+        fc = yield c
+        if not np.isfinite(fc):
+            return np.nan
+        if fc > 0:
+            lo, f_lo = c, fc
+            f_hi = f_hi / 2 if side == 1 else f_hi  # Illinois: the end that stays is halved
+            side = 1
+        else:
+            hi, f_hi = c, fc
+            f_lo = f_lo / 2 if side == -1 else f_lo
+            side = -1
+    return float(c) if fc == 0 else float(0.5 * (lo + hi))
 
 
 def break_even_cost(weights: pd.DataFrame, prices: pd.DataFrame, period: int, *, delay: int = 0,
@@ -127,10 +158,11 @@ def break_even_cost(weights: pd.DataFrame, prices: pd.DataFrame, period: int, *,
     The net Sharpe ratio has the sign of the mean net return, so this is
     also where the net Sharpe crosses 0. The mean net return is nearly
     linear in the cost: starting from the linear estimate
-    ``mean gross return / mean turnover``, secant steps on exact
-    :func:`interleaved_returns` runs find the root to ``tol_bps``, in two or
-    three runs. 0 when the portfolio loses before costs; NaN when it never
-    trades.
+    ``mean gross return / mean turnover``, a bracketed search on exact
+    :func:`interleaved_returns` runs finds the root to ``tol_bps``, usually in
+    three or four runs, and always ends. 0 when the portfolio loses before
+    costs ("not profitable at 0 bps"); ``inf`` when it is still profitable at
+    10,000 bps; NaN when it never trades.
 
     Parameters
     ----------
@@ -250,6 +282,9 @@ class FactorVerdict:
 def _sentence(label: str, row: pd.Series, cost_bps: float, alpha: float, n_trials: int) -> str:
     p = row["IC HAC p-value adjusted"]
     trials = f", adjusted for {n_trials} trials" if n_trials > 1 else ""
+    if row["IC mean"] > LOOK_AHEAD_IC:  # the information check's threshold (it warns too)
+        return (f"suspected look-ahead: IC {row['IC mean']:.2f} at {label} (no real factor predicts returns "
+                "this well; check that the factor at t uses only data up to t).")
     if not np.isfinite(p):
         return f"not enough data to test the {label} IC."
     if not row["significant"]:
@@ -266,6 +301,8 @@ def _sentence(label: str, row: pd.Series, cost_bps: float, alpha: float, n_trial
         text += ", and lose money before costs"
     elif np.isfinite(be):
         text += f"; costs above {be:.1f} bps per unit traded eat the edge"
+    elif be == np.inf:
+        text += f"; costs up to {BREAK_EVEN_CAP_BPS:,.0f} bps per unit traded do not eat the edge"
     return text + "."
 
 

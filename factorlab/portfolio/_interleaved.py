@@ -56,6 +56,7 @@ import numpy as np
 import pandas as pd
 
 from factorlab.factor._forward import period_label
+from factorlab.portfolio._ruin import bar_returns, bar_turnover, ruin_table
 from factorlab.portfolio._sleeves import (
     SleeveLedger,
     align_weights,
@@ -118,9 +119,7 @@ class InterleavedResult:
     @cached_property
     def returns(self) -> pd.Series:
         """Per-bar return ``equity[t] / equity[t-1] - 1`` (0.01 = 1%), shape (bars,)."""
-        eq = self.ledger.equity
-        prev = np.concatenate(([self.capital], eq[:-1]))
-        return self._series(eq / prev - 1.0, "return")
+        return self._series(bar_returns(self.ledger.equity, self.capital), "return")
 
     @cached_property
     def cumulative_returns(self) -> pd.Series:
@@ -139,22 +138,33 @@ class InterleavedResult:
         0.1 means 10% of the portfolio changed hands on that bar.
         """
         led = self.ledger
-        return self._series(led.traded / (led.equity + led.costs), "turnover")
-
-    def _own_rows(self, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Bars from sleeve k's first execution and the ledger row of its holdings on each."""
-        rows = np.arange(k, len(self.index))
-        return rows, rows - (rows - k) % self.period
+        return self._series(bar_turnover(led.traded, led.equity, led.costs), "turnover")
 
     @cached_property
     def sleeve_equity(self) -> pd.DataFrame:
-        """Value of each sleeve per bar (currency), shape (bars, N); rows sum to ``equity``."""
-        n, N, led = len(self.index), self.period, self.ledger
-        out = np.full((n, N), self.capital / N)
-        for k in range(min(N, n)):
-            rows, own = self._own_rows(k)
-            out[rows, k] = led.cash[own] + np.einsum("ta,ta->t", self.marks[rows], led.holdings[own])
-        return pd.DataFrame(out, index=self.index, columns=pd.RangeIndex(N, name="sleeve"))
+        """Value of each sleeve per bar (currency), shape (bars, N); rows sum to ``equity``.
+
+        A ruined sleeve is worth 0 from the bar of its ruin on (see :attr:`ruins`).
+        """
+        return pd.DataFrame(self.ledger.sleeve_values, index=self.index,
+                            columns=pd.RangeIndex(self.period, name="sleeve"))
+
+    @cached_property
+    def ruins(self) -> pd.DataFrame:
+        """Sleeves (and the portfolio) ruined during the run: worth 0 or less at a bar's marks.
+
+        Columns: ``date``, ``sleeve`` (<NA>: the whole portfolio), ``value`` (the sleeve's value before
+        it was closed, currency), ``asset`` and ``move`` (the name whose move since the sleeve's last
+        rebalance lost the most, and that move as a fraction), ``shortfall`` (currency paid by the other
+        sleeves). Empty when nothing was ruined.
+        """
+        return ruin_table(self.ledger.ruins, self.index, self.assets)
+
+    @property
+    def ruined(self) -> bool:
+        """Whether the whole portfolio was ruined (its value reached 0)."""
+        r = self.ledger.ruins
+        return bool(len(r)) and bool((r[:, 1] < 0).any())
 
     @cached_property
     def holdings(self) -> pd.DataFrame:

@@ -22,6 +22,7 @@ from factorlab.data._validate import (
     validate_prices,
     validate_time_index,
 )
+from factorlab.portfolio._kernel import run_kernel
 from factorlab.errors import (
     AlignmentError,
     DuplicateEntriesError,
@@ -109,6 +110,10 @@ class SleeveLedger:
         for every rebalance that met assets without a price.
     total_holdings : ndarray, shape (rows, assets)
         Shares of all sleeves together after each bar.
+    sleeve_values : ndarray, shape (rows, N)
+        Each sleeve's value after each bar (0 once ruined).
+    ruins : ndarray, shape (events, 6)
+        Ruin records (:data:`factorlab.portfolio._kernel.RUIN_FIELDS`).
     """
 
     start: int
@@ -121,6 +126,8 @@ class SleeveLedger:
     cash: np.ndarray
     events: list
     total_holdings: np.ndarray | None = None
+    sleeve_values: np.ndarray | None = None
+    ruins: np.ndarray | None = None
 
 
 def _is_int(x: object) -> bool:
@@ -157,7 +164,8 @@ def price_panel(prices: pd.DataFrame, assets: pd.Index | None = None) -> PricePa
         values = values[:, px.columns.get_indexer(assets)]
     else:
         assets = px.columns
-    marks = _last_price(values)
+    values = np.ascontiguousarray(values, dtype="float64")
+    marks = np.ascontiguousarray(_last_price(values))
     with np.errstate(invalid="ignore"):
         tradeable = values > 0
     blocked = ~tradeable
@@ -235,7 +243,7 @@ def signals(wide: pd.DataFrame, index: pd.DatetimeIndex) -> Signals:
     rows = index.get_indexer(wide.index)
     row_of_bar = np.full(len(index), -1, dtype=np.int64)
     row_of_bar[rows] = np.arange(len(rows))
-    w = wide.to_numpy(dtype="float64")
+    w = np.ascontiguousarray(wide.to_numpy(dtype="float64"))
     return Signals(weights=w, row_of_bar=row_of_bar, first_bar=int(rows.min()))
 
 
@@ -255,15 +263,14 @@ def check_horizon(n_bars: int, first_bar: int, period: int, delay: int) -> None:
 
 def simulate(panel: PricePanel, sig: Signals, period: int, delay: int, cost_bps: float,
              capital: float, end: int | None = None) -> SleeveLedger:
-    """Run the N interleaved sleeves, one cycle of N bars at a time.
+    """Run the N interleaved sleeves bar by bar (the one kernel, :mod:`factorlab.portfolio._kernel`).
 
     Sleeve ``k`` is scheduled on signal bars ``first_bar + k + j*N`` and
     executes at ``+ delay``. On a rebalance with a signal: value ``V`` at the
     marks, target shares ``V * w / P`` where tradeable (kept shares
     elsewhere), cost ``cost_bps * 1e-4 * traded notional`` paid from cash.
-    The sleeves are independent, so cycle ``j`` (ledger rows ``jN .. jN+N-1``,
-    one bar per sleeve) is computed at once on (N, assets) arrays: the loop
-    runs over bars in steps of N, each step vectorised over sleeves and assets.
+    A sleeve worth 0 or less is ruined (closed, its shortfall paid by the
+    others, no more trades); see the kernel's notes.
 
     Parameters
     ----------
@@ -272,108 +279,21 @@ def simulate(panel: PricePanel, sig: Signals, period: int, delay: int, cost_bps:
     """
     n_bars = len(panel.index) if end is None else end
     check_horizon(n_bars, sig.first_bar, period, delay)
-    N, start = period, sig.first_bar + delay
-    n, A = n_bars - start, panel.marks.shape[1]
-    n_cycles = -(-n // N)
-    hold = np.zeros((n_cycles * N, A))  # padded to whole cycles; rows >= n stay 0
-    out = SleeveLedger(start=start, equity=np.empty(n), traded=np.zeros(n), costs=np.zeros(n),
-                       sleeve=np.full(n, -1, dtype=np.int64), untradeable=np.zeros(n, dtype=np.int64),
-                       holdings=hold[:n], cash=np.empty(n), events=[])
-    unit, has = _unit_targets(panel, sig, start, n_bars, delay)
-    out.sleeve[has] = np.arange(n)[has] % N
-    marks = panel.marks[start:n_bars]
-    special = ~has | panel.any_blocked[start:n_bars]
-    old_cash = np.full(N, capital / N)
-    rate = cost_bps * 1e-4
-    for j in range(n_cycles):
-        lo, hi = j * N, min(j * N + N, n)
-        old = hold[lo - N:hi - N] if j else np.zeros((hi - lo, A))
-        mark, new = marks[lo:hi], hold[lo:hi]
-        value = old_cash[:hi - lo] + np.vecdot(old, mark)
-        np.multiply(value[:, None], unit[lo:hi], out=new)
-        if special[lo:hi].any():
-            _keep_untradeable(panel, sig, out, lo, hi, start, delay, old, has[lo:hi])
-        delta = new - old
-        traded = np.vecdot(np.abs(delta, out=delta), mark)
-        cost = rate * traded
-        cash = value - np.vecdot(new, mark) - cost
-        out.cash[lo:hi] = np.where(has[lo:hi], cash, old_cash[:hi - lo])
-        out.traded[lo:hi], out.costs[lo:hi] = traded, cost
-        old_cash = out.cash[lo:hi]
-    out.total_holdings = _total_holdings(hold, N)[:n]
-    cash_total = _rolling_cash(out.cash, N, capital)
-    out.equity[:] = cash_total + np.vecdot(out.total_holdings, marks)
+    start = sig.first_bar + delay
+    run = run_kernel(panel.prices, panel.marks, panel.blocked, sig.row_of_bar, sig.weights,
+                     np.array([cost_bps * 1e-4]), start, n_bars, period, delay, capital, ledger=True)
+    out = SleeveLedger(start=start, equity=run.equity[0], traded=run.traded[0], costs=run.costs[0],
+                       sleeve=run.sleeve[0], untradeable=run.gaps[0], holdings=run.holdings, cash=run.cash,
+                       events=_gap_events(run, sig, start, delay), total_holdings=run.total_holdings,
+                       sleeve_values=run.sleeve_values, ruins=run.ruins[0])
     return out
 
 
-def _unit_targets(panel: PricePanel, sig: Signals, start: int, n_bars: int,
-                  delay: int) -> tuple[np.ndarray, np.ndarray]:
-    """Target shares per unit of sleeve value, ``w[t - delay] / P[t]``, for bars ``start ..``.
-
-    Returns
-    -------
-    unit : ndarray, shape (rows, assets)
-        0 where the asset is not tradeable or the bar has no signal.
-    has : ndarray of bool, shape (rows,)
-        Whether the bar's scheduled sleeve has a signal.
-    """
-    rows = sig.row_of_bar[start - delay:n_bars - delay]
-    has = rows >= 0
-    prices = panel.prices[start:n_bars]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if has.all() and np.array_equal(rows, np.arange(rows[0], rows[0] + len(rows))):
-            unit = sig.weights[rows[0]:rows[0] + len(rows)] / prices
-        else:
-            unit = np.zeros(prices.shape)
-            unit[has] = sig.weights[rows[has]] / prices[has]
-    # NaN weight (not held), NaN price (no price), 0 price (w / 0 = inf or NaN): no target
-    unit[~np.isfinite(unit)] = 0.0
-    return unit, has
-
-
-def _keep_untradeable(panel: PricePanel, sig: Signals, out: SleeveLedger, lo: int, hi: int, start: int,
-                      delay: int, old: np.ndarray, has: np.ndarray) -> None:
-    """Rows without a signal keep all shares; untradeable assets keep theirs (recorded as events)."""
-    new = out.holdings[lo:hi]
-    keep = np.broadcast_to(~has[:, None], new.shape)
-    if panel.any_blocked[start + lo:start + hi].any():
-        blocked = panel.blocked[start + lo:start + hi]
-        w = np.where(has[:, None], sig.weights[sig.row_of_bar[start + lo - delay:start + hi - delay]], 0.0)
-        w = np.nan_to_num(w, nan=0.0)
-        hit = blocked & has[:, None] & ((old != 0) | (w != 0))
-        counts = hit.sum(axis=1)
-        out.untradeable[lo:hi] = counts
-        for k in np.flatnonzero(counts):
-            pos = np.flatnonzero(hit[k])
-            out.events.append((lo + k, int(k), pos, old[k, pos].copy(), w[k, pos].copy()))
-        keep = keep | blocked
-    np.copyto(new, old, where=keep)
-
-
-def _total_holdings(hold: np.ndarray, N: int) -> np.ndarray:
-    """Shares of all sleeves per row: the sum of the last N ledger rows, shape (rows, assets).
-
-    Row ``bN + k`` holds sleeves ``0..k`` from cycle ``b`` and ``k+1..N-1``
-    from cycle ``b-1``: a prefix sum inside the cycle plus a suffix sum of the
-    previous one (plain sums of at most N positions, no cancellation).
-    """
-    rows, A = hold.shape
-    total = hold.copy()
-    prefix = total.reshape(rows // N, N, A)
-    suffix = hold.reshape(rows // N, N, A)[:, 1:].copy()
-    for k in range(1, N):
-        prefix[:, k] += prefix[:, k - 1]
-    for k in range(N - 3, -1, -1):
-        suffix[:, k] += suffix[:, k + 1]
-    prefix[1:, :N - 1] += suffix[:-1]
-    return total
-
-
-def _rolling_cash(cash: np.ndarray, N: int, capital: float) -> np.ndarray:
-    """Cash of all sleeves per row: the last N cash entries, capital / N for sleeves not started."""
-    n = len(cash)
-    total = cash.copy()
-    for j in range(1, N):
-        total[j:] += cash[:n - j]
-        total[:min(j, n)] += capital / N
-    return total
+def _gap_events(run, sig: Signals, start: int, delay: int) -> list:
+    """``(row, sleeve, asset positions, shares kept, target weights ignored)`` per rebalance with a gap."""
+    events = []
+    for r in np.flatnonzero(run.gaps[0]):
+        pos = np.flatnonzero(run.gap_mask[r])
+        w = np.nan_to_num(sig.weights[sig.row_of_bar[start + r - delay], pos], nan=0.0)
+        events.append((int(r), int(run.sleeve[0, r]), pos, run.holdings[r, pos].copy(), w))
+    return events

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -10,7 +11,7 @@ import pandas as pd
 
 from factorlab import metrics
 from factorlab.data._validate import QUANTILE_LEVEL_NAMES, level_position
-from factorlab.errors import ParameterError
+from factorlab.errors import DataQualityWarning, ParameterError
 from factorlab.factor import (
     FactorData,
     average_cumulative_return_by_quantile,
@@ -33,6 +34,7 @@ from factorlab.factor._turnover import rank_autocorrelations
 from factorlab.metrics._verdict import SPREAD_LABEL
 from factorlab.portfolio import factor_weights, quantile_interleaved_returns
 from factorlab.portfolio._interleaved_quantiles import interleaved_periods_at_costs
+from factorlab.portfolio._ruin import ruin_summary
 
 __all__ = ["FactorAnalysis", "ViolinStats", "bulk_limits", "ic_histogram", "ic_qq_points", "violin_stats"]
 
@@ -462,7 +464,11 @@ class FactorAnalysis:
 
     @cached_property
     def interleaved(self):
-        return quantile_interleaved_returns(self.fd)
+        qr = quantile_interleaved_returns(self.fd)
+        if len(qr.ruins):
+            warnings.warn(ruin_summary(qr.ruins) + " (the tear sheet's 'ruins' table lists each)",
+                          DataQualityWarning, stacklevel=3)
+        return qr
 
     @cached_property
     def net_long_short(self) -> dict[str, pd.Series]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from functools import partial
 
@@ -11,9 +12,10 @@ import pandas as pd
 from matplotlib.lines import Line2D
 
 from factorlab import plotting
-from factorlab.errors import ParameterError
+from factorlab.errors import FactorlabError, ParameterError, StatisticUnavailableWarning
 from factorlab.factor import FactorData, prepare_factor_data
 from factorlab.plotting._charts import Chart
+from factorlab.portfolio._ruin import ruin_summary
 from factorlab.plotting._style import period_colors, period_linestyles
 from factorlab.plotting._tables import HeatCells, RowFormats
 from factorlab.report._model import benchmark_level
@@ -75,12 +77,44 @@ def returns_table_formats(table: pd.DataFrame) -> RowFormats:
                       default="{:.4f}")
 
 
+#: Failures that real data can cause in a statistic (a regression on a constant series, a search that
+#: cannot bracket, an empty cross-section): the statistic or section is reported unavailable with its
+#: reason and the rest of the tear sheet is built. Other exceptions are bugs and propagate.
+DATA_FAILURES = (FactorlabError, ArithmeticError, ValueError, np.linalg.LinAlgError)
+
+
+def _reason(exc: BaseException) -> str:
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+
+
+def _unavailable(ts: TearSheet, key: str, title: str, reason: str, item: str | None = None) -> None:
+    """Record a statistic (``item``) or a whole section that could not be computed: one row in the
+    ``unavailable`` table of the summary (or of the section) and one warning."""
+    what = f"{title}: {item}" if item else f"the {title!r} section"
+    warnings.warn(f"{what} could not be computed on this data and is left out ({reason}); the rest of "
+                  "the tear sheet is built", StatisticUnavailableWarning, stacklevel=4)
+    ts.section(key, title)
+    row = pd.DataFrame({"section": [key], "statistic": [item or "(whole section)"], "reason": [reason]})
+    if "unavailable" in ts.tables:
+        ts.tables["unavailable"] = pd.concat([ts.tables["unavailable"], row], ignore_index=True)
+    else:
+        ts.add_table(key, "unavailable", row)
+
+
 def _summary(ts: TearSheet, a: FactorAnalysis) -> None:
     ts.section("summary", SECTIONS["summary"])
-    ts.verdict = a.verdict
-    ts.add_table("summary", "verdict", a.verdict.summary())
+    try:
+        ts.verdict = a.verdict
+        ts.add_table("summary", "verdict", a.verdict.summary())
+    except DATA_FAILURES as exc:
+        ts.verdict = None
+        _unavailable(ts, "summary", SECTIONS["summary"], _reason(exc), item="verdict")
     ts.add_table("summary", "headline", a.headline, fmt=headline_formats(a.cost_bps))
     ts.add_table("summary", "data_quality", _data_quality(a), fmt={"entries": "{:,.0f}", "share": "{:.2%}"})
+    ruins = a.interleaved.ruins
+    if len(ruins):  # every ruined sleeve: date, sleeve, the name whose move did it, the move
+        ts.add_table("summary", "ruins", ruins, fmt={"value": "{:,.0f}", "move": "{:+.1%}", "shortfall": "{:,.0f}"})
     ts.add_table("summary", "quantile_statistics", a.quantile_stats,
                  fmt={"min": "{:.4g}", "max": "{:.4g}", "mean": "{:.4g}", "std": "{:.4g}", "count": "{:,.0f}",
                       "count %": "{:.1f}"})
@@ -93,6 +127,11 @@ def _data_quality(a: FactorAnalysis) -> pd.DataFrame:
         return pd.DataFrame(columns=["entries", "share", "meaning"])
     table = a.fd.quality.summary()
     occurred = table[table["entries"] > 0]
+    ruins = a.interleaved.ruins
+    if len(ruins):
+        row = pd.DataFrame({"entries": [len(ruins)], "share": [np.nan], "meaning": [ruin_summary(ruins)]},
+                           index=pd.Index(["ruined sleeves"]))
+        occurred = pd.concat([occurred, row]) if len(occurred) else row
     if occurred.empty:
         return pd.DataFrame({"entries": [0], "share": [0.0], "meaning": ["no factor entry was dropped"]},
                             index=pd.Index(["none"]))
@@ -256,8 +295,6 @@ def _events(ts: TearSheet, a: FactorAnalysis) -> None:
 
 
 def _by_group(ts: TearSheet, a: FactorAnalysis) -> None:
-    if a.fd.group is None:
-        raise ParameterError("by_group=True needs groups: pass groupby= (e.g. sectors)")
     ts.section("by_group", SECTIONS["by_group"])
     ts.add_table("by_group", "ic_by_group", a.ic_by_group, fmt="{:.4f}")
     ts.add_chart("by_group", "ic_by_group_bar", Chart(partial(plotting.plot_ic_by_group, a.ic_by_group),
@@ -312,12 +349,24 @@ def _build(sections: Sequence[str], factor, prices, *, periods, quantiles, bins,
     ts.notes.append(f"Periods count bars; delay {fd.delay} bar(s); cumulative returns are N interleaved "
                     "sleeves of 1/N capital (exact, not (1+R)^(1/N)).")
     _load_display_backend()
+    if "by_group" in sections and fd.group is None:
+        raise ParameterError("by_group=True needs groups: pass groupby= (e.g. sectors)")
+    failed: dict[str, str] = {}
     # the statistics with large intermediate arrays first, while no figure is held in memory
     for key in sections:
         for name in _HEAVY.get(key, ()):
-            getattr(a, name)
+            try:
+                getattr(a, name)
+            except DATA_FAILURES as exc:
+                failed.setdefault(key, _reason(exc))
     for key in sections:
-        _BUILDERS[key](ts, a)
+        if key in failed and key != "summary":  # the summary keeps what does not need the failed part
+            _unavailable(ts, key, SECTIONS[key], failed[key])
+            continue
+        try:
+            _BUILDERS[key](ts, a)
+        except DATA_FAILURES as exc:
+            _unavailable(ts, key, SECTIONS[key], _reason(exc))
     ts.analysis = a
     if record is not None:
         ts.notes.append(f"Recorded as factor evaluation {record(a)} ({a.n_trials} trial(s) in the registry).")

@@ -1,0 +1,125 @@
+"""Every number possible on messy data: the tear sheet completes, reports ruins, never sinks on one statistic."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import factorlab as fl
+from factorlab.errors import DataQualityWarning, LookAheadWarning, StatisticUnavailableWarning
+from factorlab.metrics._verdict import BREAK_EVEN_CAP_BPS, _secant
+
+
+@pytest.fixture(scope="module")
+def squeezed(sp500_prices):
+    """60 real names over 400 bars; the first falls to 0.10 (a penny stock) and rebounds 13x in 12 bars
+    while a 5-day reversal shorts it: the factor-weighted long-short sleeves are ruined."""
+    p = sp500_prices.iloc[:400, :60].copy()
+    path = np.r_[np.linspace(10, 0.1, 200), np.full(5, 0.1), 0.1 * np.cumprod(np.full(12, 1.5))]
+    p.iloc[:len(path), 0] = path
+    p.iloc[len(path):, 0] = path[-1]
+    return -(p / p.shift(5) - 1), p
+
+
+def _run(func):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = func()
+    return out, caught
+
+
+def test_tear_sheet_on_a_squeeze_has_possible_numbers_and_reports_the_ruin(squeezed):
+    factor, prices = squeezed
+    ts, caught = _run(lambda: fl.create_full_tear_sheet(factor, prices, periods=(1, 5, 10), cost_bps=10))
+    head = ts.tables["headline"]
+    assert (head.loc["long-short max drawdown"].astype(float) >= -1.0).all()
+    assert (head.loc["turnover per bar"].astype(float) >= 0).all()
+    for col in head.columns:
+        assert float(head.loc["net annual return @ 10 bps", col]) <= float(head.loc["long-short annual return", col]) + 1e-12
+    ruins = ts.tables["ruins"]
+    assert len(ruins) and set(ruins["asset"].dropna()) == {prices.columns[0]}
+    assert (ruins["move"].dropna() > 1).all()  # the shorted name more than doubled
+    assert "ruined sleeves" in ts.tables["data_quality"].index
+    ruin_warnings = [w for w in caught if issubclass(w.category, DataQualityWarning) and "ruined" in str(w.message)]
+    assert len(ruin_warnings) == 1  # one line, with a count and the worst examples
+    assert str(ruin_warnings[0].message).count("sleeve ") <= 4
+    for lab in ts.analysis.fd.labels:
+        ls = ts.analysis.interleaved[lab]["long_short"]
+        assert (ls >= -1).all() and np.isfinite(ls).all()
+    assert "ruined" in ts.to_html()
+
+
+def test_a_failing_section_leaves_the_rest(squeezed, monkeypatch):
+    from factorlab.tears._analysis import FactorAnalysis
+
+    def broken(self):
+        raise np.linalg.LinAlgError("Singular matrix")
+
+    monkeypatch.setattr(FactorAnalysis, "event_returns", property(broken))
+    factor, prices = squeezed
+    ts, caught = _run(lambda: fl.create_full_tear_sheet(factor, prices.iloc[:, 1:], periods=(1, 5)))
+    un = ts.tables["unavailable"]
+    assert list(un["section"]) == ["events"] and "Singular matrix" in un["reason"].iloc[0]
+    assert {"summary", "returns", "information", "turnover"} <= set(ts.sections)
+    assert sum(issubclass(w.category, StatisticUnavailableWarning) for w in caught) == 1
+    assert "Singular matrix" in ts.to_html()
+
+
+def test_a_failing_verdict_leaves_the_headline(squeezed, monkeypatch):
+    from factorlab.tears._analysis import FactorAnalysis
+
+    def broken(self):
+        raise fl.errors.ParameterError("did not converge")
+
+    monkeypatch.setattr(FactorAnalysis, "verdict", property(broken))
+    factor, prices = squeezed
+    ts, _ = _run(lambda: fl.create_full_tear_sheet(factor, prices.iloc[:, 1:], periods=(5,)))
+    assert ts.verdict is None and "headline" in ts.tables
+    assert ts.tables["unavailable"]["statistic"].tolist() == ["verdict"]
+
+
+def _search(f, f0=None, traded=1e-3):
+    gen = _secant(f(0.0) if f0 is None else f0, traded, 1e-3)
+    steps = 0
+    try:
+        c = next(gen)
+        while True:
+            steps += 1
+            c = gen.send(f(c))
+    except StopIteration as done:
+        return done.value, steps
+
+
+def test_break_even_search_always_ends():
+    root, steps = _search(lambda c: 1e-4 - 1e-6 * c)  # linear: 100 bps
+    assert root == pytest.approx(100.0, abs=1e-3) and steps <= 4
+    root, _ = _search(lambda c: 1e-4 - 1e-10 * c ** 2)  # curved: 1,000 bps
+    assert root == pytest.approx(1000.0, abs=1e-3)
+    root, steps = _search(lambda c: np.sign(61.8 - c) * 1e-6)  # a step: no secant converges, the bracket does
+    assert root == pytest.approx(61.8, abs=1e-3) and steps < 100
+    assert _search(lambda c: 1e-4)[0] == np.inf  # never eaten below the ceiling
+    assert _search(lambda c: -1e-5)[0] == 0.0  # loses before costs
+    assert np.isnan(_search(lambda c: 1e-4, traded=0.0)[0])  # never trades
+    assert BREAK_EVEN_CAP_BPS == 10_000
+
+
+@pytest.mark.parametrize("period", [1, 5])
+def test_look_ahead_named_at_any_horizon(sp500_prices, period):
+    p = sp500_prices.iloc[:300, :40]
+    factor = (p.shift(-period) / p - 1).stack()
+    (fd, verdict), caught = _run(lambda: (fd := fl.prepare_factor_data(factor, p, periods=(period,)),
+                                          fl.factor_verdict(fd)))
+    label = fd.labels[0]
+    assert any(issubclass(w.category, LookAheadWarning) and label in str(w.message) for w in caught)
+    text = verdict.table.loc[label, "verdict"]
+    assert text.startswith(f"suspected look-ahead: IC 1.00 at {label}")
+
+
+def test_returns_passed_as_prices_are_named(sp500_prices):
+    rets = sp500_prices.iloc[:200, :20].pct_change().iloc[1:]
+    factor = -rets.rolling(5).sum()
+    with pytest.raises(fl.errors.InvalidPriceError, match="looks like returns, not prices"):
+        fl.prepare_factor_data(factor.stack(), rets, periods=(1,))
