@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import traceback
 import warnings
@@ -162,7 +163,7 @@ def _run(args: argparse.Namespace) -> int:
     _check_outputs(args)
     cls = _strategy(args.strategy)
     params = cls.parse_params(args.param)
-    prices = _read("prices", args.prices, "--prices")
+    prices = _at_resolution(_run_prices(args), args.resolution)
     bench, prices = _benchmark(args.benchmark, prices)
     report = _report_options(args)
     with warnings.catch_warnings():
@@ -296,7 +297,7 @@ def _grid(cls, items: Sequence[str] | None) -> dict | None:
 def _sweep_common(args: argparse.Namespace):
     cls = _strategy(args.strategy)
     grid = _grid(cls, args.grid)
-    prices = _read("prices", args.prices, "--prices")
+    prices = _at_resolution(_run_prices(args), args.resolution)
     bench, prices = _benchmark(args.benchmark, prices)
     opts = {"objective": args.objective, "jobs": args.jobs, "executor": args.executor,
             "scheduler": args.scheduler, "benchmark": bench, "track": not args.no_track,
@@ -391,13 +392,80 @@ def _walk_forward(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+_RESOLUTION_UNITS = {"s": "s", "sec": "s", "second": "s", "min": "min", "m": "min", "minute": "min",
+                     "h": "h", "hr": "h", "hour": "h", "d": "D", "day": "D", "daily": "D", "w": "W",
+                     "week": "W", "weekly": "W", "mo": "M", "month": "M", "monthly": "M"}
+
+
+def _parse_resolution(text: str) -> tuple[int, str]:
+    """'1day' -> (1, 'D'), '5min' -> (5, 'min'), 'hour' -> (1, 'h'), '1month' -> (1, 'M')."""
+    m = re.fullmatch(r"\s*(\d*)\s*([A-Za-z]+?)s?\s*", str(text))
+    unit = _RESOLUTION_UNITS.get(m.group(2).lower()) if m else None
+    if unit is None or (m.group(1) and int(m.group(1)) < 1):
+        raise _InputError(f"--resolution {text!r} is not a bar length; use e.g. 1min, 5min, 1hour, 1day, 1week, "
+                          "1month")
+    return int(m.group(1) or 1), unit
+
+
+def _run_prices(args: argparse.Namespace) -> pd.DataFrame:
+    """--prices FILE, or the bundled sample's prices with the S&P 500 as column 'SPY' (--sample)."""
+    if not args.sample:
+        return _read("prices", args.prices, "--prices")
+    import factorlab as fl
+
+    sample = fl.load_sample()
+    return sample.prices.assign(SPY=sample.benchmark.reindex(sample.prices.index))
+
+
+def _at_resolution(prices: pd.DataFrame, resolution: str | None) -> pd.DataFrame:
+    """Check that the prices have the bar ``--resolution`` states; finer bars are resampled to it (the last
+    price of each bar, bars without any price left out); coarser ones are an error."""
+    if resolution is None:
+        return prices
+    n, unit = _parse_resolution(resolution)
+    if len(prices.index) < 2:
+        return prices
+    have = pd.Timedelta(prices.index.to_series().diff().median())
+    if unit == "M":
+        want_lo, want_hi = pd.Timedelta(days=28 * n), pd.Timedelta(days=31 * n)
+        rule = f"{n}ME"
+    else:
+        want_lo = want_hi = pd.Timedelta(n, unit)
+        rule = f"{n}{unit}"
+    if unit == "D" and n == 1 and pd.Timedelta(days=1) <= have <= pd.Timedelta(days=3):
+        return prices  # daily bars of a session market (weekends and holidays between some bars)
+    if unit == "W" and pd.Timedelta(days=7 * n - 3) <= have <= pd.Timedelta(days=7 * n + 3):
+        return prices
+    if want_lo <= have <= want_hi:
+        return prices
+    if have > want_hi:
+        raise _InputError(f"--resolution {resolution}: the prices have {_bar_words(have)} bars, coarser than "
+                          f"{resolution}; give prices at {resolution} or a coarser --resolution")
+    out = prices.resample(rule, label="right", closed="right").last().dropna(how="all")
+    print(f"note: prices of {_bar_words(have)} bars resampled to {resolution} (last price per bar): "
+          f"{len(prices):,} -> {len(out):,} bars")
+    return out
+
+
+def _bar_words(td: pd.Timedelta) -> str:
+    return str(td).replace("0 days ", "").replace(" 00:00:00", "")
+
+
 def _common_run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--strategy", required=True, metavar="MODULE:CLASS",
                    help="Strategy subclass to run, e.g. my_strategy:MyStrategy (the current directory is importable)")
-    p.add_argument("--prices", required=True, metavar="FILE", help="prices as .csv or .parquet (wide or long)")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--prices", metavar="FILE", help="prices as .csv or .parquet (wide or long)")
+    src.add_argument("--sample", action="store_true",
+                     help="the bundled sample (100 S&P 500 stocks 2015-2020) with the S&P 500 index as column "
+                          "'SPY' (for --benchmark SPY)")
     p.add_argument("--start", help="first bar to replay (date inside the data)")
     p.add_argument("--end", help="last bar to replay (date inside the data)")
-    p.add_argument("--capital", type=float, default=1_000_000.0, help="starting capital (default: %(default)s)")
+    p.add_argument("--capital", "--cash", dest="capital", type=float, default=1_000_000.0,
+                   help="starting capital; --cash is the same (default: %(default)s)")
+    p.add_argument("--resolution", metavar="BAR",
+                   help="the bar the prices must have: 1min, 5min, 1hour, 1day, 1week, 1month ... (checked "
+                        "against the prices; finer prices are resampled to it, last price per bar)")
     p.add_argument("--delay", "--execution-delay", dest="delay", type=int, default=0, metavar="BARS",
                    help="orders fill BARS bars after they are placed (default: 0, the tear sheet's)")
     shares = p.add_mutually_exclusive_group()
