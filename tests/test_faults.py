@@ -432,7 +432,7 @@ def test_duplicate_dates_and_long_periods(sample):
 def test_look_ahead_warning(sample):
     prices, _ = sample
     future = prices.shift(-1) / prices - 1  # the next bar's return: look-ahead by construction
-    with pytest.warns(errors.LookAheadWarning, match=r"mean 1-bar IC is 1\.000 \(over 0\.5\)"):
+    with pytest.warns(errors.LookAheadWarning, match=r"mean IC at 1D \(1 bars\) is 1\.000 \(over 0\.5\)"):
         fl.information_coefficient(fl.prepare_factor_data(future, prices, periods=(1, 5)))
     with pytest.warns(errors.LookAheadWarning):
         fl.create_full_tear_sheet(future, prices, periods=(1, 5)).tables["ic_summary"]

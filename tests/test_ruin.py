@@ -145,3 +145,32 @@ def test_invariants_hold_for_interleaved_sleeves(case, long_short):
     # net <= gross while no ruin changes the paths (a ruin in one and not the other starts a new path)
     if not len(gross.ruins) and not len(net.ruins):
         assert (net.equity.to_numpy() <= gross.equity.to_numpy() * (1 + 1e-12) + 1e-9).all()
+
+
+# --------------------------------------------------------------- the backtester applies the same rule
+def _factor_of(weights):
+    return weights.stack().rename("factor")
+
+
+@pytest.mark.parametrize("cost", [0.0, 100.0])
+def test_backtest_books_are_ruined_as_the_sleeves(cost):
+    """FactorStrategy's books follow the ruin rule bar for bar: compare with the calculator, no gap."""
+    weights, prices = _squeeze()
+    res = fl.interleaved_returns(weights, prices, period=3, capital=3.0, cost_bps=cost)
+    with pytest.warns(fl.errors.DataQualityWarning, match="ruin"):
+        bt = fl.run_backtest(fl.FactorStrategy(weights, period=3, long_short=False), prices, capital=3.0,
+                             commission=cost or None, progress=False)
+    np.testing.assert_allclose(bt.equity.to_numpy(), res.equity.to_numpy(), rtol=1e-12, atol=1e-12)
+    kinds = bt.warnings["kind"].tolist() if hasattr(bt.warnings, "columns") else [w.kind for w in bt.warnings]
+    assert "ruin" in kinds
+
+
+def test_backtest_account_ruined_stops():
+    prices = pd.DataFrame({"A": [10.0] * 6, "B": [10.0, 10, 40, 40, 50, 60]}, index=DATES[:6])
+    weights = pd.DataFrame({"A": 0.5, "B": -0.5}, index=DATES[:6])
+    res = fl.interleaved_returns(weights, prices, period=1, capital=1.0)
+    with pytest.warns(fl.errors.DataQualityWarning, match="account was ruined"):
+        bt = fl.run_backtest(fl.FactorStrategy(weights, period=1, long_short=False), prices, capital=1.0,
+                             progress=False)
+    assert (bt.equity.iloc[2:] == 0).all()
+    np.testing.assert_allclose(bt.equity.to_numpy(), res.equity.to_numpy(), atol=1e-12)

@@ -67,8 +67,9 @@ _BY_STRATEGY, _REPLACED = "cancelled by the strategy", "replaced by a newer targ
 _SUPERSEDED, _NO_PRICE = "superseded by a newer target due on the same bar", "no tradeable price at the fill bar"
 _VOLUME = "volume limit (unfilled rest)"
 _SMALL = "below min_order_size"
+_RUINED = "its book was ruined (worth <= 0: closed, trades no more)"
 #: Causes of cancellation counted by :attr:`Broker.cancelled`.
-CANCEL_CAUSES = (_BY_STRATEGY, _REPLACED, _SUPERSEDED, _NO_PRICE, _VOLUME, _SMALL)
+CANCEL_CAUSES = (_BY_STRATEGY, _REPLACED, _SUPERSEDED, _NO_PRICE, _VOLUME, _SMALL, _RUINED)
 KIND_NAMES = np.array(["shares", "target_shares", "target_value", "target_weight"], dtype=object)
 OPEN, FILLED, CANCELLED = 0, 1, 2
 STATUS_NAMES = np.array(["open", "filled", "cancelled"], dtype=object)
@@ -191,6 +192,10 @@ class Broker:
         self.fills = Ledger(FILL_DTYPE)
         self.next_id = 0
         self.cancelled = dict.fromkeys(CANCEL_CAUSES, 0)  # cause -> orders cancelled for it
+        self.ruined = np.zeros(1, dtype=bool)  # per book: worth <= 0 once, closed, trades no more
+        self.last_fill = np.full(1, -1, dtype=np.int64)  # per book: bar of its last fill
+        self.dead = False  # the account was ruined: worth 0 from then on
+        self.ruins: list[tuple] = []  # (bar, book or -1, value, asset or -1, move, shortfall)
 
     # ----------------------------------------------------------------- books
     @property
@@ -203,7 +208,77 @@ class Broker:
         self.shares = np.vstack([self.shares, np.zeros((n, self.n_assets))])
         self.cash = np.concatenate([self.cash, np.full(n, float(amount))])
         self.cash[source] -= n * float(amount)
+        self.ruined = np.concatenate([self.ruined, np.zeros(n, dtype=bool)])
+        self.last_fill = np.concatenate([self.last_fill, np.full(n, -1, dtype=np.int64)])
         return list(range(first, first + n))
+
+    def settle_ruin(self, bar: int) -> None:
+        """The ruin rule (docs/concepts.md "Ruin"), as the interleaved sleeves apply it to a sleeve: a
+        book holding positions and worth <= 0 at the marks of ``bar`` is closed at those marks
+        (commission charged), its open orders are cancelled and it trades no more; its shortfall is paid
+        by the other books in proportion to their values. When they cannot pay, the account is ruined:
+        every book is emptied and the run is worth 0 from then on (:attr:`dead`)."""
+        if self.dead:
+            return
+        value = self.book_value(bar)
+        bad = ~self.ruined & (self.shares != 0).any(axis=1) & (value <= 0)
+        if not bad.any():
+            return
+        mark = self.marks[bar]
+        shortfall = 0.0
+        for b in np.flatnonzero(bad):
+            asset, move = self._worst_move(b, bar)
+            cost = self._close_book(b, bar, mark)
+            shortfall += cost - value[b]
+            self.ruins.append((bar, int(b), float(value[b]), asset, move, float(cost - value[b])))
+            self.cash[b] = 0.0
+            self.ruined[b] = True
+            self._cancel(bar, _RUINED, book=int(b))
+        after = self.book_value(bar)
+        pay = ~self.ruined & (after > 0)
+        total = float(after[pay].sum())
+        if total <= shortfall:
+            self.ruins.append((bar, -1, total - shortfall, -1, np.nan, shortfall))
+            self.shares[:] = 0.0
+            self.cash[:] = 0.0
+            self.ruined[:] = True
+            self.dead = True
+            self._cancel(bar, _RUINED)
+            return
+        self.cash[pay] -= shortfall * (after[pay] / total)
+
+    def _worst_move(self, b: int, bar: int) -> tuple[int, float]:
+        """The asset whose move since the book's last fill lost it the most, and that move."""
+        since = self.last_fill[b]
+        if since < 0:
+            return -1, np.nan
+        base = self.marks[since]
+        loss = self.shares[b] * (self.marks[bar] - base)
+        a = int(np.argmin(loss))
+        if not loss[a] < 0:
+            return -1, np.nan
+        return a, float(self.marks[bar, a] / base[a] - 1.0) if base[a] > 0 else np.inf
+
+    def _close_book(self, b: int, bar: int, mark: np.ndarray) -> float:
+        """Close every position of book ``b`` at ``mark`` as filled orders; returns the commission."""
+        a = np.flatnonzero(self.shares[b])
+        q = -self.shares[b, a]
+        comm = self.commission(q, mark[a])
+        n = len(a)
+        rec = np.zeros(n, dtype=ORDER_DTYPE)
+        rec["id"] = np.arange(self.next_id, self.next_id + n)
+        self.next_id += n
+        rec["bar"], rec["fill_bar"], rec["asset"], rec["book"] = bar, bar, a, b
+        rec["kind"], rec["amount"], rec["filled"], rec["commission"] = SHARES, q, q, comm
+        rec["status"], rec["closed_bar"] = FILLED, bar
+        self.closed.append(rec)
+        fill = np.empty(n, dtype=FILL_DTYPE)
+        fill["order"], fill["bar"], fill["asset"], fill["book"] = rec["id"], bar, a, b
+        fill["shares"], fill["price"], fill["commission"], fill["slippage"] = q, mark[a], comm, 0.0
+        self.fills.append(fill)
+        self.cash[b] -= float(q @ mark[a]) + float(comm.sum())
+        self.shares[b, a] = 0.0
+        return float(comm.sum())
 
     def book_value(self, bar: int) -> np.ndarray:
         """Value of every book at the fill marks of ``bar``, shape (books,)."""
@@ -224,6 +299,16 @@ class Broker:
             bad = np.flatnonzero(~np.isfinite(amounts))
             raise OrderError(f"order sizes must be finite numbers; got {amounts[bad][:5].tolist()} "
                              f"at bar {bar}")
+        if self.ruined[book]:  # a ruined book trades no more: its orders are cancelled as they come
+            n = len(assets)
+            rec = np.zeros(n, dtype=ORDER_DTYPE)
+            rec["id"] = np.arange(self.next_id, self.next_id + n)
+            self.next_id += n
+            rec["bar"], rec["fill_bar"], rec["asset"], rec["book"] = bar, fill_bar, assets, book
+            rec["kind"], rec["amount"], rec["status"], rec["closed_bar"] = kind, amounts, CANCELLED, bar
+            self.closed.append(rec)
+            self.cancelled[_RUINED] += n
+            return rec["id"]
         if kind != SHARES:  # a new target replaces the book's open targets for the same execution bar
             self._cancel(bar, _REPLACED, book=book, assets=assets, fill_bar=fill_bar, targets_only=True)
         n = len(assets)
@@ -384,6 +469,7 @@ class Broker:
         fill_px = p * (1.0 + np.sign(q) * frac)
         comm = self.commission(q, fill_px)
         np.add.at(self.shares, (o["book"], o["asset"]), q)
+        self.last_fill[o["book"]] = bar
         np.add.at(self.cash, o["book"], -(q * fill_px) - comm)
         self.open["filled"][idx] += q
         self.open["commission"][idx] += comm

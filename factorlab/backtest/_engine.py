@@ -37,9 +37,9 @@ from factorlab.backtest._errors import InsufficientCashError
 from factorlab.backtest._models import as_commission, as_slippage
 from factorlab.backtest._result import BacktestResult
 from factorlab.backtest._strategy import Strategy, as_strategy
-from factorlab.backtest._warnings import run_warnings
+from factorlab.backtest._warnings import ruin_warnings, run_warnings
 from factorlab.data._validate import validate_prices
-from factorlab.errors import AlignmentError, NoFillsWarning, ParameterError
+from factorlab.errors import AlignmentError, DataQualityWarning, NoFillsWarning, ParameterError
 from factorlab.portfolio._sleeves import _last_price
 
 __all__ = ["backtest"]
@@ -181,6 +181,10 @@ class Engine:
                "books": np.empty((n, broker.n_books))}
         for i, t in enumerate(progress_bar(range(lo, hi), desc="backtest", unit="bar", enabled=progress)):
             self.bar = t
+            broker.settle_ruin(t)  # a book worth <= 0 at the marks is closed before it trades (the sleeves' rule)
+            if broker.dead:  # the account was ruined: worth 0, nothing more happens
+                self._record(rec, i, t, margin)
+                continue
             broker.match(t, submitted_before=t)
             data = BarData(self, t)
             for fn, ctx, due in self.schedules:
@@ -189,6 +193,7 @@ class Engine:
             root._call(strategy.on_data, root, data, owner=strategy)
             if self.delay == 0:
                 broker.match(t)
+            broker.settle_ruin(t)  # and after its fills: costs can take a book to 0
             self._record(rec, i, t, margin)
         return rec
 
@@ -341,6 +346,12 @@ def backtest(strategy, prices, start=None, end=None, capital: float = 1_000_000,
                 "periods_per_year": periods_per_year, "min_order_size": min_order_size}
     found = run_warnings(fields["close"].to_numpy(), rec["shares"], exec_px, broker.orders(), broker.cancelled,
                          engine.index, engine.assets, lo, hi)
+    if broker.ruins:
+        ruined = ruin_warnings(broker.ruins, engine.index, engine.assets)
+        found = ruined + found
+        lead = next((w for w in ruined if w.asset is None), ruined[0])  # the account's ruin first
+        warnings.warn(f"{len(ruined)} ruin(s) in the run; {lead.message} (bt.warnings lists each)",
+                      DataQualityWarning, stacklevel=2)
     return BacktestResult.from_run(engine, rec, lo, hi, broker, settings, template, run_args, benchmark,
                                    warnings=found, logs=tuple(engine.logs))
 

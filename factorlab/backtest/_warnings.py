@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["STALE_BARS", "RunWarning", "run_warnings", "warnings_frame"]
+__all__ = ["STALE_BARS", "RunWarning", "ruin_warnings", "run_warnings", "warnings_frame"]
 
 #: Bars of an unchanged price from which a held price counts as stale.
 STALE_BARS = 10
@@ -26,7 +26,7 @@ class RunWarning:
 
     Attributes
     ----------
-    kind : {'prices_stop', 'stale_price', 'data_gap', 'unfilled'}
+    kind : {'prices_stop', 'stale_price', 'data_gap', 'unfilled', 'ruin'}
     message : str
         One sentence saying what happened, where and what it does to the result.
     asset : object or None
@@ -155,6 +155,23 @@ def run_warnings(close: np.ndarray, shares: np.ndarray, exec_px: np.ndarray, ord
     index = full_index[lo:hi]
     return tuple(_price_warnings(close[lo:hi], shares, index, assets, stale_bars)
                  + _order_warnings(orders, exec_px, cancelled, full_index, assets, hi))
+
+
+def ruin_warnings(ruins: list, index: pd.DatetimeIndex, assets: pd.Index) -> tuple[RunWarning, ...]:
+    """One warning per ruined book (and one for a ruined account) from :attr:`Broker.ruins`."""
+    out = []
+    for bar, book, value, asset, move, shortfall in ruins:
+        when = index[bar]
+        if book < 0:
+            out.append(RunWarning("ruin", f"the account was ruined on {when}: the books could not pay a "
+                                  f"shortfall of {shortfall:,.2f}; the run is worth 0 from then on", None, when, when))
+            continue
+        name = assets[asset] if asset >= 0 else None
+        why = f"; {name} moved {move:+.1%} since its last fill" if name is not None else ""
+        out.append(RunWarning("ruin", f"book {book} was ruined on {when} (worth {value:,.2f} at the marks){why}: "
+                              f"closed at the marks, its shortfall {shortfall:,.2f} paid by the other books, "
+                              "no more trades", name, when, when))
+    return tuple(out)
 
 
 def warnings_frame(warnings: tuple[RunWarning, ...]) -> pd.DataFrame:
