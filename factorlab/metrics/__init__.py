@@ -24,15 +24,40 @@ NaN conventions
   tail ratio, information ratio, beta to a constant benchmark, skew,
   kurtosis, PSR) are NaN, never inf.
 
+Per-bar rates: ``risk_free`` and ``required_return`` take a number or one
+value per bar (a Series aligned on the returns' index, an array in bar
+order). The CAGR (and Calmar, capture) counts every row as a bar, NaN rows
+included, as empyrical's ``annual_return`` does.
+
 Parity: where empyrical has a statistic, the values here equal
-empyrical-reloaded's to 1e-9 on inputs without these degenerate cases
-(``information_ratio`` is empyrical's per-bar ``excess_sharpe`` annualised by
-``sqrt(periods_per_year)``).
+empyrical-reloaded's to 1e-9 on every input except these degenerate cases
+(and VaR, which skips NaN returns); docs/differences.md lists each
+difference. ``information_ratio`` is empyrical's per-bar ``excess_sharpe``
+annualised by ``sqrt(periods_per_year)``. The ``roll_*`` functions are
+empyrical's rolling family (one value per complete window);
+``rolling_sharpe`` / ``rolling_beta`` give the same windows on the input's
+index, windows given in months.
 """
 
 from __future__ import annotations
 
-from factorlab.metrics._benchmark import alpha, alpha_beta, beta, information_ratio, tracking_error
+from factorlab.metrics._benchmark import (
+    alpha,
+    alpha_beta,
+    beta,
+    excess_sharpe,
+    information_ratio,
+    tracking_error,
+)
+from factorlab.metrics._capture import (
+    batting_average,
+    capture,
+    down_alpha_beta,
+    down_capture,
+    up_alpha_beta,
+    up_capture,
+    up_down_capture,
+)
 from factorlab.metrics._drawdown import (
     cumulative_returns,
     drawdown_table,
@@ -65,6 +90,21 @@ from factorlab.metrics._returns_stats import (
     total_return,
     value_at_risk,
     win_rate,
+)
+from factorlab.metrics._roll import (
+    roll_alpha,
+    roll_alpha_beta,
+    roll_annual_volatility,
+    roll_beta,
+    roll_cagr,
+    roll_down_capture,
+    roll_downside_risk,
+    roll_excess_sharpe,
+    roll_max_drawdown,
+    roll_sharpe_ratio,
+    roll_sortino_ratio,
+    roll_up_capture,
+    roll_up_down_capture,
 )
 from factorlab.metrics._rolling import rolling_beta, rolling_sharpe
 from factorlab.metrics._summary import SUMMARY_KEYS, summary_stats
@@ -104,10 +144,18 @@ __all__ = [
     "win_rate",
     "probabilistic_sharpe_ratio",
     "information_ratio",
+    "excess_sharpe",
     "tracking_error",
     "alpha_beta",
     "alpha",
     "beta",
+    "capture",
+    "up_capture",
+    "down_capture",
+    "up_down_capture",
+    "batting_average",
+    "up_alpha_beta",
+    "down_alpha_beta",
     "cumulative_returns",
     "underwater",
     "max_drawdown",
@@ -115,6 +163,19 @@ __all__ = [
     "drawdown_table",
     "rolling_sharpe",
     "rolling_beta",
+    "roll_max_drawdown",
+    "roll_cagr",
+    "roll_annual_volatility",
+    "roll_sharpe_ratio",
+    "roll_sortino_ratio",
+    "roll_downside_risk",
+    "roll_excess_sharpe",
+    "roll_alpha_beta",
+    "roll_alpha",
+    "roll_beta",
+    "roll_up_capture",
+    "roll_down_capture",
+    "roll_up_down_capture",
     "aggregate_returns",
     "monthly_returns_table",
     "annual_returns",

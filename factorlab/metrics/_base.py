@@ -92,12 +92,15 @@ def resolve_ppy(
     return _ppy(index, market=market, periods_per_year=periods_per_year)
 
 
-def align_benchmark(panel: Panel, benchmark: Returns) -> np.ndarray:
+def align_benchmark(panel: Panel, benchmark: Returns | float) -> np.ndarray:
     """Benchmark returns as a (bars, 1) or (bars, columns) array aligned to ``panel``.
 
     A labelled benchmark is reindexed on the returns' index (bars it lacks are
-    NaN); an ndarray must have as many rows as the returns.
+    NaN); an ndarray must have as many rows as the returns; a number is a
+    constant per-bar benchmark return (empyrical's ``excess_sharpe(r, 0.0)``).
     """
+    if _is_scalar(benchmark):
+        return np.full((panel.n_bars, 1), _as_float(benchmark, "benchmark"))
     if isinstance(benchmark, pd.DataFrame):
         if benchmark.shape[1] != 1:
             raise ParameterError("benchmark must be one return series (a Series or 1-column frame)")
@@ -124,6 +127,62 @@ def align_benchmark(panel: Panel, benchmark: Returns) -> np.ndarray:
     if out.ndim == 1:
         out = out[:, None]
     return out
+
+
+def _is_scalar(value: object) -> bool:
+    return not isinstance(value, (pd.Series, pd.DataFrame)) and np.ndim(value) == 0
+
+
+def _as_float(value: object, what: str) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise NonNumericDataError(f"{what} must be a number or per-bar numbers, got {value!r}") from None
+
+
+def per_bar(panel: Panel, value: float | pd.Series | pd.DataFrame | np.ndarray, what: str) -> float | np.ndarray:
+    """A per-bar parameter (a risk-free rate, a required return) ready to subtract from ``panel``.
+
+    A number is returned as a float (the same rate on every bar). Per-bar
+    values give an array that broadcasts against the (bars, columns) values:
+
+    - a Series is aligned on the returns' index (``reindex``; a bar it lacks
+      is NaN, so that bar is skipped as a missing return is); with ndarray
+      returns it must have one value per bar and is taken in order;
+    - a 1-d array or list must have one value per bar, in order;
+    - a DataFrame (returns as a DataFrame) is aligned on index and columns, a
+      one-column DataFrame is used as a Series; a 2-d array must have the
+      returns' shape (or one column).
+    """
+    if _is_scalar(value):
+        return _as_float(value, what)
+    n, m = panel.values.shape
+    if isinstance(value, pd.DataFrame):
+        if panel.kind == "frame" and all(c in value.columns for c in panel.columns):
+            value = value.reindex(index=panel.index, columns=panel.columns)
+        elif value.shape[1] == 1:
+            value = value.iloc[:, 0]
+        else:
+            raise AlignmentError(f"{what} as a DataFrame needs a column per returns column (or one column)")
+    if isinstance(value, pd.Series):
+        if panel.index is not None:
+            value = value.reindex(panel.index)
+        elif len(value) != n:
+            raise AlignmentError(f"{what} has {len(value)} values but returns have {n} bars")
+    raw = value.to_numpy() if isinstance(value, (pd.Series, pd.DataFrame)) else np.asarray(value)
+    try:
+        arr = np.array(raw, dtype=float, copy=True)
+    except (TypeError, ValueError):
+        raise NonNumericDataError(f"{what} must hold numbers (per-bar returns)") from None
+    if arr.ndim == 1:
+        arr = arr[:, None]
+    if arr.ndim != 2 or arr.shape[0] != n or arr.shape[1] not in (1, m):
+        raise AlignmentError(
+            f"{what} must be a number, one value per bar ({n}) or an array of the returns' shape "
+            f"{(n, m)}, got shape {np.shape(raw)}; pass a Series to align it on dates"
+        )
+    arr.setflags(write=False)
+    return arr
 
 
 def valid_count(x: np.ndarray) -> np.ndarray:

@@ -7,6 +7,20 @@ Annualised statistics use ``periods_per_year`` (bars per year), inferred from
 the index with an :class:`AnnualizationWarning` when not given; see
 :func:`periods_per_year`.
 
+Per-bar parameters
+------------------
+``risk_free`` (Sharpe, Omega) and ``required_return`` (downside risk,
+Sortino, Omega) take a number (the same on every bar) or one value per bar:
+a Series is aligned on the returns' index (a bar it lacks is NaN and is
+skipped like a missing return), a 1-d array / list must have one value per
+bar (in order), a DataFrame or 2-d array one value per bar and column.
+
+Bars per year
+-------------
+The number of years behind the CAGR (and so Calmar) is ``bars / ppy`` where
+``bars`` counts every row of the input, NaN rows included (a leading NaN
+from ``pct_change`` counts): empyrical's ``annual_return`` convention.
+
 NaN conventions (never inf)
 ---------------------------
 - Empty or all-NaN input: NaN for every statistic.
@@ -17,6 +31,13 @@ NaN conventions (never inf)
   denominator is then 0 (Sharpe, Sortino without losing bars, Omega without
   a bar below the threshold, Calmar without a drawdown, tail ratio with a 5th
   percentile of 0, skew, kurtosis, PSR) is NaN.
+
+Parity with empyrical-reloaded: equal to 1e-9 on every input except these
+degenerate cases (empyrical gives +-inf where a denominator is 0, 0.0 for
+the CAGR / maximum drawdown of all-NaN input, a Sortino / Omega from one
+valid return among two or more rows), and VaR, which skips NaN returns
+(empyrical's ``value_at_risk`` is NaN when any return is). See
+docs/differences.md.
 """
 
 from __future__ import annotations
@@ -31,12 +52,13 @@ from factorlab.metrics._base import (
     nan_where,
     nanmean,
     nanstd,
+    per_bar,
     resolve_ppy,
     valid_count,
     zero_dispersion,
 )
 from factorlab.metrics._drawdown import _max_drawdown_values
-from factorlab.metrics._periods import Market, annualise_return
+from factorlab.metrics._periods import Market
 
 __all__ = [
     "total_return",
@@ -70,22 +92,24 @@ def _total_return_values(x: np.ndarray) -> np.ndarray:
     return nan_where(growth, valid_count(x) == 0)
 
 
-def _span(x: np.ndarray) -> np.ndarray:
-    """Bars from each column's first to last valid return, inclusive (0 if none)."""
-    ok = ~np.isnan(x)
-    n = x.shape[0]
-    if n == 0:
-        return np.zeros(x.shape[1], dtype=int)
-    first = np.argmax(ok, axis=0)
-    last = n - 1 - np.argmax(ok[::-1], axis=0)
-    return np.where(ok.any(axis=0), last - first + 1, 0)
+def _annual_growth(ending: np.ndarray, bars: np.ndarray | int, ppy: float) -> np.ndarray:
+    """``ending ** (1 / (bars / ppy)) - 1`` as empyrical's ``annual_return`` computes it.
+
+    NaN where ``bars`` is 0 or the ending value is negative or NaN; ``inf`` when the
+    growth overflows a float.
+    """
+    bars = np.asarray(bars, dtype=float)
+    ok = (bars > 0) & (ending >= 0)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        years = np.where(bars > 0, bars, 1.0) / ppy
+        out = np.power(np.where(ok, ending, 1.0), 1.0 / years) - 1.0
+    return np.where(ok, out, np.nan)
 
 
 def _cagr_values(x: np.ndarray, ppy: float) -> np.ndarray:
+    """CAGR per column over all ``x.shape[0]`` rows (NaN rows count as bars, empyrical's rule)."""
     ending = _total_return_values(x) + 1.0
-    span = _span(x)
-    out = annualise_return(ending - 1.0, ppy, np.where(span > 0, span, 1))  # log space: inf, never an error
-    return nan_where(np.asarray(out), (span == 0) | ~(ending >= 0))
+    return _annual_growth(ending, x.shape[0], ppy)
 
 
 def _moments(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -108,11 +132,13 @@ def total_return(returns: Returns) -> Scalarish:
 
 def cagr(returns: Returns, *, periods_per_year: float | None = None,
          market: Market | None = None) -> Scalarish:
-    """Compound annual growth rate, ``(1 + total_return) ** (ppy / bars) - 1``.
+    """Compound annual growth rate, ``(1 + total_return) ** (ppy / bars) - 1`` (0.1 = 10% a year).
 
-    ``bars`` runs from the first to the last valid return of each column
-    (interior NaNs count as bars). NaN for no valid return or when the ending
-    value is negative (losses beyond 100%); -1.0 after a total loss.
+    ``bars`` is the number of rows of the input, NaN rows included (a leading
+    NaN from ``pct_change`` counts as a bar), as empyrical's ``annual_return``
+    / ``cagr`` count them; NaN returns compound as 0%. NaN for no valid return
+    (empyrical: 0.0 for all-NaN input) or when the ending value is negative
+    (losses beyond 100%); -1.0 after a total loss.
     """
     p = as_panel(returns)
     ppy = resolve_ppy(p, periods_per_year, market)
@@ -128,93 +154,120 @@ def annual_volatility(returns: Returns, *, periods_per_year: float | None = None
     return p.wrap(nan_where(std * np.sqrt(ppy), valid_count(p.values) < 2), "annual_volatility")
 
 
-def _sharpe_values(x: np.ndarray, ppy: float, risk_free: float = 0.0) -> np.ndarray:
+def _sharpe_values(x: np.ndarray, ppy: float, risk_free: float | np.ndarray = 0.0) -> np.ndarray:
     adj = x - risk_free
     sr = _safe_div(nanmean(adj), nanstd(adj, ddof=1)) * np.sqrt(ppy)
     return nan_where(sr, zero_dispersion(adj) | (valid_count(adj) < 2))
 
 
-def sharpe_ratio(returns: Returns, risk_free: float = 0.0, *,
+def sharpe_ratio(returns: Returns, risk_free: float | Returns = 0.0, *,
                  periods_per_year: float | None = None, market: Market | None = None) -> Scalarish:
     """Annualised Sharpe ratio, ``mean(r - rf) / std(r - rf, ddof=1) * sqrt(ppy)``.
 
-    ``risk_free`` is a per-bar return. NaN below 2 returns or for constant returns.
+    ``risk_free`` is a per-bar return (0.0001 = 1 bp a bar): a number, or one
+    rate per bar (a Series aligned on the index, an array in bar order; a bar
+    without a rate is skipped). The mean and standard deviation run over the
+    bars with both a return and a rate. NaN below 2 such bars or when the
+    excess returns are constant (empyrical gives +-inf there).
     """
     p = as_panel(returns)
     ppy = resolve_ppy(p, periods_per_year, market)
-    return p.wrap(_sharpe_values(p.values, ppy, risk_free), "sharpe")
+    return p.wrap(_sharpe_values(p.values, ppy, per_bar(p, risk_free, "risk_free")), "sharpe")
 
 
-def _downside_values(x: np.ndarray, ppy: float, required_return: float) -> np.ndarray:
+def _downside_values(x: np.ndarray, ppy: float, required_return: float | np.ndarray) -> np.ndarray:
     adj = x - required_return
     low = np.where(np.isnan(adj), np.nan, np.minimum(adj, 0.0))
     return np.sqrt(nanmean(low**2)) * np.sqrt(ppy)
 
 
-def downside_risk(returns: Returns, required_return: float = 0.0, *,
+def downside_risk(returns: Returns, required_return: float | Returns = 0.0, *,
                   periods_per_year: float | None = None, market: Market | None = None) -> Scalarish:
     """Annualised downside deviation, ``sqrt(mean(min(r - required, 0) ** 2)) * sqrt(ppy)``.
 
-    ``required_return`` is per bar; the mean runs over all valid bars.
+    A return (0.1 = 10% a year). ``required_return`` is per bar: a number or
+    one value per bar (a Series aligned on the index, an array in bar order);
+    the mean runs over the bars with both a return and a required return.
     """
     p = as_panel(returns)
     ppy = resolve_ppy(p, periods_per_year, market)
-    return p.wrap(_downside_values(p.values, ppy, required_return), "downside_risk")
+    rr = per_bar(p, required_return, "required_return")
+    return p.wrap(_downside_values(p.values, ppy, rr), "downside_risk")
 
 
-def _sortino_values(x: np.ndarray, ppy: float, required_return: float = 0.0) -> np.ndarray:
-    num = nanmean(x - required_return) * ppy
+def _sortino_values(x: np.ndarray, ppy: float, required_return: float | np.ndarray = 0.0) -> np.ndarray:
+    adj = x - required_return
+    num = nanmean(adj) * ppy
     out = _safe_div(num, _downside_values(x, ppy, required_return))
-    return nan_where(out, valid_count(x) < 2)
+    return nan_where(out, valid_count(adj) < 2)
 
 
-def sortino_ratio(returns: Returns, required_return: float = 0.0, *,
+def sortino_ratio(returns: Returns, required_return: float | Returns = 0.0, *,
                   periods_per_year: float | None = None, market: Market | None = None) -> Scalarish:
     """Annualised Sortino ratio, ``mean(r - required) * ppy / downside_risk``.
 
-    NaN below 2 returns or when no bar is below ``required_return`` (per bar).
+    ``required_return`` is per bar, a number or one value per bar (as in
+    :func:`downside_risk`). NaN below 2 valid returns (empyrical counts rows,
+    NaN included, and gives a number from one valid return) or when no bar
+    is below ``required_return`` (empyrical: +inf).
     """
     p = as_panel(returns)
     ppy = resolve_ppy(p, periods_per_year, market)
-    return p.wrap(_sortino_values(p.values, ppy, required_return), "sortino")
+    rr = per_bar(p, required_return, "required_return")
+    return p.wrap(_sortino_values(p.values, ppy, rr), "sortino")
 
 
 def _calmar_values(x: np.ndarray, ppy: float) -> np.ndarray:
     mdd = _max_drawdown_values(x)
     out = _safe_div(_cagr_values(x, ppy), np.abs(mdd))
-    return nan_where(out, ~(mdd < 0))
+    return nan_where(out, ~(mdd < 0) | ~np.isfinite(out))
 
 
 def calmar_ratio(returns: Returns, *, periods_per_year: float | None = None,
                  market: Market | None = None) -> Scalarish:
-    """CAGR divided by the absolute maximum drawdown; NaN without a drawdown."""
+    """CAGR divided by the absolute maximum drawdown (a ratio); NaN without a drawdown.
+
+    The CAGR counts every row as a bar, NaN rows included (see :func:`cagr`).
+    NaN also where the ratio would be infinite (as empyrical).
+    """
     p = as_panel(returns)
     ppy = resolve_ppy(p, periods_per_year, market)
     return p.wrap(_calmar_values(p.values, ppy), "calmar")
 
 
-def _omega_values(x: np.ndarray, ppy: float, risk_free: float, required_return: float) -> np.ndarray:
-    if required_return <= -1:
+def _omega_values(x: np.ndarray, ppy: float, risk_free: float | np.ndarray,
+                  required_return: float | np.ndarray) -> np.ndarray:
+    if ppy == 1:  # empyrical: no conversion, and no check of the required return
+        threshold = required_return
+    elif np.any(np.asarray(required_return) <= -1):
         return np.full(x.shape[1], np.nan)
-    threshold = required_return if ppy == 1 else (1.0 + required_return) ** (1.0 / ppy) - 1.0
-    ex = x - risk_free - threshold
+    else:
+        threshold = (1 + required_return) ** (1.0 / ppy) - 1
+    with np.errstate(invalid="ignore"):
+        ex = x - risk_free - threshold
     gains = np.where(ex > 0, ex, 0.0).sum(axis=0)
     losses = -np.where(ex < 0, ex, 0.0).sum(axis=0)
     return nan_where(_safe_div(gains, losses), valid_count(x) < 2)
 
 
-def omega_ratio(returns: Returns, risk_free: float = 0.0, required_return: float = 0.0, *,
+def omega_ratio(returns: Returns, risk_free: float | Returns = 0.0, required_return: float | Returns = 0.0, *,
                 periods_per_year: float | None = None, market: Market | None = None) -> Scalarish:
-    """Omega ratio: sum of gains over sum of losses around a threshold.
+    """Omega ratio: sum of gains over sum of losses around a threshold (a ratio, 1 = balanced).
 
     The per-bar threshold is ``risk_free`` (per bar) plus the de-annualised
-    ``required_return`` (annual): ``(1 + required_return) ** (1 / ppy) - 1``.
-    NaN below 2 returns, when no bar is below the threshold, or when
-    ``required_return <= -1``.
+    ``required_return`` (annual): ``(1 + required_return) ** (1 / ppy) - 1``
+    (with ``ppy == 1`` the required return is used as it is). Either can be a
+    number or one value per bar (a Series aligned on the index, an array in
+    bar order; a bar without one is skipped). NaN below 2 valid returns
+    (empyrical counts rows and may give a number from one valid return), when
+    no bar is below the threshold, or when a ``required_return <= -1`` must
+    be de-annualised.
     """
     p = as_panel(returns)
     ppy = resolve_ppy(p, periods_per_year, market)
-    return p.wrap(_omega_values(p.values, ppy, risk_free, required_return), "omega")
+    rf = per_bar(p, risk_free, "risk_free")
+    rr = per_bar(p, required_return, "required_return")
+    return p.wrap(_omega_values(p.values, ppy, rf, rr), "omega")
 
 
 def _stability_values(x: np.ndarray) -> np.ndarray:
@@ -260,14 +313,18 @@ def tail_ratio(returns: Returns) -> Scalarish:
 
 
 def _check_cutoff(cutoff: float) -> None:
-    if not 0 < cutoff < 1:
-        raise ParameterError(f"cutoff must be in (0, 1), got {cutoff!r}")
+    if not 0 <= cutoff <= 1:
+        raise ParameterError(f"cutoff must be in [0, 1], got {cutoff!r}")
 
 
 def value_at_risk(returns: Returns, cutoff: float = 0.05) -> Scalarish:
     """Historical VaR: the ``cutoff`` percentile of per-bar returns (linear interpolation).
 
     A return, typically negative (-0.02 = a 2% loss on the worst 5% of bars).
+    ``cutoff`` is a fraction in [0, 1]: 0 gives the worst return, 1 the best.
+    NaN returns are skipped (empyrical's ``value_at_risk`` is NaN when any
+    return is NaN); a DataFrame gives one VaR per column (empyrical pools
+    every column into one percentile).
     """
     _check_cutoff(cutoff)
     p = as_panel(returns)
@@ -275,9 +332,12 @@ def value_at_risk(returns: Returns, cutoff: float = 0.05) -> Scalarish:
 
 
 def conditional_value_at_risk(returns: Returns, cutoff: float = 0.05) -> Scalarish:
-    """Historical CVaR (expected shortfall): mean of the ``k + 1`` lowest returns.
+    """Historical CVaR (expected shortfall): mean of the ``k + 1`` lowest returns (a per-bar return).
 
-    ``k = floor((n - 1) * cutoff)`` with ``n`` valid returns (empyrical's rule).
+    ``k = floor((n - 1) * cutoff)`` with ``n`` valid returns (empyrical's rule);
+    ``cutoff`` is a fraction in [0, 1]: 0 gives the worst return, 1 the mean
+    of all returns. NaN returns are skipped; a DataFrame gives one CVaR per
+    column (empyrical pools every column).
     """
     _check_cutoff(cutoff)
     p = as_panel(returns)
