@@ -7,6 +7,7 @@ import pandas as pd
 
 from factorlab.errors import ParameterError
 from factorlab.metrics import _benchmark as bm
+from factorlab.metrics import _capture as cp
 from factorlab.metrics import _drawdown as dd
 from factorlab.metrics import _returns_stats as rs
 from factorlab.metrics import _tables as tb
@@ -19,7 +20,8 @@ __all__ = ["summary_stats", "SUMMARY_KEYS"]
 #: Keys of :func:`summary_stats`, in order. Fractions are returns (0.1 = 10%).
 SUMMARY_KEYS = (
     "total_return", "cagr", "annual_volatility", "sharpe", "sortino", "calmar", "omega",
-    "max_drawdown", "psr", "information_ratio", "alpha", "beta", "stability", "tail_ratio",
+    "max_drawdown", "psr", "information_ratio", "alpha", "beta", "up_capture", "down_capture",
+    "batting_average", "stability", "tail_ratio",
     "var_95", "cvar_95", "skew", "kurtosis", "win_rate", "best_day", "worst_day",
     "best_month", "worst_month", "best_year", "worst_year", "runtime_days",
 )
@@ -47,8 +49,8 @@ def summary_stats(
     returns : Series or DataFrame, shape (bars,) or (bars, columns)
         Simple per-bar returns with a DatetimeIndex.
     benchmark : Series, optional
-        Benchmark per-bar returns; without it 'information_ratio', 'alpha'
-        and 'beta' are NaN.
+        Benchmark per-bar returns; without it 'information_ratio', 'alpha',
+        'beta', 'up_capture', 'down_capture' and 'batting_average' are NaN.
     periods_per_year : float, optional
         Bars per year; inferred once from the index (one AnnualizationWarning
         naming it) when not given: the calendar (weekend bars: 24/7, 365 days;
@@ -72,6 +74,9 @@ def summary_stats(
     asked), or a DataFrame with one column per input column. 'var_95' and
     'cvar_95' are per-bar returns at the 5% cutoff; 'best_day' ... 'worst_year'
     are compounded calendar-period returns; 'runtime_days' counts calendar days.
+    'up_capture' / 'down_capture' are ratios of CAGRs over the benchmark's up
+    / down bars (1.0 = the benchmark's rate, :func:`up_capture`);
+    'batting_average' is the share of bars beating the benchmark (0.55 = 55%).
     Each statistic follows its function's NaN convention.
     """
     if not isinstance(returns, (pd.Series, pd.DataFrame)):
@@ -82,8 +87,12 @@ def summary_stats(
     if benchmark is not None:
         alpha_, beta_ = _alpha_beta(returns, benchmark, risk_free, ppy)
         ir = bm.information_ratio(returns, benchmark, **kw)
+        up_ = cp.up_capture(returns, benchmark, **kw)
+        down_ = cp.down_capture(returns, benchmark, **kw)
+        batting = cp.batting_average(returns, benchmark)
+        batting = batting["batting average"] if isinstance(batting, pd.DataFrame) else batting.iloc[0]
     else:
-        alpha_ = beta_ = ir = nan
+        alpha_ = beta_ = ir = up_ = down_ = batting = nan
     stats = {
         "total_return": rs.total_return(returns),
         "cagr": rs.cagr(returns, **kw),
@@ -95,6 +104,7 @@ def summary_stats(
         "max_drawdown": dd.max_drawdown(returns),
         "psr": rs.probabilistic_sharpe_ratio(returns, psr_benchmark_sharpe, **kw),
         "information_ratio": ir, "alpha": alpha_, "beta": beta_,
+        "up_capture": up_, "down_capture": down_, "batting_average": batting,
         "stability": rs.stability_of_timeseries(returns),
         "tail_ratio": rs.tail_ratio(returns),
         "var_95": rs.value_at_risk(returns, 0.05),
