@@ -32,6 +32,7 @@ __all__ = [
     "DroppedDataWarning",
     "NoFillsWarning",
     "LookAheadWarning",
+    "ConcentrationWarning",
     "StatisticUnavailableWarning",
     "RegistryWarning",
     "SweepInterrupted",
@@ -126,6 +127,10 @@ class NoFillsWarning(FactorlabWarning):
 class LookAheadWarning(FactorlabWarning):
     """A factor predicts the next bar too well to be true: its mean 1-bar IC exceeds
     :data:`factorlab.factor.LOOK_AHEAD_IC` (0.5). It may be computed from future prices."""
+
+
+class ConcentrationWarning(FactorlabWarning):
+    """One name holds more than the stated share of a book's gross weight on some date."""
 
 
 class StatisticUnavailableWarning(FactorlabWarning):

@@ -77,6 +77,10 @@ class FactorStrategy(Strategy):
     long_pct : float, optional
         Share of the gross on the long side (long-short only); None keeps the
         split of factor_weights (0.5 for demeaned weights).
+    options : FactorOptions, optional
+        The tear sheet's options object: its ``long_short``, ``group_neutral``
+        and ``equal_weight`` (parameters given as keywords win). Its ``delay``
+        and ``cost_bps`` are the backtest's ``delay=`` and ``commission=``.
     """
 
     period = 1
@@ -89,7 +93,13 @@ class FactorStrategy(Strategy):
     leverage = 1.0
     long_pct = None
 
-    def __init__(self, factor, **params) -> None:
+    def __init__(self, factor, options=None, **params) -> None:
+        if options is not None:  # the tear sheet's options object: its weighting, unless given as a parameter
+            from factorlab.factor._options import FactorOptions
+
+            if not isinstance(options, FactorOptions):
+                raise ParameterError(f"options must be a FactorOptions, got {type(options).__name__}")
+            params = {**options.weight_kwargs, **params}
         super().__init__(**params)
         self.factor = factor
         self._factor_list()
@@ -171,8 +181,11 @@ class FactorStrategy(Strategy):
         w = self.target_weights(ctx.groups)
         cols = ctx.assets.get_indexer(w.columns)
         if (cols < 0).any():
-            bad = list(w.columns[cols < 0][:5])
-            raise AlignmentError(f"{int((cols < 0).sum())} factor asset(s) have no price column: {bad}")
+            from factorlab.factor._quality import missing_assets_hint
+
+            # the tear sheet's hint: names by example, and those matching a price column but for case/spaces/type
+            raise AlignmentError(f"{missing_assets_hint(w.columns, ctx.assets)}; FactorStrategy trades only "
+                                 "assets with a price column (drop them or add their prices)")
         check_same_timezone(w.index, ctx.index, "factor", "prices")
         rows = ctx.index.get_indexer(w.index)
         if (rows < 0).any():

@@ -5,6 +5,7 @@ from factorlab.factor._decay import ic_decay
 from factorlab.factor._events import *  # noqa: F403
 from factorlab.factor._forward import ForwardReturns, drop_stale_prices, forward_returns, period_label
 from factorlab.factor._inference import HAC_COLUMNS, hac_lags, hac_mean_test
+from factorlab.factor._options import FactorOptions
 from factorlab.factor._information import *  # noqa: F403
 from factorlab.factor._prepare import FactorData, forward_return_columns, prepare_factor_data
 from factorlab.factor._preprocess import combine_factors, neutralize, rank, winsorize, zscore
@@ -14,6 +15,7 @@ from factorlab.factor._returns import *  # noqa: F403
 from factorlab.factor._turnover import *  # noqa: F403
 
 __all__ = [
+    "FactorOptions",
     "DROP_REASONS",
     "HORIZON_REASONS",
     "DataQualityReport",

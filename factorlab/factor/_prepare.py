@@ -234,6 +234,7 @@ def prepare_factor_data(
     *,
     stale: str = "report",
     quantile_method: str = "qcut",
+    options=None,
 ) -> FactorData:
     """Align a factor with forward returns, assign quantiles, and account for losses.
 
@@ -297,9 +298,34 @@ def prepare_factor_data(
         kept entries without a return per horizon; a
         :class:`DroppedDataWarning` says the same when anything was dropped
         and a :class:`DataQualityWarning` flags stale runs and zero prices.
+
+    Notes
+    -----
+    ``options=FactorOptions(...)`` gives ``periods``, ``quantiles``, ``bins``,
+    ``max_loss``, ``delay``, ``stale``, ``stale_bars`` and ``quantile_method``
+    as the tear sheet, the screen and :class:`FactorStrategy` read them; a
+    keyword given beside it with a value other than its default overrides it.
     """
+    if options is not None:
+        from factorlab.factor._options import FactorOptions
+
+        if not isinstance(options, FactorOptions):
+            raise ParameterError(f"options must be a FactorOptions, got {type(options).__name__}")
+        given = {"periods": periods, "quantiles": quantiles, "bins": bins, "max_loss": max_loss, "delay": delay,
+                 "stale": stale, "stale_bars": stale_bars, "quantile_method": quantile_method}
+        defaults = {"periods": (1, 5, 10), "quantiles": 5, "bins": None, "max_loss": 0.35, "delay": 0,
+                    "stale": "report", "stale_bars": 10, "quantile_method": "qcut"}
+        merged = {k: (options.prepare_kwargs[k] if _same(v, defaults[k]) else v) for k, v in given.items()}
+        periods, quantiles, bins, max_loss, delay, stale, stale_bars, quantile_method = merged.values()
     return _prepare(factor, prices, periods, quantiles, bins, groupby, binning_by_group, zero_aware, max_loss,
                     filter_zscore, delay, stale_bars, progress, stale, quantile_method, alphalens=False)
+
+
+def _same(value, default) -> bool:
+    """Whether a keyword was left at its default (sequences compared as tuples)."""
+    if isinstance(value, (list, tuple)) and isinstance(default, tuple):
+        return tuple(value) == default
+    return value is default or (type(value) is type(default) and value == default)
 
 
 def _prepare(factor, prices, periods, quantiles, bins, groupby, binning_by_group, zero_aware, max_loss,

@@ -307,7 +307,7 @@ def _sentence(label: str, row: pd.Series, cost_bps: float, alpha: float, n_trial
 
 
 def factor_verdict(fd: FactorData, *, long_short: bool = True, group_neutral: bool = False,
-                   cost_bps: float = 0.0, periods_per_year: float | None = None, n_trials: int = 1,
+                   equal_weight: bool = False, cost_bps: float = 0.0, periods_per_year: float | None = None, n_trials: int = 1,
                    alpha: float = 0.05, lags: int | None = None, runs: dict | None = None,
                    ic: pd.DataFrame | None = None, mean_by_date: pd.DataFrame | None = None,
                    ic_table: pd.DataFrame | None = None) -> FactorVerdict:
@@ -317,7 +317,7 @@ def factor_verdict(fd: FactorData, *, long_short: bool = True, group_neutral: bo
     ----------
     fd : FactorData
         From :func:`prepare_factor_data` (needs its prices).
-    long_short, group_neutral : bool
+    long_short, group_neutral, equal_weight : bool
         The factor portfolio's weights (:func:`factor_weights`) and whether
         quantile returns are demeaned.
     cost_bps : float, default 0
@@ -386,7 +386,7 @@ def factor_verdict(fd: FactorData, *, long_short: bool = True, group_neutral: bo
                                                   group_adjust=group_neutral)
     by_date = mean_by_date
     top, bottom = int(fd.n_quantiles), 1
-    weights = factor_weights(fd, long_short=long_short, group_neutral=group_neutral)
+    weights = factor_weights(fd, long_short=long_short, group_neutral=group_neutral, equal_weight=equal_weight)
     prices = fd.prices
     sleeves = {}  # period -> (gross per-bar returns, turnover, net returns)
     for n, label in zip(fd.periods, fd.labels):

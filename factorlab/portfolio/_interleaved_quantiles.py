@@ -122,7 +122,9 @@ class QuantileReturns:
 
 
 def quantile_interleaved_returns(fd: FactorData, cost_bps: float = 0.0,
-                                 capital: float = 1_000_000.0) -> QuantileReturns:
+                                 capital: float = 1_000_000.0, *, long_short: bool = True,
+                                 group_neutral: bool = False, equal_weight: bool = False,
+                                 weights: pd.DataFrame | None = None) -> QuantileReturns:
     """Interleaved returns of each quantile basket and the long-short portfolio, for every period.
 
     Parameters
@@ -134,6 +136,10 @@ def quantile_interleaved_returns(fd: FactorData, cost_bps: float = 0.0,
         Cost in bps of the traded notional of each rebalance.
     capital : float, default 1,000,000
         Starting capital of each portfolio (currency; as :func:`factorlab.backtest`).
+    long_short, group_neutral, equal_weight : bool
+        The ``'long_short'`` portfolio's weights (:func:`factor_weights`).
+    weights : pd.DataFrame, optional
+        Those weights when already computed (``factor_weights(fd, ...)`` with the settings above).
 
     Returns
     -------
@@ -157,7 +163,10 @@ def quantile_interleaved_returns(fd: FactorData, cost_bps: float = 0.0,
         raise ParameterError("the FactorData has no entries")
     columns = [*range(1, fd.n_quantiles + 1), LONG_SHORT]
     panel = price_panel(fd.prices, fd.assets)
-    sig = _stacked_signals(fd, columns, panel)
+    if weights is None:
+        weights = factor_weights(fd, long_short=long_short, group_neutral=group_neutral,
+                                 equal_weight=equal_weight)
+    sig = _stacked_signals(fd, columns, panel, weights.reindex(columns=fd.assets))
     last = int(panel.index.get_indexer(fd.dates[-1:])[0])
     ends = [min(len(panel.index), last + fd.delay + p + 1) for p in fd.periods]
     returns, turnover, gaps, ruins = {}, {}, {}, []
@@ -207,14 +216,13 @@ class _Baskets:
         return len(self.columns)
 
 
-def _stacked_signals(fd: FactorData, columns: list, panel: PricePanel) -> Signals:
+def _stacked_signals(fd: FactorData, columns: list, panel: PricePanel, long_short: pd.DataFrame) -> Signals:
     """Target weights of every portfolio on the price timeline (``weights``: a :class:`_Baskets`).
 
     The quantile codes and the names per (date, quantile) come from one pass
     over the quantile labels; ``1 / count`` is the same division as
     ``factor_weights`` makes of ones by their sum.
     """
-    long_short = factor_weights(fd)
     one = signals(long_short, panel.index)
     labels = fd.quantile.to_numpy(dtype="float64")
     n_q = len(columns) - 1

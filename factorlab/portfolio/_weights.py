@@ -15,7 +15,7 @@ from factorlab.data._validate import factor_to_wide, groups_to_wide
 from factorlab.errors import ParameterError
 from factorlab.factor._prepare import FactorData
 
-__all__ = ["factor_weights", "row_weights"]
+__all__ = ["concentration", "concentration_message", "factor_weights", "row_weights"]
 
 
 #: Cells summed at a time by the row sums (their NaN-free copies stay a few MB on any panel).
@@ -195,3 +195,40 @@ def factor_weights(
     else:
         w = row_weights(x, demeaned, equal_weight)
     return pd.DataFrame(w, index=index, columns=columns, copy=False)
+
+
+def concentration(weights: pd.DataFrame, limit: float = 0.20) -> pd.DataFrame:
+    """Dates where one name holds more than ``limit`` of the book's gross weight.
+
+    Parameters
+    ----------
+    weights : pd.DataFrame, shape (dates, assets)
+        Target weights (NaN = not held), e.g. :func:`factor_weights`.
+    limit : float, default 0.20
+        Share of ``sum(|w|)`` on a date above which the largest name is reported.
+
+    Returns
+    -------
+    pd.DataFrame
+        One row per such date: ``date``, ``asset`` (the largest name), ``share`` of the gross (0.25 =
+        25%), ``weight`` (its signed weight), ``names`` (names held that date); sorted by ``share``,
+        largest first. Empty when no date exceeds the limit.
+    """
+    w = np.abs(np.nan_to_num(weights.to_numpy(dtype="float64"), nan=0.0))
+    gross = w.sum(axis=1)
+    top = w.argmax(axis=1) if w.shape[1] else np.zeros(len(w), dtype=int)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = w[np.arange(len(w)), top] / gross
+    hit = np.flatnonzero((gross > 0) & (share > limit))
+    out = pd.DataFrame({"date": weights.index[hit], "asset": weights.columns[top[hit]],
+                        "share": share[hit], "weight": weights.to_numpy(dtype="float64")[hit, top[hit]],
+                        "names": (w[hit] > 0).sum(axis=1)})
+    return out.sort_values("share", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def concentration_message(table: pd.DataFrame, limit: float, worst: int = 3) -> str:
+    """One line for :func:`concentration`'s table: how many dates, and the ``worst`` largest shares."""
+    ex = "; ".join(f"{r.asset} {r.share:.0%} on {pd.Timestamp(r.date).date()}"
+                   for r in table.head(worst).itertuples())
+    return (f"one name holds more than {limit:.0%} of the long-short book's gross weight on {len(table)} "
+            f"date(s) (largest: {ex}); weigh names equally (equal_weight=True) or cap the factor to spread it")

@@ -58,6 +58,9 @@ class ScreenSettings:
     quantile_method: str
     correlation: bool
     periods_per_year_given: float | None = None
+    equal_weight: bool = False
+    stale: str = "report"
+    stale_bars: int = 10
 
 
 @dataclass(frozen=True, eq=False)
@@ -181,7 +184,7 @@ def evaluate_factor(name: str, factor, fwd: ForwardReturns, settings: ScreenSett
             warnings.simplefilter("ignore", DataQualityWarning)
             fd = prepare_factor_data(factor, fwd, periods=s.periods, quantiles=s.quantiles, bins=s.bins,
                                      groupby=s.groupby, max_loss=s.max_loss, delay=s.delay,
-                                     quantile_method=s.quantile_method)
+                                     quantile_method=s.quantile_method, stale=s.stale, stale_bars=s.stale_bars)
     except FactorlabError as exc:
         raise type(exc)(f"factor {name!r}: {exc}") from exc
     prices = fwd.prices
@@ -193,7 +196,8 @@ def evaluate_factor(name: str, factor, fwd: ForwardReturns, settings: ScreenSett
     ic = _information_coefficient(fd, orders=orders, index=prices.index, columns=prices.columns)
     ics = ic_summary(ic, periods=fd.periods, lags=s.lags)
     spread = top_bottom_spread_per_bar(fd, demeaned=s.long_short, group_adjust=s.group_neutral)
-    weights = factor_weights(fd, long_short=s.long_short, group_neutral=s.group_neutral)
+    weights = factor_weights(fd, long_short=s.long_short, group_neutral=s.group_neutral,
+                             equal_weight=s.equal_weight)
     top = int(fd.n_quantiles)
     rows, returns = {}, {}
     # gross and net in one loop over the bars, every period from one preparation of the weights:

@@ -27,6 +27,7 @@ from factorlab._progress import progress_bar
 from factorlab.errors import DroppedDataWarning, ParameterError
 from factorlab.factor import ForwardReturns, forward_returns
 from factorlab.factor._forward import check_periods
+from factorlab.factor._options import FactorOptions, resolve_options
 from factorlab.metrics._periods import bar_frequency
 from factorlab.screening._evaluate import (
     FactorFailure,
@@ -180,11 +181,9 @@ def _correlation(results: list[FactorScreen], labels: tuple[str, ...]) -> Screen
 
 
 def screen(factors: Mapping[str, pd.DataFrame | pd.Series | Callable], prices: pd.DataFrame | ForwardReturns, *,
-           periods: Sequence[int] = (1, 5, 10), quantiles=5, bins=None, groupby=None, long_short: bool = True,
-           group_neutral: bool = False, cost_bps: float = 0.0, delay: int = 0, max_loss: float = 0.35,
-           periods_per_year: float | None = None, lags: int | None = None, quantile_method: str = "qcut",
-           adjust: str = "holm", correlation: bool = True, executor: str = "local", scheduler=None,
-           errors: str = "raise", progress: bool | None = None) -> ScreenResult:
+           options: FactorOptions | None = None, groupby=None, periods_per_year: float | None = None,
+           lags: int | None = None, adjust: str = "holm", correlation: bool = True, executor: str = "local",
+           scheduler=None, errors: str = "raise", progress: bool | None = None, **settings) -> ScreenResult:
     """Screen many factors at once: one row per (factor, horizon) of honest single-factor statistics.
 
     Parameters
@@ -197,17 +196,18 @@ def screen(factors: Mapping[str, pd.DataFrame | pd.Series | Callable], prices: p
     prices : pd.DataFrame, shape (bars, assets), or ForwardReturns
         Adjusted prices; forward returns are computed from them once for
         every factor (or pass :func:`forward_returns` computed beforehand).
-    periods : sequence of int, default (1, 5, 10)
-        Forward-return horizons in bars.
-    quantiles, bins, groupby, max_loss, quantile_method
+    options : FactorOptions, optional
+        How every factor is prepared, weighted and costed (the tear sheet's
+        options object): ``periods``, ``quantiles``/``bins``,
+        ``quantile_method``, ``max_loss``, ``stale`` ('drop' treats prices
+        unchanged for ``stale_bars`` bars as no price), ``stale_bars``,
+        ``delay``, ``long_short``, ``group_neutral``, ``equal_weight``,
+        ``cost_bps`` (for 'Sharpe net').
+    **settings
+        Any of those settings as keywords (``periods=(1, 5)``, ``cost_bps=10``,
+        ``stale='drop'``, ``equal_weight=True`` ...); they override ``options``.
+    groupby : dict or Series, optional
         As :func:`prepare_factor_data`, for every factor.
-    long_short, group_neutral : bool
-        The factor portfolio (:func:`factor_weights`) and whether quantile
-        returns are demeaned (as :func:`factor_verdict`).
-    cost_bps : float, default 0
-        Cost in bps of traded notional for 'Sharpe net'.
-    delay : int, default 0
-        Execution delay in bars.
     periods_per_year : float, optional
         Bars per year for the Sharpe ratios; by default the bar-frequency rule.
     lags : int, optional
@@ -266,22 +266,25 @@ def screen(factors: Mapping[str, pd.DataFrame | pd.Series | Callable], prices: p
         ``errors='report'``: only when no factor can be screened, naming each one's problem).
     """
     factors = _check_factors(factors)
+    opts = resolve_options(options, settings)
+    cost_bps, delay = opts.cost_bps, opts.delay
     _check_args(cost_bps, delay, executor, scheduler, adjust, errors)
-    want = check_periods(periods)
+    want = check_periods(opts.periods)
     if isinstance(prices, ForwardReturns):
         fwd = prices
         if not set(want) <= set(fwd.periods) or fwd.delay != delay:
             raise ParameterError(f"the ForwardReturns given were computed for periods {fwd.periods} with delay "
                                  f"{fwd.delay}; the screen asks for periods {want} with delay {delay}")
     else:
-        fwd = forward_returns(prices, want, delay=delay)
+        fwd = forward_returns(prices, want, delay=delay, stale=opts.stale, stale_bars=opts.stale_bars)
     freq = bar_frequency(fwd.prices.index, periods_per_year=periods_per_year)
-    settings = ScreenSettings(periods=want, quantiles=quantiles, bins=bins, groupby=groupby,
-                              long_short=bool(long_short), group_neutral=bool(group_neutral),
-                              cost_bps=float(cost_bps), delay=int(delay), max_loss=max_loss,
+    settings = ScreenSettings(periods=want, quantiles=opts.quantiles, bins=opts.bins, groupby=groupby,
+                              long_short=opts.long_short, group_neutral=opts.group_neutral,
+                              cost_bps=float(cost_bps), delay=int(delay), max_loss=opts.max_loss,
                               periods_per_year=float(freq.periods_per_year), lags=lags,
-                              quantile_method=quantile_method, correlation=bool(correlation),
-                              periods_per_year_given=periods_per_year)
+                              quantile_method=opts.quantile_method, correlation=bool(correlation),
+                              periods_per_year_given=periods_per_year, equal_weight=opts.equal_weight,
+                              stale=opts.stale, stale_bars=opts.stale_bars)
     evaluate = evaluate_factor if errors == "raise" else evaluate_or_report
     if executor == "dask":
         outcomes = _run_dask(factors, fwd, settings, scheduler, progress, evaluate)

@@ -11,7 +11,7 @@ import pandas as pd
 
 from factorlab import metrics
 from factorlab.data._validate import QUANTILE_LEVEL_NAMES, level_position
-from factorlab.errors import DataQualityWarning, ParameterError
+from factorlab.errors import ConcentrationWarning, DataQualityWarning, ParameterError
 from factorlab.factor import (
     FactorData,
     average_cumulative_return_by_quantile,
@@ -29,12 +29,14 @@ from factorlab.factor import (
     quantile_turnover_table,
     rate_of_return,
 )
+from factorlab.factor._options import CONCENTRATION_LIMIT
 from factorlab.factor._returns import mean_returns_by_quantile_both
 from factorlab.factor._turnover import rank_autocorrelations
 from factorlab.metrics._verdict import SPREAD_LABEL
 from factorlab.portfolio import factor_weights, quantile_interleaved_returns
 from factorlab.portfolio._interleaved_quantiles import interleaved_periods_at_costs
 from factorlab.portfolio._ruin import ruin_summary
+from factorlab.portfolio._weights import concentration, concentration_message
 
 __all__ = ["FactorAnalysis", "ViolinStats", "bulk_limits", "ic_histogram", "ic_qq_points", "violin_stats"]
 
@@ -251,6 +253,10 @@ class FactorAnalysis:
         default inferred from the price index (:func:`factorlab.metrics.bar_frequency`).
     n_trials : int
         Factors and parameter sets tried (the verdict deflates for them).
+    equal_weight : bool
+        The long-short portfolio gives each name the same weight on its side (see :func:`factor_weights`).
+    concentration_limit : float
+        Share of a book's gross weight above which one name is flagged.
     """
 
     fd: FactorData
@@ -260,16 +266,17 @@ class FactorAnalysis:
     cost_bps: float = 0.0
     bars_per_year: float | None = None
     n_trials: int = 1
+    equal_weight: bool = False
+    concentration_limit: float = CONCENTRATION_LIMIT
 
     @cached_property
     def verdict(self) -> metrics.FactorVerdict:
         """Per horizon: HAC-tested IC, spread, net Sharpe, break-even cost, deflated Sharpe, a sentence."""
-        runs = None
-        if self.long_short and not self.group_neutral:  # the sleeves' weights: reuse the tear sheet's runs
-            runs = {lab: (self.interleaved[lab]["long_short"], self.interleaved.turnover[lab]["long_short"],
-                          self.net_long_short[lab]) for lab in self.fd.labels}
+        # the sleeves' weights are the tear sheet's: reuse its runs
+        runs = {lab: (self.interleaved[lab]["long_short"], self.interleaved.turnover[lab]["long_short"],
+                      self.net_long_short[lab]) for lab in self.fd.labels}
         return metrics.factor_verdict(self.fd, long_short=self.long_short, group_neutral=self.group_neutral,
-                                      cost_bps=self.cost_bps, periods_per_year=self.bars_per_year,
+                                      equal_weight=self.equal_weight, cost_bps=self.cost_bps, periods_per_year=self.bars_per_year,
                                       n_trials=self.n_trials, runs=runs,
                                       ic=None if self.group_neutral else self.ic,  # the verdict's IC is raw
                                       ic_table=None if self.group_neutral else self.ic_table,  # tested once
@@ -463,8 +470,24 @@ class FactorAnalysis:
                                  periods_per_year=self.periods_per_year)
 
     @cached_property
+    def weights(self) -> pd.DataFrame:
+        """The long-short portfolio's target weights (:func:`factor_weights` with this analysis' settings)."""
+        return factor_weights(self.fd, long_short=self.long_short, group_neutral=self.group_neutral,
+                              equal_weight=self.equal_weight)
+
+    @cached_property
+    def concentration(self) -> pd.DataFrame:
+        """Dates where one name holds more than ``concentration_limit`` of the book's gross weight
+        (:func:`factorlab.portfolio.concentration`); warns once (:class:`ConcentrationWarning`)."""
+        table = concentration(self.weights, limit=self.concentration_limit)
+        if len(table):
+            warnings.warn(concentration_message(table, self.concentration_limit), ConcentrationWarning,
+                          stacklevel=3)
+        return table
+
+    @cached_property
     def interleaved(self):
-        qr = quantile_interleaved_returns(self.fd)
+        qr = quantile_interleaved_returns(self.fd, weights=self.weights)
         if len(qr.ruins):
             warnings.warn(ruin_summary(qr.ruins) + " (the tear sheet's 'ruins' table lists each)",
                           DataQualityWarning, stacklevel=3)
@@ -475,7 +498,7 @@ class FactorAnalysis:
         """Per-bar long-short interleaved returns after ``cost_bps``, per period label."""
         if self.cost_bps == 0:
             return {lab: self.interleaved[lab]["long_short"] for lab in self.fd.labels}
-        w = factor_weights(self.fd, long_short=self.long_short, group_neutral=self.group_neutral)
+        w = self.weights
         # interleaved_returns(w, prices, p, delay, cost_bps).returns of every period, bit for bit, from one
         # preparation of the weights and without a holdings ledger
         runs = interleaved_periods_at_costs(w, self.fd.prices[self.fd.assets], self.fd.periods, (self.cost_bps,),

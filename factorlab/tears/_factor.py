@@ -14,10 +14,12 @@ from matplotlib.lines import Line2D
 from factorlab import plotting
 from factorlab.errors import FactorlabError, ParameterError, StatisticUnavailableWarning
 from factorlab.factor import FactorData, prepare_factor_data
+from factorlab.factor._options import FactorOptions, resolve_options
 from factorlab.plotting._charts import Chart
-from factorlab.portfolio._ruin import ruin_summary
 from factorlab.plotting._style import period_colors, period_linestyles
 from factorlab.plotting._tables import HeatCells, RowFormats
+from factorlab.portfolio._ruin import ruin_summary
+from factorlab.portfolio._weights import concentration_message
 from factorlab.report._model import benchmark_level
 from factorlab.tears._analysis import SPREAD_LABEL, FactorAnalysis, bulk_limits
 from factorlab.tears._tearsheet import TearSheet
@@ -112,6 +114,9 @@ def _summary(ts: TearSheet, a: FactorAnalysis) -> None:
         _unavailable(ts, "summary", SECTIONS["summary"], _reason(exc), item="verdict")
     ts.add_table("summary", "headline", a.headline, fmt=headline_formats(a.cost_bps))
     ts.add_table("summary", "data_quality", _data_quality(a), fmt={"entries": "{:,.0f}", "share": "{:.2%}"})
+    conc = a.concentration
+    if len(conc):  # every date where one name holds more than the limit of the long-short book
+        ts.add_table("summary", "concentration", conc, fmt={"share": "{:.1%}", "weight": "{:+.4f}"})
     ruins = a.interleaved.ruins
     if len(ruins):  # every ruined sleeve: date, sleeve, the name whose move did it, the move
         ts.add_table("summary", "ruins", ruins, fmt={"value": "{:,.0f}", "move": "{:+.1%}", "shortfall": "{:,.0f}"})
@@ -127,11 +132,18 @@ def _data_quality(a: FactorAnalysis) -> pd.DataFrame:
         return pd.DataFrame(columns=["entries", "share", "meaning"])
     table = a.fd.quality.summary()
     occurred = table[table["entries"] > 0]
+    extra = []
     ruins = a.interleaved.ruins
     if len(ruins):
-        row = pd.DataFrame({"entries": [len(ruins)], "share": [np.nan], "meaning": [ruin_summary(ruins)]},
-                           index=pd.Index(["ruined sleeves"]))
-        occurred = pd.concat([occurred, row]) if len(occurred) else row
+        extra.append(pd.DataFrame({"entries": [len(ruins)], "share": [np.nan], "meaning": [ruin_summary(ruins)]},
+                                  index=pd.Index(["ruined sleeves"])))
+    conc = a.concentration
+    if len(conc):
+        extra.append(pd.DataFrame({"entries": [len(conc)], "share": [len(conc) / max(1, len(a.fd.dates))],
+                                   "meaning": [concentration_message(conc, a.concentration_limit)]},
+                                  index=pd.Index(["concentrated dates"])))
+    if extra:
+        occurred = pd.concat([occurred, *extra]) if len(occurred) else pd.concat(extra)
     if occurred.empty:
         return pd.DataFrame({"entries": [0], "share": [0.0], "meaning": ["no factor entry was dropped"]},
                             index=pd.Index(["none"]))
@@ -314,8 +326,8 @@ _HEAVY = {"summary": ("interleaved", "headline"), "returns": ("interleaved",), "
           "turnover": ("rank_autocorrelation",), "events": ("event_returns",)}
 
 
-def _analysis(factor, prices, periods, quantiles, bins, groupby, long_short, group_neutral, benchmark,
-              delay, cost_bps, periods_per_year=None, prepare=None, benchmark_kind="auto") -> FactorAnalysis:
+def _analysis(factor, prices, opts: FactorOptions, groupby, benchmark, periods_per_year=None,
+              benchmark_kind="auto") -> FactorAnalysis:
     if isinstance(factor, FactorData):
         fd = factor
         if fd.prices is None:
@@ -323,21 +335,20 @@ def _analysis(factor, prices, periods, quantiles, bins, groupby, long_short, gro
     else:
         if prices is None:
             raise ParameterError("prices are required unless a prepared FactorData is given")
-        fd = prepare_factor_data(factor, prices, periods=periods, quantiles=quantiles, bins=bins,
-                                 groupby=groupby, delay=delay, **(prepare or {}))
-    if group_neutral and fd.group is None:
+        fd = prepare_factor_data(factor, prices, groupby=groupby, **opts.prepare_kwargs)
+    if opts.group_neutral and fd.group is None:
         raise ParameterError("group_neutral=True needs groups: pass groupby=")
     if benchmark is not None:  # the one benchmark rule of every report: a price level or per-bar returns
         benchmark = benchmark_level(benchmark, fd.prices.index, kind=benchmark_kind)
-    return FactorAnalysis(fd, long_short=long_short, group_neutral=group_neutral, benchmark=benchmark,
-                          cost_bps=float(cost_bps), bars_per_year=periods_per_year)
+    return FactorAnalysis(fd, long_short=opts.long_short, group_neutral=opts.group_neutral, benchmark=benchmark,
+                          cost_bps=float(opts.cost_bps), bars_per_year=periods_per_year,
+                          equal_weight=opts.equal_weight, concentration_limit=opts.concentration)
 
 
-def _build(sections: Sequence[str], factor, prices, *, periods, quantiles, bins, groupby, long_short,
-           group_neutral, benchmark, delay, cost_bps, periods_per_year=None, prepare=None,
-           benchmark_kind="auto", trials=None) -> TearSheet:
-    a = _analysis(factor, prices, periods, quantiles, bins, groupby, long_short, group_neutral,
-                  benchmark, delay, cost_bps, periods_per_year, prepare, benchmark_kind)
+def _build(sections: Sequence[str], factor, prices, options, settings, *, groupby=None, benchmark=None,
+           periods_per_year=None, benchmark_kind="auto", trials=None) -> TearSheet:
+    opts = resolve_options(options, settings)
+    a = _analysis(factor, prices, opts, groupby, benchmark, periods_per_year, benchmark_kind)
     fd = a.fd
     trials = trials or {}
     record = _trials(a, **trials)
@@ -348,6 +359,8 @@ def _build(sections: Sequence[str], factor, prices, *, periods, quantiles, bins,
         ts.notes.extend(str(fd.quality).splitlines())
     ts.notes.append(f"Periods count bars; delay {fd.delay} bar(s); cumulative returns are N interleaved "
                     "sleeves of 1/N capital (exact, not (1+R)^(1/N)).")
+    ts.notes.append(f"The long-short portfolio is {opts.weighting}.")
+    ts.options = opts
     _load_display_backend()
     if "by_group" in sections and fd.group is None:
         raise ParameterError("by_group=True needs groups: pass groupby= (e.g. sectors)")
@@ -396,64 +409,49 @@ def _trials(a: FactorAnalysis, n_trials: int | None = None, track: bool = False,
 
 Factor = FactorData | pd.Series | pd.DataFrame
 Groups = Mapping[object, object] | pd.Series | None
-Binning = int | Sequence[float] | None
 
 
-def create_full_tear_sheet(factor: Factor, prices: pd.DataFrame | None = None, *,
-                           periods: Sequence[int] = (1, 5, 10), quantiles: Binning = 5, bins: Binning = None,
-                           groupby: Groups = None, long_short: bool = True, group_neutral: bool = False,
-                           by_group: bool = False, benchmark: pd.Series | None = None, delay: int = 0,
-                           cost_bps: float = 0.0, periods_per_year: float | None = None, stale: str = "report",
-                           stale_bars: int = 10, quantile_method: str = "qcut",
-                           benchmark_kind: str = "auto", n_trials: int | None = None, track: bool = False,
-                           name: str | None = None, registry=None) -> TearSheet:
+def create_full_tear_sheet(factor: Factor, prices: pd.DataFrame | None = None,
+                           options: FactorOptions | None = None, *, groupby: Groups = None,
+                           benchmark: pd.Series | None = None, by_group: bool = False,
+                           periods_per_year: float | None = None, benchmark_kind: str = "auto",
+                           n_trials: int | None = None, track: bool = False, name: str | None = None,
+                           registry=None, **settings) -> TearSheet:
     """The full factor tear sheet: summary, returns, information, turnover, event returns[, by group].
 
     Parameters
     ----------
     factor : FactorData, (date, asset) Series or wide DataFrame
         The factor, or factor data already prepared with
-        :func:`prepare_factor_data` (then ``prices``, ``periods``,
-        ``quantiles``, ``bins``, ``groupby`` and ``delay`` are not used).
+        :func:`prepare_factor_data` (then its own periods, binning, groups and delay are used).
     prices : pd.DataFrame, shape (bars, assets)
         Adjusted prices.
-    periods : sequence of int
-        Forward-return horizons in bars.
-    quantiles, bins : int or sequence
-        Binning (exactly one is given).
+    options : FactorOptions, optional
+        How the factor is prepared, weighted and costed, the same object for every section,
+        :func:`factorlab.screen`, :func:`prepare_factor_data` and :class:`FactorStrategy`:
+        ``periods``, ``quantiles``/``bins``, ``quantile_method``, ``max_loss``, ``stale``,
+        ``stale_bars``, ``delay``, ``long_short``, ``group_neutral``, ``equal_weight``, ``cost_bps``,
+        ``concentration`` (see :class:`FactorOptions`).
+    **settings
+        Any of those settings as keywords (``periods=(1, 5)``, ``cost_bps=10``, ``stale='drop'`` ...):
+        they override ``options``.
     groupby : dict or Series, optional
         Group (sector) of each asset; needed for ``by_group`` and ``group_neutral``.
-    long_short : bool
-        Demean the factor (dollar-neutral long-short portfolio and demeaned quantile returns).
-    group_neutral : bool
-        Demean within groups.
-    by_group : bool
-        Add the by-group section (IC and quantile returns per group; needs ``groupby``).
     benchmark : pd.Series, optional
         Benchmark price level (e.g. the S&P 500 index) or per-bar returns,
         drawn with the cumulative returns; read by the one rule of every
         report (:func:`factorlab.report.benchmark_kind`: a Series with a
         value <= 0 is returns, one all > 0 a price level).
-    delay : int
-        Execution delay in bars.
-    cost_bps : float
-        Cost in bps of traded notional for the headline's net-of-cost return.
     periods_per_year : float, optional
         Bars per year for every annualised figure (alpha, annual return,
         Sharpe). By default inferred from the price index: its calendar
         (weekend bars: 24/7, 365 days; else a 252-day session) and bar length
         (hourly 24/7 bars 8,760; 390 one-minute bars a session day 98,280;
         weekly 52; monthly 12). The tear sheet's notes state the figure used.
-    stale : {'report', 'drop'}, default 'report'
-        'drop' treats prices unchanged for ``stale_bars`` bars up to t as no
-        price (raw survivorship-free files padded before listing and after
-        delisting); see :func:`prepare_factor_data`.
-    stale_bars : int, default 10
-        Run length from which a price is stale.
-    quantile_method : {'qcut', 'rank'}, default 'qcut'
-        'rank': tied factor values share a bucket (no date fails on ties).
     benchmark_kind : {'auto', 'prices', 'returns'}
         How ``benchmark`` is read ('auto': the rule above).
+    by_group : bool
+        Add the by-group section (IC and quantile returns per group; needs ``groupby``).
     n_trials : int, optional
         Factors and parameter sets tried before this one: the verdict's
         p-values are Bonferroni-adjusted and its Sharpe deflated for them.
@@ -470,125 +468,90 @@ def create_full_tear_sheet(factor: Factor, prices: pd.DataFrame | None = None, *
     -------
     TearSheet
         Tables and figures by name; shows inline in a notebook, ``to_html(path)`` writes one file.
+        A statistic or section that cannot be computed on the data is listed in the ``unavailable``
+        table with its reason (and one :class:`StatisticUnavailableWarning`); the rest is built.
+
+    Examples
+    --------
+    >>> opts = fl.FactorOptions(periods=(1, 5, 21), stale="drop", equal_weight=True, cost_bps=10)  # doctest: +SKIP
+    >>> ts = fl.create_full_tear_sheet(factor, prices, opts)                                     # doctest: +SKIP
+    >>> fl.screen({"reversal": factor}, prices, options=opts)                                     # doctest: +SKIP
     """
     sections = ["summary", "returns", "information", "turnover", "events"] + (["by_group"] if by_group else [])
-    return _build(sections, factor, prices, periods=periods, quantiles=quantiles, bins=bins, groupby=groupby,
-                  long_short=long_short, group_neutral=group_neutral, benchmark=benchmark, delay=delay,
-                  cost_bps=cost_bps, periods_per_year=periods_per_year,
-                  prepare={"stale": stale, "stale_bars": stale_bars, "quantile_method": quantile_method},
-                  benchmark_kind=benchmark_kind,
+    return _build(sections, factor, prices, options, settings, groupby=groupby, benchmark=benchmark,
+                  periods_per_year=periods_per_year, benchmark_kind=benchmark_kind,
                   trials={"n_trials": n_trials, "track": track, "name": name, "registry": registry})
 
 
-def create_summary_tear_sheet(factor: Factor, prices: pd.DataFrame | None = None, *,
-                              periods: Sequence[int] = (1, 5, 10), quantiles: Binning = 5,
-                              bins: Binning = None, groupby: Groups = None, long_short: bool = True,
-                              group_neutral: bool = False, benchmark: pd.Series | None = None, delay: int = 0,
-                              cost_bps: float = 0.0, periods_per_year: float | None = None,
-                              stale: str = "report", stale_bars: int = 10, quantile_method: str = "qcut",
+def create_summary_tear_sheet(factor: Factor, prices: pd.DataFrame | None = None,
+                              options: FactorOptions | None = None, *, groupby: Groups = None,
+                              benchmark: pd.Series | None = None, periods_per_year: float | None = None,
                               benchmark_kind: str = "auto", n_trials: int | None = None, track: bool = False,
-                              name: str | None = None, registry=None) -> TearSheet:
+                              name: str | None = None, registry=None, **settings) -> TearSheet:
     """Headline figures, data quality, quantile statistics, returns table.
 
     Parameters and result as :func:`create_full_tear_sheet` (which has ``by_group`` too).
     """
-    return _build(["summary"], factor, prices, periods=periods, quantiles=quantiles, bins=bins, groupby=groupby,
-                  long_short=long_short, group_neutral=group_neutral, benchmark=benchmark, delay=delay,
-                  cost_bps=cost_bps, periods_per_year=periods_per_year,
-                  prepare={"stale": stale, "stale_bars": stale_bars, "quantile_method": quantile_method},
-                  benchmark_kind=benchmark_kind,
+    return _build(["summary"], factor, prices, options, settings, groupby=groupby, benchmark=benchmark,
+                  periods_per_year=periods_per_year, benchmark_kind=benchmark_kind,
                   trials={"n_trials": n_trials, "track": track, "name": name, "registry": registry})
 
 
-def create_factor_returns_tear_sheet(factor: Factor, prices: pd.DataFrame | None = None, *,
-                                     periods: Sequence[int] = (1, 5, 10), quantiles: Binning = 5,
-                                     bins: Binning = None, groupby: Groups = None, long_short: bool = True,
-                                     group_neutral: bool = False, benchmark: pd.Series | None = None,
-                                     delay: int = 0, cost_bps: float = 0.0,
-                                     periods_per_year: float | None = None, stale: str = "report", stale_bars: int = 10,
-        quantile_method: str = "qcut",
-        benchmark_kind: str = "auto") -> TearSheet:
+def create_factor_returns_tear_sheet(factor: Factor, prices: pd.DataFrame | None = None,
+                                     options: FactorOptions | None = None, *, groupby: Groups = None,
+                                     benchmark: pd.Series | None = None, periods_per_year: float | None = None,
+                                     benchmark_kind: str = "auto", **settings) -> TearSheet:
     """Quantile returns, the top-minus-bottom spread and interleaved cumulative returns, periods compared.
 
     Parameters and result as :func:`create_full_tear_sheet` (which has ``by_group`` too).
     """
-    return _build(["returns"], factor, prices, periods=periods, quantiles=quantiles, bins=bins, groupby=groupby,
-                  long_short=long_short, group_neutral=group_neutral, benchmark=benchmark, delay=delay,
-                  cost_bps=cost_bps, periods_per_year=periods_per_year,
-                  prepare={"stale": stale, "stale_bars": stale_bars, "quantile_method": quantile_method},
-                  benchmark_kind=benchmark_kind)
+    return _build(["returns"], factor, prices, options, settings, groupby=groupby, benchmark=benchmark,
+                  periods_per_year=periods_per_year, benchmark_kind=benchmark_kind)
 
 
-def create_information_tear_sheet(factor: Factor, prices: pd.DataFrame | None = None, *,
-                                  periods: Sequence[int] = (1, 5, 10), quantiles: Binning = 5,
-                                  bins: Binning = None, groupby: Groups = None, long_short: bool = True,
-                                  group_neutral: bool = False, benchmark: pd.Series | None = None,
-                                  delay: int = 0, cost_bps: float = 0.0,
-                                  periods_per_year: float | None = None, stale: str = "report", stale_bars: int = 10,
-        quantile_method: str = "qcut",
-        benchmark_kind: str = "auto") -> TearSheet:
+def create_information_tear_sheet(factor: Factor, prices: pd.DataFrame | None = None,
+                                  options: FactorOptions | None = None, *, groupby: Groups = None,
+                                  benchmark: pd.Series | None = None, periods_per_year: float | None = None,
+                                  benchmark_kind: str = "auto", **settings) -> TearSheet:
     """Information coefficient: table, moving average, distribution and Q-Q, monthly heatmaps, decay.
 
     Parameters and result as :func:`create_full_tear_sheet` (which has ``by_group`` too).
     """
-    return _build(["information"], factor, prices, periods=periods, quantiles=quantiles, bins=bins,
-                  groupby=groupby, long_short=long_short, group_neutral=group_neutral, benchmark=benchmark,
-                  delay=delay, cost_bps=cost_bps, periods_per_year=periods_per_year,
-                  prepare={"stale": stale, "stale_bars": stale_bars, "quantile_method": quantile_method},
-                  benchmark_kind=benchmark_kind)
+    return _build(["information"], factor, prices, options, settings, groupby=groupby, benchmark=benchmark,
+                  periods_per_year=periods_per_year, benchmark_kind=benchmark_kind)
 
 
-def create_turnover_tear_sheet(factor: Factor, prices: pd.DataFrame | None = None, *,
-                               periods: Sequence[int] = (1, 5, 10), quantiles: Binning = 5,
-                               bins: Binning = None, groupby: Groups = None, long_short: bool = True,
-                               group_neutral: bool = False, benchmark: pd.Series | None = None, delay: int = 0,
-                               cost_bps: float = 0.0, periods_per_year: float | None = None,
-                               stale: str = "report", stale_bars: int = 10, quantile_method: str = "qcut",
-                               benchmark_kind: str = "auto") -> TearSheet:
+def create_turnover_tear_sheet(factor: Factor, prices: pd.DataFrame | None = None,
+                               options: FactorOptions | None = None, *, groupby: Groups = None,
+                               benchmark: pd.Series | None = None, periods_per_year: float | None = None,
+                               benchmark_kind: str = "auto", **settings) -> TearSheet:
     """Quantile turnover and factor rank autocorrelation, periods compared.
 
     Parameters and result as :func:`create_full_tear_sheet` (which has ``by_group`` too).
     """
-    return _build(["turnover"], factor, prices, periods=periods, quantiles=quantiles, bins=bins, groupby=groupby,
-                  long_short=long_short, group_neutral=group_neutral, benchmark=benchmark, delay=delay,
-                  cost_bps=cost_bps, periods_per_year=periods_per_year,
-                  prepare={"stale": stale, "stale_bars": stale_bars, "quantile_method": quantile_method},
-                  benchmark_kind=benchmark_kind)
+    return _build(["turnover"], factor, prices, options, settings, groupby=groupby, benchmark=benchmark,
+                  periods_per_year=periods_per_year, benchmark_kind=benchmark_kind)
 
 
-def create_event_returns_tear_sheet(factor: Factor, prices: pd.DataFrame | None = None, *,
-                                    periods: Sequence[int] = (1, 5, 10), quantiles: Binning = 5,
-                                    bins: Binning = None, groupby: Groups = None, long_short: bool = True,
-                                    group_neutral: bool = False, benchmark: pd.Series | None = None,
-                                    delay: int = 0, cost_bps: float = 0.0,
-                                    periods_per_year: float | None = None, stale: str = "report", stale_bars: int = 10,
-        quantile_method: str = "qcut",
-        benchmark_kind: str = "auto") -> TearSheet:
+def create_event_returns_tear_sheet(factor: Factor, prices: pd.DataFrame | None = None,
+                                    options: FactorOptions | None = None, *, groupby: Groups = None,
+                                    benchmark: pd.Series | None = None, periods_per_year: float | None = None,
+                                    benchmark_kind: str = "auto", **settings) -> TearSheet:
     """Average cumulative return by quantile around each factor date.
 
     Parameters and result as :func:`create_full_tear_sheet` (which has ``by_group`` too).
     """
-    return _build(["events"], factor, prices, periods=periods, quantiles=quantiles, bins=bins, groupby=groupby,
-                  long_short=long_short, group_neutral=group_neutral, benchmark=benchmark, delay=delay,
-                  cost_bps=cost_bps, periods_per_year=periods_per_year,
-                  prepare={"stale": stale, "stale_bars": stale_bars, "quantile_method": quantile_method},
-                  benchmark_kind=benchmark_kind)
+    return _build(["events"], factor, prices, options, settings, groupby=groupby, benchmark=benchmark,
+                  periods_per_year=periods_per_year, benchmark_kind=benchmark_kind)
 
 
-def create_by_group_tear_sheet(factor: Factor, prices: pd.DataFrame | None = None, *,
-                               periods: Sequence[int] = (1, 5, 10), quantiles: Binning = 5,
-                               bins: Binning = None, groupby: Groups = None, long_short: bool = True,
-                               group_neutral: bool = False, benchmark: pd.Series | None = None, delay: int = 0,
-                               cost_bps: float = 0.0, periods_per_year: float | None = None,
-                               stale: str = "report", stale_bars: int = 10, quantile_method: str = "qcut",
-                               benchmark_kind: str = "auto") -> TearSheet:
+def create_by_group_tear_sheet(factor: Factor, prices: pd.DataFrame | None = None,
+                               options: FactorOptions | None = None, *, groupby: Groups = None,
+                               benchmark: pd.Series | None = None, periods_per_year: float | None = None,
+                               benchmark_kind: str = "auto", **settings) -> TearSheet:
     """IC and quantile returns per group (needs ``groupby``).
 
     Parameters and result as :func:`create_full_tear_sheet` (which has ``by_group`` too).
     """
-    return _build(["by_group"], factor, prices, periods=periods, quantiles=quantiles, bins=bins,
-                  groupby=groupby, long_short=long_short, group_neutral=group_neutral, benchmark=benchmark,
-                  delay=delay, cost_bps=cost_bps, periods_per_year=periods_per_year,
-                  prepare={"stale": stale, "stale_bars": stale_bars, "quantile_method": quantile_method},
-                  benchmark_kind=benchmark_kind)
-
+    return _build(["by_group"], factor, prices, options, settings, groupby=groupby, benchmark=benchmark,
+                  periods_per_year=periods_per_year, benchmark_kind=benchmark_kind)

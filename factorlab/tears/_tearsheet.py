@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import html
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -10,7 +12,7 @@ import jinja2
 import pandas as pd
 from matplotlib.figure import Figure
 
-from factorlab.errors import ParameterError
+from factorlab.errors import FactorlabError, ParameterError, StatisticUnavailableWarning
 from factorlab.plotting import figure_to_data_uri, table_to_html
 from factorlab.plotting._charts import Chart, Figures
 from factorlab.report._model import (
@@ -39,6 +41,18 @@ h1 { font-size: 22px; } h2 { font-size: 18px; border-bottom: 1px solid #ccc; pad
 {{ body }}
 </body></html>
 """, autoescape=False)
+
+#: What real data can make a chart fail with (an empty or constant series, a singular fit): the chart is
+#: replaced by a one-line note and listed in the ``unavailable`` table; other exceptions are bugs.
+CHART_FAILURES = (FactorlabError, ArithmeticError, ValueError)
+
+
+def _placeholder(text: str) -> str:
+    """An SVG data URI with one line of text, standing in for a chart that could not be drawn."""
+    svg = ('<svg xmlns="http://www.w3.org/2000/svg" width="640" height="60"><rect width="640" height="60" '
+           'fill="#f6f6f6"/><text x="12" y="35" font-family="sans-serif" font-size="14" fill="#555">'
+           f"{html.escape(text[:110])}</text></svg>")
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
 
 
 @dataclass(eq=False)
@@ -83,6 +97,7 @@ class TearSheet:
     _images: dict[tuple, str] = field(default_factory=dict, repr=False)
     image_format: str = DEFAULT_IMAGE_FORMAT
     verdict: object = field(default=None, repr=False)
+    options: object = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.image_format, self.dpi = check_image_options(self.image_format, self.dpi)
@@ -150,8 +165,23 @@ class TearSheet:
             return figure_to_data_uri(entry, self.image_format, dpi=self.dpi, tight=False)
         key = (name, self.image_format, self.dpi)
         if key not in self._images:
-            self._images[key] = figure_to_data_uri(entry.figure(), self.image_format, dpi=self.dpi, tight=False)
+            try:
+                fig = entry.figure()
+            except CHART_FAILURES as exc:  # one chart that cannot be drawn on this data: said, not fatal
+                reason = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
+                warnings.warn(f"chart {name!r} could not be drawn on this data and is left out ({reason})",
+                              StatisticUnavailableWarning, stacklevel=3)
+                row = pd.DataFrame({"section": [self._section_of(name)], "statistic": [f"chart {name}"],
+                                    "reason": [reason]})
+                self.tables["unavailable"] = (pd.concat([self.tables["unavailable"], row], ignore_index=True)
+                                              if "unavailable" in self.tables else row)
+                self._images[key] = _placeholder(f"{name}: not drawn ({reason})")
+            else:
+                self._images[key] = figure_to_data_uri(fig, self.image_format, dpi=self.dpi, tight=False)
         return self._images[key]
+
+    def _section_of(self, name: str) -> str:
+        return next((k for k, sec in self.sections.items() if ("figure", name) in sec.items), "")
 
     def _body(self) -> str:
         return self._compose()
