@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
+import sys
+import tempfile
 import time
 import tracemalloc
 from pathlib import Path
@@ -67,12 +70,33 @@ def peak_memory(weights, prices, period: int) -> float:
     return peak / 2**20
 
 
+_FIRST_CALL = """
+import time, numpy as np
+t = time.perf_counter()
+from factorlab.portfolio._kernel import run_kernel
+p = np.ones((30, 4)); b = np.zeros((30, 4), bool); rows = np.arange(30)
+run_kernel(p, p, b, rows, np.full((30, 4), 0.25), np.array([0.0]), 0, 30, 3, 0, 1.0, ledger=True)
+print(time.perf_counter() - t)
+"""
+
+
+def first_call_seconds(cache_dir: str) -> float:
+    """Import + first call of the sleeve kernel in a fresh process with the compile cache in ``cache_dir``."""
+    env = {**os.environ, "NUMBA_CACHE_DIR": cache_dir}  # the child's cache only
+    out = subprocess.run([sys.executable, "-c", _FIRST_CALL], env=env, capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--period", type=int, default=10)
     args = parser.parse_args()
     panels = {"real 471 x 1,440": real_panel(), "synthetic 2,000 x 3,400": synthetic_panel(2000, 3400)}
+    with tempfile.TemporaryDirectory() as cache:
+        cold, warm = first_call_seconds(cache), first_call_seconds(cache)
+    print(f"sleeve kernel first call in a fresh process: {cold:.2f} s compiling (empty cache), "
+          f"{warm:.2f} s loading it from the cache")
     print(f"interleaved_returns, N={args.period}, best / median of {args.repeat} runs")
     results = {}
     for name, (w, p) in panels.items():

@@ -181,8 +181,10 @@ def _run(args: argparse.Namespace) -> int:
     for key in ("trades", "trade_win_rate", "profit_factor", "expectancy", "average_win", "average_loss",
                 "average_duration_days"):  # closed round trips: per trade, not per bar
         print(f"  {key:<18} {_fmt(float(stats[key]))}")
-    for w in result.warnings:
-        print(f"warning: {w}")
+    from factorlab.backtest._warnings import summarize_warnings
+
+    for line in summarize_warnings(result.warnings):  # one line per kind; --save-... and the report list all
+        print(f"warning: {line}")
     saved = []
     for option, save in (("save_equity", result.save_equity), ("save_trades", result.save_trades),
                          ("save_orders", result.save_orders)):
@@ -696,7 +698,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         what = "run failed" if code == EXIT_FAILED else "error"
         if show_trace:
             traceback.print_exc()
-        print(f"factorlab {args.command}: {what}: {type(exc).__name__}: {_one_line(exc)}"
+        kind = "bad input" if isinstance(exc, _InputError) else type(exc).__name__  # no private name shown
+        print(f"factorlab {args.command}: {what}: {kind}: {_one_line(exc)}"
               + (hint if code == EXIT_FAILED else ""), file=sys.stderr)
         return code
     except OSError as exc:  # e.g. an output file that passed the checks could not be written (disk full)

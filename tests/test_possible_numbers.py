@@ -5,7 +5,6 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-import pandas as pd
 import pytest
 
 import factorlab as fl
@@ -123,3 +122,41 @@ def test_returns_passed_as_prices_are_named(sp500_prices):
     factor = -rets.rolling(5).sum()
     with pytest.raises(fl.errors.InvalidPriceError, match="looks like returns, not prices"):
         fl.prepare_factor_data(factor.stack(), rets, periods=(1,))
+
+
+def test_warnings_of_one_kind_read_as_one_line_and_come_after_the_key_figures(sp500_prices):
+    from factorlab.backtest._warnings import RunWarning, summarize_warnings
+
+    idx = sp500_prices.index
+    stale = [RunWarning("stale_price", f"N{i} held while its price stayed {i} bars", f"N{i}", idx[0], idx[i])
+             for i in range(1, 409)]
+    gone = RunWarning("prices_stop", "X held after its prices stop", "X", idx[3], idx[3])
+    lines = summarize_warnings([*stale, gone])
+    assert len(lines) == 2
+    assert lines[0].startswith("408 held price(s) that stayed unchanged")
+    assert "N408 held" in lines[0] and "N406 held" in lines[0] and "N1 held" not in lines[0]  # longest first
+    assert lines[1] == str(gone)
+    r = sp500_prices.iloc[:300, 0].pct_change().fillna(0.0)
+    rep = fl.create_returns_tear_sheet(r, warnings=[*stale, gone])
+    html = rep.to_html()
+    assert html.index('id="kpi"') < html.index('id="warnings"')  # key figures first
+    assert "<details>" in html and "Warnings (409)" in html
+    assert html.count("<li>") >= 409 + 2  # every warning is still there, under the summary
+
+
+def test_a_chart_that_cannot_be_drawn_is_a_note_not_a_crash(squeezed, monkeypatch):
+    from factorlab.tears import _factor
+
+    def broken(a, ax):
+        raise ValueError("nothing to plot")
+
+    monkeypatch.setattr(_factor, "_ic_ts", broken)
+    factor, prices = squeezed
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        ts = fl.create_information_tear_sheet(factor, prices.iloc[:, 1:], periods=(1, 5))
+    with pytest.warns(StatisticUnavailableWarning, match="chart 'ic_ts' could not be drawn"):
+        html = ts.to_html()
+    assert "data:image/svg+xml;base64," in html
+    un = ts.tables["unavailable"]
+    assert un["statistic"].tolist() == ["chart ic_ts"] and un["section"].tolist() == ["information"]

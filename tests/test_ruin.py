@@ -174,3 +174,70 @@ def test_backtest_account_ruined_stops():
                              progress=False)
     assert (bt.equity.iloc[2:] == 0).all()
     np.testing.assert_allclose(bt.equity.to_numpy(), res.equity.to_numpy(), atol=1e-12)
+
+
+# --------------------------------------------------------------- the whole path on generated messy panels
+@st.composite
+def messy_universes(draw):
+    """12 names over 80 bars of the kinds messy_panels makes, a 5-day reversal factor on them."""
+    n_bars, n_assets = 80, 12
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    prices = 10 * np.exp(np.cumsum(rng.normal(0, 0.03, (n_bars, n_assets)), axis=0))
+    for j in range(n_assets):
+        kind = draw(st.sampled_from(["plain", "plain", "list", "delist", "bankrupt", "penny", "stale", "holes"]))
+        a = draw(st.integers(5, n_bars - 20))
+        b = draw(st.integers(a + 5, n_bars - 2))
+        if kind == "list":
+            prices[:a, j] = np.nan
+        elif kind == "delist":
+            prices[b:, j] = np.nan
+        elif kind == "bankrupt":
+            prices[b, j] = 0.0
+            prices[b + 1:, j] = np.nan
+        elif kind == "penny":
+            prices[a:, j] = 0.01
+            prices[b:, j] = 0.5
+        elif kind == "stale":
+            prices[a:b, j] = prices[a, j]
+        elif kind == "holes":
+            prices[rng.random(n_bars) < 0.2, j] = np.nan
+    px = pd.DataFrame(prices, index=pd.bdate_range("2020-01-01", periods=n_bars),
+                      columns=[f"S{j}" for j in range(n_assets)])
+    factor = -(px / px.shift(5) - 1)
+    return px, factor, draw(st.sampled_from(["report", "drop"])), draw(st.booleans())
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(messy_universes())
+def test_invariants_on_the_tear_sheet_screen_backtest_and_report(case):
+    import warnings as _w
+
+    px, factor, stale, equal = case
+    opts = fl.FactorOptions(periods=(1, 5), quantiles=3, max_loss=1.0, stale=stale, equal_weight=equal,
+                            cost_bps=25)
+    with _w.catch_warnings():
+        _w.simplefilter("ignore")
+        try:
+            ts = fl.create_summary_tear_sheet(factor, px, opts)
+        except (fl.errors.DataError, fl.errors.MaxLossExceededError):
+            return  # refused with a specific error naming the problem: allowed
+        head = ts.tables["headline"].astype(float)
+        assert (head.loc["long-short max drawdown"].dropna() >= -1 - 1e-12).all()
+        assert (head.loc["turnover per bar"].dropna() >= 0).all()
+        net, gross = head.loc["net annual return @ 25 bps"], head.loc["long-short annual return"]
+        ok = net.notna() & gross.notna()
+        ruined = set(ts.tables["ruins"]["period"]) if "ruins" in ts.tables else set()
+        assert all(net[c] <= gross[c] + 1e-12 for c in head.columns[ok] if c not in ruined)
+        qr = ts.analysis.interleaved
+        for lab in qr.labels:
+            assert (qr[lab] >= -1 - 1e-12).all().all() and np.isfinite(qr[lab].to_numpy()).all()
+            assert (qr.turnover[lab].to_numpy() >= 0).all()
+        res = fl.screen({"rev": factor}, px, options=opts, progress=False)
+        assert (res.table["turnover per bar"].dropna() >= 0).all()
+        bt = fl.run_backtest(fl.FactorStrategy(factor, options=opts, period=5), px, progress=False,
+                             commission=25)
+        assert (bt.equity >= -1e-9).all()
+        rep = bt.tear_sheet()
+        dd = rep.summary().loc["max_drawdown"] if "max_drawdown" in rep.summary().index else None
+        if dd is not None:
+            assert (pd.to_numeric(dd, errors="coerce").dropna() >= -1 - 1e-12).all()

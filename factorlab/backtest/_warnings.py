@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["STALE_BARS", "RunWarning", "ruin_warnings", "run_warnings", "warnings_frame"]
+__all__ = ["STALE_BARS", "RunWarning", "ruin_warnings", "run_warnings", "summarize_warnings", "warnings_frame"]
 
 #: Bars of an unchanged price from which a held price counts as stale.
 STALE_BARS = 10
@@ -181,3 +181,37 @@ def warnings_frame(warnings: tuple[RunWarning, ...]) -> pd.DataFrame:
                          "start": pd.to_datetime([w.start for w in warnings]),
                          "end": pd.to_datetime([w.end for w in warnings]),
                          "message": [w.message for w in warnings]})
+
+
+_KIND_WORDS = {"ruin": "ruin(s)", "prices_stop": "held name(s) whose prices stop",
+               "stale_price": "held price(s) that stayed unchanged (stale data?)", "data_gap": "data gap(s)",
+               "unfilled": "order problem(s)"}
+
+
+def summarize_warnings(warnings, worst: int = 3) -> list[str]:
+    """One line per kind of warning: the count and the ``worst`` examples (the longest runs first), so
+    that 408 stale prices read as one line; the full list stays in ``BacktestResult.warnings_table``.
+
+    Items without a ``kind`` (plain strings) are grouped by their text.
+    """
+    groups: dict[str, list] = {}
+    for w in warnings:
+        groups.setdefault(getattr(w, "kind", None) or str(w), []).append(w)
+    lines = []
+    for kind, items in groups.items():
+        if kind not in _KIND_WORDS:  # a plain message: as it is, once, with its count
+            lines.append(f"{kind} (x{len(items)})" if len(items) > 1 else kind)
+            continue
+        if len(items) == 1:
+            lines.append(str(items[0]))
+            continue
+
+        def span(w) -> float:
+            if getattr(w, "start", None) is None or getattr(w, "end", None) is None:
+                return 0.0
+            return float((pd.Timestamp(w.end) - pd.Timestamp(w.start)) / pd.Timedelta(1, "D"))
+
+        top = sorted(items, key=span, reverse=True)[:worst]
+        ex = "; ".join(str(w) for w in top)
+        lines.append(f"{len(items)} {_KIND_WORDS[kind]}; the {len(top)} longest or first: {ex}")
+    return lines

@@ -307,8 +307,8 @@ def _sentence(label: str, row: pd.Series, cost_bps: float, alpha: float, n_trial
 
 
 def factor_verdict(fd: FactorData, *, long_short: bool = True, group_neutral: bool = False,
-                   equal_weight: bool = False, cost_bps: float = 0.0, periods_per_year: float | None = None, n_trials: int = 1,
-                   alpha: float = 0.05, lags: int | None = None, runs: dict | None = None,
+                   equal_weight: bool = False, cost_bps: float = 0.0, periods_per_year: float | None = None,
+                   n_trials: int = 1, alpha: float = 0.05, lags: int | None = None, runs: dict | None = None,
                    ic: pd.DataFrame | None = None, mean_by_date: pd.DataFrame | None = None,
                    ic_table: pd.DataFrame | None = None) -> FactorVerdict:
     """Whether the factor works, per horizon: HAC-tested IC and spread, net Sharpe, break-even cost.

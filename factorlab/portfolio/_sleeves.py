@@ -22,7 +22,6 @@ from factorlab.data._validate import (
     validate_prices,
     validate_time_index,
 )
-from factorlab.portfolio._kernel import run_kernel
 from factorlab.errors import (
     AlignmentError,
     DuplicateEntriesError,
@@ -31,6 +30,7 @@ from factorlab.errors import (
     NonNumericDataError,
     ParameterError,
 )
+from factorlab.portfolio._kernel import run_kernel
 
 __all__ = ["PricePanel", "Signals", "SleeveLedger", "check_run_args", "price_panel", "signals", "simulate"]
 

@@ -131,7 +131,8 @@ TEMPLATE_KEYS: dict[str, str] = {
                "strategy_return, benchmark_return, plot (data URI)"),
     "parameters": "list of strategy parameters: key, value",
     "warnings": "list of the run's warnings (text): held names whose prices stop or go stale, data gaps, "
-                "orders never filled",
+                "orders never filled, ruins",
+    "warning_lines": "the warnings aggregated: one line per kind with its count and the worst examples",
     "log": "list of the strategy's log messages: time, strategy, level, message",
     "tables.stats": "HTML table of every statistic, strategy vs benchmark",
     "tables.drawdowns": "HTML table of the top-5 drawdown periods",
@@ -305,7 +306,7 @@ def build_context(sheet, css: str) -> dict[str, object]:
     plots = dict(sheet.images)
     crisis = _crisis(sheet)
     parameters = [{"key": str(k), "value": str(v)} for k, v in sheet.parameters.items()]
-    sections = [*(["warnings"] if sheet.warnings else []), "kpi", "returns",
+    sections = ["kpi", *(["warnings"] if sheet.warnings else []), "returns",
                 *(["trades"] if plots["returns_per_trade"] or sheet.trade_stats is not None else []),
                 "drawdowns", "rolling",
                 *(["exposure"] if plots["exposure"] else []), *(["crisis"] if crisis else []), "statistics",
@@ -315,7 +316,8 @@ def build_context(sheet, css: str) -> dict[str, object]:
         "title": sheet.title, "subtitle": _subtitle(sheet),
         "generated": _dt.datetime.now().strftime("%Y-%m-%d %H:%M"), "version": _version(), "css": Markup(css),
         "kpi": kpi, "kpi_raw": kpi_raw, "kpis": strip, "plots": plots, "crisis": crisis,
-        "parameters": parameters, "warnings": list(sheet.warnings), "log": _log(sheet),
+        "parameters": parameters, "warnings": list(sheet.warnings),
+        "warning_lines": list(getattr(sheet, "warning_lines", sheet.warnings)), "log": _log(sheet),
         "tables": {"stats": _stats_table(sheet), "drawdowns": _drawdown_table(sheet),
                    "annual": _annual_table(sheet), "trades": _trades_table(sheet)},
         "notes": _notes(sheet),

@@ -153,7 +153,11 @@ class ReturnsTearSheet:
         if self.capital is not None and not (np.isfinite(self.capital) and self.capital > 0):
             raise ParameterError(f"capital must be a positive number, got {self.capital!r}")
         self.image_format, self.dpi = check_image_options(self.image_format, self.dpi)
-        self.warnings = tuple(str(w) for w in (self.warnings or ()))
+        from factorlab.backtest._warnings import summarize_warnings
+
+        raw = tuple(self.warnings or ())
+        self.warning_lines = tuple(summarize_warnings(raw))  # one line per kind, the worst examples
+        self.warnings = tuple(str(w) for w in raw)
         if self.log is not None and not isinstance(self.log, pd.DataFrame):
             raise ParameterError(f"log must be a DataFrame of messages, got {type(self.log).__name__}")
         if int(self.workers) != self.workers or self.workers < 1:
