@@ -160,3 +160,27 @@ def test_a_chart_that_cannot_be_drawn_is_a_note_not_a_crash(squeezed, monkeypatc
     assert "data:image/svg+xml;base64," in html
     un = ts.tables["unavailable"]
     assert un["statistic"].tolist() == ["chart ic_ts"] and un["section"].tolist() == ["information"]
+
+
+def test_full_tear_sheet_on_a_raw_survivorship_free_style_panel(sp500_prices):
+    """Real prices made raw: names padded with stale prices before listing and after delisting, a
+    bankruptcy to 0, penny stocks that rebound 10-45x while a reversal shorts them; stale='drop'."""
+    p = sp500_prices.iloc[:, :80].copy()
+    n = len(p)
+    p.iloc[:300, 0] = p.iloc[300, 0]           # padded before listing
+    p.iloc[900:, 1] = p.iloc[900, 1]           # padded after delisting
+    p.iloc[700, 2] = 0.0                       # bankrupt
+    p.iloc[701:, 2] = np.nan
+    for j, (lo, x) in enumerate([(400, 45.0), (800, 10.0), (1100, 20.0)], start=3):
+        p.iloc[lo - 100:lo, j] = np.linspace(p.iloc[lo - 100, j], 0.05, 100)  # falls to a penny
+        p.iloc[lo:lo + 15, j] = 0.05 * np.geomspace(1, x, 15)                  # rebounds x-fold
+        p.iloc[lo + 15:, j] = 0.05 * x
+    factor = -(p / p.shift(5) - 1)
+    ts, caught = _run(lambda: fl.create_full_tear_sheet(factor, p, periods=(1, 5, 10), stale="drop", cost_bps=10))
+    assert {"summary", "returns", "information", "turnover", "events"} <= set(ts.sections)
+    assert "unavailable" not in ts.tables
+    head = ts.tables["headline"].astype(float)
+    assert (head.loc["long-short max drawdown"] >= -1).all() and (head.loc["turnover per bar"] >= 0).all()
+    assert (head.loc["net annual return @ 10 bps"] <= head.loc["long-short annual return"] + 1e-12).all()
+    assert (ts.tables["verdict"]["break-even cost (bps)"].astype(float).dropna() >= 0).all()
+    assert n == len(p) and ts.to_html()
