@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -12,8 +13,8 @@ from factorlab.data._fill import last_price_fill
 from factorlab.data._validate import validate_prices
 from factorlab.errors import ParameterError
 
-__all__ = ["ForwardReturns", "forward_returns", "period_label", "bar_unit", "check_periods",
-           "drop_stale_prices", "marked_prices", "STALE_OPTIONS"]
+__all__ = ["ForwardReturns", "forward_returns", "period_label", "parse_period_label", "bar_unit",
+           "check_periods", "drop_stale_prices", "marked_prices", "STALE_OPTIONS"]
 
 
 def bar_unit(index: pd.DatetimeIndex) -> tuple[str, float]:
@@ -51,6 +52,55 @@ def period_label(period: int, index: pd.DatetimeIndex) -> str:
     n = period * size
     n_txt = str(int(n)) if float(n).is_integer() else f"{n:g}"
     return f"{n_txt}{unit}"
+
+
+#: A label made of several whole amounts of time units, as Alphalens names horizons that are not a whole
+#: number of one unit ('6h30m', '1D1h', '1D1ns'; pandas' Timedelta components, largest first).
+_COMPOUND_LABEL = re.compile(r"^(?:\d+(?:ms|us|ns|D|h|m|s))+$")
+_COMPOUND_PART = re.compile(r"(\d+)(ms|us|ns|D|h|m|s)")
+_SIMPLE_LABEL = re.compile(r"^(\d+(?:\.\d+)?)(D|h|m|s|W|M|Y|ms|us|ns)$")
+_UNIT_NANOS = {"D": 86_400 * 10**9, "h": 3_600 * 10**9, "m": 60 * 10**9, "s": 10**9, "ms": 10**6, "us": 10**3,
+               "ns": 1}
+
+
+def parse_period_label(label) -> tuple[float, str] | None:
+    """A period label as (amount, unit): '5D' -> (5.0, 'D'), '4h' -> (4.0, 'h'), '2W', '1M', '0.5D'.
+
+    Compound labels, as Alphalens writes a horizon that is not a whole number
+    of one unit, are given in their finest unit: '6h30m' -> (390.0, 'm'),
+    '1D1h' -> (25.0, 'h'), '1D1ns' -> (86400000000001.0, 'ns').
+
+    Parameters
+    ----------
+    label : object
+        A column name.
+
+    Returns
+    -------
+    (float, str) or None
+        The amount and the unit (D, h, m, s, W, M, Y, ms, us, ns); None when
+        ``label`` is not a period label.
+    """
+    if not isinstance(label, str):
+        return None
+    m = _SIMPLE_LABEL.match(label)
+    if m is not None:
+        return float(m.group(1)), m.group(2)
+    if not _COMPOUND_LABEL.match(label):
+        return None
+    parts = [(int(n), unit) for n, unit in _COMPOUND_PART.findall(label)]
+    finest = min((unit for _, unit in parts), key=_UNIT_NANOS.__getitem__)
+    nanos = sum(n * _UNIT_NANOS[unit] for n, unit in parts)
+    return float(nanos // _UNIT_NANOS[finest]), finest
+
+
+def period_label_nanoseconds(label) -> int | None:
+    """The length of a time period label in nanoseconds ('6h30m' -> 23_400_000_000_000); None for labels
+    in weeks, months or years or that are not period labels."""
+    parsed = parse_period_label(label)
+    if parsed is None or parsed[1] not in _UNIT_NANOS:
+        return None
+    return int(round(parsed[0] * _UNIT_NANOS[parsed[1]]))
 
 
 def check_periods(periods: Sequence[int], n_bars: int | None = None) -> tuple[int, ...]:

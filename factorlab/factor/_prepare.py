@@ -21,7 +21,14 @@ from factorlab.errors import (
     MaxLossExceededError,
     ParameterError,
 )
-from factorlab.factor._forward import ForwardReturns, check_periods, forward_arrays, period_label
+from factorlab.factor._forward import (
+    ForwardReturns,
+    check_periods,
+    forward_arrays,
+    parse_period_label,
+    period_label,
+    period_label_nanoseconds,
+)
 from factorlab.factor._quality import (
     DROP_REASONS,
     HORIZON_REASONS,
@@ -56,9 +63,10 @@ def forward_return_columns(columns: Sequence[str]) -> list[str]:
     Returns
     -------
     list of str
-        The names that are period labels (a number and a unit: D, h, m, s, W, M, Y, ms, us, ns), in order.
+        The names that are period labels (a number and a unit: D, h, m, s, W, M, Y, ms, us, ns; or
+        Alphalens' compound labels such as '6h30m' and '1D1ns'), in order.
     """
-    return [c for c in columns if isinstance(c, str) and _PERIOD_RE.match(c)]
+    return [c for c in columns if isinstance(c, str) and (_PERIOD_RE.match(c) or parse_period_label(c))]
 
 
 @dataclass(frozen=True, eq=False)
@@ -179,9 +187,9 @@ class FactorData:
             raise ParameterError(f"factor data frame lacks column(s) {missing}; "
                                  "build it with prepare_factor_data or get_clean_factor_and_forward_returns")
         labels = tuple(forward_return_columns(frame.columns))
-        periods = tuple(_label_bars(label) for label in labels)
         idx = frame.index.remove_unused_levels()
         dates, assets = idx.levels[0], idx.levels[1]
+        periods = tuple(_label_bars(label, dates) for label in labels)
 
         def wide(col: str, dtype="float64") -> pd.DataFrame:
             arr = np.full((len(dates), len(assets)), np.nan, dtype=dtype)
@@ -197,9 +205,21 @@ class FactorData:
                    group=group, periods=periods, labels=labels, prices=prices, n_quantiles=n_q)
 
 
-def _label_bars(label: str) -> int:
+def _label_bars(label: str, dates: pd.Index | None = None) -> int:
     m = _PERIOD_RE.match(label)
-    return int(float(m.group(1))) if m else 0
+    return int(float(m.group(1))) if m else _compound_bars(label, dates)
+
+
+def _compound_bars(label: str, dates: pd.Index | None) -> int:
+    """Bars in a compound label ('6h30m', '1D1ns'): its length over the dates' median spacing, at least 1
+    (1 without two dates to measure; 0 for a label that is no length of time)."""
+    nanos = period_label_nanoseconds(label)
+    if nanos is None:
+        return 0
+    if not isinstance(dates, pd.DatetimeIndex) or len(dates) < 2:
+        return 1
+    step = float(np.median(np.diff(dates.asi8)))
+    return max(1, int(round(nanos / step))) if step > 0 else 1
 
 
 def _check_prepare_args(quantiles, bins, zero_aware, max_loss, filter_zscore, binning_by_group, groupby):

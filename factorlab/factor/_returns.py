@@ -21,6 +21,7 @@ import pandas as pd
 
 from factorlab.errors import ParameterError
 from factorlab.factor._blocks import blockwise
+from factorlab.factor._forward import parse_period_label
 from factorlab.factor._information import group_codes
 from factorlab.factor._prepare import FactorData
 from factorlab.metrics._periods import annualise_return, bar_frequency
@@ -208,6 +209,9 @@ _UNIT_MONTHS = {"Y": 12.0, "M": 1.0}
 def _parse_label(label) -> tuple[float, str]:
     m = _LABEL_RE.match(label) if isinstance(label, str) else None
     if m is None:
+        parsed = parse_period_label(label)  # Alphalens' compound labels ('6h30m', '1D1ns'), in their finest unit
+        if parsed is not None:
+            return parsed
         raise ParameterError(f"period label {label!r} is not a horizon (a duration such as '1D', '5D', '4h', '2W' or '1M')")
     return float(m.group(1)), m.group(2)
 

@@ -22,6 +22,7 @@ differences:
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from factorlab.factor._information import information_coefficient, mean_ic_table, time_rule
@@ -41,6 +42,15 @@ __all__ = [
     "factor_returns",
     "factor_alpha_beta",
 ]
+
+
+def _factor_data(factor_data: pd.DataFrame) -> FactorData:
+    """The frame as FactorData, for the functions that do not use quantiles: Alphalens computes IC, factor
+    weights, factor returns and alpha/beta from a frame without 'factor_quantile' (e.g. forward returns
+    joined with a factor), so one bucket stands in for the missing column."""
+    if "factor_quantile" not in factor_data.columns and "factor" in factor_data.columns:
+        factor_data = factor_data.assign(factor_quantile=1.0)
+    return FactorData.from_frame(factor_data)
 
 
 def _date_freq(factor_data: pd.DataFrame):
@@ -68,7 +78,7 @@ def _categorical_group(result: pd.DataFrame, factor_data: pd.DataFrame) -> pd.Da
 def factor_information_coefficient(factor_data: pd.DataFrame, group_adjust: bool = False,
                                    by_group: bool = False) -> pd.DataFrame:
     """Spearman IC per date (or per (date, group)); see :func:`factorlab.information_coefficient`."""
-    ic = information_coefficient(FactorData.from_frame(factor_data), group_adjust, by_group)
+    ic = information_coefficient(_factor_data(factor_data), group_adjust, by_group)
     if by_group:
         return _categorical_group(ic, factor_data)
     return _reindex_to_freq(ic, _date_freq(factor_data))
@@ -116,7 +126,7 @@ def factor_weights(factor_data: pd.DataFrame, demeaned: bool = True, group_adjus
     A date (or, with ``group_adjust``, a group) whose factor has no spread
     gets weight 0, as in Alphalens.
     """
-    fd = FactorData.from_frame(factor_data)
+    fd = _factor_data(factor_data)
     w = _weights(fd, long_short=demeaned, group_neutral=group_adjust, equal_weight=equal_weight)
     idx = factor_data.index
     rows = fd.dates.get_indexer(idx.get_level_values("date"))
@@ -130,7 +140,7 @@ def factor_returns(factor_data: pd.DataFrame, demeaned: bool = True, group_adjus
     if by_asset:
         weights = factor_weights(factor_data, demeaned, group_adjust, equal_weight)
         return factor_data[forward_return_columns(factor_data.columns)].multiply(weights, axis=0)
-    out = _factor_returns(FactorData.from_frame(factor_data), long_short=demeaned,
+    out = _factor_returns(_factor_data(factor_data), long_short=demeaned,
                           group_neutral=group_adjust, equal_weight=equal_weight)
     return _reindex_to_freq(out, _date_freq(factor_data))
 
@@ -144,4 +154,28 @@ def factor_alpha_beta(factor_data: pd.DataFrame, returns: pd.DataFrame | pd.Seri
     elif isinstance(returns, pd.Series):
         # Alphalens regresses a Series on the first period's universe return, whatever its name
         returns = returns.rename(forward_return_columns(factor_data.columns)[0])
-    return _factor_alpha_beta(FactorData.from_frame(factor_data), returns=returns)
+    out = _factor_alpha_beta(_factor_data(factor_data), returns=returns)
+    return _zero_universe_fit(out, factor_data, returns)
+
+
+def _zero_universe_fit(out: pd.DataFrame, factor_data: pd.DataFrame, returns) -> pd.DataFrame:
+    """statsmodels' fit where factorlab's is NaN: a universe return of exactly 0 on every date.
+
+    Alphalens' ``OLS(y, add_constant(x))`` then regresses on [1, 0] and its pseudo-inverse gives
+    alpha = mean(y), beta = 0 (annualised with Alphalens' ``252 days / period``); a universe return that is
+    a non-zero constant still fails there (no constant is added) and stays NaN.
+    """
+    frame = returns.to_frame() if isinstance(returns, pd.Series) else returns
+    cols = [c for c in frame.columns if c in factor_data.columns]
+    if not cols:
+        return out
+    universe = factor_data.groupby(level="date")[cols].mean().reindex(frame.index)
+    for period in cols:
+        x = universe[period].to_numpy(dtype="float64")
+        y = frame[period].to_numpy(dtype="float64")
+        ok = ~np.isnan(x) & ~np.isnan(y)
+        if ok.any() and (x[ok] == 0).all():
+            alpha = float(y[ok].mean())
+            out.loc["Ann. alpha", period] = (1 + alpha) ** (pd.Timedelta("252Days") / pd.Timedelta(period)) - 1
+            out.loc["beta", period] = 0.0
+    return out

@@ -88,6 +88,8 @@ def _check_args(quantiles, bins, zero_aware) -> None:
 def _quantize_factor(factor_data, quantiles=5, bins=None, by_group=False, no_raise=False, zero_aware=False):
     _check_args(quantiles, bins, zero_aware)
     fac = factor_data["factor"]
+    if len(fac) == 0:  # groupby.apply over no group: an empty float Series
+        return pd.Series(dtype="float64", name="factor_quantile")
     idx = fac.index
     d_codes, dates = pd.factorize(idx.get_level_values("date"), sort=True)
     a_codes, assets = pd.factorize(idx.get_level_values(1), sort=True)
@@ -100,7 +102,8 @@ def _quantize_factor(factor_data, quantiles=5, bins=None, by_group=False, no_rai
         categorical = isinstance(group.dtype, pd.CategoricalDtype)
         g_codes = _codes(group, categorical)
         if categorical and EMPTY_GROUPS_VISITED:
-            empty = has_empty_groups(d_codes, g_codes, len(dates), len(group.dtype.categories)) and \
+            seen = g_codes >= 0  # a missing group is no category
+            empty = has_empty_groups(d_codes[seen], g_codes[seen], len(dates), len(group.dtype.categories)) and \
                 empty_bin_fails(quantiles, bins, zero_aware)
             if empty and not no_raise:
                 raise BinningError("Cannot cut empty array: a category of the categorical 'group' has no entry "
@@ -109,7 +112,8 @@ def _quantize_factor(factor_data, quantiles=5, bins=None, by_group=False, no_rai
     else:
         g_codes = np.zeros(len(fac), dtype=np.int64)
     failed_any = False
-    for g in np.unique(g_codes):
+    failed_entry = np.zeros(len(fac), dtype=bool)
+    for g in np.unique(g_codes[g_codes >= 0]):  # a missing group (code -1) is left out, as groupby does
         sel = g_codes == g
         xg = np.full_like(x, np.nan)
         xg[d_codes[sel], a_codes[sel]] = x[d_codes[sel], a_codes[sel]]
@@ -122,11 +126,37 @@ def _quantize_factor(factor_data, quantiles=5, bins=None, by_group=False, no_rai
                                    f"(first: {when}), {quantiles or bins} quantiles/bins{_BIN_EDGES_HELP}")
             failed_any = True
         labels[sel] = lab[d_codes[sel], a_codes[sel]]
-    keys = (np.arange(len(fac)), g_codes, d_codes) if not zero_aware else (a_codes, g_codes, d_codes)
-    order = np.lexsort(keys)
+        failed_entry[sel] = failed_rows[d_codes[sel]]
+    present = np.flatnonzero(g_codes >= 0)
+    if zero_aware and _reordered(d_codes, g_codes, a_codes, np.isnan(x[d_codes, a_codes]), failed_entry):
+        # a (date, group)'s labels came back in another order than its rows: the pieces are concatenated
+        # in (date, group) order, each sorted by asset
+        order = present[np.lexsort((a_codes[present], g_codes[present], d_codes[present]))]
+    else:  # every piece kept its rows' order: the labels are put back in the input's order
+        order = present
     out = pd.Series(labels[order], index=idx[order], name="factor_quantile")
-    out = out.dropna() if failed_any or np.isnan(labels).any() else out.astype(np.int64)
+    # float labels when a piece had a NaN: a (date, group) that failed, or (without zero_aware, whose
+    # halves leave NaN factors out) a NaN factor
+    has_nan = failed_any or (not zero_aware and np.isnan(labels[order]).any())
+    out = out.dropna() if has_nan else out.dropna().astype(np.int64)
     return out.astype(object) if empty and EMPTY_GROUPS_GIVE_OBJECT else out
+
+
+def _reordered(d_codes, g_codes, a_codes, nan_factor, failed_entry) -> bool:
+    """Whether some (date, group) binned with ``zero_aware`` returns its labels in another order than its
+    rows: Alphalens concatenates the positive and negative halves and sorts them by (date, asset), which
+    leaves out NaN factors; a (date, group) that failed returns its rows as they are.
+
+    pandas' ``groupby(...).apply`` then concatenates the pieces in (date, group) order; when every piece
+    kept its rows (the same index), it puts the result back in the input's order.
+    """
+    ok = (g_codes >= 0) & ~failed_entry
+    if (ok & nan_factor).any():
+        return True
+    rows = np.flatnonzero(ok)
+    rows = rows[np.lexsort((g_codes[rows], d_codes[rows]))]  # stable: input order within a (date, group)
+    same = (np.diff(d_codes[rows]) == 0) & (np.diff(g_codes[rows]) == 0)
+    return bool((same & (np.diff(a_codes[rows]) <= 0)).any())
 
 
 #: Alphalens concatenates an empty Series (object dtype) for every empty (date, category) group;

@@ -214,6 +214,16 @@ def _text_box(ax, text: str) -> None:
             transform=ax.transAxes, verticalalignment="top")
 
 
+def _drawable(series: pd.Series):
+    """``series``, or None when it has no value to draw (a 22-date moving average over fewer dates)."""
+    return series if series.notna().any() else None
+
+
+def _empty_line(ax, label: str, color) -> None:
+    """The legend entry of a line Alphalens draws with no point (its moving average over too few dates)."""
+    ax.plot([], [], color=color, lw=1.6, alpha=0.9, label=label)
+
+
 def plot_ic_ts(ic, ax=None):
     """IC per date and its 22-date moving average, one panel per period (shared y limits).
 
@@ -226,8 +236,12 @@ def plot_ic_ts(ic, ax=None):
     flp = _flp()
     ymin, ymax = None, None
     for a, (period, col) in zip(ax, ic.items()):
-        flp.plot_ic_ts(col, moving_average=col.rolling(window=22).mean(), ax=a,
+        moving = _drawable(col.rolling(window=22).mean())
+        flp.plot_ic_ts(col, moving_average=moving, ax=a,
                        title=f"{period} Period Forward Return Information Coefficient (IC)")
+        if moving is None:  # fewer than 22 dates: Alphalens still lists the (empty) moving average
+            _empty_line(a, "1 month moving avg", flp.PALETTE["moving_average"])
+            a.legend(loc="upper right")
         a.set(ylabel="IC", xlabel="")
         _text_box(a, "Mean %.3f \n Std. %.3f" % (col.mean(), col.std()))
         lo, hi = a.get_ylim()
@@ -253,6 +267,7 @@ def plot_ic_hist(ic, ax=None):
             continue
         flp.plot_ic_hist(ic_histogram(observed.rename(period), bins=25), means=observed.mean(), ax=a,
                          title="%s Period IC" % period)
+        _steps_to_bars(a)
         a.set(xlabel="IC", ylabel="Count")
         a.set_xlim([-1, 1])
         a.set_xticks(np.linspace(-1, 1, 5))
@@ -260,6 +275,21 @@ def plot_ic_hist(ic, ax=None):
     if num_plots < len(ax):
         ax[-1].set_visible(False)
     return ax
+
+
+def _steps_to_bars(ax) -> None:
+    """Redraw the histogram's step outline as one bar (a ``Rectangle``) per bin, as seaborn's ``histplot``
+    draws Alphalens' histogram: ``ax.patches`` are then bars with ``get_height()`` = the bin's count."""
+    from matplotlib.patches import StepPatch
+
+    for patch in [p for p in ax.patches if isinstance(p, StepPatch)]:
+        values, edges, _ = patch.get_data()
+        color, alpha = patch.get_facecolor(), patch.get_alpha()
+        label = patch.get_label()
+        patch.remove()
+        heights = np.nan_to_num(np.asarray(values, dtype="float64"), nan=0.0)
+        ax.bar(edges[:-1], heights, width=np.diff(edges), align="edge", color=color, alpha=alpha,
+               edgecolor="white", linewidth=0.5, label=label)
 
 
 def _dist_name(theoretical_dist) -> str:
@@ -357,14 +387,44 @@ def plot_quantile_returns_bar(mean_ret_by_q, by_group=False, ylim_percentiles=No
     return ax
 
 
+def _violin_stats(return_by_q, points: int = 60):
+    """factorlab's violin statistics (bps); a (quantile, period) whose values are equal up to rounding (a
+    singular kernel density) gets no width, as seaborn draws Alphalens' singular violins (a flat line)."""
+    from factorlab.tears import ViolinStats, violin_stats
+
+    try:
+        return violin_stats(return_by_q, points=points)
+    except np.linalg.LinAlgError:
+        pass
+    level = return_by_q.index.get_level_values(0)
+    quantiles = tuple(np.sort(level.unique().to_numpy()).tolist())
+    stats = {}
+    for q in quantiles:
+        rows = return_by_q[np.asarray(level == q)]
+        for period in rows.columns:
+            values = rows[period].to_numpy(dtype="float64", na_value=np.nan) * DECIMAL_TO_BPS
+            values = values[np.isfinite(values)]
+            if not values.size:
+                continue
+            try:
+                one = violin_stats(rows[[period]], points=points)
+                stats[(q, str(period))] = one.stats[(q, str(period))]
+            except np.linalg.LinAlgError:
+                q1, median, q3 = np.percentile(values, [25.0, 50.0, 75.0])
+                stats[(q, str(period))] = {
+                    "coords": np.linspace(values.min(), values.max(), points), "vals": np.zeros(points),
+                    "mean": float(values.mean()), "median": float(median), "min": float(values.min()),
+                    "max": float(values.max()), "quantiles": np.array([q1, median, q3])}
+    return ViolinStats(quantiles=quantiles, periods=tuple(str(c) for c in return_by_q.columns), stats=stats,
+                       unit="bps")
+
+
 def plot_quantile_returns_violin(return_by_q, ylim_percentiles=None, ax=None):
     """Distribution of the per-date quantile returns (bps), one violin per (quantile, period); returns the Axes."""
     return_by_q = return_by_q.copy()
     if ax is None:
         _, ax = _plt().subplots(1, 1, figsize=(18, 6))
-    from factorlab.tears import violin_stats
-
-    _flp().plot_quantile_returns_violin(violin_stats(return_by_q), title="Period Wise Return By Factor Quantile",
+    _flp().plot_quantile_returns_violin(_violin_stats(return_by_q), title="Period Wise Return By Factor Quantile",
                                         ylim=_ylim_bps(return_by_q.to_numpy(), ylim_percentiles), ax=ax)
     ax.set(xlabel="", ylabel="Return (bps)")
     return ax
@@ -401,9 +461,13 @@ def plot_mean_quantile_returns_spread_time_series(mean_returns_spread, std_err=N
         _, ax = _plt().subplots(figsize=(18, 6))
     bps = mean_returns_spread * DECIMAL_TO_BPS
     ylim = np.nanpercentile(np.abs(bps.to_numpy(dtype="float64")), 95)
-    _flp().plot_mean_return_spread(mean_returns_spread, std_err,
-                                   moving_average=mean_returns_spread.rolling(window=22).mean(),
-                                   bandwidth=bandwidth, ax=ax, title=title, ylim=(-ylim, ylim))
+    flp = _flp()
+    moving = _drawable(mean_returns_spread.rolling(window=22).mean())
+    flp.plot_mean_return_spread(mean_returns_spread, std_err, moving_average=moving,
+                                bandwidth=bandwidth, ax=ax, title=title, ylim=(-ylim, ylim))
+    if moving is None:  # fewer than 22 dates: Alphalens still lists the (empty) moving average
+        _empty_line(ax, "1 month moving avg", flp.PALETTE["spread_average"])
+        ax.legend(loc="upper right")
     ax.set(ylabel="Long-Short Return (bps, 100% gross)", xlabel="")
     return ax
 

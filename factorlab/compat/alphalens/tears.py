@@ -42,6 +42,12 @@ class _Grid:
         self.cols = cols
         self.row, self.col = 0, 0
 
+    def show(self) -> None:
+        """``plt.show()``, where Alphalens shows (and then closes) a grid; the figure is left open."""
+        import matplotlib.pyplot as plt
+
+        plt.show()
+
     def next_row(self):
         if self.col != 0:
             self.row, self.col = self.row + 1, 0
@@ -98,6 +104,7 @@ def create_summary_tear_sheet(factor_data, long_short=True, group_neutral=False)
     quantiles = range(1, int(factor_data["factor_quantile"].max()) + 1)
     turnover, autocorrelation = _turnover(factor_data, periods, quantiles)
     plotting.plot_turnover_table(autocorrelation, turnover)
+    gf.show()
 
 
 @plotting.customize
@@ -121,6 +128,7 @@ def create_returns_tear_sheet(factor_data, long_short=True, group_neutral=False,
         plotting.plot_cumulative_returns_by_quantile(by_date["1D"], period="1D", ax=gf.next_row())
     axes = [gf.next_row() for _ in range(fr_cols)]
     plotting.plot_mean_quantile_returns_spread_time_series(spread, std_err=spread_std, bandwidth=0.5, ax=axes)
+    gf.show()
     if by_group:
         mean_group, _ = perf.mean_return_by_quantile(factor_data, by_date=False, by_group=True,
                                                      demeaned=long_short, group_adjust=group_neutral)
@@ -129,6 +137,7 @@ def create_returns_tear_sheet(factor_data, long_short=True, group_neutral=False,
         gf = _Grid(rows=1 + ((num_groups - 1) // 2) + 1, cols=2)
         axes = [gf.next_cell() for _ in range(num_groups)]
         plotting.plot_quantile_returns_bar(mean_group_rate, by_group=True, ylim_percentiles=(5, 95), ax=axes)
+        gf.show()
 
 
 @plotting.customize
@@ -150,6 +159,7 @@ def create_information_tear_sheet(factor_data, group_neutral=False, by_group=Fal
     else:
         by_group_ic = perf.mean_information_coefficient(factor_data, group_adjust=group_neutral, by_group=True)
         plotting.plot_ic_by_group(by_group_ic, ax=gf.next_row())
+    gf.show()
 
 
 @plotting.customize
@@ -171,6 +181,7 @@ def create_turnover_tear_sheet(factor_data, turnover_periods=None):
     for period in autocorrelation:
         if not autocorrelation[period].isnull().all():
             plotting.plot_factor_rank_auto_correlation(autocorrelation[period], period=period, ax=gf.next_row())
+    gf.show()
 
 
 @plotting.customize
@@ -197,6 +208,7 @@ def create_event_returns_tear_sheet(factor_data, returns, avgretplot=(5, 15), lo
     if std_bar:
         axes = [gf.next_cell() for _ in range(num_quantiles)]
         plotting.plot_quantile_average_cumulative_return(avg, by_quantile=True, std_bar=True, ax=axes)
+    gf.show()
     if by_group:
         num_groups = len(factor_data["group"].unique())
         gf = _Grid(rows=((num_groups - 1) // 2) + 1, cols=2)
@@ -207,6 +219,7 @@ def create_event_returns_tear_sheet(factor_data, returns, avgretplot=(5, 15), lo
             frame.index = frame.index.droplevel("group")
             plotting.plot_quantile_average_cumulative_return(frame, by_quantile=False, std_bar=False,
                                                              title=group, ax=gf.next_cell())
+        gf.show()
 
 
 @plotting.customize
@@ -216,6 +229,7 @@ def create_event_study_tear_sheet(factor_data, returns, avgretplot=(5, 15), rate
     plotting.plot_quantile_statistics_table(factor_data)
     gf = _Grid(rows=1, cols=1)
     plotting.plot_events_distribution(events=factor_data["factor"], num_bars=n_bars, ax=gf.next_row())
+    gf.show()
     if returns is not None and avgretplot is not None:
         create_event_returns_tear_sheet(factor_data=factor_data, returns=returns, avgretplot=avgretplot,
                                         long_short=long_short, group_neutral=False, std_bar=True,
@@ -230,3 +244,4 @@ def create_event_study_tear_sheet(factor_data, returns, avgretplot=(5, 15), rate
     plotting.plot_quantile_returns_violin(by_date, ylim_percentiles=(1, 99), ax=gf.next_row())
     if factor_data.index.levels[0].freq is None:
         warnings.warn("'freq' not set in factor_data index: assuming business day", UserWarning, stacklevel=3)
+    gf.show()

@@ -56,9 +56,18 @@ from factorlab.errors import (
     MaxLossExceededError,
     TimezoneMismatchError,
 )
-from factorlab.factor._forward import forward_arrays
+from factorlab.data._validate import validate_prices
+from factorlab.factor._forward import check_periods, forward_arrays, marked_prices
 from factorlab.factor._prepare import _prepare
 from factorlab.factor._returns import rate_of_return, std_conversion
+
+try:  # Alphalens shows tables with IPython's display (a module attribute: tests and notebooks replace it)
+    from IPython.display import display
+except ImportError:  # plain Python without IPython: text output
+    def display(*objs, **kwargs):
+        """Print each object (IPython's ``display`` outside IPython)."""
+        for obj in objs:
+            print(obj)
 
 #: Alphalens' exception names, for ``except al.utils.MaxLossExceededError`` in existing code
 NonMatchingTimezoneError = TimezoneMismatchError
@@ -71,6 +80,7 @@ __all__ = [
     "backshift_returns_series",
     "compute_forward_returns",
     "demean_forward_returns",
+    "display",
     "get_clean_factor",
     "get_clean_factor_and_forward_returns",
     "non_unique_bin_edges_error",
@@ -120,18 +130,59 @@ def _with_date_freq(frame: pd.DataFrame, dates: pd.DatetimeIndex, freq) -> pd.Da
     return frame.set_axis(new, axis=0)
 
 
+def _zscore_filtered(wide: np.ndarray, filter_zscore) -> np.ndarray:
+    """Alphalens' outlier filter with pandas' own arithmetic: per asset (column), a return whose distance
+    from the column mean exceeds ``filter_zscore`` standard deviations becomes NaN. Any value but None
+    filters, as in Alphalens: ``False`` or ``0`` keep only the returns equal to their asset's mean."""
+    frame = pd.DataFrame(wide)
+    mask = abs(frame - frame.mean()) > (filter_zscore * frame.std())
+    return frame.mask(mask).to_numpy(dtype="float64")
+
+
+def _forward_wide(prices: pd.DataFrame, periods, cumulative_returns: bool) -> tuple[pd.DataFrame, dict]:
+    """Validated prices and each period's forward returns (bars x assets) under Alphalens' rule.
+
+    ``prices.ffill().pct_change(N).shift(-N)`` (cumulative), or the one-bar return ending N bars ahead
+    ``prices.ffill().pct_change(1).shift(-N)`` (``cumulative_returns=False``); a period of 0 is
+    ``pct_change(0)``: 0 wherever there is a (forward-filled, non-zero) price.
+    """
+    wanted = sorted({int(p) for p in periods}) if not isinstance(periods, (int, np.integer)) else [int(periods)]
+    positive = [p for p in wanted if p != 0]
+    out = {}
+    if positive:
+        base = positive if cumulative_returns else [1]
+        px, periods_, _, arrays, _, _ = forward_arrays(prices, base, 0, rule="alphalens")
+        by_period = dict(zip(periods_, arrays.values()))
+        if not cumulative_returns:
+            check_periods(positive, len(px.index))
+            one = by_period[1]
+            for p in positive:
+                shifted = np.full_like(one, np.nan)
+                shifted[:len(one) - (p - 1)] = one[p - 1:]
+                out[p] = shifted
+        else:
+            out.update(by_period)
+    else:
+        px = validate_prices(prices)
+    if 0 in wanted:
+        ff = marked_prices(px.to_numpy(dtype="float64"))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[0] = ff / ff - 1.0
+    return px, {p: out[p] for p in wanted}
+
+
 def compute_forward_returns(factor, prices, periods=(1, 5, 10), filter_zscore=None, cumulative_returns=True):
     """N-period forward returns on the factor's (date, asset) index, one column per period.
 
-    Alphalens' rule: ``prices.ffill().pct_change(N).shift(-N)``; with
-    ``filter_zscore`` a return more than that many standard deviations (per
-    asset, over the factor dates) from its mean becomes NaN. Columns are
-    labelled by calendar length ('1D', '5D', '7D' for weekly bars); the date
-    level carries the trading calendar as its frequency.
+    Alphalens' rule: ``prices.ffill().pct_change(N).shift(-N)`` (with
+    ``cumulative_returns=False`` the one-bar return ending N bars ahead,
+    ``pct_change(1).shift(-N)``); with ``filter_zscore`` (any value but
+    None, as in Alphalens) a return more than that many standard deviations
+    (per asset, over the factor dates) from its mean becomes NaN. Columns are
+    labelled by calendar length ('1D', '5D', '7D' for weekly bars, '6h30m',
+    '' for a period of 0); the date level carries the trading calendar as its
+    frequency.
     """
-    if not cumulative_returns:
-        raise NotImplementedError("cumulative_returns=False is not supported; factorlab forward returns "
-                                  "are always cumulative over the period")
     factor_dates = factor.index.levels[0]
     if factor_dates.tz != prices.index.tz:
         raise NonMatchingTimezoneError("The timezone of 'factor' is not the same as the timezone of "
@@ -142,17 +193,13 @@ def compute_forward_returns(factor, prices, periods=(1, 5, 10), filter_zscore=No
         raise AlignmentError("Factor and prices indices don't match: make sure they have the same "
                              "convention in terms of datetimes and symbol-names")
     prices = prices.filter(items=factor.index.levels[1])
-    px, periods_, _, arrays, _, _ = forward_arrays(prices, sorted(periods), 0, rule="alphalens")
+    px, arrays = _forward_wide(prices, periods, cumulative_returns)
     rows = px.index.get_indexer(dates)
     out = {}
-    for period in periods_:
-        wide = arrays[next(k for k, p in zip(arrays, periods_) if p == period)][rows]
+    for period, full in arrays.items():
+        wide = full[rows]
         if filter_zscore is not None:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                mean, std = np.nanmean(wide, axis=0), np.nanstd(wide, axis=0, ddof=1)
-            with np.errstate(invalid="ignore"):
-                wide = np.where(np.abs(wide - mean) > filter_zscore * std, np.nan, wide)
+            wide = _zscore_filtered(wide, filter_zscore)
         out[_period_label(period, dates, prices.index, freq)] = wide
     fidx = factor.index
     r = dates.get_indexer(fidx.get_level_values(0))
@@ -222,15 +269,18 @@ def _mapped_groups(groupby, groupby_labels, factor: pd.Series):
 
 
 def _loss_summary(n_initial: int, n_after_returns: int, n_final: int, max_loss: float) -> None:
-    """Alphalens' printed summary as a DroppedDataWarning; raise when ``max_loss`` is exceeded."""
+    """Alphalens' loss summary: printed to stdout as Alphalens prints it (always), and, when something was
+    dropped, a DroppedDataWarning with the same numbers; raise when ``max_loss`` is exceeded."""
     tot = (n_initial - n_final) / n_initial if n_initial else 0.0
     fwd = (n_initial - n_after_returns) / n_initial if n_initial else 0.0
     summary = (f"Dropped {tot * 100:.1f}% entries from factor data: {fwd * 100:.1f}% in forward returns "
                f"computation and {(tot - fwd) * 100:.1f}% in binning phase (set max_loss=0 to see "
                "potentially suppressed Exceptions).")
+    print(summary)
     if tot > max_loss:
         raise MaxLossExceededError(f"max_loss ({max_loss * 100:.1f}%) exceeded {tot * 100:.1f}%, "
                                    f"consider increasing it. {summary}")
+    print(f"max_loss is {max_loss * 100:.1f}%, not exceeded: OK!")
     if n_initial - n_final:
         warnings.warn(f"{summary} max_loss is {max_loss * 100:.1f}%, not exceeded: OK!", DroppedDataWarning,
                       stacklevel=3)
@@ -261,6 +311,19 @@ def get_clean_factor(factor, forward_returns, groupby=None, binning_by_group=Fal
     return merged
 
 
+def _core_handles(periods, filter_zscore, cumulative_returns) -> bool:
+    """Whether factorlab's core computes these arguments as Alphalens does: cumulative returns, positive
+    integer periods and a filter_zscore that is None or a positive number."""
+    if not cumulative_returns:
+        return False
+    if filter_zscore is not None and (isinstance(filter_zscore, bool)
+                                      or not isinstance(filter_zscore, (int, float, np.integer, np.floating))
+                                      or not filter_zscore > 0):
+        return False
+    values = [periods] if isinstance(periods, (int, np.integer)) else list(periods)
+    return all(isinstance(p, (int, np.integer)) and not isinstance(p, bool) and p > 0 for p in values)
+
+
 def get_clean_factor_and_forward_returns(factor, prices, groupby=None, binning_by_group=False, quantiles=5,
                                          bins=None, periods=(1, 5, 10), filter_zscore=20, groupby_labels=None,
                                          max_loss=0.35, zero_aware=False, cumulative_returns=True):
@@ -269,9 +332,13 @@ def get_clean_factor_and_forward_returns(factor, prices, groupby=None, binning_b
     Same frame as Alphalens (columns, dtypes, the date level's trading
     calendar); its printed loss summary is a ``DroppedDataWarning``.
     """
-    if not cumulative_returns:
-        raise NotImplementedError("cumulative_returns=False is not supported; factorlab forward returns "
-                                  "are always cumulative over the period")
+    if not _core_handles(periods, filter_zscore, cumulative_returns):
+        # Alphalens' own composition, for what the vectorised core does not take (periods of 0, a
+        # filter_zscore of False or 0, one-bar returns ending N bars ahead)
+        forward = compute_forward_returns(factor, prices, periods, filter_zscore, cumulative_returns)
+        return get_clean_factor(factor, forward, groupby=groupby, binning_by_group=binning_by_group,
+                                quantiles=quantiles, bins=bins, groupby_labels=groupby_labels, max_loss=max_loss,
+                                zero_aware=zero_aware)
     if groupby is not None and (isinstance(groupby, dict) or groupby_labels is not None):
         groupby = _mapped_groups(groupby, groupby_labels, factor)
     factor_dates = factor.index.levels[0]
@@ -330,16 +397,16 @@ def backshift_returns_series(series: pd.Series, N: int) -> pd.Series:
 
 
 def print_table(table, name=None, fmt=None):
-    """Display a table (HTML in a notebook, text otherwise), ``name`` in its corner, ``fmt`` for floats."""
+    """Display a table (HTML in a notebook, text otherwise), ``name`` in its corner, ``fmt`` for floats.
+
+    Shown through this module's :func:`display` (IPython's), looked up at call time as Alphalens does, so
+    ``monkeypatch.setattr(utils, "display", ...)`` captures the tables.
+    """
     if isinstance(table, pd.Series):
         table = pd.DataFrame(table)
     if isinstance(table, pd.DataFrame):
         table = table.copy()
         table.columns.name = name
-    try:
-        from IPython.display import display
-    except ImportError:  # plain Python without IPython: text output
-        display = print
     if fmt is None:
         display(table)
         return
