@@ -546,3 +546,16 @@ def test_new_statistics_are_exported():
                  "roll_up_down_capture", "roll_sharpe_ratio", "roll_downside_risk", "roll_excess_sharpe",
                  "roll_alpha", "roll_beta", "roll_cagr"):
         assert name in fm.__all__ and callable(getattr(fm, name))
+
+
+def test_long_windows_use_incremental_moments_that_still_agree(sample, monkeypatch):
+    """rolling_sharpe / rolling_beta past the exact path's size (pandas' rolling moments) agree too."""
+    from factorlab.metrics import _rolling
+
+    rets, bench = sample
+    r = rets.iloc[:, 5].copy()
+    r.iloc[[40, 41, 300]] = np.nan
+    monkeypatch.setattr(_rolling, "_EXACT_CELLS", 0)
+    for w in (2, 21, 126):
+        agree(_tail(fm.rolling_sharpe(r, window=w, **K), w), ep.roll_sharpe_ratio(r, w), None, f"sharpe w={w}")
+        agree(_tail(fm.rolling_beta(r, bench, window=w, **K), w), ep.roll_beta(r, bench, w), None, f"beta w={w}")

@@ -17,7 +17,7 @@ empyrical's output shape (one value per complete window) see the ``roll_*``
 functions.
 
 Each window is computed exactly (two passes, as the whole-sample statistic)
-up to 50 million window cells per call; beyond that (e.g. a 6-month window
+up to 10 million window cells per call; beyond that (e.g. a 6-month window
 of minute bars) the windows' moments are updated incrementally (pandas'
 rolling moments), which agree with the exact values to about 1e-12 on
 ordinary returns.
@@ -38,7 +38,7 @@ from factorlab.metrics._roll import apply_windows
 __all__ = ["rolling_sharpe", "rolling_beta"]
 
 #: Window cells (window x windows x columns) up to which every window is computed exactly.
-_EXACT_CELLS = 50_000_000
+_EXACT_CELLS = 10_000_000
 
 
 def _window(months: float, window: int | None, ppy: float) -> int:
