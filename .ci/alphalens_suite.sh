@@ -18,6 +18,9 @@ set -euo pipefail
 TARGET=${1:-175}
 TOTAL=175
 PY=${PYTHON:-python3}
+if [[ "$PY" == */* ]]; then  # a path (e.g. .ci-venv/bin/python): made absolute, the suite runs elsewhere
+    PY="$(cd "$(dirname "$PY")" && pwd)/$(basename "$PY")"
+fi
 VERSION=0.5.1
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/alphalens-suite.XXXXXX")

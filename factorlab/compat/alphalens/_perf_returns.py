@@ -15,7 +15,10 @@ differences:
   are the same.
 * ``factor_alpha_beta`` gives NaN when the universe return has no variance
   or there are fewer than two dates (statsmodels would fit a degenerate
-  model). A ``returns`` Series is regressed on the first period's universe
+  model), except on a universe return of exactly 0, where Alphalens' fit
+  gives alpha = the mean factor return and beta = 0, and so does this one.
+  IC, weights, factor returns and alpha/beta take a frame without
+  'factor_quantile', as Alphalens does. A ``returns`` Series is regressed on the first period's universe
   return whatever its name, as Alphalens does (it also renames the caller's
   Series in place; factorlab does not).
 """

@@ -4,9 +4,10 @@ Every public function of ``alphalens.utils`` (alphalens-reloaded 0.5.1) with
 its signature, defaults and results (labels, dtypes, the date level's
 frequency). Differences, all documented in docs/differences.md:
 
-* the loss summary Alphalens prints ("Dropped 3.2% entries from factor
-  data: ...") is a :class:`~factorlab.errors.DroppedDataWarning` with the same
-  numbers, issued when something was dropped; exceeding ``max_loss`` raises
+* the loss summary ("Dropped 3.2% entries from factor data: ...") is printed
+  as Alphalens prints it and, when something was dropped, also issued as a
+  :class:`~factorlab.errors.DroppedDataWarning` with the same numbers;
+  exceeding ``max_loss`` raises
   :class:`~factorlab.errors.MaxLossExceededError` with Alphalens' message;
 * groups missing from a ``groupby`` dict or ``groupby_labels`` raise
   :class:`GroupMappingError` (a ``KeyError``, as in Alphalens);
@@ -330,7 +331,11 @@ def get_clean_factor_and_forward_returns(factor, prices, groupby=None, binning_b
     """Alphalens-layout factor data, computed by :func:`factorlab.prepare_factor_data`'s core under Alphalens' rule.
 
     Same frame as Alphalens (columns, dtypes, the date level's trading
-    calendar); its printed loss summary is a ``DroppedDataWarning``.
+    calendar); the loss summary is printed as Alphalens prints it (and a
+    ``DroppedDataWarning`` when something was dropped). Arguments the core
+    does not take (a period of 0, ``filter_zscore`` False or 0,
+    ``cumulative_returns=False``) run Alphalens' own composition,
+    :func:`compute_forward_returns` then :func:`get_clean_factor`.
     """
     if not _core_handles(periods, filter_zscore, cumulative_returns):
         # Alphalens' own composition, for what the vectorised core does not take (periods of 0, a
@@ -371,6 +376,8 @@ def get_clean_factor_and_forward_returns(factor, prices, groupby=None, binning_b
     labels = [_period_label(p, factor_dates.intersection(prices.index), prices.index, freq)
               for p in fd.periods]
     frame = frame.rename(columns=dict(zip(fd.labels, labels)))
+    if factor.dtype.kind in "iu":  # Alphalens' 'factor' column keeps an integer factor's dtype
+        frame["factor"] = frame["factor"].astype(factor.dtype)
     return _with_date_freq(frame, factor_dates, freq)
 
 
