@@ -18,7 +18,7 @@ from factorlab.errors import ParameterError
 __all__ = ["CONCENTRATION_LIMIT", "FactorOptions", "resolve_options"]
 
 #: Share of a book's gross weight above which one name is flagged as a concentration.
-CONCENTRATION_LIMIT = 0.20
+CONCENTRATION_LIMIT = 0.25
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ class FactorOptions:
         the demeaned factor value, as Alphalens).
     cost_bps : float, default 0
         Cost in bps of traded notional for net figures.
-    concentration : float, default 0.20
+    concentration : float, default 0.25
         Share of a book's gross weight above which one name is flagged (``ConcentrationWarning``).
     """
 

@@ -197,14 +197,14 @@ def factor_weights(
     return pd.DataFrame(w, index=index, columns=columns, copy=False)
 
 
-def concentration(weights: pd.DataFrame, limit: float = 0.20) -> pd.DataFrame:
+def concentration(weights: pd.DataFrame, limit: float = 0.25) -> pd.DataFrame:
     """Dates where one name holds more than ``limit`` of the book's gross weight.
 
     Parameters
     ----------
     weights : pd.DataFrame, shape (dates, assets)
         Target weights (NaN = not held), e.g. :func:`factor_weights`.
-    limit : float, default 0.20
+    limit : float, default 0.25
         Share of ``sum(|w|)`` on a date above which the largest name is reported.
 
     Returns
