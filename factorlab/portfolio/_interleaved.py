@@ -146,8 +146,17 @@ class InterleavedResult:
 
         A ruined sleeve is worth 0 from the bar of its ruin on (see :attr:`ruins`).
         """
-        return pd.DataFrame(self.ledger.sleeve_values, index=self.index,
-                            columns=pd.RangeIndex(self.period, name="sleeve"))
+        n, N, led = len(self.index), self.period, self.ledger
+        out = np.full((n, N), self.capital / N)
+        # before any ruin: sleeve k holds the shares and cash of its last scheduled row
+        for k in range(min(N, n)):
+            rows = np.arange(k, n)
+            own = rows - (rows - k) % N
+            out[rows, k] = led.cash[own] + np.einsum("ta,ta->t", self.marks[rows], led.holdings[own])
+        if led.ruins is not None and len(led.ruins):  # from the first ruin on: the kernel's own values
+            first = int(led.ruins[0, 0])
+            out[first:] = led.sleeve_values[first:]
+        return pd.DataFrame(out, index=self.index, columns=pd.RangeIndex(N, name="sleeve"))
 
     @cached_property
     def ruins(self) -> pd.DataFrame:

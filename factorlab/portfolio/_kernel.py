@@ -55,12 +55,25 @@ def _weight(p: int, n_quant: int, row: int, a: int, ls: np.ndarray, codes: np.nd
     return ls[row, a]
 
 
-@nb.njit(cache=True, nogil=True)
+#: Sums may be re-associated (vectorised); NaN and inf keep their meaning (no 'nnan'/'ninf').
+_FAST = {"reassoc", "contract"}
+
+
+@nb.njit(cache=True, nogil=True, fastmath=_FAST)
 def _held_value(H, idx, cnt, k, marks, t):
     s = 0.0
     for i in range(cnt[k]):
         a = idx[k, i]
         s += H[k, a] * marks[t, a]
+    return s
+
+
+@nb.njit(cache=True, nogil=True, fastmath=_FAST)
+def _held_gross(H, idx, cnt, k, marks, t):
+    s = 0.0
+    for i in range(cnt[k]):
+        a = idx[k, i]
+        s += abs(H[k, a]) * marks[t, a]
     return s
 
 
@@ -126,14 +139,18 @@ def _settle(p, r, t, N, marks, rate, H, idx, cnt, cash, short, ruined, reb_bar, 
     return nr, False, traded, cost
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, fastmath=_FAST)
 def _one_portfolio(p, prices, marks, blocked, row_of_bar, ls, codes, inv_count, n_quant, rate, start, end,
                    N, delay, capital, equity, traded, costs, gaps, sleeve_out, ledger, hold_out, total_out,
                    cash_out, values_out, hit_out, ruins, n_ruins, H, idx, cnt, cash, short, ruined, reb_bar, tot,
-                   new, vals, holders, bad):
+                   new, vals, holders, bad, B, G):
     A = marks.shape[1]
     dead = False
     nr = 0
+    t0 = start  # the base bar of the ruin bound: B[k] = cash + h . marks[t0], G[k] = |h| . marks[t0]
+    for k in range(N):
+        B[k] = cash[k]
+        G[k] = 0.0
     for r in range(end - start):
         t = start + r
         if dead:
@@ -142,21 +159,37 @@ def _one_portfolio(p, prices, marks, blocked, row_of_bar, ls, codes, inv_count, 
             continue
         bar_traded = 0.0
         bar_cost = 0.0
-        # 1. ruin: every sleeve that could be worth <= 0 is valued at the bar's marks
-        hit_ruin = False
-        due = r % N if row_of_bar[t - delay] >= 0 else -1  # the sleeve that rebalances: always valued
+        # 1. ruin. A sleeve's value is V = B - sum(h * (m[t0] - m[t])) >= B - G * rho, rho the largest
+        # relative move of any mark since the base bar t0: while that bound is > 0 for every sleeve no sleeve
+        # can be worth <= 0 (one pass over the assets). Otherwise every sleeve is valued exactly, those worth
+        # <= 0 are settled, and the base moves to this bar.
+        rho = 0.0
+        for a in range(A):
+            m0 = marks[t0, a]
+            move = abs(marks[t, a] - m0)
+            if move > rho * m0:  # a larger relative move (divides only then); from a mark of 0: inf
+                rho = move / m0 if m0 > 0.0 else np.inf
+        safe = True
         for k in range(N):
-            bad[k] = False
-            if ruined[k] or not (short[k] or cash[k] < 0.0 or k == due):
-                continue
-            if cash[k] + _held_value(H, idx, cnt, k, marks, t) <= 0.0:
-                bad[k] = True
-                hit_ruin = True
-        if hit_ruin:
-            nr, dead, tr, c = _settle(p, r, t, N, marks, rate, H, idx, cnt, cash, short, ruined, reb_bar, tot,
-                                      holders, vals, bad, ruins, nr)
-            bar_traded += tr
-            bar_cost += c
+            if not ruined[k] and B[k] - G[k] * rho <= 1e-9 * (abs(B[k]) + G[k]):
+                safe = False
+                break
+        if not safe:
+            hit_ruin = False
+            for k in range(N):
+                bad[k] = False
+                if not ruined[k] and cash[k] + _held_value(H, idx, cnt, k, marks, t) <= 0.0:
+                    bad[k] = True
+                    hit_ruin = True
+            if hit_ruin:
+                nr, dead, tr, c = _settle(p, r, t, N, marks, rate, H, idx, cnt, cash, short, ruined, reb_bar,
+                                          tot, holders, vals, bad, ruins, nr)
+                bar_traded += tr
+                bar_cost += c
+            t0 = t
+            for k in range(N):
+                B[k] = cash[k] + _held_value(H, idx, cnt, k, marks, t)
+                G[k] = _held_gross(H, idx, cnt, k, marks, t)
             if dead:
                 traded[p, r] = bar_traded
                 costs[p, r] = bar_cost
@@ -171,12 +204,15 @@ def _one_portfolio(p, prices, marks, blocked, row_of_bar, ls, codes, inv_count, 
             bar_gaps = 0
             moved = 0.0
             new_value = 0.0
+            b_val = 0.0
+            g_val = 0.0
             c_new = 0
             is_short = False
-            for a in range(A):
+            for a in range(A):  # one pass: targets, traded notional, the ledger of shares
                 w = _weight(p, n_quant, row, a, ls, codes, inv_count)
+                was = H[k, a]
                 if blocked[t, a]:
-                    x = H[k, a]
+                    x = was
                     if x != 0.0 or (w == w and w != 0.0):
                         bar_gaps += 1
                         if ledger:
@@ -186,26 +222,27 @@ def _one_portfolio(p, prices, marks, blocked, row_of_bar, ls, codes, inv_count, 
                     if not (u - u == 0.0):
                         u = 0.0
                     x = value * u
-                new[a] = x
-                moved += abs(x - H[k, a]) * marks[t, a]
-                new_value += x * marks[t, a]
-            c = rate * moved
-            cash[k] = value - new_value - c
-            for a in range(A):
-                x = new[a]
-                was = H[k, a]
+                m = marks[t, a]
+                moved += abs(x - was) * m
+                new_value += x * m
                 if x != was:
                     holders[a] += (x != 0.0) - (was != 0.0)
                     tot[a] = tot[a] + (x - was) if holders[a] else 0.0  # no holder: exactly 0
-                H[k, a] = x
+                    H[k, a] = x
                 if x != 0.0:
+                    b_val += x * marks[t0, a]
+                    g_val += abs(x) * marks[t0, a]
                     idx[k, c_new] = a
                     c_new += 1
                     if x < 0.0:
                         is_short = True
+            c = rate * moved
+            cash[k] = value - new_value - c
             cnt[k] = c_new
             short[k] = is_short
             reb_bar[k] = t
+            B[k] = cash[k] + b_val
+            G[k] = g_val
             bar_traded += moved
             bar_cost += c
             gaps[p, r] = bar_gaps
@@ -217,6 +254,10 @@ def _one_portfolio(p, prices, marks, blocked, row_of_bar, ls, codes, inv_count, 
                                           tot, holders, vals, bad, ruins, nr)
                 bar_traded += tr
                 bar_cost += c
+                t0 = t
+                for j in range(N):
+                    B[j] = cash[j] + _held_value(H, idx, cnt, j, marks, t)
+                    G[j] = _held_gross(H, idx, cnt, j, marks, t)
                 if dead:
                     traded[p, r] = bar_traded
                     costs[p, r] = bar_cost
@@ -241,8 +282,9 @@ def _one_portfolio(p, prices, marks, blocked, row_of_bar, ls, codes, inv_count, 
                 hold_out[r, a] = H[k, a]
                 total_out[r, a] = tot[a]
             cash_out[r] = cash[k]
-            for j in range(N):
-                values_out[r, j] = cash[j] + _held_value(H, idx, cnt, j, marks, t)
+            if nr:  # before any ruin each sleeve's value follows from the ledger (see sleeve_values)
+                for j in range(N):
+                    values_out[r, j] = cash[j] + _held_value(H, idx, cnt, j, marks, t)
     n_ruins[p] = nr
 
 
@@ -333,7 +375,7 @@ def run_kernel(prices: np.ndarray, marks: np.ndarray, blocked: np.ndarray, row_o
                        np.full(period, capital / period), np.zeros(period, dtype=np.bool_),
                        np.zeros(period, dtype=np.bool_), np.full(period, -1, dtype=np.int64), np.zeros(A),
                        np.zeros(A), np.zeros(period), np.zeros(A, dtype=np.int64),
-                       np.zeros(period, dtype=np.bool_))
+                       np.zeros(period, dtype=np.bool_), np.zeros(period), np.zeros(period))
 
     # portfolios are independent and the kernel releases the GIL: one thread per core
     if P == 1:

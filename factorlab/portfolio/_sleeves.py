@@ -111,7 +111,8 @@ class SleeveLedger:
     total_holdings : ndarray, shape (rows, assets)
         Shares of all sleeves together after each bar.
     sleeve_values : ndarray, shape (rows, N)
-        Each sleeve's value after each bar (0 once ruined).
+        Each sleeve's value after each bar (0 once ruined), from the first ruin's row on (0 before it,
+        where the values follow from ``holdings`` and ``cash``).
     ruins : ndarray, shape (events, 6)
         Ruin records (:data:`factorlab.portfolio._kernel.RUIN_FIELDS`).
     """
