@@ -241,3 +241,16 @@ def test_invariants_on_the_tear_sheet_screen_backtest_and_report(case):
         dd = rep.summary().loc["max_drawdown"] if "max_drawdown" in rep.summary().index else None
         if dd is not None:
             assert (pd.to_numeric(dd, errors="coerce").dropna() >= -1 - 1e-12).all()
+
+
+def test_a_held_name_back_from_a_zero_mark_is_valued():
+    """Found by the property test: a short name marked 0 on a bar (a 0 print) then trading again; the
+    sleeve that shorted it is valued exactly on the bars after, not passed by the bound."""
+    idx = pd.date_range("2021-03-01 09:30", periods=11, freq="min")
+    prices = pd.DataFrame({"X0": [2.003298, 4.787012, 0.0, 1.717166, 2.399557, 1.922165, 3.681783, 1.460318,
+                                  4.585237, 4.432522, 1.011308]}, index=idx)
+    weights = pd.DataFrame({"X0": [0.593874, 0.612747, -0.391066, -1.930287, np.nan, 0.551455, -0.380110,
+                                   0.438969, 0.979540, -0.544113, 1.231352]}, index=idx)
+    res = fl.interleaved_returns(weights, prices, 2, delay=2, capital=3.0)
+    assert (res.equity >= 0).all() and (res.sleeve_equity.to_numpy() >= -1e-12).all()
+    assert res.ruined and (res.equity.iloc[4:] == 0).all()

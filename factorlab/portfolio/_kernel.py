@@ -171,7 +171,8 @@ def _one_portfolio(p, prices, marks, blocked, row_of_bar, ls, codes, inv_count, 
                 rho = move / m0 if m0 > 0.0 else np.inf
         safe = True
         for k in range(N):
-            if not ruined[k] and B[k] - G[k] * rho <= 1e-9 * (abs(B[k]) + G[k]):
+            # NaN (0 x inf: a held mark that was 0 at the base) is no bound: valued exactly
+            if not ruined[k] and not (B[k] - G[k] * rho > 1e-9 * (abs(B[k]) + G[k])):
                 safe = False
                 break
         if not safe:
