@@ -5,11 +5,11 @@ quantile and long-short sleeves, the screen, the break-even search) is this
 loop. It is sequential over bars (a sleeve's value at a rebalance depends on
 everything before), so it is one compiled kernel (numba, cached on disk so a
 machine compiles it once) instead of several vectorised approximations of it.
-Portfolios are independent and run on the available cores (one thread each, the kernel
-releases the GIL); each
-portfolio's arithmetic is the same whatever the number of threads.
+Portfolios are independent and run on the available cores (one thread each;
+the kernel releases the GIL); each portfolio's arithmetic is the same whatever
+the number of threads.
 
-The rules (docs/concepts.md, "The N-interleaved sleeves" and "Ruin"):
+The rules (docs/concepts.md, "N interleaved sleeves" and "Ruin"):
 
 - Sleeve ``k`` is scheduled on rows ``k, k + N, ...`` from the first execution
   bar; row ``r`` (bar ``start + r``) trades the signal of bar ``start + r - delay``
@@ -18,14 +18,18 @@ The rules (docs/concepts.md, "The N-interleaved sleeves" and "Ruin"):
   ``V * (w / P)`` where the price is tradeable (``w / P`` finite), the held
   shares kept where it is not (NaN or 0 price: a gap event when held or
   targeted); cost ``rate * sum(|traded shares| * marks)`` paid from cash.
-- Ruin: before the bar's rebalance every sleeve that could be worth 0 or less
-  (it holds a short, its cash is negative, or it is due to rebalance) is
-  valued at the bar's marks, and the rebalanced sleeve again after its costs;
-  a sleeve worth 0 or less is closed at the marks (costs charged), the
-  shortfall below 0 is paid by the other sleeves in proportion to their
-  values, and it holds nothing and never trades again. When the others cannot
-  pay, the whole portfolio is ruined: its value is 0 from that bar on. (A
-  sleeve with no short and no debt cannot be worth less than 0.)
+- Ruin: a sleeve worth 0 or less at a bar's marks (before the bar's
+  rebalance, and the rebalanced sleeve again after its costs) is closed at the
+  marks (costs charged), its shortfall below 0 is paid by the other sleeves in
+  proportion to their values, and it holds nothing and never trades again.
+  When the others cannot pay, the whole portfolio is ruined: its value is 0
+  from that bar on.
+- Screening for ruin costs one pass over the assets per bar: with ``B`` a
+  sleeve's value and ``G`` its gross at the marks of a base bar ``t0``, its
+  value at ``t`` is at least ``B - G * rho``, ``rho`` the largest relative move
+  of any mark since ``t0``. While that bound is positive for every sleeve none
+  can be ruined; otherwise every sleeve is valued exactly and the base moves
+  to ``t``.
 """
 
 from __future__ import annotations
