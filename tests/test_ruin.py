@@ -254,3 +254,13 @@ def test_a_held_name_back_from_a_zero_mark_is_valued():
     res = fl.interleaved_returns(weights, prices, 2, delay=2, capital=3.0)
     assert (res.equity >= 0).all() and (res.sleeve_equity.to_numpy() >= -1e-12).all()
     assert res.ruined and (res.equity.iloc[4:] == 0).all()
+
+
+def test_a_ruin_is_point_in_time():
+    """Truncation: the run on prices up to bar t equals the full run up to t, through the ruin."""
+    weights, prices = _squeeze()
+    full = fl.interleaved_returns(weights, prices, period=3, capital=3.0, cost_bps=100)
+    for t in range(3, len(prices) + 1):
+        part = fl.interleaved_returns(weights.iloc[:t], prices.iloc[:t], period=3, capital=3.0, cost_bps=100)
+        pd.testing.assert_series_equal(part.equity, full.equity.iloc[:t], check_exact=True)
+        pd.testing.assert_frame_equal(part.ruins, full.ruins[full.ruins["date"] <= prices.index[t - 1]])

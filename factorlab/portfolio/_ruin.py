@@ -42,9 +42,11 @@ def ruin_table(records: np.ndarray, index: pd.DatetimeIndex, assets: pd.Index) -
     sleeve = pd.array(rec[:, 1].astype(np.int64), dtype="Int64")
     sleeve[rec[:, 1] < 0] = pd.NA
     pos = rec[:, 3].astype(np.int64)
-    asset = pd.Series([assets[i] if i >= 0 else None for i in pos], dtype=object)
-    return pd.DataFrame({"date": index[rows], "sleeve": sleeve, "value": rec[:, 2], "asset": asset.to_numpy(),
-                         "move": rec[:, 4], "shortfall": rec[:, 5]})
+    out = pd.DataFrame({"date": index[rows], "sleeve": sleeve, "value": rec[:, 2], "move": rec[:, 4],
+                        "shortfall": rec[:, 5]})
+    # object dtype whatever the names and however many rows (None: no name did it)
+    out.insert(3, "asset", pd.Series([assets[i] if i >= 0 else None for i in pos], dtype=object, index=out.index))
+    return out
 
 
 def ruin_summary(ruins: pd.DataFrame, worst: int = 3) -> str:
