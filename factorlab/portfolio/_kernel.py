@@ -81,6 +81,15 @@ def _held_gross(H, idx, cnt, k, marks, t):
     return s
 
 
+@nb.njit(cache=True, nogil=True, fastmath=_FAST)
+def _rebase(N, H, idx, cnt, cash, marks, t, B, G):
+    """Move the ruin bound's base to bar ``t``: each sleeve's value and gross at its marks; returns ``t``."""
+    for k in range(N):
+        B[k] = cash[k] + _held_value(H, idx, cnt, k, marks, t)
+        G[k] = _held_gross(H, idx, cnt, k, marks, t)
+    return t
+
+
 @nb.njit(cache=True, nogil=True)
 def _settle(p, r, t, N, marks, rate, H, idx, cnt, cash, short, ruined, reb_bar, tot, holders, vals, bad,
             ruins, nr):
@@ -191,10 +200,7 @@ def _one_portfolio(p, prices, marks, blocked, row_of_bar, ls, codes, inv_count, 
                                           tot, holders, vals, bad, ruins, nr)
                 bar_traded += tr
                 bar_cost += c
-            t0 = t
-            for k in range(N):
-                B[k] = cash[k] + _held_value(H, idx, cnt, k, marks, t)
-                G[k] = _held_gross(H, idx, cnt, k, marks, t)
+            t0 = _rebase(N, H, idx, cnt, cash, marks, t, B, G)
             if dead:
                 traded[p, r] = bar_traded
                 costs[p, r] = bar_cost
@@ -259,10 +265,7 @@ def _one_portfolio(p, prices, marks, blocked, row_of_bar, ls, codes, inv_count, 
                                           tot, holders, vals, bad, ruins, nr)
                 bar_traded += tr
                 bar_cost += c
-                t0 = t
-                for j in range(N):
-                    B[j] = cash[j] + _held_value(H, idx, cnt, j, marks, t)
-                    G[j] = _held_gross(H, idx, cnt, j, marks, t)
+                t0 = _rebase(N, H, idx, cnt, cash, marks, t, B, G)
                 if dead:
                     traded[p, r] = bar_traded
                     costs[p, r] = bar_cost
