@@ -195,15 +195,14 @@ def _ruins_frame(parts: list) -> pd.DataFrame:
 
 @dataclass(frozen=True, eq=False)
 class _Baskets:
-    """The target weights of every portfolio, kept compact and expanded a block of rows at a time.
+    """The target weights of every portfolio, kept compact; the sleeve kernel reads them cell by cell.
 
     Quantile ``q``'s basket is ``1 / (names in q)`` on its names and NaN
     elsewhere (the numbers of ``factor_weights(fd, quantiles=q,
     long_short=False)``); the long-short row is :func:`factor_weights`. Held
     as one small integer code per cell and one ``1 / count`` per (date,
     quantile) instead of a (portfolios, dates, assets) float array (720 MB
-    for 6 portfolios on 3,000 x 5,000): :meth:`take` builds the rows a cycle
-    (or a block of cycles) needs.
+    for 6 portfolios on 3,000 x 5,000).
     """
 
     codes: np.ndarray       # (dates, assets) 0-based quantile code, -1: in no basket
