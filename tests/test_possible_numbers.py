@@ -49,6 +49,9 @@ def test_tear_sheet_on_a_squeeze_has_possible_numbers_and_reports_the_ruin(squee
         ls = ts.analysis.interleaved[lab]["long_short"]
         assert (ls >= -1).all() and np.isfinite(ls).all()
     assert "ruined" in ts.to_html()
+    whole = ruins[ruins["sleeve"].isna()]
+    for period in whole["period"]:  # the verdict says a ruined book where it is read
+        assert "long-short sleeves were ruined on" in ts.verdict.table.loc[period, "verdict"]
 
 
 def test_a_failing_section_leaves_the_rest(squeezed, monkeypatch):

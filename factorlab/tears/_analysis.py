@@ -275,12 +275,19 @@ class FactorAnalysis:
         # the sleeves' weights are the tear sheet's: reuse its runs
         runs = {lab: (self.interleaved[lab]["long_short"], self.interleaved.turnover[lab]["long_short"],
                       self.net_long_short[lab]) for lab in self.fd.labels}
-        return metrics.factor_verdict(self.fd, long_short=self.long_short, group_neutral=self.group_neutral,
-                                      equal_weight=self.equal_weight, cost_bps=self.cost_bps, periods_per_year=self.bars_per_year,
-                                      n_trials=self.n_trials, runs=runs,
-                                      ic=None if self.group_neutral else self.ic,  # the verdict's IC is raw
-                                      ic_table=None if self.group_neutral else self.ic_table,  # tested once
-                                      mean_by_date=self._mean_ret_by_date[0])
+        verdict = metrics.factor_verdict(self.fd, long_short=self.long_short, group_neutral=self.group_neutral,
+                                         equal_weight=self.equal_weight, cost_bps=self.cost_bps,
+                                         periods_per_year=self.bars_per_year, n_trials=self.n_trials, runs=runs,
+                                         ic=None if self.group_neutral else self.ic,  # the verdict's IC is raw
+                                         ic_table=None if self.group_neutral else self.ic_table,  # tested once
+                                         mean_by_date=self._mean_ret_by_date[0])
+        ruins = self.interleaved.ruins
+        whole = ruins[(ruins["portfolio"] == "long_short") & ruins["sleeve"].isna()] if len(ruins) else ruins
+        for _, row in whole.iterrows():  # a ruined long-short book is said where the verdict is read
+            verdict.table.loc[row["period"], "verdict"] += (
+                f" The long-short sleeves were ruined on {pd.Timestamp(row['date']).date()} (worth 0 from then "
+                "on; see the ruins table).")
+        return verdict
 
     @cached_property
     def bar_frequency(self) -> metrics.BarFrequency:
