@@ -143,27 +143,27 @@ def _runner_case(reversal_factor, sp500_prices, gaps: bool):
 
 
 @pytest.mark.parametrize("gaps", [False, True])
-def test_mean_return_at_costs_equals_single_runs(reversal_factor, sp500_prices, gaps):
+def test_mean_returns_at_costs_equal_single_runs(reversal_factor, sp500_prices, gaps):
     """The break-even search's runner: each cost's mean per-bar return is interleaved_returns' exactly."""
-    from factorlab.portfolio._interleaved_quantiles import mean_return_at_costs
+    from factorlab.portfolio._interleaved_quantiles import mean_returns_at_costs
 
     w, prices = _runner_case(reversal_factor, sp500_prices, gaps)
     for delay in (0, 2):
-        mean = mean_return_at_costs(w, prices, 3, delay=delay)
+        means = mean_returns_at_costs(w, prices, [3], delay=delay)
         for cost in (0.0, 7.5, 40.0):
             single = fl.interleaved_returns(w, prices, 3, delay=delay, cost_bps=cost).returns.mean()
-            assert mean(cost) == single
+            assert means({3: cost})[3] == single
 
 
 @pytest.mark.parametrize("gaps", [False, True])
 def test_runs_at_several_costs_equal_single_runs(reversal_factor, sp500_prices, gaps):
     """Gross and net sleeves in one loop (the screen's runs): returns and turnover equal
     interleaved_returns' at each cost, bit for bit."""
-    from factorlab.portfolio._interleaved_quantiles import interleaved_at_costs
+    from factorlab.portfolio._interleaved_quantiles import interleaved_periods_at_costs
 
     w, prices = _runner_case(reversal_factor, sp500_prices, gaps)
     for delay in (0, 2):
-        runs = interleaved_at_costs(w, prices, 3, (0.0, 12.5, 40.0), delay=delay)
+        runs = interleaved_periods_at_costs(w, prices, (3,), (0.0, 12.5, 40.0), delay=delay)[3]
         for cost, (returns, turnover) in zip((0.0, 12.5, 40.0), runs):
             single = fl.interleaved_returns(w, prices, 3, delay=delay, cost_bps=cost)
             pd.testing.assert_series_equal(returns, single.returns, check_exact=True, check_names=False)

@@ -73,7 +73,7 @@ def test_break_even_cost_is_where_the_net_sharpe_crosses_zero(prices):
 
 def test_break_even_costs_in_step_equal_each_periods_own_search(prices):
     from factorlab.metrics import break_even_costs
-    from factorlab.portfolio._interleaved_quantiles import mean_return_at_costs, mean_returns_at_costs
+    from factorlab.portfolio._interleaved_quantiles import mean_returns_at_costs
 
     factor = -(prices / prices.shift(5) - 1)
     fd = _prepare(factor, prices, periods=(1, 3, 5, 10))
@@ -90,7 +90,7 @@ def test_break_even_costs_in_step_equal_each_periods_own_search(prices):
     means = mean_returns_at_costs(w, prices, [3, 10], delay=1)
     got = means({10: 7.5, 3: 2.0})
     assert got[10] == fl.interleaved_returns(w, prices, 10, delay=1, cost_bps=7.5).returns.mean()
-    assert got[3] == mean_return_at_costs(w, prices, 3, delay=1)(2.0)
+    assert got[3] == fl.interleaved_returns(w, prices, 3, delay=1, cost_bps=2.0).returns.mean()
     with pytest.raises(ParameterError, match="not prepared"):
         means({5: 1.0})
     with pytest.raises(ParameterError):

@@ -38,8 +38,7 @@ from factorlab.portfolio._sleeves import (
 )
 from factorlab.portfolio._weights import factor_weights
 
-__all__ = ["QuantileReturns", "interleaved_at_costs", "interleaved_periods_at_costs", "mean_return_at_costs",
-           "mean_returns_at_costs", "quantile_interleaved_returns"]
+__all__ = ["QuantileReturns", "interleaved_periods_at_costs", "mean_returns_at_costs", "quantile_interleaved_returns"]
 
 LONG_SHORT = "long_short"
 
@@ -305,25 +304,11 @@ def _single_inputs(weights, prices: pd.DataFrame, periods: list, delay: int, cap
     return panel, sig, end
 
 
-def interleaved_at_costs(weights: pd.DataFrame | pd.Series, prices: pd.DataFrame, period: int, costs, *,
-                         delay: int = 0, capital: float = 1_000_000.0) -> list[tuple[pd.Series, pd.Series]]:
-    """Per-bar returns and turnover of the same interleaved sleeves at several costs, in one run.
-
-    Entry k equals ``interleaved_returns(weights, prices, period, delay, cost_bps=costs[k])``'s
-    ``(returns, turnover)`` bit for bit (the same kernel): the runs at every cost share one preparation
-    of the inputs and one kernel call (one portfolio per cost), and keep no ledger.
-
-    Raises
-    ------
-    As :func:`interleaved_returns` (for each cost).
-    """
-    return interleaved_periods_at_costs(weights, prices, (period,), costs, delay=delay, capital=capital)[period]
-
-
 def interleaved_periods_at_costs(weights: pd.DataFrame | pd.Series, prices: pd.DataFrame, periods, costs, *,
                                  delay: int = 0, capital: float = 1_000_000.0
                                  ) -> dict[int, list[tuple[pd.Series, pd.Series]]]:
-    """:func:`interleaved_at_costs` for several periods, from one preparation of the inputs.
+    """Per-bar returns and turnover of the same interleaved sleeves at several costs and periods, in one
+    preparation of the inputs and one kernel call per period (one portfolio per cost), without a ledger.
 
     ``out[period][k]`` equals ``interleaved_returns(weights, prices, period, delay,
     cost_bps=costs[k])``'s ``(returns, turnover)`` bit for bit; the weights are aligned and the prices
@@ -346,27 +331,10 @@ def interleaved_periods_at_costs(weights: pd.DataFrame | pd.Series, prices: pd.D
     return out
 
 
-def mean_return_at_costs(weights: pd.DataFrame | pd.Series, prices: pd.DataFrame, period: int, delay: int = 0,
-                         capital: float = 1_000_000.0):
-    """A function ``cost_bps -> mean per-bar return`` of the interleaved sleeves, inputs prepared once.
-
-    ``f(c)`` equals ``interleaved_returns(weights, prices, period, delay, cost_bps=c).returns.mean()``
-    bit for bit (the same kernel), but the weights are
-    aligned, the prices checked and the price panel built once for every cost asked, and no
-    holdings ledger is kept: what a root finder over the cost needs.
-
-    Raises
-    ------
-    As :func:`interleaved_returns`.
-    """
-    means = mean_returns_at_costs(weights, prices, [period], delay=delay, capital=capital)
-    return lambda cost_bps: means({int(period): cost_bps})[int(period)]
-
-
 def mean_returns_at_costs(weights: pd.DataFrame | pd.Series, prices: pd.DataFrame, periods, delay: int = 0,
                           capital: float = 1_000_000.0):
-    """:func:`mean_return_at_costs` for several periods: a function ``{period: cost_bps} -> {period: mean
-    per-bar return}`` whose runs share one preparation of the inputs and run in step over the bars.
+    """A function ``{period: cost_bps} -> {period: mean per-bar return}`` of the interleaved sleeves (what a
+    root finder over the cost needs), whose runs share one preparation of the inputs.
 
     Each mean equals ``interleaved_returns(weights, prices, period, delay, cost_bps=cost).returns.mean()``
     bit for bit, whichever periods are asked
