@@ -292,3 +292,19 @@ def test_style_overrides_reach_the_artists(returns):
     annual = mt.annual_returns(returns)
     ax = pp.plot_annual_returns(annual, color="black")
     assert ax.containers[0][0].get_facecolor()[:3] == (0.0, 0.0, 0.0)
+
+
+def test_annual_returns_of_19_years_have_labels_that_do_not_overlap():
+    import matplotlib.pyplot as plt
+
+    from factorlab.plotting import plot_annual_returns
+
+    years = pd.Series(np.linspace(-0.2, 0.3, 19), index=range(2000, 2019))
+    fig, ax = plt.subplots(figsize=(6.0, 3.0))
+    plot_annual_returns(years, benchmark=years * 0.5, ax=ax)
+    fig.canvas.draw()
+    boxes = [t.get_window_extent() for t in ax.get_xticklabels() if t.get_text()]
+    assert 2 <= len(boxes) < 19 and all(a.x1 < b.x0 for a, b in zip(boxes, boxes[1:]))
+    ticks = set(ax.get_xticks()) | set(ax.get_xticks(minor=True))  # minor ticks under labels are hidden
+    assert len(ticks) == 19  # every year keeps its tick
+    plt.close(fig)

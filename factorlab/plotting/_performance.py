@@ -24,7 +24,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import matplotlib as mpl
 import matplotlib.dates as mdates
+from matplotlib.font_manager import FontProperties
 import numpy as np
 import pandas as pd
 from matplotlib import colormaps
@@ -377,6 +379,21 @@ def _month_label(month: object) -> str:
     return names[month - 1] if isinstance(month, (int, np.integer)) and 1 <= month <= 12 else str(month)
 
 
+def _label_step(ax: Axes, labels: list[str]) -> int:
+    """Every how many categories a label fits on the axes' width (1: all of them).
+
+    Each label needs its characters at about 0.6 em plus an em of space, at the tick labels' font size.
+    """
+    if not labels:
+        return 1
+    fig = ax.get_figure()
+    width_pt = ax.get_position().width * fig.get_figwidth() * 72.0
+    size = FontProperties(size=mpl.rcParams["xtick.labelsize"]).get_size_in_points()
+    need = (0.6 * max(len(t) for t in labels) + 1.0) * size
+    fit = max(1, int(width_pt // need))
+    return max(1, -(-len(labels) // fit))
+
+
 def plot_annual_returns(annual: pd.Series, *, mean: float | None = None, benchmark: pd.Series | None = None,
                         ax: Axes | None = None, title: str | None = None, **style) -> Axes:
     """Blue bar per calendar year (grey benchmark bar beside it) and a red dotted line at the average.
@@ -418,7 +435,11 @@ def plot_annual_returns(annual: pd.Series, *, mean: float | None = None, benchma
     if mean is not None:
         ax.axhline(float(mean), color=PERFORMANCE_COLORS["mean"], ls=":", lw=1.5,
                    label="mean" if benchmark is None else "strategy mean")
-    ax.set_xticks(x, [str(i) for i in series.index])
+    labels = [str(i) for i in series.index]
+    step = _label_step(ax, labels)
+    ax.set_xticks(x[::step], labels[::step])  # every step-th year named: the labels never overlap
+    if step > 1:
+        ax.set_xticks(x, minor=True)  # every year still has its tick
     ax.yaxis.set_major_formatter(_PCT)
     _hline(ax, 0.0)
     if benchmark is not None:
