@@ -441,3 +441,14 @@ def test_cumulative_legends_sit_above_the_lines(sheet):
         frame = ax.get_window_extent()
         assert legend.y0 >= frame.y1 - 1, name
         assert legend.x1 <= fig.bbox.x1 + 1, name
+
+
+def test_no_crisis_panel_before_the_first_trade():
+    """A strategy in warmup through 2000 (returns exactly 0) gets no flat 'DotCom Bubble 2000' panel."""
+    idx = pd.bdate_range("2000-01-03", "2011-12-30")
+    r = pd.Series(0.0005, idx)
+    r[r.index < "2001-01-01"] = 0.0
+    names = [w.event.name for w in crisis_windows(r)]
+    assert "DotCom Bubble 2000" not in names and "Global Financial Crisis 2007" in names
+    r.iloc[100] = 0.01  # one bar with a position inside the event: shown
+    assert "DotCom Bubble 2000" in [w.event.name for w in crisis_windows(r)]

@@ -114,7 +114,8 @@ def crisis_windows(returns: pd.Series, benchmark: pd.Series | None = None, *,
     events : sequence of CrisisEvent
         The table to look up (default :data:`CRISIS_EVENTS`).
     min_bars : int
-        Fewest bars inside an event for it to be shown.
+        Fewest bars inside an event for it to be shown. An event where every return is 0 (the
+        strategy held nothing: before its first trade, a warmup) is not shown either.
 
     Returns
     -------
@@ -132,6 +133,8 @@ def crisis_windows(returns: pd.Series, benchmark: pd.Series | None = None, *,
         if hi - lo < min_bars:
             continue
         part = returns.iloc[lo:hi]
+        if not (part.fillna(0.0) != 0.0).any():  # nothing held (before the first trade, a warmup): no panel
+            continue
         bench = None if benchmark is None else benchmark.iloc[lo:hi]
         partial = bool((lo == 0 and index[0] - start > _GRACE)
                        or (hi == len(index) and end - index[-1] > _GRACE + pd.Timedelta(days=1)))
