@@ -119,3 +119,23 @@ def test_period_linestyles_distinct_then_cycled():
     assert len({str(s) for s in styles[:7]}) == 7  # seven periods: seven distinct styles
     assert styles[7:] == styles[:2]  # then cycled
     assert period_linestyles(0) == []
+
+
+def test_long_short_growth_spanning_many_fold_is_on_a_log_axis_with_ticks_over_the_range(sp500_prices):
+    """A 1D line at thousands of times its start does not flatten 5D and 21D: log axis, 1-2-5 / decade ticks
+    from the lowest line to the highest."""
+    import warnings
+
+    import factorlab as fl
+
+    p = sp500_prices
+    factor = -(p / p.shift(1) - 1) + 0.5 * (p.shift(-1) / p - 1)  # part look-ahead: a steep 1D line
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ts = fl.create_factor_returns_tear_sheet(factor, p, periods=(1, 5, 21))
+    ax = ts.figures["cumulative_long_short"].axes[0]
+    assert ax.get_yscale() == "log" and "(log scale)" in ax.get_title()
+    lo, hi = ax.get_ylim()
+    ticks = [t for t in ax.get_yticks() if lo <= t <= hi]
+    assert ticks[0] <= 2 and ticks[-1] >= hi / 10  # labelled ticks at both ends of the range
+    assert len(ticks) <= 12

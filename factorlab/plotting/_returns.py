@@ -12,7 +12,7 @@ from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
-from matplotlib.ticker import NullFormatter
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, NullLocator
 
 from factorlab.data._validate import QUANTILE_LEVEL_NAMES
 from factorlab.errors import ParameterError
@@ -311,12 +311,24 @@ def _check_log_scale(frame: pd.DataFrame, name: str) -> None:
                              "pass a growth index (1.0 = start) or logy=False")
 
 
+#: Above this span (highest / lowest growth) evenly spaced ticks crowd one end of a log axis: the ticks
+#: are then 1-2-5 per decade (or decades alone over more than three decades).
+_EVEN_TICKS_SPAN = 10.0
+
+
 def _plain_log_axis(ax: Axes, n_ticks: int = 5) -> None:
     """Log-scale y axis with a few plain-number ticks ('0.9', '1.0', '1.2', not '9x10^-1') chosen on the
-    data's range, and no minor tick labels."""
-    if data_log_ticks(ax, n_ticks):
+    data's range, and no minor tick labels; over a wide range (more than 10x), 1-2-5 ticks per decade
+    ('0.5', '1', '2', '5', '10', ... '1,000') so every part of the range has a labelled tick."""
+    if data_log_ticks(ax, n_ticks, max_ratio=_EVEN_TICKS_SPAN):
         ax.yaxis.set_major_formatter(bps_formatter(decimals=1))
         ax.yaxis.set_minor_formatter(NullFormatter())
+        return
+    lo, hi = ax.dataLim.y0, ax.dataLim.y1
+    subs = (1.0, 2.0, 5.0) if np.isfinite(lo) and lo > 0 and hi / lo <= 1e3 else (1.0,)
+    ax.yaxis.set_major_locator(LogLocator(base=10.0, subs=subs, numticks=12))
+    ax.yaxis.set_minor_locator(NullLocator())
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}"))
 
 
 def _finish_cumulative(ax: Axes, baseline: float | None, logy: bool, title: str, dates: bool) -> Axes:

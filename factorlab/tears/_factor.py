@@ -174,10 +174,26 @@ def _legend_right_of(ax) -> None:
     legend.set_title("Period")
 
 
+#: Growth lines spanning more than this factor (highest / lowest) are drawn on a log axis, where a line at
+#: 8x does not flatten the others into the floor.
+LOG_SPAN = 4.0
+
+
+def _log_growth(*frames) -> bool:
+    """Whether growth-of-1 lines read better on a log axis: all above 0 and spanning more than LOG_SPAN."""
+    vals = np.concatenate([np.asarray(f, dtype="float64").ravel() for f in frames if f is not None])
+    vals = vals[np.isfinite(vals)]
+    return bool(len(vals)) and bool((vals > 0).all()) and vals.max() / vals.min() > LOG_SPAN
+
+
 def _cumulative_long_short(a: FactorAnalysis, ax) -> None:
     cum = pd.DataFrame({lab: 1.0 + a.interleaved.cumulative(lab)["long_short"] for lab in a.fd.labels})
-    plotting.plot_cumulative_returns(cum, ax=ax, benchmark=a.benchmark_growth(cum.index),
-                                     title="Factor-weighted long-short portfolio, N interleaved sleeves per period")
+    bench = a.benchmark_growth(cum.index)
+    logy = _log_growth(cum, bench)
+    weighting = "Equal-weight" if a.equal_weight else "Factor-weighted"
+    plotting.plot_cumulative_returns(cum, ax=ax, benchmark=bench, logy=logy,
+                                     title=f"{weighting} long-short portfolio, N interleaved sleeves per period"
+                                           + (" (log scale)" if logy else ""))
     # right of the axes: inside, the legend covered where the curves start
     _legend_right_of(ax)
 
