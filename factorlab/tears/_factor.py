@@ -214,7 +214,8 @@ def _event_returns(a: FactorAnalysis, ax) -> None:
     ev = a.event_returns
     offsets = np.asarray(ev.columns, dtype=float)
     plotting.plot_quantile_average_cumulative_return(ev.loc[:, offsets <= 0], ax=before_ax,
-                                                     title="Before the factor date (what it saw)")
+                                                     title="Before the factor date (what it saw)\nat -k: "
+                                                           "price k bars before / price on the date - 1")
     plotting.plot_quantile_average_cumulative_return(ev.loc[:, offsets >= 0], ax=after_ax,
                                                      title="After the factor date (what it predicts)")
     after_ax.get_legend().remove()
