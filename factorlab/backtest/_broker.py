@@ -265,12 +265,8 @@ class Broker:
         q = -self.shares[b, a]
         comm = self.commission(q, mark[a])
         n = len(a)
-        rec = np.zeros(n, dtype=ORDER_DTYPE)
-        rec["id"] = np.arange(self.next_id, self.next_id + n)
-        self.next_id += n
-        rec["bar"], rec["fill_bar"], rec["asset"], rec["book"] = bar, bar, a, b
-        rec["kind"], rec["amount"], rec["filled"], rec["commission"] = SHARES, q, q, comm
-        rec["status"], rec["closed_bar"] = FILLED, bar
+        rec = self._new_orders(bar, bar, a, b, SHARES, q, FILLED, bar)
+        rec["filled"], rec["commission"] = q, comm
         self.closed.append(rec)
         fill = np.empty(n, dtype=FILL_DTYPE)
         fill["order"], fill["bar"], fill["asset"], fill["book"] = rec["id"], bar, a, b
@@ -300,26 +296,27 @@ class Broker:
             raise OrderError(f"order sizes must be finite numbers; got {amounts[bad][:5].tolist()} "
                              f"at bar {bar}")
         if self.ruined[book]:  # a ruined book trades no more: its orders are cancelled as they come
-            n = len(assets)
-            rec = np.zeros(n, dtype=ORDER_DTYPE)
-            rec["id"] = np.arange(self.next_id, self.next_id + n)
-            self.next_id += n
-            rec["bar"], rec["fill_bar"], rec["asset"], rec["book"] = bar, fill_bar, assets, book
-            rec["kind"], rec["amount"], rec["status"], rec["closed_bar"] = kind, amounts, CANCELLED, bar
+            rec = self._new_orders(bar, fill_bar, assets, book, kind, amounts, CANCELLED, bar)
             self.closed.append(rec)
-            self.cancelled[_RUINED] += n
+            self.cancelled[_RUINED] += len(rec)
             return rec["id"]
         if kind != SHARES:  # a new target replaces the book's open targets for the same execution bar
             self._cancel(bar, _REPLACED, book=book, assets=assets, fill_bar=fill_bar, targets_only=True)
+        rec = self._new_orders(bar, fill_bar, assets, book, kind, amounts, OPEN, -1)
+        rec["keep_open"] = self.keep_open if keep_open is None else bool(keep_open)
+        self.open = rec if len(self.open) == 0 else np.concatenate([self.open, rec])
+        return rec["id"]
+
+    def _new_orders(self, bar: int, fill_bar: int, assets, book, kind, amounts, status: int,
+                    closed_bar: int) -> np.ndarray:
+        """Order records with fresh ids (one per asset position), :data:`ORDER_DTYPE`."""
         n = len(assets)
         rec = np.zeros(n, dtype=ORDER_DTYPE)
         rec["id"] = np.arange(self.next_id, self.next_id + n)
         self.next_id += n
         rec["bar"], rec["fill_bar"], rec["asset"], rec["book"] = bar, fill_bar, assets, book
-        rec["kind"], rec["amount"], rec["status"], rec["closed_bar"] = kind, amounts, OPEN, -1
-        rec["keep_open"] = self.keep_open if keep_open is None else bool(keep_open)
-        self.open = rec if len(self.open) == 0 else np.concatenate([self.open, rec])
-        return rec["id"]
+        rec["kind"], rec["amount"], rec["status"], rec["closed_bar"] = kind, amounts, status, closed_bar
+        return rec
 
     def cancel(self, bar: int, ids=None, book: int | None = None, assets: np.ndarray | None = None) -> int:
         """Cancel open orders by id, or all of a book (optionally only in ``assets``); returns the count."""
