@@ -87,37 +87,41 @@ def reference_scalar(weights, prices, N, delay=0, cost_bps=0.0, capital=1.0):
     last = dict.fromkeys(assets, 0.0)
     equity, events = [], 0
     ruined, dead = [False] * N, False
+
+    def value(j):
+        return cash[j] + sum(shares[j][a] * last[a] for a in assets)
+
+    def settle(bad):
+        """Ruin (DESIGN.md): close the sleeves ``bad`` at the marks; the others pay the shortfall.
+        Returns whether the portfolio is ruined."""
+        shortfall = 0.0
+        for j in bad:
+            v = value(j)
+            close = sum(abs(shares[j][a]) * last[a] for a in assets)
+            shortfall += cost_bps / 10_000 * close - v
+            shares[j], cash[j], ruined[j] = dict.fromkeys(assets, 0.0), 0.0, True
+        vals = [value(j) for j in range(N)]
+        payers = [j for j in range(N) if not ruined[j] and vals[j] > 0]
+        total = sum(vals[j] for j in payers)
+        if total <= shortfall:
+            return True
+        for j in payers:
+            cash[j] -= shortfall * vals[j] / total
+        return False
+
     for t, date in enumerate(dates):
         for a in assets:
             if not math.isnan(price[date][a]):
                 last[a] = price[date][a]
         if t < t0 + delay:
             continue
-        if dead:
-            equity.append(0.0)
-            continue
-        # ruin (DESIGN.md): a sleeve worth <= 0 at the bar's marks is closed; the others pay its shortfall
-        vals = [cash[j] + sum(shares[j][a] * last[a] for a in assets) for j in range(N)]
-        bad = [j for j in range(N) if not ruined[j] and vals[j] <= 0]
-        if bad:
-            shortfall = 0.0
-            for j in bad:
-                close = sum(abs(shares[j][a]) * last[a] for a in assets)
-                shortfall += cost_bps / 10_000 * close - vals[j]
-                shares[j], cash[j], ruined[j] = dict.fromkeys(assets, 0.0), 0.0, True
-            payers = [j for j in range(N) if not ruined[j] and vals[j] > 0]
-            total = sum(vals[j] for j in payers)
-            if total <= shortfall:
-                dead = True
-                equity.append(0.0)
-                continue
-            for j in payers:
-                cash[j] -= shortfall * vals[j] / total
-        signal_date = dates[t - delay]
+        if not dead:  # a sleeve worth <= 0 at the bar's marks, before the bar's rebalance
+            bad = [j for j in range(N) if not ruined[j] and value(j) <= 0]
+            dead = bool(bad) and settle(bad)
         k = (t - delay - t0) % N
-        if signal_date in wrow and not ruined[k]:
-            w = wrow[signal_date]
-            value = cash[k] + sum(shares[k][a] * last[a] for a in assets)
+        if not dead and dates[t - delay] in wrow and not ruined[k]:
+            w = wrow[dates[t - delay]]
+            v = value(k)
             traded = spent = 0.0
             for a in assets:
                 wa = w.get(a, 0.0)
@@ -127,26 +131,14 @@ def reference_scalar(weights, prices, N, delay=0, cost_bps=0.0, capital=1.0):
                     if shares[k][a] != 0 or wa != 0:
                         events += 1
                     continue
-                target = value * wa / p
+                target = v * wa / p
                 traded += abs(target - shares[k][a]) * p
                 spent += (target - shares[k][a]) * p
                 shares[k][a] = target
             cash[k] -= spent + cost_bps / 10_000 * traded
-            after = cash[k] + sum(shares[k][a] * last[a] for a in assets)
-            if after <= 0:  # its own costs ruined it: closed on this bar, the others pay
-                close = sum(abs(shares[k][a]) * last[a] for a in assets)
-                shortfall = cost_bps / 10_000 * close - after
-                shares[k], cash[k], ruined[k] = dict.fromkeys(assets, 0.0), 0.0, True
-                vals = [cash[j] + sum(shares[j][a] * last[a] for a in assets) for j in range(N)]
-                payers = [j for j in range(N) if not ruined[j] and vals[j] > 0]
-                total = sum(vals[j] for j in payers)
-                if total <= shortfall:
-                    dead = True
-                    equity.append(0.0)
-                    continue
-                for j in payers:
-                    cash[j] -= shortfall * vals[j] / total
-        equity.append(sum(cash[j] + sum(shares[j][a] * last[a] for a in assets) for j in range(N)))
+            if value(k) <= 0:  # its own costs ruined it: closed on this bar, the others pay
+                dead = settle([k])
+        equity.append(0.0 if dead else sum(value(j) for j in range(N)))
     return equity, events
 
 
