@@ -26,13 +26,13 @@ from collections.abc import Mapping
 
 import matplotlib as mpl
 import matplotlib.dates as mdates
-from matplotlib.font_manager import FontProperties
 import numpy as np
 import pandas as pd
 from matplotlib import colormaps
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.colors import Normalize
+from matplotlib.font_manager import FontProperties
 from matplotlib.text import Text
 from matplotlib.ticker import (
     FixedLocator,
