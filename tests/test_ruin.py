@@ -84,6 +84,25 @@ def test_quantile_sleeves_apply_the_same_rule():
 
 
 # --------------------------------------------------------------- generated messy panels
+def _mess(prices: np.ndarray, j: int, kind: str, a: int, b: int, rng, holes: float) -> None:
+    """Make column ``j`` of ``prices`` messy in place: listed at bar a, delisted at b, bankrupt at b, a penny
+    stock from a rebounding 50x at b, stale from a to b, or NaN holes (share ``holes`` of the bars)."""
+    if kind == "list":
+        prices[:a, j] = np.nan
+    elif kind == "delist":
+        prices[b:, j] = np.nan
+    elif kind == "bankrupt":
+        prices[b, j] = 0.0
+        prices[b + 1:, j] = np.nan
+    elif kind == "penny":
+        prices[a:, j] = 0.01
+        prices[b:, j] = 0.5  # x50 rebound
+    elif kind == "stale":
+        prices[a:b, j] = prices[a, j]
+    elif kind == "holes":
+        prices[rng.random(len(prices)) < holes, j] = np.nan
+
+
 @st.composite
 def messy_panels(draw):
     """Listings, delistings, bankruptcies, penny prices that rebound 50x, stale padding, NaN holes,
@@ -96,20 +115,7 @@ def messy_panels(draw):
     for j in range(n_assets):
         kind = draw(st.sampled_from(["plain", "list", "delist", "bankrupt", "penny", "stale", "holes"]))
         a, b = sorted(draw(st.lists(st.integers(0, n_bars - 1), min_size=2, max_size=2)))
-        if kind == "list":
-            prices[:a, j] = np.nan
-        elif kind == "delist":
-            prices[b:, j] = np.nan
-        elif kind == "bankrupt":
-            prices[b, j] = 0.0
-            prices[b + 1:, j] = np.nan
-        elif kind == "penny":
-            prices[a:, j] = 0.01
-            prices[b:, j] = 0.5  # x50 rebound
-        elif kind == "stale":
-            prices[a:b, j] = prices[a, j]
-        elif kind == "holes":
-            prices[rng.random(n_bars) < 0.3, j] = np.nan
+        _mess(prices, j, kind, a, b, rng, holes=0.3)
     index = pd.date_range("2020-01-01", periods=n_bars, freq="D")
     cols = [f"S{j}" for j in range(n_assets)]
     px = pd.DataFrame(prices, index=index, columns=cols)
@@ -187,20 +193,7 @@ def messy_universes(draw):
         kind = draw(st.sampled_from(["plain", "plain", "list", "delist", "bankrupt", "penny", "stale", "holes"]))
         a = draw(st.integers(5, n_bars - 20))
         b = draw(st.integers(a + 5, n_bars - 2))
-        if kind == "list":
-            prices[:a, j] = np.nan
-        elif kind == "delist":
-            prices[b:, j] = np.nan
-        elif kind == "bankrupt":
-            prices[b, j] = 0.0
-            prices[b + 1:, j] = np.nan
-        elif kind == "penny":
-            prices[a:, j] = 0.01
-            prices[b:, j] = 0.5
-        elif kind == "stale":
-            prices[a:b, j] = prices[a, j]
-        elif kind == "holes":
-            prices[rng.random(n_bars) < 0.2, j] = np.nan
+        _mess(prices, j, kind, a, b, rng, holes=0.2)
     px = pd.DataFrame(prices, index=pd.bdate_range("2020-01-01", periods=n_bars),
                       columns=[f"S{j}" for j in range(n_assets)])
     factor = -(px / px.shift(5) - 1)
